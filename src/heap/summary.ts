@@ -1,0 +1,53 @@
+// The one shape every heap source and parser produces, and the unit the store keeps.
+// Data flows one way: source → parser → DumpSummary → store → analysis → metrics / API / UI.
+
+/** Statistics for one normalised type in one dump. */
+export interface TypeRow {
+  /** Normalised type name: stable across dumps and restarts (no addresses, ids, module suffixes, size buckets). */
+  type: string;
+  /** Number of objects of this type. */
+  count: number;
+  /** Total bytes of all objects of this type (shallow size), or an estimate when `bytesExact` is false. */
+  bytes: number;
+}
+
+/** Format identifiers the parsers recognise. */
+export type HeapFormat =
+  | "jcmd-histogram" // jcmd <pid> GC.class_histogram (has a "<pid>:" first line) — same table as jmap
+  | "jmap-histogram" // jmap -histo / -histo:live, JDK 8 and 9+
+  | "gcdump-report" // dotnet-gcdump report <file>
+  | "dumpheap-stat" // SOS dumpheap -stat, native or managed layout
+  | "v8-heapsnapshot" // .heapsnapshot JSON from V8 (Node, Chrome)
+  | "nettrace" // .NET EventPipe GC heap snapshot (native dotnet source)
+  | "plain"; // "count bytes type" lines
+
+export interface DumpSummaryBody {
+  format: HeapFormat;
+  /** Sum of `count` over all rows (after normalisation). */
+  totalObjects: number;
+  /** Sum of `bytes` over all rows, or the tool's own total when it reports one that is more exact. */
+  totalBytes: number;
+  /**
+   * False when the format cannot give exact bytes per type (e.g. gcdump report's "Object Bytes" column is the size
+   * of ONE object of the type, so bytes = count × that size is an estimate). Never present an estimate as exact.
+   */
+  bytesExact: boolean;
+  /** Rows sorted by bytes, descending; one row per normalised type. */
+  types: TypeRow[];
+  /** Human-readable remarks about the parse (e.g. "bytes per type estimated from one object's size"). */
+  notes: string[];
+}
+
+/** A complete dump summary as stored. */
+export interface DumpSummary extends DumpSummaryBody {
+  /** Unique, sortable id (time-based). */
+  id: string;
+  target: string;
+  /** Unix epoch milliseconds when the dump was started. */
+  time: number;
+  /** Which heap source produced it (jvm, v8, dotnet, dotnet-text, command, file). */
+  source: string;
+  durationSeconds: number;
+  /** Load requests counted up to this dump, when load is known (issue: load). */
+  requests?: number;
+}
