@@ -1,0 +1,28 @@
+// Registration in one place: every collector leakwatch runs is listed here.
+import client from "prom-client";
+import type { Logger } from "pino";
+import type { TargetManager } from "../targets/manager.js";
+import type { ProcFs } from "../procfs/process.js";
+import type { Config } from "../config/schema.js";
+import { clockTicksPerSecond } from "../procfs/system.js";
+import { CollectorRegistry } from "./registry.js";
+import { TargetCollector } from "./target.js";
+import { ProcessMemoryCollector } from "./process-memory.js";
+import { CgroupMemoryCollector } from "./cgroup-memory.js";
+import { HostCollector } from "./host.js";
+import { VERSION } from "../version.js";
+
+export function createCollectors(deps: { config: Config; targets: TargetManager; proc: ProcFs; logger: Logger }): CollectorRegistry {
+  const registry = new CollectorRegistry({ logger: deps.logger, beforeScrape: () => deps.targets.verify() });
+  const targets = () => deps.targets.targets;
+  registry.register(new TargetCollector(targets));
+  registry.register(new ProcessMemoryCollector(targets, deps.proc, { pssMaxRss: deps.config.pssMaxRss, clockTicks: clockTicksPerSecond() }));
+  registry.register(new CgroupMemoryCollector(targets));
+  registry.register(new HostCollector());
+
+  // leakwatch itself: build info and prom-client's process/nodejs metrics.
+  new client.Gauge({ name: "leakwatch_build_info", help: "leakwatch's version; always 1.", labelNames: ["version", "nodejs"], registers: [registry.prom] })
+    .set({ version: VERSION, nodejs: process.version }, 1);
+  client.collectDefaultMetrics({ register: registry.prom });
+  return registry;
+}

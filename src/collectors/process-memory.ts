@@ -1,0 +1,76 @@
+// The target's own memory and CPU, read straight from /proc (no ps, no systeminformation on this path).
+// A cgroup target sums its processes.
+import type { ProcFs } from "../procfs/process.js";
+import type { ProcMemory } from "../procfs/status.js";
+import type { Target } from "../targets/target.js";
+import { type Collector, type Emitter, counter, gauge } from "./collector.js";
+
+const RSS = gauge("leakwatch_target_resident_memory_bytes", "Resident set size (VmRSS) of the target's process(es).");
+const RSS_PEAK = gauge("leakwatch_target_resident_memory_peak_bytes", "Peak resident set size (VmHWM) of the target's process(es).");
+const RSS_KIND = gauge("leakwatch_target_resident_memory_by_kind_bytes", "Resident memory split into anonymous, file-backed and shared memory.");
+const VIRT = gauge("leakwatch_target_virtual_memory_bytes", "Virtual memory size (VmSize).");
+const SWAP = gauge("leakwatch_target_swap_bytes", "Swapped-out anonymous memory (VmSwap).");
+const PSS = gauge("leakwatch_target_proportional_memory_bytes", "Proportional set size (smaps_rollup Pss); only read below --pss-max-rss of RSS.");
+const CPU = counter("leakwatch_target_cpu_seconds_total", "CPU time consumed by the target's process(es), by mode.");
+const OOM = gauge("leakwatch_target_oom_score", "The kernel's OOM badness score (/proc/PID/oom_score); the highest of a cgroup's processes.");
+const PROCS = gauge("leakwatch_target_processes", "Number of processes whose memory is summed for the target.");
+
+type Sum = Required<Pick<ProcMemory, "rss" | "rssPeak" | "rssAnon" | "rssFile" | "rssShmem" | "virtual" | "swap">>;
+
+export class ProcessMemoryCollector implements Collector {
+  readonly name = "process";
+  readonly metrics = [RSS, RSS_PEAK, RSS_KIND, VIRT, SWAP, PSS, CPU, OOM, PROCS];
+
+  constructor(
+    private readonly targets: () => Target[],
+    private readonly proc: ProcFs,
+    private readonly opts: { pssMaxRss: number; clockTicks: number },
+  ) {}
+
+  async collect(out: Emitter): Promise<void> {
+    await Promise.all(this.targets().filter((t) => t.up).map((t) => this.collectTarget(t, out)));
+  }
+
+  private async collectTarget(t: Target, out: Emitter): Promise<void> {
+    const sum: Sum = { rss: 0, rssPeak: 0, rssAnon: 0, rssFile: 0, rssShmem: 0, virtual: 0, swap: 0 };
+    let user = 0;
+    let system = 0;
+    let oom: number | undefined;
+    let pss: number | undefined = 0;
+    let seen = 0;
+    for (const pid of t.pids) {
+      try {
+        const [mem, stat, score] = await Promise.all([this.proc.memory(pid), this.proc.stat(pid), this.proc.oomScore(pid)]);
+        // A pid reused by another process since discovery is not the target.
+        if (t.kind !== "cgroup" && t.main && stat.startTime !== t.main.startTime) continue;
+        for (const k of Object.keys(sum) as (keyof Sum)[]) sum[k] += mem[k] ?? 0;
+        user += stat.utime / this.opts.clockTicks;
+        system += stat.stime / this.opts.clockTicks;
+        oom = Math.max(oom ?? 0, score);
+        if (pss !== undefined && this.opts.pssMaxRss > 0 && (mem.rss ?? 0) <= this.opts.pssMaxRss) {
+          const p = await this.proc.pss(pid).catch(() => undefined);
+          pss = p === undefined ? undefined : pss + p;
+        } else pss = undefined;
+        seen++;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        // ENOENT/ESRCH: the process exited between discovery and now; that is the target going down, not a failure.
+        if (code !== "ENOENT" && code !== "ESRCH") out.fail(err, `${t.name} pid ${pid}`);
+      }
+    }
+    if (seen === 0) return;
+    const target = t.name;
+    out.emit(RSS, { target }, sum.rss);
+    out.emit(RSS_PEAK, { target }, sum.rssPeak);
+    out.emit(RSS_KIND, { target, kind: "anon" }, sum.rssAnon);
+    out.emit(RSS_KIND, { target, kind: "file" }, sum.rssFile);
+    out.emit(RSS_KIND, { target, kind: "shmem" }, sum.rssShmem);
+    out.emit(VIRT, { target }, sum.virtual);
+    out.emit(SWAP, { target }, sum.swap);
+    out.emit(PSS, { target }, pss);
+    out.emit(CPU, { target, mode: "user" }, user);
+    out.emit(CPU, { target, mode: "system" }, system);
+    out.emit(OOM, { target }, oom);
+    out.emit(PROCS, { target }, seen);
+  }
+}

@@ -1,0 +1,179 @@
+// Flags > LEAKWATCH_* environment > YAML file > defaults, validated once by the schema. Any problem becomes a
+// ConfigError whose message is one line naming the field (and its flag) and what was expected.
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { parse as parseYaml } from "yaml";
+import { configSchema, type Config } from "./schema.js";
+import { OPTIONS, camel, envName, flagForKey } from "./options.js";
+
+export class ConfigError extends Error {}
+
+export interface CliArgs {
+  /** Option values by camelCase key, as given (strings/booleans). */
+  values: Record<string, string | boolean>;
+  /** Words before `--` (a subcommand and its operands). */
+  positionals: string[];
+  /** Everything after `--`: the command to launch. */
+  command: string[];
+}
+
+export function parseCli(argv: string[], extra: typeof OPTIONS = []): CliArgs {
+  const specs = [...OPTIONS, ...extra];
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {};
+  for (const o of specs) options[o.flag] = o.short ? { type: o.kind, short: o.short } : { type: o.kind };
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true, tokens: true });
+  } catch (err) {
+    // Node's messages name the flag; drop its "To specify a positional argument…" advice.
+    throw new ConfigError((err as Error).message.split(". ")[0]!.replace(/\.$/, ""));
+  }
+  const terminator = parsed.tokens.find((t) => t.kind === "option-terminator");
+  const positionals: string[] = [];
+  const command: string[] = [];
+  for (const t of parsed.tokens) {
+    if (t.kind !== "positional") continue;
+    (terminator && t.index > terminator.index ? command : positionals).push(t.value);
+  }
+  const values: Record<string, string | boolean> = {};
+  for (const [k, v] of Object.entries(parsed.values)) if (v !== undefined) values[camel(k)] = v as string | boolean;
+  return { values, positionals, command };
+}
+
+function fromEnv(env: NodeJS.ProcessEnv, specs: typeof OPTIONS): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const o of specs) {
+    if (o.flag === "help" || o.flag === "version") continue;
+    const v = env[envName(o.flag)];
+    if (v !== undefined && v !== "") out[camel(o.flag)] = v;
+  }
+  return out;
+}
+
+function readFileConfig(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parseYaml(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${file}: ${(err as Error).message.split("\n")[0]}`);
+  }
+  if (doc === null || doc === undefined) return {};
+  if (typeof doc !== "object" || Array.isArray(doc)) throw new ConfigError(`config file ${file}: expected a mapping at the top level`);
+  return doc as Record<string, unknown>;
+}
+
+export function loadConfig(cli: CliArgs, env: NodeJS.ProcessEnv = process.env, extra: typeof OPTIONS = []): Config {
+  const specs = [...OPTIONS, ...extra];
+  const scopeOf = new Map(specs.map((o) => [camel(o.flag), o.scope]));
+  const envValues = fromEnv(env, specs);
+  const configPath = (cli.values.config as string | undefined) ?? envValues.config;
+  const file = configPath ? readFileConfig(configPath) : {};
+
+  const layer = (values: Record<string, unknown>) => {
+    const global: Record<string, unknown> = {};
+    const target: Record<string, unknown> = {};
+    const selector: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(values)) {
+      const scope = scopeOf.get(k);
+      if (k === "config" || k === "help" || k === "version") continue;
+      if (scope === "target") target[k] = v;
+      else if (scope === "selector") selector[k] = v;
+      else global[k] = v;
+    }
+    return { global, target, selector };
+  };
+  const envL = layer(envValues);
+  const cliL = layer(cli.values);
+  const cliSelector = { ...envL.selector, ...cliL.selector };
+  if (cli.command.length > 0) cliSelector.command = cli.command;
+
+  const { targets: fileTargets, ...fileGlobal } = file;
+  if (fileTargets !== undefined && !Array.isArray(fileTargets)) {
+    throw new ConfigError(`config file ${configPath}: targets: expected a list`);
+  }
+  // A target named on the command line or in the environment replaces the file's list: one precedence rule for
+  // the whole "what to watch" question. Per-target settings from flags/env apply to every target.
+  const hasSelector = ["pid", "match", "cgroup", "command"].some((k) => cliSelector[k] !== undefined);
+  const baseTargets: Record<string, unknown>[] = hasSelector
+    ? [cliSelector]
+    : ((fileTargets as Record<string, unknown>[] | undefined) ?? []).map((t) => ({ ...t }));
+  if (!hasSelector && cliSelector.name !== undefined) {
+    throw new ConfigError("--name: expected a target to name (--pid, --match, --cgroup or -- CMD ARGS…)");
+  }
+  const targets = baseTargets.map((t) => (typeof t === "object" && t !== null ? { ...t, ...envL.target, ...cliL.target } : t));
+
+  const merged = { ...fileGlobal, ...envL.global, ...cliL.global, targets };
+  const result = configSchema.safeParse(merged);
+  if (!result.success) {
+    const issue = result.error.issues[0]!;
+    throw new ConfigError(describeIssue(issue.path, issue.message, hasSelector));
+  }
+  return withNames(result.data);
+}
+
+function describeIssue(p: PropertyKey[], message: string, fromCli: boolean): string {
+  const key = p.filter((x) => typeof x === "string").at(-1) as string | undefined;
+  const dotted = p.map((x) => (typeof x === "number" ? `[${x}]` : `.${String(x)}`)).join("").replace(/^\./, "");
+  const flag = key ? flagForKey(key) : undefined;
+  const where = flag && (fromCli || p[0] !== "targets") ? `--${flag} (${dotted})` : dotted || "config";
+  if (message.startsWith("Unrecognized key")) return `${where}: ${message.toLowerCase()}`;
+  return `${where}: ${message}`;
+}
+
+/** Fills in target names: the label every series of that target carries. */
+function withNames(c: Config): Config {
+  const used = new Set(c.targets.map((t) => t.name).filter(Boolean));
+  for (const t of c.targets) {
+    if (t.name) continue;
+    let base =
+      t.pid !== undefined
+        ? `pid-${t.pid}`
+        : t.command
+          ? (t.command[0]!.split("/").pop() ?? "command")
+          : t.cgroup
+            ? (t.cgroup.replace(/\/+$/, "").split("/").pop() ?? "cgroup")
+            : (t.match!.source.replace(/[^A-Za-z0-9_.:-]+/g, "_").replace(/^_+|_+$/g, "") || "match");
+    base = base.replace(/[^A-Za-z0-9_.:-]+/g, "_").slice(0, 48) || "target";
+    let name = base;
+    for (let i = 2; used.has(name); i++) name = `${base}-${i}`;
+    used.add(name);
+    t.name = name;
+  }
+  return c;
+}
+
+export function helpText(version: string, extra: typeof OPTIONS = []): string {
+  const specs = [...OPTIONS, ...extra];
+  const lines = [
+    `leakwatch ${version} — watch a process during a soak test and serve its memory as Prometheus metrics`,
+    "",
+    "Usage:",
+    "  leakwatch [options] --pid N | --match REGEX | --cgroup PATH",
+    "  leakwatch [options] [--memory-limit SIZE] [--restart] -- COMMAND [ARGS…]",
+    "  leakwatch --config leakwatch.yaml",
+    "",
+  ];
+  const sections = [...new Set(specs.map((o) => o.section))];
+  for (const s of sections) {
+    lines.push(`${s}:`);
+    for (const o of specs.filter((x) => x.section === s)) {
+      const left = `  ${o.short ? `-${o.short}, ` : "    "}--${o.flag}${o.arg ? ` ${o.arg}` : ""}`;
+      lines.push(`${left.padEnd(32)} ${o.help}`);
+    }
+    lines.push("");
+  }
+  lines.push(
+    "Every option can also be set as LEAKWATCH_<OPTION> (e.g. LEAKWATCH_LISTEN=127.0.0.1:9477) or in the",
+    "config file as its camelCase key (listen, logLevel, targets: [{name, pid|match|cgroup|command, memoryLimit}]).",
+    "Endpoints: /metrics (Prometheus), /healthz.",
+    "Exit codes: 0 ok; 2 bad usage or configuration; 1 runtime error; with a launched command, its exit code",
+    "(128+signal when killed, e.g. 137 after an OOM kill).",
+  );
+  return lines.join("\n");
+}

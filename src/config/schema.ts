@@ -1,0 +1,129 @@
+// The validated configuration. Sizes and durations accept numbers (bytes, seconds) or strings ("300m", "30s").
+import { z } from "zod";
+import { parseDuration, parseSize } from "../util/units.js";
+
+const size = (what = "a size like 300m, 1.5g or a number of bytes") =>
+  z.union([z.number(), z.string()]).transform((v, ctx) => {
+    const n = parseSize(v);
+    if (n === undefined) {
+      ctx.addIssue({ code: "custom", message: `expected ${what}, got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+/** Like size() but 0 is allowed (meaning "off"). */
+const sizeOrZero = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  if (v === 0 || v === "0") return 0;
+  const n = parseSize(v);
+  if (n === undefined) {
+    ctx.addIssue({ code: "custom", message: `expected a size like 1g or 0, got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return n;
+});
+
+export const duration = (min = 0) =>
+  z.union([z.number(), z.string()]).transform((v, ctx) => {
+    const n = parseDuration(v);
+    if (n === undefined || n < min) {
+      ctx.addIssue({
+        code: "custom",
+        message: `expected a duration like 30s, 5m or 1h${min > 0 ? ` (at least ${min}s)` : ""}, got ${JSON.stringify(v)}`,
+      });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+const regex = z.string().transform((v, ctx) => {
+  try {
+    return new RegExp(v);
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: `invalid regular expression: ${(err as Error).message}` });
+    return z.NEVER;
+  }
+});
+
+const pid = z
+  .union([z.number(), z.string()])
+  .transform((v, ctx) => {
+    const n = typeof v === "number" ? v : /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+    if (!Number.isSafeInteger(n) || n <= 0) {
+      ctx.addIssue({ code: "custom", message: `expected a positive process id, got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+const bool = z.union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])]).transform((v) =>
+  typeof v === "boolean" ? v : ["true", "1", "yes"].includes(v),
+);
+
+// Label values end up in every series: keep target names short and Prometheus-friendly.
+const targetName = z
+  .string()
+  .regex(/^[A-Za-z0-9_.:-]{1,64}$/, "expected 1-64 characters of letters, digits, _ . : -");
+
+export const targetSchema = z
+  .object({
+    name: targetName.optional(),
+    pid: pid.optional(),
+    match: regex.optional(),
+    cgroup: z.string().min(1).optional(),
+    command: z.array(z.string()).min(1, "expected a command and its arguments").optional(),
+    memoryLimit: size().optional(),
+    restart: bool.default(false),
+  })
+  .strict()
+  .superRefine((t, ctx) => {
+    const selectors = (["pid", "match", "cgroup", "command"] as const).filter((k) => t[k] !== undefined);
+    if (selectors.length !== 1) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          selectors.length === 0
+            ? "expected one of pid, match, cgroup or command"
+            : `expected only one of pid, match, cgroup or command, got ${selectors.join(" and ")}`,
+      });
+    }
+    if (t.memoryLimit !== undefined && t.command === undefined) {
+      ctx.addIssue({ code: "custom", path: ["memoryLimit"], message: "only applies to a launched command (-- CMD ARGS…)" });
+    }
+    if (t.restart && t.command === undefined) {
+      ctx.addIssue({ code: "custom", path: ["restart"], message: "only applies to a launched command (-- CMD ARGS…)" });
+    }
+  });
+
+const listen = z.string().transform((v, ctx) => {
+  const m = /^(?:\[([^\]]+)\]|([^:]*)):(\d{1,5})$/.exec(v);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || port > 65535) {
+    ctx.addIssue({ code: "custom", message: `expected HOST:PORT such as 0.0.0.0:9477 or 127.0.0.1:0, got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return { host: m[1] ?? (m[2] || "0.0.0.0"), port };
+});
+
+export const configSchema = z
+  .object({
+    listen: listen.prefault("0.0.0.0:9477"),
+    logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
+    linger: duration().default(30),
+    discoveryInterval: duration(0.1).default(2),
+    pssMaxRss: sizeOrZero.default(1024 ** 3),
+    targets: z.array(targetSchema).default([]),
+  })
+  .strict()
+  .superRefine((c, ctx) => {
+    const seen = new Set<string>();
+    c.targets.forEach((t, i) => {
+      if (t.name && seen.has(t.name)) {
+        ctx.addIssue({ code: "custom", path: ["targets", i, "name"], message: `duplicate target name ${JSON.stringify(t.name)}` });
+      }
+      if (t.name) seen.add(t.name);
+    });
+  });
+
+export type Config = z.output<typeof configSchema>;
+export type TargetConfig = z.output<typeof targetSchema>;

@@ -1,0 +1,69 @@
+// Wires the pieces together: targets → collectors → HTTP. One instance per process (and per test).
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "pino";
+import type { Express } from "express";
+import type { Config } from "./config/schema.js";
+import { ProcFs } from "./procfs/process.js";
+import { TargetManager } from "./targets/manager.js";
+import { createCollectors } from "./collectors/index.js";
+import type { CollectorRegistry } from "./collectors/registry.js";
+import { createApp } from "./server/app.js";
+
+export class ListenError extends Error {}
+
+export class Daemon {
+  readonly targets: TargetManager;
+  readonly registry: CollectorRegistry;
+  readonly app: Express;
+  private server: Server | undefined;
+
+  constructor(
+    readonly config: Config,
+    readonly logger: Logger,
+    opts: { onAllExited?: (status: number) => void; proc?: ProcFs } = {},
+  ) {
+    const proc = opts.proc ?? new ProcFs();
+    this.targets = new TargetManager({ config, logger, proc, onAllExited: opts.onAllExited });
+    this.registry = createCollectors({ config, targets: this.targets, proc, logger });
+    this.app = createApp({ registry: this.registry });
+  }
+
+  /** Starts watching; with `listen`, also serves HTTP (tests drive `app` with supertest instead). */
+  async start({ listen = true } = {}): Promise<void> {
+    if (listen) await this.listen();
+    try {
+      await this.targets.start();
+    } catch (err) {
+      await this.stop();
+      throw err;
+    }
+  }
+
+  private listen(): Promise<void> {
+    const { host, port } = this.config.listen;
+    return new Promise((resolve, reject) => {
+      const server = this.app.listen(port, host);
+      server.once("listening", () => {
+        this.server = server;
+        const addr = server.address() as AddressInfo;
+        this.logger.info({ address: `${addr.address}:${addr.port}` }, "serving /metrics");
+        resolve();
+      });
+      server.once("error", (err: NodeJS.ErrnoException) => {
+        const why = err.code === "EADDRINUSE" ? "address already in use" : err.code === "EACCES" ? "permission denied" : err.message;
+        reject(new ListenError(`cannot listen on ${host}:${port}: ${why}`));
+      });
+    });
+  }
+
+  get address(): AddressInfo | undefined {
+    return this.server?.address() as AddressInfo | undefined;
+  }
+
+  async stop(): Promise<void> {
+    await this.targets.stop();
+    await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
+    this.server = undefined;
+  }
+}

@@ -1,0 +1,24 @@
+// HTTP: /metrics for Prometheus, /healthz for orchestrators. Later capabilities mount their routers here.
+import express, { type Express } from "express";
+import type { CollectorRegistry } from "../collectors/registry.js";
+import { VERSION } from "../version.js";
+
+export function createApp(deps: { registry: CollectorRegistry }): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.get("/metrics", async (_req, res) => {
+    try {
+      const body = await deps.registry.scrape();
+      res.type(deps.registry.prom.contentType).send(body);
+    } catch (err) {
+      res.status(500).type("text/plain").send(`scrape failed: ${(err as Error).message}\n`);
+    }
+  });
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok", version: VERSION });
+  });
+  app.get("/", (_req, res) => {
+    res.type("text/plain").send(`leakwatch ${VERSION}\n\n/metrics  Prometheus metrics\n/healthz  liveness\n`);
+  });
+  return app;
+}
