@@ -1,0 +1,59 @@
+// leakwatch analysis: pure functions over dump summaries. No I/O, no clocks, no globals (except a memo of exact
+// Mann–Kendall distributions); every number returned is finite for finite input.
+//
+// Public API
+//
+//   Leak verdicts (verdict.ts)
+//     leakVerdicts(dumps: readonly VerdictDump[], options?: VerdictOptions): TypeVerdict[]
+//         Per-type verdict over the last `window` dumps (default 12). A type is a suspect iff its series has
+//         ≥ minDumps (6) dumps, Mann–Kendall says bytes rise (one-sided p < 0.01), the Theil–Sen growth over the
+//         window exceeds both 10% of the starting level and 1 MiB, and the rise still holds over the most recent
+//         half of the window (slope > 0 and ≥ 0.25 × the whole-window slope), which rules out warm-up plateaus.
+//     seriesVerdict(type: string, points: readonly SeriesPoint[], options?: VerdictOptions): TypeVerdict
+//     resolveVerdictOptions(options?: VerdictOptions) — defaults filled, RangeError on nonsense
+//     DEFAULT_VERDICT_OPTIONS
+//
+//   Statistics
+//     mannKendall(values: readonly number[], options?: { exactMaxN?: number }): MannKendallResult   (mann-kendall.ts)
+//         S, Var(S) with ties, Z with continuity correction, one/two-sided p, tau-b; exact for n ≤ 10.
+//     exactInversionDistribution(n: number, ties?: readonly number[])                               (mann-kendall.ts)
+//     theilSen(x: readonly number[], y: readonly number[], options?: { maxPairs?: number }): TheilSenResult
+//                                                                                                    (theil-sen.ts)
+//     increaseStreak(values: readonly number[], tolerance?: number): StreakResult                    (streak.ts)
+//     erf, erfc, normalCdf, normalSf (x: number): number                                            (normal.ts)
+//     median(values: ArrayLike<number>): number                                                      (median.ts)
+//
+//   Dumps and metrics
+//     diffDumps(a: TypeRowsInput, b: TypeRowsInput): DiffRow[]                                       (diff.ts)
+//     new TypeSelector(maxTypes = 100, options?: TypeSelectorOptions)                                (cardinality.ts)
+//         .select(latest: TypeRowsInput, growth?: Iterable<GrowthInfo>): TypeSelection
+//         Sticky: tracked types stay until absent 3 dumps in a row; suspects always enter.
+//     toTypeMap(rows: TypeRowsInput): Map<string, TypeStats>                                         (rows.ts)
+//
+//   TypeRowsInput = readonly TypeRow[] | ReadonlyMap<string, { count, bytes }>, so DumpSummary.types fits, and
+//   a DumpSummary fits VerdictDump.
+
+export { type GrowthInfo, type TypeSelection, TypeSelector, type TypeSelectorOptions } from "./cardinality.js";
+export { type DiffRow, diffDumps } from "./diff.js";
+export {
+  DEFAULT_EXACT_MAX_N,
+  exactInversionDistribution,
+  type MannKendallOptions,
+  type MannKendallResult,
+  mannKendall,
+} from "./mann-kendall.js";
+export { median } from "./median.js";
+export { erf, erfc, normalCdf, normalSf } from "./normal.js";
+export { type TypeRowsInput, type TypeStats, toTypeMap } from "./rows.js";
+export { increaseStreak, type StreakResult } from "./streak.js";
+export { DEFAULT_MAX_PAIRS, type TheilSenOptions, type TheilSenResult, theilSen } from "./theil-sen.js";
+export {
+  DEFAULT_VERDICT_OPTIONS,
+  leakVerdicts,
+  resolveVerdictOptions,
+  type SeriesPoint,
+  type TypeVerdict,
+  type VerdictDump,
+  type VerdictOptions,
+  seriesVerdict,
+} from "./verdict.js";

@@ -1,0 +1,363 @@
+// Per-type leak verdicts over the last W dumps.
+//
+// Series. The window is the last `window` dumps (by time). A type's series is its (count, bytes) in each window
+// dump from its first appearance on — first appearance over ALL dumps passed in, so a type seen before the
+// window is in its whole window. In a dump after its first appearance where the type is missing, it counts as
+// 0 objects / 0 bytes (it was collected); before its first appearance it is not in the series at all (it did not
+// exist yet, and zeros there would fake growth). Types absent from every window dump get no verdict.
+//
+// Statistics (bytes, and the same for counts): Mann–Kendall on the values in dump order; Theil–Sen slope against
+// time in seconds; net growth = Theil–Sen slope × time span of the series (robust: one dip at the end, or one
+// spike, does not change it much, unlike last − first); relative growth = net growth ÷ the fitted level at the
+// series start (at least 1 byte).
+//
+// The rule. A type is a suspect iff all of:
+//   1. enough data:   the series has ≥ minDumps dumps;
+//   2. a trend:       Mann–Kendall one-sided p (increasing) on bytes < pValue;
+//   3. big enough:    net growth > minAbsoluteGrowthBytes AND relative growth > minRelativeGrowth;
+//   4. still rising:  on the most recent part of the series (its last max(3, ⌈n/2⌉) dumps) the Theil–Sen slope
+//                     is > 0 and ≥ recentSlopeRatio (default 0.25) × the whole-series slope.
+// Rule 4 is what keeps warm-up-then-plateau and a bounded cache that filled up out: growth over 4 dumps then 8
+// flat ones is significant for Mann–Kendall over the 12 (S ≈ 38, p ≈ 0.006) but its recent half is flat. A
+// linear leak has recent slope ≈ whole slope. The ratio (rather than "recent slope > 0") matters when the
+// plateau is noisy: noise gives a recent slope of either sign, but far below the warm-up slope.
+// Counts: bytes are the signal. When bytes are estimates (bytesExact false: count × one object's size) they are
+// proportional to counts, so the bytes test is the count test. Counts become a second, independent path only when
+// `minAbsoluteGrowthObjects` is set: then a type whose object count passes rules 1–4 (with that floor and the
+// same relative floor) is also a suspect — for leaks of many small objects whose bytes stay under the byte floor.
+//
+// Load. When dumps carry cumulative `requests`: `bytesPerRequest` is the Theil–Sen slope of bytes against
+// requests (only when requests take ≥ 2 distinct values); `growsWithoutLoad` looks at the idle steps (requests
+// did not increase between two consecutive dumps): true when bytes grew over them in total and their growth rate
+// (bytes per idle second) is at least half the fitted rate, i.e. the growth is not explained by traffic.
+
+import { clampFinite } from "./finite.js";
+import { formatBytes, formatDuration, formatP, formatPercent } from "./format.js";
+import { mannKendall } from "./mann-kendall.js";
+import { type TypeRowsInput, type TypeStats, toTypeMap } from "./rows.js";
+import { increaseStreak } from "./streak.js";
+import { theilSen } from "./theil-sen.js";
+
+/** One dump as the verdict reads it; a `DumpSummary` fits. */
+export interface VerdictDump {
+  /** Unix epoch milliseconds. */
+  time: number;
+  /** Cumulative requests served up to this dump, when load is known. */
+  requests?: number;
+  /** False when bytes per type are estimates. */
+  bytesExact?: boolean;
+  types: TypeRowsInput;
+}
+
+/** One point of one type's series. */
+export interface SeriesPoint {
+  time: number;
+  requests?: number;
+  bytesExact?: boolean;
+  count: number;
+  bytes: number;
+}
+
+export interface VerdictOptions {
+  /** Number of most recent dumps looked at (default 12). */
+  window?: number;
+  /** Fewest dumps in a type's series for it to be a suspect (default 6). */
+  minDumps?: number;
+  /** Mann–Kendall one-sided p-value below which the rise counts as a trend (default 0.01). */
+  pValue?: number;
+  /** Net growth over the window must exceed this fraction of the starting level (default 0.10). */
+  minRelativeGrowth?: number;
+  /** Net growth over the window must exceed this many bytes (default 1 MiB). */
+  minAbsoluteGrowthBytes?: number;
+  /** When set, object counts are a second path to suspect, with this absolute floor (default: unset, off). */
+  minAbsoluteGrowthObjects?: number;
+  /** Recent slope must be at least this fraction of the whole-window slope (default 0.25). */
+  recentSlopeRatio?: number;
+  /** Largest series for the exact Mann–Kendall distribution (default 10). */
+  exactMaxN?: number;
+}
+
+export const DEFAULT_VERDICT_OPTIONS = {
+  window: 12,
+  minDumps: 6,
+  pValue: 0.01,
+  minRelativeGrowth: 0.1,
+  minAbsoluteGrowthBytes: 1024 * 1024,
+  recentSlopeRatio: 0.25,
+  exactMaxN: 10,
+} as const;
+
+export interface TypeVerdict {
+  type: string;
+  /** Dumps in this type's series (within the window, from its first appearance). */
+  dumps: number;
+  /** Seconds between the first and last dump of the series. */
+  spanSeconds: number;
+  lastBytes: number;
+  lastCount: number;
+  /** Theil–Sen slope of bytes against time. */
+  bytesSlopePerSecond: number;
+  /** Theil–Sen slope of object count against time. */
+  objectsSlopePerSecond: number;
+  /** Theil–Sen slope of bytes over the most recent max(3, ⌈n/2⌉) dumps. */
+  recentBytesSlopePerSecond: number;
+  /** Theil–Sen slope of bytes against cumulative requests, when requests are known and vary. */
+  bytesPerRequest?: number;
+  /** When some consecutive dumps saw no new requests: whether bytes kept growing then (see the rule above). */
+  growsWithoutLoad?: boolean;
+  /** Net byte growth over the idle steps, when there were any. */
+  idleGrowthBytes?: number;
+  /** Mann–Kendall one-sided p-value for increasing bytes. */
+  mkP: number;
+  /** Mann–Kendall one-sided p-value for increasing object count. */
+  mkPCount: number;
+  /** Rising steps in the final run without a decrease of bytes (see increaseStreak). */
+  streak: number;
+  /** Theil–Sen slope × span: robust byte growth over the series. */
+  netGrowthBytes: number;
+  /** Theil–Sen slope × span for object counts. */
+  netGrowthObjects: number;
+  /** netGrowthBytes ÷ fitted bytes at the series start (at least 1). */
+  relativeGrowth: number;
+  /** False when any dump in the series had estimated bytes. */
+  bytesExact: boolean;
+  suspect: boolean;
+  /** Which series made it a suspect. */
+  suspectBy?: "bytes" | "count";
+  /** Why it is or is not a suspect, short. */
+  reason: string;
+}
+
+interface ResolvedOptions {
+  window: number;
+  minDumps: number;
+  pValue: number;
+  minRelativeGrowth: number;
+  minAbsoluteGrowthBytes: number;
+  minAbsoluteGrowthObjects: number | undefined;
+  recentSlopeRatio: number;
+  exactMaxN: number;
+}
+
+/** Fills defaults and rejects nonsense (RangeError). */
+export function resolveVerdictOptions(options: VerdictOptions = {}): ResolvedOptions {
+  const o: ResolvedOptions = {
+    window: options.window ?? DEFAULT_VERDICT_OPTIONS.window,
+    minDumps: options.minDumps ?? DEFAULT_VERDICT_OPTIONS.minDumps,
+    pValue: options.pValue ?? DEFAULT_VERDICT_OPTIONS.pValue,
+    minRelativeGrowth: options.minRelativeGrowth ?? DEFAULT_VERDICT_OPTIONS.minRelativeGrowth,
+    minAbsoluteGrowthBytes: options.minAbsoluteGrowthBytes ?? DEFAULT_VERDICT_OPTIONS.minAbsoluteGrowthBytes,
+    minAbsoluteGrowthObjects: options.minAbsoluteGrowthObjects,
+    recentSlopeRatio: options.recentSlopeRatio ?? DEFAULT_VERDICT_OPTIONS.recentSlopeRatio,
+    exactMaxN: options.exactMaxN ?? DEFAULT_VERDICT_OPTIONS.exactMaxN,
+  };
+  const bad = (what: string): never => {
+    throw new RangeError(`leak verdict: ${what}`);
+  };
+  if (!Number.isInteger(o.window) || o.window < 2) bad(`window must be an integer ≥ 2, got ${o.window}`);
+  if (!Number.isInteger(o.minDumps) || o.minDumps < 2) bad(`minDumps must be an integer ≥ 2, got ${o.minDumps}`);
+  if (!(o.pValue > 0 && o.pValue <= 1)) bad(`pValue must be in (0, 1], got ${o.pValue}`);
+  if (!(o.minRelativeGrowth >= 0) || !Number.isFinite(o.minRelativeGrowth))
+    bad(`minRelativeGrowth must be ≥ 0, got ${o.minRelativeGrowth}`);
+  if (!(o.minAbsoluteGrowthBytes >= 0) || !Number.isFinite(o.minAbsoluteGrowthBytes))
+    bad(`minAbsoluteGrowthBytes must be ≥ 0, got ${o.minAbsoluteGrowthBytes}`);
+  if (o.minAbsoluteGrowthObjects !== undefined && !(o.minAbsoluteGrowthObjects >= 0 && Number.isFinite(o.minAbsoluteGrowthObjects)))
+    bad(`minAbsoluteGrowthObjects must be ≥ 0, got ${o.minAbsoluteGrowthObjects}`);
+  if (!(o.recentSlopeRatio >= 0) || !Number.isFinite(o.recentSlopeRatio))
+    bad(`recentSlopeRatio must be ≥ 0, got ${o.recentSlopeRatio}`);
+  return o;
+}
+
+/**
+ * Verdicts for every type present in the last `window` dumps. Dumps are sorted by time first (stable).
+ * Result order: suspects first, then by net byte growth (descending), then by type name.
+ */
+export function leakVerdicts(dumps: readonly VerdictDump[], options: VerdictOptions = {}): TypeVerdict[] {
+  const opts = resolveVerdictOptions(options);
+  const sorted = dumps
+    .map((d, i) => ({ d, i }))
+    .sort((a, b) => a.d.time - b.d.time || a.i - b.i)
+    .map((x) => x.d);
+  const maps = sorted.map((d) => toTypeMap(d.types));
+  const windowStart = Math.max(0, sorted.length - opts.window);
+
+  const firstSeen = new Map<string, number>();
+  maps.forEach((m, i) => {
+    for (const type of m.keys()) if (!firstSeen.has(type)) firstSeen.set(type, i);
+  });
+  const inWindow = new Set<string>();
+  for (let i = windowStart; i < maps.length; i++) for (const type of maps[i]!.keys()) inWindow.add(type);
+
+  const out: TypeVerdict[] = [];
+  for (const type of inWindow) {
+    const from = Math.max(windowStart, firstSeen.get(type)!);
+    const points: SeriesPoint[] = [];
+    for (let i = from; i < sorted.length; i++) {
+      const d = sorted[i]!;
+      const s: TypeStats = maps[i]!.get(type) ?? { count: 0, bytes: 0 };
+      const p: SeriesPoint = { time: d.time, count: s.count, bytes: s.bytes };
+      if (d.requests !== undefined) p.requests = d.requests;
+      if (d.bytesExact !== undefined) p.bytesExact = d.bytesExact;
+      points.push(p);
+    }
+    out.push(evaluate(type, points, opts));
+  }
+  return out.sort(
+    (a, b) =>
+      Number(b.suspect) - Number(a.suspect) ||
+      b.netGrowthBytes - a.netGrowthBytes ||
+      (a.type < b.type ? -1 : a.type > b.type ? 1 : 0),
+  );
+}
+
+/**
+ * Verdict for one type's series (points in time order; only the last `window` are used). For callers that keep
+ * series themselves; leakVerdicts builds the series from dumps.
+ */
+export function seriesVerdict(type: string, points: readonly SeriesPoint[], options: VerdictOptions = {}): TypeVerdict {
+  const opts = resolveVerdictOptions(options);
+  return evaluate(type, points.slice(Math.max(0, points.length - opts.window)), opts);
+}
+
+interface TrendCheck {
+  p: number;
+  slope: number;
+  recentSlope: number;
+  growth: number;
+  relative: number;
+  significant: boolean;
+  aboveAbsolute: boolean;
+  aboveRelative: boolean;
+  recentHolds: boolean;
+}
+
+function checkTrend(xs: number[], ys: number[], absFloor: number, opts: ResolvedOptions): TrendCheck {
+  const n = ys.length;
+  const mk = mannKendall(ys, { exactMaxN: opts.exactMaxN });
+  const ts = theilSen(xs, ys);
+  const span = n > 0 ? xs[n - 1]! - xs[0]! : 0;
+  const growth = clampFinite(ts.slope * span);
+  const startLevel = clampFinite(ts.intercept + ts.slope * (xs[0] ?? 0));
+  const relative = clampFinite(growth / Math.max(startLevel, 1));
+  const m = Math.min(n, Math.max(3, Math.ceil(n / 2)));
+  const recentSlope = theilSen(xs.slice(n - m), ys.slice(n - m)).slope;
+  return {
+    p: mk.pIncreasing,
+    slope: ts.slope,
+    recentSlope,
+    growth,
+    relative,
+    significant: mk.pIncreasing < opts.pValue,
+    aboveAbsolute: growth > absFloor,
+    aboveRelative: relative > opts.minRelativeGrowth,
+    recentHolds: recentSlope > 0 && recentSlope >= opts.recentSlopeRatio * ts.slope,
+  };
+}
+
+function passes(t: TrendCheck): boolean {
+  return t.significant && t.aboveAbsolute && t.aboveRelative && t.recentHolds;
+}
+
+function evaluate(type: string, allPoints: readonly SeriesPoint[], opts: ResolvedOptions): TypeVerdict {
+  const points = allPoints.filter((p) => Number.isFinite(p.time));
+  const n = points.length;
+  const t0 = points[0]?.time ?? 0;
+  // Seconds since the first point: small numbers keep the slopes precise.
+  const xs = points.map((p) => (p.time - t0) / 1000);
+  const bytes = points.map((p) => (Number.isFinite(p.bytes) ? p.bytes : 0));
+  const counts = points.map((p) => (Number.isFinite(p.count) ? p.count : 0));
+  const spanSeconds = clampFinite(n > 0 ? xs[n - 1]! : 0);
+  const bytesExact = points.every((p) => p.bytesExact !== false);
+
+  const b = checkTrend(xs, bytes, opts.minAbsoluteGrowthBytes, opts);
+  const c = checkTrend(xs, counts, opts.minAbsoluteGrowthObjects ?? Infinity, opts);
+  const enough = n >= opts.minDumps;
+  const byBytes = enough && passes(b);
+  const byCount = enough && !byBytes && opts.minAbsoluteGrowthObjects !== undefined && passes(c);
+
+  const verdict: TypeVerdict = {
+    type,
+    dumps: n,
+    spanSeconds,
+    lastBytes: bytes[n - 1] ?? 0,
+    lastCount: counts[n - 1] ?? 0,
+    bytesSlopePerSecond: b.slope,
+    objectsSlopePerSecond: c.slope,
+    recentBytesSlopePerSecond: b.recentSlope,
+    mkP: b.p,
+    mkPCount: c.p,
+    streak: increaseStreak(bytes).increases,
+    netGrowthBytes: b.growth,
+    netGrowthObjects: c.growth,
+    relativeGrowth: b.relative,
+    bytesExact,
+    suspect: byBytes || byCount,
+    reason: "",
+  };
+  if (byBytes) verdict.suspectBy = "bytes";
+  else if (byCount) verdict.suspectBy = "count";
+
+  addLoad(verdict, points, xs, bytes, b.slope);
+
+  verdict.reason = explain(verdict, b, c, enough, byCount, opts);
+  return verdict;
+}
+
+function addLoad(v: TypeVerdict, points: readonly SeriesPoint[], xs: number[], bytes: number[], slope: number): void {
+  const rx: number[] = [];
+  const ry: number[] = [];
+  for (let i = 0; i < points.length; i++) {
+    const r = points[i]!.requests;
+    if (r !== undefined && Number.isFinite(r)) {
+      rx.push(r);
+      ry.push(bytes[i]!);
+    }
+  }
+  if (new Set(rx).size >= 2) v.bytesPerRequest = theilSen(rx, ry).slope;
+
+  let idleSteps = 0;
+  let idleGrowth = 0;
+  let idleSeconds = 0;
+  for (let i = 1; i < points.length; i++) {
+    const a = points[i - 1]!.requests;
+    const z = points[i]!.requests;
+    if (a === undefined || z === undefined || !Number.isFinite(a) || !Number.isFinite(z) || z > a) continue;
+    idleSteps++;
+    idleGrowth += bytes[i]! - bytes[i - 1]!;
+    idleSeconds += xs[i]! - xs[i - 1]!;
+  }
+  if (idleSteps === 0) return;
+  idleGrowth = clampFinite(idleGrowth);
+  v.idleGrowthBytes = idleGrowth;
+  const idleRate = idleSeconds > 0 ? idleGrowth / idleSeconds : idleGrowth > 0 ? Infinity : 0;
+  v.growsWithoutLoad = idleGrowth > 0 && slope > 0 && idleRate >= 0.5 * slope;
+}
+
+function explain(
+  v: TypeVerdict,
+  b: TrendCheck,
+  c: TrendCheck,
+  enough: boolean,
+  byCount: boolean,
+  opts: ResolvedOptions,
+): string {
+  const est = v.bytesExact ? "" : " (bytes estimated)";
+  const load = v.growsWithoutLoad ? ", grows without load" : "";
+  if (v.suspect && !byCount)
+    return (
+      `rising over ${v.dumps} dumps: MK p=${formatP(b.p)}, +${formatBytes(b.growth)} (+${formatPercent(b.relative)}) ` +
+      `in ${formatDuration(v.spanSeconds)}, still rising${load}${est}`
+    );
+  if (v.suspect)
+    return (
+      `object count rising over ${v.dumps} dumps: MK p=${formatP(c.p)}, +${Math.round(c.growth)} objects ` +
+      `(+${formatPercent(c.relative)}) in ${formatDuration(v.spanSeconds)}, still rising${load}`
+    );
+  if (!enough) return `only ${v.dumps} dumps (need ${opts.minDumps})`;
+  if (!b.significant) return `no significant rise (MK p=${formatP(b.p)} ≥ ${opts.pValue})${est}`;
+  if (!b.aboveAbsolute)
+    return `growth ${formatBytes(b.growth)} not above floor ${formatBytes(opts.minAbsoluteGrowthBytes)}${est}`;
+  if (!b.aboveRelative)
+    return `growth ${formatPercent(b.relative)} not above floor ${formatPercent(opts.minRelativeGrowth)}${est}`;
+  return `not rising in the latest dumps (plateau): recent slope ${formatBytes(b.recentSlope)}/s vs ${formatBytes(b.slope)}/s${est}`;
+}
