@@ -82,9 +82,9 @@ export async function readCgroupV2(levels: string[]): Promise<CgroupMemoryStats>
 export async function readCgroupV1(levels: string[]): Promise<CgroupMemoryStats> {
   const dir = levels[0]!;
   const f = (name: string) => readOpt(path.join(dir, name));
-  const [usageText, memswLimit, maxUsage, failcnt, oomControl, statText] = await Promise.all([
+  const [usageText, memswLimit, maxUsage, failcnt, memswFailcnt, oomControl, statText] = await Promise.all([
     f("memory.usage_in_bytes"), f("memory.memsw.limit_in_bytes"), f("memory.max_usage_in_bytes"),
-    f("memory.failcnt"), f("memory.oom_control"), f("memory.stat"),
+    f("memory.failcnt"), f("memory.memsw.failcnt"), f("memory.oom_control"), f("memory.stat"),
   ]);
   if (usageText === undefined) throw new Error(`${dir}: no memory.usage_in_bytes`);
   const usage = num(usageText) ?? 0;
@@ -96,8 +96,10 @@ export async function readCgroupV1(levels: string[]): Promise<CgroupMemoryStats>
     })),
   );
   const events: Record<string, number> = {};
+  // With memsw (memory+swap) limited too, the kernel charges memsw first and counts hits there, so the times
+  // any limit was hit are the sum of both counters.
   const fc = num(failcnt);
-  if (fc !== undefined) events.failcnt = fc;
+  if (fc !== undefined) events.failcnt = fc + (num(memswFailcnt) ?? 0);
   const oom = parseKeyValues(oomControl ?? "");
   if (oom.oom_kill !== undefined) events.oom_kill = oom.oom_kill;
   // Hierarchical values (total_*) include child cgroups, as v2's memory.stat does.

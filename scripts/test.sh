@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh machine: installs what the tests need, builds, runs every test.
+# Tests that need root (memory cgroups), java or dotnet run when those are present, and print why when skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v promtool >/dev/null 2>&1 || need_apt+=(prometheus)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test.sh: installing ${need_apt[*]} from Debian's packages" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+  else
+    echo "test.sh: ${need_apt[*]} missing and cannot apt-get install (not root): tests that need it will skip" >&2
+  fi
+fi
+
+npm ci --no-audit --no-fund
+npm run build --silent
+npx vitest run "$@"

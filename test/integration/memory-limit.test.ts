@@ -1,0 +1,62 @@
+// For real: leakwatch launches a child under --memory-limit 200m in a new memory cgroup, the child grows until
+// the kernel's OOM killer ends it, and /metrics shows every step of that.
+import { afterEach, describe, expect, it } from "vitest";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { memoryCgroupUnavailable, skipReason, sleep, waitFor } from "../helpers/env.js";
+import { startDaemon, type TestDaemon } from "../helpers/daemon.js";
+import { value } from "../helpers/metrics.js";
+
+const program = path.resolve(__dirname, "../fixtures/programs/alloc-steadily.js");
+const noCgroup = memoryCgroupUnavailable();
+
+describe.skipIf(skipReason("memory-limit integration", noCgroup))("--memory-limit with a real OOM kill", () => {
+  let d: TestDaemon | undefined;
+  afterEach(async () => {
+    await d?.stop();
+    d = undefined;
+  });
+
+  it("shows RSS rising, the 200m limit, falling headroom, then the OOM kill and the target down", async () => {
+    d = await startDaemon(["--memory-limit", "200m", "--linger", "60s", "--name", "hog", "--", process.execPath, program, "4", "100"]);
+    const target = d.daemon.targets.targets[0]!;
+    const cgDir = target.cgroup!.dir;
+    expect(existsSync(cgDir)).toBe(true);
+
+    const first = await waitFor(async () => {
+      const s = await d!.scrape();
+      return value(s, "leakwatch_target_resident_memory_bytes", { target: "hog" }) !== undefined ? s : undefined;
+    }, 10_000, "first RSS sample");
+    expect(value(first, "leakwatch_target_up", { target: "hog" })).toBe(1);
+    expect(value(first, "leakwatch_cgroup_memory_limit_bytes", { target: "hog" })).toBe(209715200);
+    expect(value(first, "leakwatch_cgroup_memory_swap_limit_bytes", { target: "hog" })).toBe(0);
+    const rss0 = value(first, "leakwatch_target_resident_memory_bytes", { target: "hog" })!;
+    const headroom0 = value(first, "leakwatch_cgroup_memory_headroom_bytes", { target: "hog" })!;
+
+    await sleep(1500);
+    const later = await d.scrape();
+    const rss1 = value(later, "leakwatch_target_resident_memory_bytes", { target: "hog" });
+    const headroom1 = value(later, "leakwatch_cgroup_memory_headroom_bytes", { target: "hog" });
+    expect(rss1).toBeGreaterThan(rss0 + 16 * 1024 * 1024);
+    expect(headroom1).toBeLessThan(headroom0 - 16 * 1024 * 1024);
+
+    const afterOom = await waitFor(async () => {
+      const s = await d!.scrape();
+      return value(s, "leakwatch_target_up", { target: "hog" }) === 0 ? s : undefined;
+    }, 30_000, "the target to be OOM-killed");
+    const ev = (event: string) => value(afterOom, "leakwatch_cgroup_memory_events_total", { target: "hog", event });
+    expect(ev("oom_kill")).toBeGreaterThanOrEqual(1);
+    // failcnt is exposed, but this machine's 6.18 kernel leaves v1 failcnt at 0 even through an OOM kill, so only
+    // its presence is asserted; oom_kill is the event that must count.
+    expect(ev("failcnt")).toBeGreaterThanOrEqual(0);
+    expect(value(afterOom, "leakwatch_target_last_exit_code", { target: "hog" })).toBe(137);
+    // The final state is still served while lingering; the limit and peak stay visible.
+    expect(value(afterOom, "leakwatch_cgroup_memory_limit_bytes", { target: "hog" })).toBe(209715200);
+    expect(value(afterOom, "leakwatch_cgroup_memory_peak_bytes", { target: "hog" })).toBeGreaterThan(190 * 1024 * 1024);
+    expect(value(afterOom, "leakwatch_target_resident_memory_bytes", { target: "hog" })).toBeUndefined();
+
+    await d.stop();
+    d = undefined;
+    expect(existsSync(cgDir)).toBe(false);
+  });
+});
