@@ -8,7 +8,8 @@
 //         Per-type verdict over the last `window` dumps (default 12). A type is a suspect iff its series has
 //         ≥ minDumps (6) dumps, Mann–Kendall says bytes rise (one-sided p < 0.01), the Theil–Sen growth over the
 //         window exceeds both 10% of the starting level and 1 MiB, and the rise still holds over the most recent
-//         half of the window (slope > 0 and ≥ 0.25 × the whole-window slope), which rules out warm-up plateaus.
+//         half of the window (its slope > 0, ≥ ½ × the whole-window slope and ≥ ⅓ × the first half's slope),
+//         which rules out warm-up plateaus and caches that filled up.
 //     seriesVerdict(type: string, points: readonly SeriesPoint[], options?: VerdictOptions): TypeVerdict
 //     resolveVerdictOptions(options?: VerdictOptions) — defaults filled, RangeError on nonsense
 //     DEFAULT_VERDICT_OPTIONS

@@ -61,7 +61,7 @@ function erfcContinuedFraction(x: number): number {
 export function erf(x: number): number {
   if (Number.isNaN(x)) return NaN;
   const ax = Math.abs(x);
-  const r = ax < ERF_SERIES_LIMIT ? erfSeries(ax) : 1 - erfcContinuedFraction(ax);
+  const r = ax < ERF_SERIES_LIMIT ? erfSeries(ax) : ax > 27.3 ? 1 : 1 - erfcContinuedFraction(ax);
   return x < 0 ? -r : r;
 }
 

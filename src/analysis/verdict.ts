@@ -15,12 +15,18 @@
 //   1. enough data:   the series has ≥ minDumps dumps;
 //   2. a trend:       Mann–Kendall one-sided p (increasing) on bytes < pValue;
 //   3. big enough:    net growth > minAbsoluteGrowthBytes AND relative growth > minRelativeGrowth;
-//   4. still rising:  on the most recent part of the series (its last max(3, ⌈n/2⌉) dumps) the Theil–Sen slope
-//                     is > 0 and ≥ recentSlopeRatio (default 0.25) × the whole-series slope.
+//   4. still rising:  with m = max(3, ⌈n/2⌉), the Theil–Sen slope over the LAST m dumps ("recent") is > 0,
+//                     ≥ recentSlopeRatio (½) × the whole-series slope, and ≥ earlySlopeRatio (⅓) × the slope over
+//                     the FIRST m dumps ("early").
 // Rule 4 is what keeps warm-up-then-plateau and a bounded cache that filled up out: growth over 4 dumps then 8
-// flat ones is significant for Mann–Kendall over the 12 (S ≈ 38, p ≈ 0.006) but its recent half is flat. A
-// linear leak has recent slope ≈ whole slope. The ratio (rather than "recent slope > 0") matters when the
-// plateau is noisy: noise gives a recent slope of either sign, but far below the warm-up slope.
+// flat ones is significant for Mann–Kendall over the 12 (S = 38, p ≈ 0.001), but its recent part is flat. A
+// linear leak has recent ≈ early ≈ whole slope. "≥ ½ × whole" asks that the recent slope be closer to the trend
+// than to zero; it alone is not enough when the plateau is noisy, because the plateau also drags the whole-series
+// slope down (in simulation, a noisy LRU plateau still passed 5–14% of the time). "≥ ⅓ × early" catches exactly
+// that: a rise that has slowed to under a third of its early pace is settling, not leaking. A leak that starts
+// mid-window has a flat early part and passes. A single step up (flat, jump, flat) fails "≥ ½ × whole". Over 400
+// seeded series each (test/unit/analysis), this rule flagged no warm-up, LRU or step series at noise up to 2× the
+// leak's per-dump growth, while detecting leaks about as often as "≥ ½ × whole" alone.
 // Counts: bytes are the signal. When bytes are estimates (bytesExact false: count × one object's size) they are
 // proportional to counts, so the bytes test is the count test. Counts become a second, independent path only when
 // `minAbsoluteGrowthObjects` is set: then a type whose object count passes rules 1–4 (with that floor and the
@@ -71,8 +77,10 @@ export interface VerdictOptions {
   minAbsoluteGrowthBytes?: number;
   /** When set, object counts are a second path to suspect, with this absolute floor (default: unset, off). */
   minAbsoluteGrowthObjects?: number;
-  /** Recent slope must be at least this fraction of the whole-window slope (default 0.25). */
+  /** Recent slope must be at least this fraction of the whole-series slope (default 0.5). */
   recentSlopeRatio?: number;
+  /** Recent slope must be at least this fraction of the early slope (default 1/3). */
+  earlySlopeRatio?: number;
   /** Largest series for the exact Mann–Kendall distribution (default 10). */
   exactMaxN?: number;
 }
@@ -83,7 +91,8 @@ export const DEFAULT_VERDICT_OPTIONS = {
   pValue: 0.01,
   minRelativeGrowth: 0.1,
   minAbsoluteGrowthBytes: 1024 * 1024,
-  recentSlopeRatio: 0.25,
+  recentSlopeRatio: 0.5,
+  earlySlopeRatio: 1 / 3,
   exactMaxN: 10,
 } as const;
 
@@ -101,6 +110,8 @@ export interface TypeVerdict {
   objectsSlopePerSecond: number;
   /** Theil–Sen slope of bytes over the most recent max(3, ⌈n/2⌉) dumps. */
   recentBytesSlopePerSecond: number;
+  /** Theil–Sen slope of bytes over the first max(3, ⌈n/2⌉) dumps of the series. */
+  earlyBytesSlopePerSecond: number;
   /** Theil–Sen slope of bytes against cumulative requests, when requests are known and vary. */
   bytesPerRequest?: number;
   /** When some consecutive dumps saw no new requests: whether bytes kept growing then (see the rule above). */
@@ -136,6 +147,7 @@ interface ResolvedOptions {
   minAbsoluteGrowthBytes: number;
   minAbsoluteGrowthObjects: number | undefined;
   recentSlopeRatio: number;
+  earlySlopeRatio: number;
   exactMaxN: number;
 }
 
@@ -149,6 +161,7 @@ export function resolveVerdictOptions(options: VerdictOptions = {}): ResolvedOpt
     minAbsoluteGrowthBytes: options.minAbsoluteGrowthBytes ?? DEFAULT_VERDICT_OPTIONS.minAbsoluteGrowthBytes,
     minAbsoluteGrowthObjects: options.minAbsoluteGrowthObjects,
     recentSlopeRatio: options.recentSlopeRatio ?? DEFAULT_VERDICT_OPTIONS.recentSlopeRatio,
+    earlySlopeRatio: options.earlySlopeRatio ?? DEFAULT_VERDICT_OPTIONS.earlySlopeRatio,
     exactMaxN: options.exactMaxN ?? DEFAULT_VERDICT_OPTIONS.exactMaxN,
   };
   const bad = (what: string): never => {
@@ -165,6 +178,8 @@ export function resolveVerdictOptions(options: VerdictOptions = {}): ResolvedOpt
     bad(`minAbsoluteGrowthObjects must be ≥ 0, got ${o.minAbsoluteGrowthObjects}`);
   if (!(o.recentSlopeRatio >= 0) || !Number.isFinite(o.recentSlopeRatio))
     bad(`recentSlopeRatio must be ≥ 0, got ${o.recentSlopeRatio}`);
+  if (!(o.earlySlopeRatio >= 0) || !Number.isFinite(o.earlySlopeRatio))
+    bad(`earlySlopeRatio must be ≥ 0, got ${o.earlySlopeRatio}`);
   return o;
 }
 
@@ -223,6 +238,7 @@ interface TrendCheck {
   p: number;
   slope: number;
   recentSlope: number;
+  earlySlope: number;
   growth: number;
   relative: number;
   significant: boolean;
@@ -241,16 +257,19 @@ function checkTrend(xs: number[], ys: number[], absFloor: number, opts: Resolved
   const relative = clampFinite(growth / Math.max(startLevel, 1));
   const m = Math.min(n, Math.max(3, Math.ceil(n / 2)));
   const recentSlope = theilSen(xs.slice(n - m), ys.slice(n - m)).slope;
+  const earlySlope = theilSen(xs.slice(0, m), ys.slice(0, m)).slope;
   return {
     p: mk.pIncreasing,
     slope: ts.slope,
     recentSlope,
+    earlySlope,
     growth,
     relative,
     significant: mk.pIncreasing < opts.pValue,
     aboveAbsolute: growth > absFloor,
     aboveRelative: relative > opts.minRelativeGrowth,
-    recentHolds: recentSlope > 0 && recentSlope >= opts.recentSlopeRatio * ts.slope,
+    recentHolds:
+      recentSlope > 0 && recentSlope >= opts.recentSlopeRatio * ts.slope && recentSlope >= opts.earlySlopeRatio * earlySlope,
   };
 }
 
@@ -284,6 +303,7 @@ function evaluate(type: string, allPoints: readonly SeriesPoint[], opts: Resolve
     bytesSlopePerSecond: b.slope,
     objectsSlopePerSecond: c.slope,
     recentBytesSlopePerSecond: b.recentSlope,
+    earlyBytesSlopePerSecond: b.earlySlope,
     mkP: b.p,
     mkPCount: c.p,
     streak: increaseStreak(bytes).increases,
@@ -359,5 +379,8 @@ function explain(
     return `growth ${formatBytes(b.growth)} not above floor ${formatBytes(opts.minAbsoluteGrowthBytes)}${est}`;
   if (!b.aboveRelative)
     return `growth ${formatPercent(b.relative)} not above floor ${formatPercent(opts.minRelativeGrowth)}${est}`;
-  return `not rising in the latest dumps (plateau): recent slope ${formatBytes(b.recentSlope)}/s vs ${formatBytes(b.slope)}/s${est}`;
+  return (
+    `levelling off: recent slope ${formatBytes(b.recentSlope)}/s vs ${formatBytes(b.slope)}/s overall, ` +
+    `${formatBytes(b.earlySlope)}/s early${est}`
+  );
 }
