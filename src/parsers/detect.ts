@@ -10,9 +10,10 @@ import { createV8SnapshotParser } from "./v8-snapshot.js";
 export type TextHeapFormat = Exclude<HeapFormat, "nettrace">;
 
 const V8_START = /^\uFEFF?\s*\{\s*"snapshot"\s*:\s*\{\s*"meta"/;
-const JAVA_HEADER = /^\s*num\s+#instances\s+#bytes\s+class name/m;
+// [ \t] not \s with the m flag: \s spans newlines and backtracks quadratically over blank text.
+const JAVA_HEADER = /^[ \t]*num[ \t]+#instances[ \t]+#bytes[ \t]+class name/m;
 const JCMD_PID_LINE = /^\s*\d+:\s*$/;
-const GCDUMP = /^[ \t]*(?:Object Bytes[ \t]+Count[ \t]+Type|[\d,.'’\u00a0\u202f]+[ \t]+GC Heap (?:bytes|objects))[ \t]*$/m;
+const GCDUMP = /^[ \t]*(?:Object Bytes[ \t]+Count[ \t]+Type|\d[\d,.'’\u00a0\u202f]*[ \t]+GC Heap (?:bytes|objects))[ \t]*$/m;
 const DUMPHEAP = /^[ \t]*MT[ \t]+Count[ \t]+TotalSize[ \t]+Class Name[ \t]*$/m;
 const PLAIN_ROW = /^[ \t]*\d+[ \t]+\d+[ \t]+\S/;
 

@@ -10,9 +10,9 @@ import { normaliseDotnetTypeName, parseGroupedInt } from "./normalise.js";
 import { TypeTable } from "./type-table.js";
 
 const NUM = "\\d[\\d,.'’\\u00a0\\u202f]*";
-const HEADER = /^[ \t]*MT[ \t]+Count[ \t]+TotalSize[ \t]+Class Name[ \t]*$/;
-const ROW = new RegExp(`^[ \\t]*[0-9a-fA-F]{8,16}[ \\t]+(${NUM})[ \\t]+(${NUM})[ \\t]+(\\S.*?)[ \\t]*$`);
-const TOTAL = new RegExp(`^[ \\t]*Total[ \\t]+(${NUM})[ \\t]+objects(?:,[ \\t]*(${NUM})[ \\t]+bytes)?[ \\t]*$`);
+const HEADER = /^[ \t]*MT[ \t]+Count[ \t]+TotalSize[ \t]+Class Name$/;
+const ROW = new RegExp(`^[ \\t]*[0-9a-fA-F]{8,16}[ \\t]+(${NUM})[ \\t]+(${NUM})[ \\t]+(\\S.*)$`);
+const TOTAL = new RegExp(`^[ \\t]*Total[ \\t]+(${NUM})[ \\t]+objects(?:,[ \\t]*(${NUM})[ \\t]+bytes)?$`);
 const PROGRESS = /^[ \t]*Scanning heap\b/;
 
 /**
@@ -25,7 +25,7 @@ const PROGRESS = /^[ \t]*Scanning heap\b/;
  */
 export function parseDumpheapStat(text: string): DumpSummaryBody {
   const format = "dumpheap-stat";
-  const lines = splitLines(text);
+  const lines = splitLines(text, true);
   let i = 0;
   while (i < lines.length && !HEADER.test(lines[i]!)) i++;
   if (i === lines.length) throw new ParseError(format, Math.max(1, lines.length), "no 'MT Count TotalSize Class Name' header");

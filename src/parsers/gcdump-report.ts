@@ -15,9 +15,9 @@ import { TypeTable } from "./type-table.js";
 // Columns are separated by ASCII blanks only: \s would also match U+00A0/U+202F, which older builds used
 // as thousands separators inside numbers.
 const NUM = "\\d[\\d,.'’\\u00a0\\u202f]*";
-const SUMMARY = new RegExp(`^[ \\t]*(${NUM})[ \\t]+(GC Heap bytes|GC Heap objects|Total references)[ \\t]*$`);
-const HEADER = /^[ \t]*Object Bytes[ \t]+Count[ \t]+Type[ \t]*$/;
-const ROW = new RegExp(`^[ \\t]*(${NUM})[ \\t]+(${NUM})[ \\t]+(\\S.*?)[ \\t]*$`);
+const SUMMARY = new RegExp(`^[ \\t]*(${NUM})[ \\t]+(GC Heap bytes|GC Heap objects|Total references)$`);
+const HEADER = /^[ \t]*Object Bytes[ \t]+Count[ \t]+Type$/;
+const ROW = new RegExp(`^[ \\t]*(${NUM})[ \\t]+(${NUM})[ \\t]+(\\S.*)$`);
 /** The module column: two blanks then `[Some.Assembly.dll]` at the end of the line. */
 const MODULE = /[ \t]{2}\[[^\]]*\]$/;
 
@@ -30,7 +30,7 @@ const MODULE = /[ \t]{2}\[[^\]]*\]$/;
  */
 export function parseGcdumpReport(text: string): DumpSummaryBody {
   const format = "gcdump-report";
-  const lines = splitLines(text);
+  const lines = splitLines(text, true);
   let heapBytes: number | undefined;
   let heapObjects: number | undefined;
   let i = 0;

@@ -11,10 +11,10 @@ import { TypeTable } from "./type-table.js";
 
 type JavaFormat = "jcmd-histogram" | "jmap-histogram";
 
-const HEADER = /^\s*num\s+#instances\s+#bytes\s+class name(?:\s+\(module\))?\s*$/;
+const HEADER = /^\s*num\s+#instances\s+#bytes\s+class name(?: \(module\))?$/;
 // Class names never contain spaces; JDK 9+ appends " (module@version)" or " (module)".
-const ROW = /^\s*\d+:\s+(\d+)\s+(\d+)\s+(\S+)(?:\s+\([^()\s]*\))?\s*$/;
-const TOTAL = /^\s*Total\s+(\d+)\s+(\d+)\s*$/;
+const ROW = /^\s*\d+:\s+(\d+)\s+(\d+)\s+(\S+)(?:\s+\([^()\s]*\))?$/;
+const TOTAL = /^\s*Total\s+(\d+)\s+(\d+)$/;
 
 /** Parses jcmd GC.class_histogram output (see parseJavaHistogram). */
 export function parseJcmdHistogram(text: string): DumpSummaryBody {
@@ -33,7 +33,7 @@ export function parseJmapHistogram(text: string): DumpSummaryBody {
  * or when the footer does not match the rows (garbled or trimmed output).
  */
 export function parseJavaHistogram(text: string, format: JavaFormat = "jmap-histogram"): DumpSummaryBody {
-  const lines = splitLines(text);
+  const lines = splitLines(text, true);
   let i = 0;
   while (i < lines.length && !HEADER.test(lines[i]!)) {
     const l = lines[i]!;

@@ -9,7 +9,8 @@ const ELLIPSIS = "…";
 
 /** Trims and caps a type name to MAX_TYPE_NAME_LENGTH characters; empty names become "(anonymous)". */
 export function capTypeName(name: string): string {
-  const t = name.trim();
+  // Control characters would make labels and log lines unreadable (V8 names may contain escaped newlines).
+  const t = name.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
   if (t.length === 0) return "(anonymous)";
   if (t.length <= MAX_TYPE_NAME_LENGTH) return t;
   let end = MAX_TYPE_NAME_LENGTH - ELLIPSIS.length;
@@ -66,23 +67,24 @@ export function stripJavaRunSpecific(name: string): string {
 }
 
 /** `System.String (Bytes > 10K)` → `System.String`: gcdump's size buckets are one type. */
-const DOTNET_SIZE_BUCKET = /\s*\(Bytes\s*>\s*[\d.,]+\s*[KMGT]?B?\)\s*$/i;
+// No leading \s* in the pattern: an unanchored \s* backtracks quadratically on long blank runs; trimEnd instead.
+const DOTNET_SIZE_BUCKET = /\(Bytes ?> ?[\d.,'\u00a0\u202f]+ ?[KMGT]?B?\)$/;
 /** SOS prints unknown types with their method table address: `<unknown_type_7ffc3b9b86f8>`. */
 const DOTNET_UNKNOWN_TYPE = /<unknown_type_[0-9a-fA-F]+>/g;
 
 /** Normalises a .NET type name (gcdump report or SOS dumpheap; module column already removed). */
 export function normaliseDotnetTypeName(raw: string): string {
-  return capTypeName(raw.replace(DOTNET_SIZE_BUCKET, "").replace(DOTNET_UNKNOWN_TYPE, "<unknown_type>"));
+  return capTypeName(raw.trimEnd().replace(DOTNET_SIZE_BUCKET, "").replace(DOTNET_UNKNOWN_TYPE, "<unknown_type>"));
 }
 
 /** True when a gcdump type name carries a size-bucket suffix. */
 export function hasDotnetSizeBucket(raw: string): boolean {
-  return DOTNET_SIZE_BUCKET.test(raw);
+  return DOTNET_SIZE_BUCKET.test(raw.trimEnd());
 }
 
 /** Normalises a V8 constructor/native name: drops ` @123` object-id suffixes. */
 export function normaliseV8Name(raw: string): string {
-  return capTypeName(raw.replace(/(?:\s*@\d+)+\s*$/, ""));
+  return capTypeName(raw.trimEnd().replace(/@\d+$/, ""));
 }
 
 /** Normalises a type name from the plain `count bytes type` format (no tool-specific rules). */

@@ -6,7 +6,7 @@ import { splitLines } from "./lines.js";
 import { normalisePlainTypeName, parsePlainInt } from "./normalise.js";
 import { TypeTable } from "./type-table.js";
 
-const ROW = /^[ \t]*(\d+)[ \t]+(\d+)[ \t]+(\S.*?)[ \t]*$/;
+const ROW = /^[ \t]*(\d+)[ \t]+(\d+)[ \t]+(\S.*)$/;
 
 /**
  * Parses the plain format. There is no footer, so truncation at a line boundary cannot be detected; a line
@@ -14,7 +14,7 @@ const ROW = /^[ \t]*(\d+)[ \t]+(\d+)[ \t]+(\S.*?)[ \t]*$/;
  */
 export function parsePlain(text: string): DumpSummaryBody {
   const format = "plain";
-  const lines = splitLines(text);
+  const lines = splitLines(text, true);
   const table = new TypeTable();
   let rows = 0;
   for (let i = 0; i < lines.length; i++) {
