@@ -1,6 +1,14 @@
 // The validated configuration. Sizes and durations accept numbers (bytes, seconds) or strings ("300m", "30s").
 import { z } from "zod";
+import cron from "node-cron";
+import os from "node:os";
+import path from "node:path";
 import { parseDuration, parseSize } from "../util/units.js";
+
+function defaultDataDir(): string {
+  const state = process.env.XDG_STATE_HOME || path.join(os.homedir(), ".local", "state");
+  return path.join(state, "leakwatch");
+}
 
 const size = (what = "a size like 300m, 1.5g or a number of bytes") =>
   z.union([z.number(), z.string()]).transform((v, ctx) => {
@@ -60,6 +68,39 @@ const bool = z.union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no
   typeof v === "boolean" ? v : ["true", "1", "yes"].includes(v),
 );
 
+const cronExpr = z.string().superRefine((v, ctx) => {
+  if (!cron.validate(v)) ctx.addIssue({ code: "custom", message: `expected a cron expression such as "*/5 * * * *", got ${JSON.stringify(v)}` });
+});
+
+const fraction = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const n = Number(v);
+  if (!(n > 0 && n < 1)) {
+    ctx.addIssue({ code: "custom", message: `expected a fraction between 0 and 1 such as 0.8, got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return n;
+});
+
+const count = (min: number) =>
+  z.union([z.number(), z.string()]).transform((v, ctx) => {
+    const n = Number(v);
+    if (!Number.isSafeInteger(n) || n < min) {
+      ctx.addIssue({ code: "custom", message: `expected a whole number ≥ ${min}, got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+/** A command as words: a YAML list, or a string split on whitespace (never handed to a shell). */
+const words = z.union([z.array(z.string()).min(1), z.string()]).transform((v, ctx) => {
+  const list = Array.isArray(v) ? v : v.trim().split(/\s+/).filter(Boolean);
+  if (list.length === 0) {
+    ctx.addIssue({ code: "custom", message: "expected a command" });
+    return z.NEVER;
+  }
+  return list;
+});
+
 // Label values end up in every series: keep target names short and Prometheus-friendly.
 const targetName = z
   .string()
@@ -74,6 +115,18 @@ export const targetSchema = z
     command: z.array(z.string()).min(1, "expected a command and its arguments").optional(),
     memoryLimit: size().optional(),
     restart: bool.default(false),
+    heapSource: z.enum(["auto", "jvm", "v8", "dotnet", "dotnet-text", "command", "file", "none"]).default("auto"),
+    dumpSchedule: cronExpr.default("*/5 * * * *"),
+    dumpEvery: duration(0.5).optional(),
+    dumpTimeout: duration(1).default(120),
+    dumpAt: fraction.optional(),
+    heapCommand: words.optional(),
+    heapDir: z.string().min(1).optional(),
+    openInspector: bool.default(false),
+    keepDumps: count(0).default(0),
+    maxTypes: count(1).default(100),
+    verdictWindow: count(3).default(12),
+    minGrowth: size().default(1024 * 1024),
   })
   .strict()
   .superRefine((t, ctx) => {
@@ -89,6 +142,12 @@ export const targetSchema = z
     }
     if (t.memoryLimit !== undefined && t.command === undefined) {
       ctx.addIssue({ code: "custom", path: ["memoryLimit"], message: "only applies to a launched command (-- CMD ARGS…)" });
+    }
+    if (t.heapSource === "command" && !t.heapCommand) {
+      ctx.addIssue({ code: "custom", path: ["heapCommand"], message: "required with --heap-source command" });
+    }
+    if (t.heapSource === "file" && !t.heapDir) {
+      ctx.addIssue({ code: "custom", path: ["heapDir"], message: "required with --heap-source file" });
     }
     if (t.restart && t.command === undefined) {
       ctx.addIssue({ code: "custom", path: ["restart"], message: "only applies to a launched command (-- CMD ARGS…)" });
@@ -112,6 +171,9 @@ export const configSchema = z
     linger: duration().default(30),
     discoveryInterval: duration(0.1).default(2),
     pssMaxRss: sizeOrZero.default(1024 ** 3),
+    dataDir: z.string().min(1).default(defaultDataDir()),
+    retention: count(1).default(1000),
+    adminToken: z.string().min(8, "expected at least 8 characters").optional(),
     targets: z.array(targetSchema).default([]),
   })
   .strict()

@@ -1,0 +1,71 @@
+// Per-type heap statistics from the latest stored dump and the leak verdicts over the recent ones. Reads only
+// in-memory state: the dumps themselves happen on the scheduler's time, never on the scrape path.
+import type { TargetHeap } from "../heap/target-heap.js";
+import type { DumpStore } from "../heap/store.js";
+import { type Collector, type Emitter, counter, gauge } from "./collector.js";
+
+const OTHER = "(other)";
+
+const TYPE_OBJECTS = gauge("leakwatch_heap_type_objects", "Objects of the type in the latest heap dump; types beyond --max-types are summed in heap_type=\"(other)\".");
+const TYPE_BYTES = gauge("leakwatch_heap_type_bytes", "Bytes of the type in the latest heap dump (shallow sizes; see leakwatch_heap_bytes_exact).");
+const OBJECTS = gauge("leakwatch_heap_objects", "Objects in the latest heap dump.");
+const BYTES = gauge("leakwatch_heap_bytes", "Bytes in the latest heap dump.");
+const EXACT = gauge("leakwatch_heap_bytes_exact", "1 when the latest dump's bytes per type are exact, 0 when they are estimates (e.g. dotnet-gcdump report).");
+const DUMPS = counter("leakwatch_heap_dumps_total", "Heap dumps by result (success, failure, skipped) and reason.");
+const DURATION = gauge("leakwatch_heap_dump_duration_seconds", "How long the last heap dump took, successful or not.");
+const LAST_SUCCESS = gauge("leakwatch_heap_dump_last_success_timestamp_seconds", "When the last successful heap dump finished, since the Unix epoch.");
+const SOURCE = gauge("leakwatch_heap_source_info", "The heap source chosen for the target; always 1.");
+const GROWTH_BYTES = gauge("leakwatch_heap_type_growth_bytes_per_second", "Theil-Sen slope of the type's bytes over the verdict window.");
+const GROWTH_OBJECTS = gauge("leakwatch_heap_type_growth_objects_per_second", "Theil-Sen slope of the type's object count over the verdict window.");
+const STREAK = gauge("leakwatch_heap_type_increase_streak", "Consecutive dumps, ending with the latest, in which the type's bytes did not decrease.");
+const SUSPECT = gauge("leakwatch_heap_type_leak_suspect", "1 when leakwatch's verdict says the type is leaking (Mann-Kendall trend plus growth floors), else 0.");
+
+export class HeapCollector implements Collector {
+  readonly name = "heap";
+  readonly metrics = [TYPE_OBJECTS, TYPE_BYTES, OBJECTS, BYTES, EXACT, DUMPS, DURATION, LAST_SUCCESS, SOURCE, GROWTH_BYTES, GROWTH_OBJECTS, STREAK, SUSPECT];
+
+  constructor(
+    private readonly heaps: () => TargetHeap[],
+    private readonly store: DumpStore,
+  ) {}
+
+  async collect(out: Emitter): Promise<void> {
+    for (const h of this.heaps()) {
+      const target = h.target.name;
+      out.emit(SOURCE, { target, source: h.source.name, runtime: h.target.runtime }, 1);
+      // Both results always exist so that rate() and increase() see the first failure.
+      out.emit(DUMPS, { target, result: "success", reason: "" }, h.counts.get("success")?.get("") ?? 0);
+      for (const [result, reasons] of h.counts) {
+        for (const [reason, n] of reasons) if (result !== "success") out.emit(DUMPS, { target, result, reason }, n);
+      }
+      out.emit(DURATION, { target }, h.lastDurationSeconds);
+      out.emit(LAST_SUCCESS, { target }, h.lastSuccessSeconds);
+
+      const latest = this.store.list(target).at(-1);
+      if (!latest) continue;
+      out.emit(OBJECTS, { target }, latest.totalObjects);
+      out.emit(BYTES, { target }, latest.totalBytes);
+      out.emit(EXACT, { target }, latest.bytesExact ? 1 : 0);
+      const tracked = new Set(h.selection?.tracked ?? []);
+      const rows = new Map(latest.types.map((r) => [r.type, r]));
+      for (const type of tracked) {
+        const r = rows.get(type);
+        // A tracked type absent from the latest dump has 0 objects: the series continues instead of vanishing.
+        out.emit(TYPE_OBJECTS, { target, heap_type: type }, r?.count ?? 0);
+        out.emit(TYPE_BYTES, { target, heap_type: type }, r?.bytes ?? 0);
+      }
+      if (h.selection) {
+        out.emit(TYPE_OBJECTS, { target, heap_type: OTHER }, h.selection.other.count);
+        out.emit(TYPE_BYTES, { target, heap_type: OTHER }, h.selection.other.bytes);
+      }
+      for (const v of h.verdicts) {
+        if (!tracked.has(v.type)) continue;
+        const labels = { target, heap_type: v.type };
+        out.emit(GROWTH_BYTES, labels, v.bytesSlopePerSecond);
+        out.emit(GROWTH_OBJECTS, labels, v.objectsSlopePerSecond);
+        out.emit(STREAK, labels, v.streak);
+        out.emit(SUSPECT, labels, v.suspect ? 1 : 0);
+      }
+    }
+  }
+}

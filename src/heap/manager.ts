@@ -1,0 +1,122 @@
+// Gives every target with heap statistics enabled its source, its TargetHeap and its scheduler. With
+// --heap-source auto the runtime is recognised once the target's process is up, so a target that starts
+// later (or a --match that finds nothing yet) gets its source on a later discovery tick.
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import type { Logger } from "pino";
+import type { Config, TargetConfig } from "../config/schema.js";
+import type { ProcFs } from "../procfs/process.js";
+import type { Target } from "../targets/target.js";
+import type { HeapSource } from "./source.js";
+import type { DumpStore } from "./store.js";
+import { TargetHeap, type DumpOutcome } from "./target-heap.js";
+import { HeapScheduler } from "./scheduler.js";
+
+export interface SourceChoice {
+  source?: HeapSource;
+  /** The runtime recognised (jvm, node, dotnet, unknown) — shown in leakwatch_target_info{runtime}. */
+  runtime: string;
+  /** Why no source was chosen, when none was. */
+  reason?: string;
+}
+
+export type ChooseSource = (t: Target, rawDir: string) => Promise<SourceChoice>;
+
+export interface HeapManagerOptions {
+  config: Config;
+  targets: () => Target[];
+  store: DumpStore;
+  proc: ProcFs;
+  logger: Logger;
+  chooseSource: ChooseSource;
+  /** Cumulative load requests of a target, when load is known. */
+  requests?: (target: string) => number | undefined;
+}
+
+export class HeapManager {
+  private readonly heaps = new Map<string, TargetHeap>();
+  private readonly schedulers = new Map<string, HeapScheduler>();
+  private readonly undecided = new Set<Target>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly opts: HeapManagerOptions) {}
+
+  rawDir(target: string): string {
+    return path.join(this.opts.config.dataDir, "raw", target);
+  }
+
+  async start(): Promise<void> {
+    await mkdir(this.opts.config.dataDir, { recursive: true, mode: 0o700 });
+    for (const t of this.opts.targets()) if (t.config.heapSource !== "none") this.undecided.add(t);
+    await this.decide();
+    this.timer = setInterval(() => void this.decide(), this.opts.config.discoveryInterval * 1000);
+    this.timer.unref();
+  }
+
+  private async decide(): Promise<void> {
+    for (const t of [...this.undecided]) {
+      if (!t.up) continue;
+      this.undecided.delete(t);
+      const rawDir = this.rawDir(t.name);
+      let choice: SourceChoice;
+      try {
+        choice = await this.opts.chooseSource(t, rawDir);
+      } catch (err) {
+        this.opts.logger.error({ target: t.name, err: (err as Error).message }, "no heap source");
+        continue;
+      }
+      t.runtime = choice.runtime;
+      if (!choice.source) {
+        this.opts.logger.warn({ target: t.name, runtime: choice.runtime, reason: choice.reason }, "no heap statistics for this target");
+        continue;
+      }
+      this.opts.logger.info({ target: t.name, runtime: choice.runtime, source: choice.source.name }, "heap source chosen");
+      this.attach(t, choice.source, rawDir);
+    }
+  }
+
+  private attach(t: Target, source: HeapSource, rawDir: string): void {
+    const c: TargetConfig = t.config;
+    const heap = new TargetHeap(
+      t,
+      source,
+      this.opts.store,
+      {
+        timeoutSeconds: c.dumpTimeout,
+        keepDumps: c.keepDumps,
+        maxTypes: c.maxTypes,
+        verdict: { window: c.verdictWindow, minAbsoluteGrowthBytes: c.minGrowth },
+        rawDir,
+      },
+      this.opts.logger,
+      () => this.opts.requests?.(t.name),
+    );
+    const scheduler = new HeapScheduler(
+      heap,
+      { cron: c.dumpSchedule, everySeconds: c.dumpEvery, jitter: 0.1, dumpAt: c.dumpAt, pollSeconds: Math.min(1, this.opts.config.discoveryInterval) },
+      this.opts.proc,
+      this.opts.logger,
+    );
+    this.heaps.set(t.name, heap);
+    this.schedulers.set(t.name, scheduler);
+    scheduler.start();
+  }
+
+  list(): TargetHeap[] {
+    return [...this.heaps.values()];
+  }
+
+  get(target: string): TargetHeap | undefined {
+    return this.heaps.get(target);
+  }
+
+  /** On demand (admin API, load trigger). Undefined when the target has no heap source. */
+  dumpNow(target: string, trigger: string): Promise<DumpOutcome> | undefined {
+    return this.schedulers.get(target)?.dumpNow(trigger);
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    for (const s of this.schedulers.values()) s.stop();
+  }
+}
