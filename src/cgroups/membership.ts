@@ -40,7 +40,8 @@ export function cgroupDir(mount: CgroupMount, cgPath: string): string {
     rel = cgPath.slice(mount.root.length);
   }
   // Paths outside our view (another namespace) cannot be reached; normalise keeps "/.." from escaping the mount.
-  const clean = path.posix.normalize("/" + rel).replace(/^(\/\.\.)+/, "");
+  // Trailing slashes go too, so the process's own cgroup in a container ("0::/") is exactly the mount point.
+  const clean = path.posix.normalize("/" + rel).replace(/^(\/\.\.)+/, "").replace(/\/+$/, "");
   return path.join(mount.mountPoint, clean);
 }
 
