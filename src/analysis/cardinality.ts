@@ -14,6 +14,7 @@
 //     in total). Beyond that hard cap further suspects are left out (largest growth first in). Types admitted
 //     over capacity stay sticky like any other; new non-suspect entrants wait until the set is below maxTypes.
 
+import { clampFinite } from "./finite.js";
 import { type TypeRowsInput, toTypeMap } from "./rows.js";
 
 /** What the selector needs to know about a type's growth; a TypeVerdict fits. */
@@ -121,8 +122,8 @@ export class TypeSelector {
     const other = { count: 0, bytes: 0 };
     for (const [type, r] of rows) {
       if (this.absent.has(type)) continue;
-      other.count += r.count;
-      other.bytes += r.bytes;
+      other.count = clampFinite(other.count + r.count);
+      other.bytes = clampFinite(other.bytes + r.bytes);
     }
     return { tracked, other, added, dropped };
   }

@@ -1,6 +1,7 @@
 // Accepting a dump's per-type rows in either shape: the DumpSummary array or a Map keyed by type.
 
 import type { TypeRow } from "../heap/summary.js";
+import { clampFinite } from "./finite.js";
 
 /** Count and bytes of one type in one dump. */
 export interface TypeStats {
@@ -12,7 +13,8 @@ export interface TypeStats {
 export type TypeRowsInput = readonly TypeRow[] | ReadonlyMap<string, TypeStats>;
 
 /**
- * Normalises rows to a Map. Duplicate types in an array are summed; non-finite counts or bytes are read as 0.
+ * Normalises rows to a Map. Duplicate types in an array are summed (clamped to ±Number.MAX_VALUE); non-finite
+ * counts or bytes are read as 0.
  */
 export function toTypeMap(rows: TypeRowsInput): Map<string, TypeStats> {
   const out = new Map<string, TypeStats>();
@@ -21,8 +23,8 @@ export function toTypeMap(rows: TypeRowsInput): Map<string, TypeStats> {
     const b = Number.isFinite(bytes) ? bytes : 0;
     const prev = out.get(type);
     if (prev) {
-      prev.count += c;
-      prev.bytes += b;
+      prev.count = clampFinite(prev.count + c);
+      prev.bytes = clampFinite(prev.bytes + b);
     } else out.set(type, { count: c, bytes: b });
   };
   if (isMap(rows)) for (const [type, s] of rows) add(type, s.count, s.bytes);

@@ -282,7 +282,7 @@ function evaluate(type: string, allPoints: readonly SeriesPoint[], opts: Resolve
   const n = points.length;
   const t0 = points[0]?.time ?? 0;
   // Seconds since the first point: small numbers keep the slopes precise.
-  const xs = points.map((p) => (p.time - t0) / 1000);
+  const xs = points.map((p) => clampFinite(p.time / 1000 - t0 / 1000));
   const bytes = points.map((p) => (Number.isFinite(p.bytes) ? p.bytes : 0));
   const counts = points.map((p) => (Number.isFinite(p.count) ? p.count : 0));
   const spanSeconds = clampFinite(n > 0 ? xs[n - 1]! : 0);
