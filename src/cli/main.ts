@@ -4,6 +4,26 @@ import { createLogger } from "../util/logger.js";
 import { Daemon, ListenError } from "../daemon.js";
 import { TargetError } from "../targets/manager.js";
 import { VERSION } from "../version.js";
+import { ParseError } from "../parsers/index.js";
+import { parseCommand } from "./parse.js";
+import { diffCommand } from "./diff.js";
+import { UsageError } from "./usage.js";
+
+/** Subcommands besides the daemon itself. */
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { parse: parseCommand, diff: diffCommand };
+
+async function runCommand(name: string, argv: string[]): Promise<never> {
+  try {
+    process.exit(await COMMANDS[name]!(argv));
+  } catch (err) {
+    if (err instanceof UsageError) fail(EXIT_USAGE, err.message);
+    if (err instanceof ParseError) fail(EXIT_RUNTIME, err.message);
+    const code = (err as NodeJS.ErrnoException).code;
+    const file = (err as NodeJS.ErrnoException).path;
+    if (code === "ENOENT" || code === "EACCES" || code === "EISDIR") fail(EXIT_RUNTIME, `cannot read ${file}: ${code}`);
+    throw err;
+  }
+}
 
 export const EXIT_USAGE = 2;
 export const EXIT_RUNTIME = 1;
@@ -22,6 +42,7 @@ const NO_TARGET = `no target given. Name the process to watch:
 Run 'leakwatch --help' for all options.`;
 
 export async function main(argv: string[]): Promise<void> {
+  if (argv[0] && COMMANDS[argv[0]]) await runCommand(argv[0], argv.slice(1));
   let cli;
   try {
     cli = parseCli(argv);
