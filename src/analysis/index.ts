@@ -11,13 +11,13 @@
 //         half of the window (its slope > 0, ≥ ½ × the whole-window slope and ≥ ⅓ × the first half's slope),
 //         which rules out warm-up plateaus and caches that filled up.
 //     seriesVerdict(type: string, points: readonly SeriesPoint[], options?: VerdictOptions): TypeVerdict
-//     resolveVerdictOptions(options?: VerdictOptions) — defaults filled, RangeError on nonsense
+//     resolveVerdictOptions(options?: VerdictOptions): ResolvedVerdictOptions — defaults filled, RangeError on nonsense
 //     DEFAULT_VERDICT_OPTIONS
 //
 //   Statistics
 //     mannKendall(values: readonly number[], options?: { exactMaxN?: number }): MannKendallResult   (mann-kendall.ts)
 //         S, Var(S) with ties, Z with continuity correction, one/two-sided p, tau-b; exact for n ≤ 10.
-//     exactInversionDistribution(n: number, ties?: readonly number[])                               (mann-kendall.ts)
+//     exactInversionDistribution(n: number, ties?: readonly number[]): InversionDistribution        (mann-kendall.ts)
 //     theilSen(x: readonly number[], y: readonly number[], options?: { maxPairs?: number }): TheilSenResult
 //                                                                                                    (theil-sen.ts)
 //     increaseStreak(values: readonly number[], tolerance?: number): StreakResult                    (streak.ts)
@@ -39,6 +39,7 @@ export { type DiffRow, diffDumps } from "./diff.js";
 export {
   DEFAULT_EXACT_MAX_N,
   exactInversionDistribution,
+  type InversionDistribution,
   type MannKendallOptions,
   type MannKendallResult,
   mannKendall,
@@ -51,6 +52,7 @@ export { DEFAULT_MAX_PAIRS, type TheilSenOptions, type TheilSenResult, theilSen 
 export {
   DEFAULT_VERDICT_OPTIONS,
   leakVerdicts,
+  type ResolvedVerdictOptions,
   resolveVerdictOptions,
   type SeriesPoint,
   type TypeVerdict,

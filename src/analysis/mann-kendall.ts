@@ -131,7 +131,7 @@ function clamp(x: number, lo: number, hi: number): number {
 }
 
 /** The null distribution of the inversion count of a random arrangement of a multiset. */
-interface InversionDistribution {
+export interface InversionDistribution {
   /** P(inv ≤ k). */
   atMost(k: number): number;
   /** P(inv ≥ k). */
