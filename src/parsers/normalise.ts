@@ -6,11 +6,16 @@
 export const MAX_TYPE_NAME_LENGTH = 200;
 
 const ELLIPSIS = "…";
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** Trims and caps a type name to MAX_TYPE_NAME_LENGTH characters; empty names become "(anonymous)". */
 export function capTypeName(name: string): string {
-  // Control characters would make labels and log lines unreadable (V8 names may contain escaped newlines).
-  const t = name.replace(/[\u0000-\u001f\u007f]+/g, " ").trim();
+  // Control characters would make labels and log lines unreadable (V8 names may contain escaped newlines);
+  // lone surrogates (possible in JSON \u escapes) cannot be encoded in UTF-8 output.
+  const t = name
+    .replace(/[\u0000-\u001f\u007f]+/g, " ")
+    .replace(LONE_SURROGATE, "\ufffd")
+    .trim();
   if (t.length === 0) return "(anonymous)";
   if (t.length <= MAX_TYPE_NAME_LENGTH) return t;
   let end = MAX_TYPE_NAME_LENGTH - ELLIPSIS.length;

@@ -17,7 +17,7 @@ import { createReadStream } from "node:fs";
 import { createGunzip } from "node:zlib";
 import type { DumpSummaryBody } from "../heap/summary.js";
 import { ParseError } from "./errors.js";
-import { MAX_TYPE_NAME_LENGTH, normaliseV8Name } from "./normalise.js";
+import { capTypeName, normaliseV8Name } from "./normalise.js";
 import { TypeTable } from "./type-table.js";
 import { NAMED_NODE_TYPES, bucketForNodeType } from "./v8-classes.js";
 
@@ -80,8 +80,11 @@ const CLOSE_OBJ = 0x7d;
 
 const MAX_HEADER_BYTES = 1 << 20;
 const MAX_KEY_BYTES = 256;
-/** Raw bytes kept of one referenced string: enough for MAX_TYPE_NAME_LENGTH characters even if all escaped. */
-const MAX_NAME_BYTES = MAX_TYPE_NAME_LENGTH * 6 + 64;
+/**
+ * Raw bytes kept of one referenced name. Far more than the 200-character name cap needs, so that normalisation
+ * (trimming, @id stripping) sees the same text as for the full name; still one bounded buffer.
+ */
+const MAX_NAME_BYTES = 1 << 16;
 
 function isWs(c: number): boolean {
   return c === 0x20 || c === LF || c === 0x0d || c === 0x09;
@@ -132,6 +135,8 @@ class SnapshotStreamParser implements V8SnapshotParser {
   private readonly slotOfName = new Map<number, number>();
   private slotCount: Float64Array = new Float64Array(1024);
   private slotSize: Float64Array = new Float64Array(1024);
+  /** Line of the first node with each name, for errors about the name index. */
+  private slotLine: Float64Array = new Float64Array(1024);
   private slots = 0;
   private typeCount = new Float64Array(0);
   private typeSize = new Float64Array(0);
@@ -490,8 +495,10 @@ class SnapshotStreamParser implements V8SnapshotParser {
         if (slot === this.slotCount.length) {
           this.slotCount = grow(this.slotCount);
           this.slotSize = grow(this.slotSize);
+          this.slotLine = grow(this.slotLine);
         }
         this.slotOfName.set(name, slot);
+        this.slotLine[slot] = line;
       }
       this.slotCount[slot]!++;
       this.slotSize[slot]! += size;
@@ -590,7 +597,9 @@ class SnapshotStreamParser implements V8SnapshotParser {
     if (!this.nodesDone) this.fail("no 'nodes' array");
     if (!this.stringsDone) this.fail("no 'strings' array");
     if (this.neededPos < this.needed.length) {
-      this.fail(`node name index ${this.needed[this.neededPos]} beyond the ${this.strIndex} strings`);
+      const index = this.needed[this.neededPos]!;
+      const line = this.slotLine[this.slotOfName.get(index)!]!;
+      this.fail(`node name index ${index} (first used here) beyond the ${this.strIndex} strings`, line);
     }
     const table = new TypeTable();
     for (let k = 0; k < this.needed.length; k++) {
@@ -599,7 +608,7 @@ class SnapshotStreamParser implements V8SnapshotParser {
     }
     for (let t = 0; t < this.nodeTypeNames.length; t++) {
       if (this.named[t] === 1 || this.typeCount[t] === 0) continue;
-      table.add(bucketForNodeType(this.nodeTypeNames[t]!), this.typeCount[t]!, this.typeSize[t]!);
+      table.add(capTypeName(bucketForNodeType(this.nodeTypeNames[t]!)), this.typeCount[t]!, this.typeSize[t]!);
     }
     const nodes = this.numbers / this.fieldCount;
     return table.toBody(FORMAT, {
