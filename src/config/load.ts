@@ -90,7 +90,11 @@ export function loadConfig(cli: CliArgs, env: NodeJS.ProcessEnv = process.env, e
   };
   const envL = layer(envValues);
   const cliL = layer(cli.values);
-  const cliSelector = { ...envL.selector, ...cliL.selector };
+  // Flags > env for the target as a whole: a target named by flags drops the one named in the environment (its
+  // name, a label, still applies) instead of combining with it into "two selectors".
+  const flagsNameTarget = cli.command.length > 0 || ["pid", "match", "cgroup"].some((k) => cliL.selector[k] !== undefined);
+  const envSelector = flagsNameTarget ? { name: envL.selector.name } : envL.selector;
+  const cliSelector: Record<string, unknown> = { ...envSelector, ...cliL.selector };
   if (cli.command.length > 0) cliSelector.command = cli.command;
 
   const { targets: fileTargets, ...fileGlobal } = file;
@@ -102,7 +106,7 @@ export function loadConfig(cli: CliArgs, env: NodeJS.ProcessEnv = process.env, e
   const hasSelector = ["pid", "match", "cgroup", "command"].some((k) => cliSelector[k] !== undefined);
   const baseTargets: Record<string, unknown>[] = hasSelector
     ? [cliSelector]
-    : ((fileTargets as Record<string, unknown>[] | undefined) ?? []).map((t) => ({ ...t }));
+    : ((fileTargets as Record<string, unknown>[] | undefined) ?? []);
   if (!hasSelector && cliSelector.name !== undefined) {
     throw new ConfigError("--name: expected a target to name (--pid, --match, --cgroup or -- CMD ARGS…)");
   }
