@@ -86,6 +86,10 @@ const MAX_KEY_BYTES = 256;
  */
 const MAX_NAME_BYTES = 1 << 16;
 
+/** Bytes that need no attention inside a skipped array: digits, ',', ' ', '\r', '\t'. LF counts lines. */
+const PLAIN_IN_ARRAY = new Uint8Array(256);
+for (const c of "0123456789, \r\t") PLAIN_IN_ARRAY[c.charCodeAt(0)] = 1;
+
 function isWs(c: number): boolean {
   return c === 0x20 || c === LF || c === 0x0d || c === 0x09;
 }
@@ -322,6 +326,11 @@ class SnapshotStreamParser implements V8SnapshotParser {
     let done = false;
     let i = start;
     for (; i < n; i++) {
+      if (depth > 0 && !inStr) {
+        // Fast path through numeric arrays (edges, locations, samples): digits, commas, blanks.
+        while (i < n && PLAIN_IN_ARRAY[buf[i]!] === 1) i++;
+        if (i === n) break;
+      }
       const c = buf[i]!;
       if (inStr) {
         if (esc) esc = false;
@@ -438,43 +447,52 @@ class SnapshotStreamParser implements V8SnapshotParser {
     const typeF = this.typeField;
     const nameF = this.nameField;
     const sizeF = this.sizeField;
+    let numbers = this.numbers;
     let done = false;
-    for (; i < n; i++) {
-      const c = buf[i]!;
-      const d = c - 0x30;
+    while (i < n) {
+      let c = buf[i]!;
+      let d = c - 0x30;
       if (d >= 0 && d <= 9) {
-        if (st === 1) acc = acc * 10 + d;
-        else if (st === 0) {
-          acc = d;
+        if (st === 2) this.fail("missing ',' between numbers in 'nodes'", line);
+        if (st === 0) {
+          acc = 0;
           st = 1;
-        } else this.fail("missing ',' between numbers in 'nodes'", line);
-        continue;
+        }
+        // Inner loop over the digits of one number: the bulk of the work.
+        do {
+          acc = acc * 10 + d;
+          if (++i === n) break;
+          d = buf[i]! - 0x30;
+        } while (d >= 0 && d <= 9);
+        if (i === n) break; // the number may go on in the next chunk
+        c = buf[i]!;
       }
       if (st === 1) {
         if (acc > Number.MAX_SAFE_INTEGER) this.fail("number too large in 'nodes'", line);
         if (fp === typeF) type = acc;
         else if (fp === nameF) name = acc;
         else if (fp === sizeF) size = acc;
-        this.numbers++;
+        numbers++;
         if (++fp === fields) {
           fp = 0;
           this.addNode(type, name, size, line);
         }
         st = 2;
       }
+      i++;
       if (c === COMMA) {
         if (st !== 2) this.fail("unexpected ',' in 'nodes'", line);
         st = 0;
       } else if (c === LF) line++;
       else if (c === CLOSE_ARR) {
-        if (st === 0 && this.numbers > 0) this.fail("trailing ',' in 'nodes'", line);
+        if (st === 0 && numbers > 0) this.fail("trailing ',' in 'nodes'", line);
         done = true;
-        i++;
         break;
       } else if (c !== 0x20 && c !== 0x0d && c !== 0x09) {
         this.fail("unexpected character in 'nodes'", line);
       }
     }
+    this.numbers = numbers;
     this.nState = st;
     this.acc = acc;
     this.fieldPos = fp;
