@@ -209,6 +209,25 @@ describe("generated trees", () => {
     expect(s.headroom).toBeUndefined();
   });
 
+  it("v1 and v2: a nearly full child under a roomy, tighter-limited parent", async () => {
+    // child: limit 900, usage 880 → 20 left (the least); parent: limit 600 (the least), usage 100 → 500 left.
+    const root = writeTree(path.join(tmp.dir, "full-child"), {
+      "memory.max": "600",
+      "memory.current": "100",
+      "memory.limit_in_bytes": "600",
+      "memory.usage_in_bytes": "100",
+      "c/memory.max": "900",
+      "c/memory.current": "880",
+      "c/memory.limit_in_bytes": "900",
+      "c/memory.usage_in_bytes": "880",
+    });
+    for (const reader of [readCgroupV1, readCgroupV2]) {
+      const s = await reader([path.join(root, "c"), root]);
+      expect(s.limit).toBe(600);
+      expect(s.headroom).toBe(20);
+    }
+  });
+
   it("a level over its limit gives headroom 0, never negative", async () => {
     const root = writeTree(path.join(tmp.dir, "over"), { "memory.max": "1000", "memory.current": "1200" });
     const s = await readCgroupV2([root]);

@@ -43,6 +43,13 @@ describe("effectiveLimit", () => {
     ]);
     expect(r).toEqual({ limit: 1000, headroom: 10 });
   });
+  it("the least headroom can be at the nearest level, the least limit further up", () => {
+    // child: 1000 − 990 = 10 (the least); parent: 800 − 100 = 700; grandparent: 5000 − 100.
+    expect(effectiveLimit([{ limit: 1000, usage: 990 }, { limit: 800, usage: 100 }, { limit: 5000, usage: 100 }])).toEqual({
+      limit: 800,
+      headroom: 10,
+    });
+  });
   it("a limited level without a usage reading counts for the limit only", () => {
     expect(effectiveLimit([{ limit: 500 }, { limit: 800, usage: 100 }])).toEqual({ limit: 500, headroom: 700 });
     expect(effectiveLimit([{ limit: 500 }])).toEqual({ limit: 500, headroom: undefined });
