@@ -9,6 +9,9 @@ import { TargetManager } from "./targets/manager.js";
 import { createCollectors } from "./collectors/index.js";
 import type { CollectorRegistry } from "./collectors/registry.js";
 import { createApp } from "./server/app.js";
+import { DumpStore } from "./heap/store.js";
+import { HeapManager, type ChooseSource } from "./heap/manager.js";
+import { chooseSource as defaultChooseSource, launchEnvFor } from "./heap/choose.js";
 
 export class ListenError extends Error {}
 
@@ -16,24 +19,43 @@ export class Daemon {
   readonly targets: TargetManager;
   readonly registry: CollectorRegistry;
   readonly app: Express;
+  readonly store: DumpStore;
+  readonly heaps: HeapManager;
   private server: Server | undefined;
 
   constructor(
     readonly config: Config,
     readonly logger: Logger,
-    opts: { onAllExited?: (status: number) => void; proc?: ProcFs } = {},
+    opts: { onAllExited?: (status: number) => void; proc?: ProcFs; chooseSource?: ChooseSource } = {},
   ) {
     const proc = opts.proc ?? new ProcFs();
-    this.targets = new TargetManager({ config, logger, proc, onAllExited: opts.onAllExited });
-    this.registry = createCollectors({ config, targets: this.targets, proc, logger });
-    this.app = createApp({ registry: this.registry });
+    this.store = new DumpStore({ dataDir: config.dataDir, retention: config.retention, logger });
+    this.targets = new TargetManager({
+      config,
+      logger,
+      proc,
+      onAllExited: opts.onAllExited,
+      launchEnv: (t) => launchEnvFor(t, this.heaps.rawDir(t.name)),
+    });
+    this.heaps = new HeapManager({
+      config,
+      targets: () => this.targets.targets,
+      store: this.store,
+      proc,
+      logger,
+      chooseSource: opts.chooseSource ?? defaultChooseSource,
+    });
+    this.registry = createCollectors({ config, targets: this.targets, proc, logger, heaps: this.heaps, store: this.store });
+    this.app = createApp({ registry: this.registry, api: { targets: () => this.targets.targets, heaps: this.heaps, store: this.store, adminToken: config.adminToken } });
   }
 
   /** Starts watching; with `listen`, also serves HTTP (tests drive `app` with supertest instead). */
   async start({ listen = true } = {}): Promise<void> {
+    await this.store.open();
     if (listen) await this.listen();
     try {
       await this.targets.start();
+      await this.heaps.start();
     } catch (err) {
       await this.stop();
       throw err;
@@ -62,6 +84,7 @@ export class Daemon {
   }
 
   async stop(): Promise<void> {
+    this.heaps.stop();
     await this.targets.stop();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     this.server = undefined;

@@ -11,14 +11,25 @@ import { ProcessMemoryCollector } from "./process-memory.js";
 import { CgroupMemoryCollector } from "./cgroup-memory.js";
 import { HostCollector } from "./host.js";
 import { VERSION } from "../version.js";
+import { HeapCollector } from "./heap.js";
+import type { HeapManager } from "../heap/manager.js";
+import type { DumpStore } from "../heap/store.js";
 
-export function createCollectors(deps: { config: Config; targets: TargetManager; proc: ProcFs; logger: Logger }): CollectorRegistry {
+export function createCollectors(deps: {
+  config: Config;
+  targets: TargetManager;
+  proc: ProcFs;
+  logger: Logger;
+  heaps: HeapManager;
+  store: DumpStore;
+}): CollectorRegistry {
   const registry = new CollectorRegistry({ logger: deps.logger, beforeScrape: () => deps.targets.verify() });
   const targets = () => deps.targets.targets;
   registry.register(new TargetCollector(targets));
   registry.register(new ProcessMemoryCollector(targets, deps.proc, { pssMaxRss: deps.config.pssMaxRss, clockTicks: clockTicksPerSecond() }));
   registry.register(new CgroupMemoryCollector(targets));
   registry.register(new HostCollector());
+  registry.register(new HeapCollector(() => deps.heaps.list(), deps.store));
 
   // leakwatch itself: build info and prom-client's process/nodejs metrics.
   new client.Gauge({ name: "leakwatch_build_info", help: "leakwatch's version; always 1.", labelNames: ["version", "nodejs"], registers: [registry.prom] })

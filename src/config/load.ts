@@ -173,7 +173,7 @@ export function helpText(version: string, extra: typeof OPTIONS = []): string {
     lines.push("");
   }
   lines.push(
-    "Every option can also be set as LEAKWATCH_<OPTION> (e.g. LEAKWATCH_LISTEN=127.0.0.1:9477) or in the",
+    "Every option but --help and --version can also be set as LEAKWATCH_<OPTION> (e.g. LEAKWATCH_LISTEN=127.0.0.1:9477) or in the",
     "config file as its camelCase key (listen, logLevel, targets: [{name, pid|match|cgroup|command, memoryLimit}]).",
     "Endpoints: /metrics (Prometheus), /healthz.",
     "Exit codes: 0 ok; 2 bad usage or configuration; 1 runtime error; with a launched command, its exit code",

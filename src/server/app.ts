@@ -2,10 +2,12 @@
 import express, { type Express } from "express";
 import type { CollectorRegistry } from "../collectors/registry.js";
 import { VERSION } from "../version.js";
+import { createApi, type ApiDeps } from "./api.js";
 
-export function createApp(deps: { registry: CollectorRegistry }): Express {
+export function createApp(deps: { registry: CollectorRegistry; api: ApiDeps }): Express {
   const app = express();
   app.disable("x-powered-by");
+  app.use("/api/v1", createApi(deps.api));
   app.get("/metrics", async (_req, res) => {
     try {
       const body = await deps.registry.scrape();
@@ -18,7 +20,7 @@ export function createApp(deps: { registry: CollectorRegistry }): Express {
     res.json({ status: "ok", version: VERSION });
   });
   app.get("/", (_req, res) => {
-    res.type("text/plain").send(`leakwatch ${VERSION}\n\n/metrics  Prometheus metrics\n/healthz  liveness\n`);
+    res.type("text/plain").send(`leakwatch ${VERSION}\n\n/metrics  Prometheus metrics\n/healthz  liveness\n/api/v1/targets  targets, dumps, diffs and suspects (JSON)\n`);
   });
   return app;
 }

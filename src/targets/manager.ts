@@ -21,6 +21,8 @@ export interface TargetManagerOptions {
   proc?: ProcFs;
   /** Called once when every launched target has finished (after --linger); the daemon then exits with status. */
   onAllExited?: (status: number) => void;
+  /** Extra environment for a launched target (e.g. NODE_OPTIONS that let a heap source snapshot it). */
+  launchEnv?: (t: Target) => NodeJS.ProcessEnv | undefined;
 }
 
 export class TargetManager {
@@ -109,7 +111,8 @@ export class TargetManager {
 
   private async launch(t: Target): Promise<void> {
     const cg = this.created.get(t);
-    const child = new Launched({ command: t.config.command!, procsFile: cg?.procsFile, logger: this.log });
+    const env = this.opts.launchEnv?.(t);
+    const child = new Launched({ command: t.config.command!, procsFile: cg?.procsFile, logger: this.log, env });
     this.launched.set(t, child);
     const startedAt = Date.now();
     if (child.pid > 0) {
