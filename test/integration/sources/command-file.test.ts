@@ -1,0 +1,196 @@
+// The command and file heap sources with real processes and files: a script printing a plain table, a command
+// that fails, one that hangs and is killed on abort (with its whole process group), one that kills the target;
+// files appearing in a directory, one still being written.
+import { afterEach, describe, expect, it } from "vitest";
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { execa } from "execa";
+import { CommandSource } from "../../../src/heap/sources/command.js";
+import { FileSource } from "../../../src/heap/sources/file.js";
+import { alive, makeContext, rowOf, targetsDir } from "./helpers.js";
+
+const dirs: string[] = [];
+const tmp = (p: string): string => {
+  const d = mkdtempSync(path.join(tmpdir(), p));
+  dirs.push(d);
+  return d;
+};
+const kids: Array<ReturnType<typeof execa>> = [];
+function sleeper(): number {
+  const c = execa("sleep", ["30"], { reject: false });
+  kids.push(c);
+  return c.pid!;
+}
+
+afterEach(async () => {
+  for (const c of kids.splice(0)) {
+    c.kill("SIGKILL");
+    await c;
+  }
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+describe("command heap source", () => {
+  it("runs the command with {pid} substituted and parses its plain table", async () => {
+    const pid = sleeper();
+    const ctx = makeContext(pid, "sleep 30");
+    try {
+      const body = await new CommandSource({ argv: [process.execPath, path.join(targetsDir, "plain-table.js"), "{pid}"] }).dump(ctx);
+      expect(body.format).toBe("plain");
+      expect(rowOf(body, "com.example.Session")).toEqual({ type: "com.example.Session", count: 120, bytes: 3840 });
+      expect(body.totalObjects).toBe(1127);
+    } finally {
+      ctx.cleanup();
+    }
+  });
+
+  it("substitutes {pid} inside arguments and passes it to the command", async () => {
+    const pid = sleeper();
+    const ctx = makeContext(pid, "sleep 30");
+    try {
+      const body = await new CommandSource({ argv: ["sh", "-c", "printf '3 30 pid-{pid}\\n'"] }).dump(ctx);
+      expect(body.types).toEqual([{ type: `pid-${pid}`, count: 3, bytes: 30 }]);
+    } finally {
+      ctx.cleanup();
+    }
+  });
+
+  it("turns a non-zero exit into a DumpError carrying the first line of stderr", async () => {
+    const pid = sleeper();
+    const ctx = makeContext(pid, "sleep 30");
+    try {
+      const err = await new CommandSource({ argv: [process.execPath, path.join(targetsDir, "plain-table.js"), "fail"] })
+        .dump(ctx)
+        .catch((e: unknown) => e);
+      expect(err).toMatchObject({ reason: "attach_failed" });
+      expect((err as Error).message).toMatch(/exited with code 3: cannot attach: permission denied$/);
+    } finally {
+      ctx.cleanup();
+    }
+  });
+
+  it("reports tool_missing for a command that does not exist", async () => {
+    const pid = sleeper();
+    const ctx = makeContext(pid, "sleep 30");
+    try {
+      await expect(new CommandSource({ argv: ["/nonexistent/heap-tool", "{pid}"] }).dump(ctx)).rejects.toMatchObject({ reason: "tool_missing" });
+    } finally {
+      ctx.cleanup();
+    }
+  });
+
+  it("kills a hanging command and everything it started when aborted: timeout", async () => {
+    const pid = sleeper();
+    const d = tmp("lw-hang-");
+    const pidFile = path.join(d, "pids");
+    const ctx = makeContext(pid, "sleep 30");
+    try {
+      // sh starts `sleep 60` in the background and waits: both must go.
+      const source = new CommandSource({ argv: ["sh", "-c", 'sleep 60 & echo $$ $! > "$0"; wait', pidFile] });
+      const pending = source.dump(ctx);
+      const t0 = Date.now();
+      while (!existsSync(pidFile) || readFileSync(pidFile, "utf8").trim().split(" ").length < 2) {
+        if (Date.now() - t0 > 5000) throw new Error("the command never started");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const [shPid, sleepPid] = readFileSync(pidFile, "utf8").trim().split(" ").map(Number);
+      ctx.controller.abort();
+      await expect(pending).rejects.toMatchObject({ reason: "timeout" });
+      const end = Date.now() + 3000;
+      while ((alive(shPid!) || alive(sleepPid!)) && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
+      expect(alive(shPid!)).toBe(false);
+      expect(alive(sleepPid!)).toBe(false);
+      expect(alive(pid)).toBe(true); // the target is not touched
+    } finally {
+      ctx.cleanup();
+    }
+  });
+
+  it("reports target_exited when the target dies during the command", async () => {
+    const pid = sleeper();
+    const ctx = makeContext(pid, "sleep 30");
+    try {
+      await expect(new CommandSource({ argv: ["sh", "-c", "kill -9 {pid}; sleep 0.2; echo gone >&2; exit 1"] }).dump(ctx)).rejects.toMatchObject({
+        reason: "target_exited",
+      });
+    } finally {
+      ctx.cleanup();
+    }
+  });
+});
+
+describe("file heap source", () => {
+  const table = (n: number): string => `${n} ${n * 16} com.example.Leak\n5 80 com.example.Stable\n`;
+
+  it("ingests the newest complete file once, skips one still being written, then takes it when complete", async () => {
+    const dir = tmp("lw-files-");
+    const source = new FileSource({ dir, settleMs: 300 });
+    const ctx = makeContext(process.pid, "");
+    try {
+      const old = Date.now() / 1000 - 60;
+      writeFileSync(path.join(dir, "a.txt"), table(10));
+      utimesSync(path.join(dir, "a.txt"), old, old);
+      writeFileSync(path.join(dir, "b.txt"), table(20));
+      utimesSync(path.join(dir, "b.txt"), old + 1, old + 1);
+      // c.txt is being written: it keeps growing while the source looks at it.
+      const c = path.join(dir, "c.txt");
+      writeFileSync(c, "30 480 com.example.Leak\n");
+      const writer = setInterval(() => appendFileSync(c, "# still writing\n"), 50);
+      let body;
+      try {
+        body = await source.dump(ctx);
+      } finally {
+        clearInterval(writer);
+      }
+      expect(rowOf(body, "com.example.Leak")?.count).toBe(20); // b: the newest complete one (a is passed over)
+      appendFileSync(c, "5 80 com.example.Stable\n");
+      body = await source.dump(ctx); // c has stopped changing: complete now
+      expect(rowOf(body, "com.example.Leak")?.count).toBe(30);
+      await expect(source.dump(ctx)).rejects.toMatchObject({ reason: "incomplete" }); // nothing new
+      // Rewritten in place: same name, new size and mtime → a new file.
+      writeFileSync(path.join(dir, "a.txt"), table(40));
+      body = await source.dump(ctx);
+      expect(rowOf(body, "com.example.Leak")?.count).toBe(40);
+      // The files are not ours: all still there.
+      expect(existsSync(path.join(dir, "a.txt")) && existsSync(path.join(dir, "b.txt")) && existsSync(c)).toBe(true);
+    } finally {
+      ctx.cleanup();
+    }
+  });
+
+  it("deletes ingested files only when asked, reads V8 snapshots by streaming, and tells a watcher about new files", async () => {
+    const dir = tmp("lw-files-");
+    const source = new FileSource({ dir, settleMs: 100, deleteAfterIngest: true });
+    const seen: string[] = [];
+    const stop = source.watch((f) => seen.push(path.basename(f)));
+    const ctx = makeContext(process.pid, "");
+    try {
+      const snap = path.resolve(targetsDir, "../parsers/node20-leakything.heapsnapshot.gz");
+      writeFileSync(path.join(dir, "x.heapsnapshot.gz"), readFileSync(snap));
+      await new Promise((r) => setTimeout(r, 150));
+      const body = await source.dump(ctx);
+      expect(body.format).toBe("v8-heapsnapshot");
+      expect(rowOf(body, "LeakyThing")?.count).toBeGreaterThan(0);
+      expect(existsSync(path.join(dir, "x.heapsnapshot.gz"))).toBe(false);
+      expect(seen).toContain("x.heapsnapshot.gz");
+    } finally {
+      stop();
+      ctx.cleanup();
+    }
+  });
+
+  it("reports parse_error for a complete file that is not a heap table, and does not retry it", async () => {
+    const dir = tmp("lw-files-");
+    const source = new FileSource({ dir, settleMs: 50 });
+    const ctx = makeContext(process.pid, "");
+    try {
+      writeFileSync(path.join(dir, "junk.txt"), "hello world\n");
+      await new Promise((r) => setTimeout(r, 80));
+      await expect(source.dump(ctx)).rejects.toMatchObject({ reason: "parse_error" });
+      await expect(source.dump(ctx)).rejects.toMatchObject({ reason: "incomplete" });
+    } finally {
+      ctx.cleanup();
+    }
+  });
+});
