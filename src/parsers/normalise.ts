@@ -6,16 +6,14 @@
 export const MAX_TYPE_NAME_LENGTH = 200;
 
 const ELLIPSIS = "…";
+const NEEDS_CLEANING = /[\u0000-\u001f\u007f\ud800-\udfff]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** Trims and caps a type name to MAX_TYPE_NAME_LENGTH characters; empty names become "(anonymous)". */
 export function capTypeName(name: string): string {
   // Control characters would make labels and log lines unreadable (V8 names may contain escaped newlines);
   // lone surrogates (possible in JSON \u escapes) cannot be encoded in UTF-8 output.
-  const t = name
-    .replace(/[\u0000-\u001f\u007f]+/g, " ")
-    .replace(LONE_SURROGATE, "\ufffd")
-    .trim();
+  const t = (NEEDS_CLEANING.test(name) ? name.replace(/[\u0000-\u001f\u007f]+/g, " ").replace(LONE_SURROGATE, "\ufffd") : name).trim();
   if (t.length === 0) return "(anonymous)";
   if (t.length <= MAX_TYPE_NAME_LENGTH) return t;
   let end = MAX_TYPE_NAME_LENGTH - ELLIPSIS.length;
@@ -63,12 +61,42 @@ export function normaliseJavaClassName(raw: string): string {
  *   `jdk.proxy2`), which otherwise make a new series for the same code on every restart.
  */
 export function stripJavaRunSpecific(name: string): string {
-  return name
-    .replace(/\/(?:0x[0-9a-fA-F]+|\d+)(?=\[|;|$)/g, "")
-    .replace(/\$\$Lambda\$\d+/g, "$$$$Lambda")
-    .replace(/\b(Generated(?:Serialization)?(?:Method|Constructor)Accessor)\d+\b/g, "$1")
-    .replace(/\$Proxy\d+\b/g, "$$Proxy")
-    .replace(/\bjdk\.proxy\d+\./g, "jdk.proxy.");
+  // Cheap substring checks first: most names need none of the regexes (histograms can have 1 M rows).
+  // The common shapes (`Foo$$Lambda$9/0x…`, `LambdaForm$MH/0x…`) are cut with slices; the regexes handle the rest
+  // (arrays of hidden classes, several suffixes).
+  let n = name;
+  const slash = n.indexOf("/");
+  if (slash >= 0) {
+    if (slash === n.lastIndexOf("/") && isAddressOrHash(n, slash + 1)) n = n.slice(0, slash);
+    else n = n.replace(/\/(?:0x[0-9a-fA-F]+|\d+)(?=\[|;|$)/g, "");
+  }
+  const lambda = n.indexOf("$$Lambda$");
+  if (lambda >= 0) {
+    let i = lambda + 9;
+    while (i < n.length && isDigitCode(n.charCodeAt(i))) i++;
+    if (i === n.length && i > lambda + 9) n = n.slice(0, lambda + 8);
+    else n = n.replace(/\$\$Lambda\$\d+/g, "$$$$Lambda");
+  }
+  if (n.includes("Accessor")) n = n.replace(/\b(Generated(?:Serialization)?(?:Method|Constructor)Accessor)\d+\b/g, "$1");
+  if (n.includes("roxy")) n = n.replace(/\$Proxy\d+\b/g, "$$Proxy").replace(/\bjdk\.proxy\d+\./g, "jdk.proxy.");
+  return n;
+}
+
+/** True when name[from..] is `0x` + hex digits or decimal digits, up to the end. */
+function isAddressOrHash(name: string, from: number): boolean {
+  let i = from;
+  const hex = name.charCodeAt(i) === 48 && name.charCodeAt(i + 1) === 120; // "0x"
+  if (hex) i += 2;
+  const start = i;
+  for (; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (!(isDigitCode(c) || (hex && ((c >= 97 && c <= 102) || (c >= 65 && c <= 70))))) return false;
+  }
+  return i > start;
+}
+
+function isDigitCode(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
 
 /** `System.String (Bytes > 10K)` → `System.String`: gcdump's size buckets are one type. */

@@ -14,6 +14,7 @@
 // the strings those aggregates reference are decoded when "strings" streams by. Memory grows with the number
 // of distinct constructor names, not with the snapshot size.
 import { createReadStream } from "node:fs";
+import { open } from "node:fs/promises";
 import { createGunzip } from "node:zlib";
 import type { DumpSummaryBody } from "../heap/summary.js";
 import { ParseError } from "./errors.js";
@@ -47,8 +48,32 @@ export async function parseV8SnapshotStream(
 
 /** Parses a snapshot file; a `.gz` file is decompressed on the fly. */
 export async function parseV8SnapshotFile(path: string): Promise<DumpSummaryBody> {
+  if (!path.endsWith(".gz")) {
+    // Two reused buffers instead of a stream's fresh chunk per read (the parser copies what it keeps): the next
+    // read runs on the thread pool while the current chunk is parsed.
+    const fh = await open(path, "r");
+    let pending: Promise<{ bytesRead: number }> | undefined;
+    try {
+      const parser = new SnapshotStreamParser();
+      let cur = Buffer.allocUnsafe(1 << 21);
+      let next = Buffer.allocUnsafe(1 << 21);
+      pending = fh.read(cur, 0, cur.length, null);
+      for (;;) {
+        const { bytesRead } = await pending;
+        pending = undefined;
+        if (bytesRead === 0) break;
+        pending = fh.read(next, 0, next.length, null);
+        parser.write(cur.subarray(0, bytesRead));
+        [cur, next] = [next, cur];
+      }
+      return parser.end();
+    } finally {
+      // A ParseError may leave a read in flight: settle it before closing the file.
+      await pending?.catch(() => undefined);
+      await fh.close();
+    }
+  }
   const file = createReadStream(path, { highWaterMark: 1 << 20 });
-  if (!path.endsWith(".gz")) return parseV8SnapshotStream(file);
   const gunzip = createGunzip({ chunkSize: 1 << 20 });
   file.on("error", (e) => gunzip.destroy(e));
   return parseV8SnapshotStream(file.pipe(gunzip));
