@@ -1,0 +1,91 @@
+// The heart of leakwatch, for real: a JVM and a Node program, each with one leaking type and stable ones, run
+// under the daemon with dumps every couple of seconds. The leaking type must become a suspect within 8 dumps;
+// the stable types never may.
+import { afterEach, describe, expect, it } from "vitest";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import request from "supertest";
+import { pino } from "pino";
+import { loadConfig, parseCli } from "../../src/config/load.js";
+import { Daemon } from "../../src/daemon.js";
+import type { TypeVerdict } from "../../src/analysis/index.js";
+import { parseExposition, value } from "../helpers/metrics.js";
+import { skipReason, waitFor, which } from "../helpers/env.js";
+
+const targets = path.resolve(__dirname, "../fixtures/targets");
+let daemon: Daemon | undefined;
+let dataDir: string | undefined;
+let child: ChildProcess | undefined;
+
+afterEach(async () => {
+  await daemon?.stop();
+  daemon = undefined;
+  child?.kill("SIGKILL");
+  child = undefined;
+  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+});
+
+async function run(argv: string[]): Promise<Daemon> {
+  dataDir = await mkdtemp(path.join(os.tmpdir(), "lw-e2e-"));
+  const config = loadConfig(parseCli(["--data-dir", dataDir, "--dump-every", "2s", "--min-growth", "1k", "--discovery-interval", "300ms", ...argv]), {});
+  daemon = new Daemon(config, pino({ level: process.env.LEAKWATCH_TEST_LOG ?? "silent" }));
+  await daemon.start({ listen: false });
+  return daemon;
+}
+
+/** Waits until `leaking` is a suspect, checking after every dump that no stable type ever is. */
+async function watchVerdicts(d: Daemon, target: string, leaking: string, stable: string[]): Promise<{ dumps: number; verdicts: TypeVerdict[] }> {
+  const deadline = Date.now() + 90_000;
+  for (;;) {
+    const verdicts = (await request(d.app).get(`/api/v1/targets/${target}/suspects?all=1`).expect(200)).body as TypeVerdict[];
+    for (const s of stable) expect(verdicts.find((v) => v.type === s)?.suspect ?? false, `${s} must not be a suspect`).toBe(false);
+    const dumps = d.store.list(target).length;
+    if (verdicts.find((v) => v.type === leaking)?.suspect) return { dumps, verdicts };
+    expect(dumps, `${leaking} not a suspect after ${dumps} dumps`).toBeLessThan(8);
+    const heap = d.heaps.get(target);
+    expect(Date.now(), `no verdict in time; last outcome ${JSON.stringify(heap?.lastOutcome ?? null)}`).toBeLessThan(deadline);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+const noJava = which("java") && which("jcmd") ? null : "java/jcmd not installed";
+describe.skipIf(skipReason("JVM end-to-end", noJava))("JVM target under leakwatch", () => {
+  it("finds LeakyCache$Entry growing and leaves StableA/StableB alone", async () => {
+    const d = await run(["--name", "jvm", "--", "java", "-Xmx256m", path.join(targets, "Leak.java"), "20"]);
+    const { dumps } = await watchVerdicts(d, "jvm", "LeakyCache$Entry", ["StableA", "StableB"]);
+    expect(dumps).toBeLessThanOrEqual(8);
+    const s = parseExposition((await request(d.app).get("/metrics")).text);
+    expect(value(s, "leakwatch_target_info", { target: "jvm" })).toBe(1);
+    expect(s.find((x) => x.name === "leakwatch_target_info")!.labels.runtime).toBe("jvm");
+    expect(value(s, "leakwatch_heap_type_leak_suspect", { target: "jvm", heap_type: "LeakyCache$Entry" })).toBe(1);
+    expect(value(s, "leakwatch_heap_type_objects", { target: "jvm", heap_type: "StableA" })).toBe(100);
+  }, 120_000);
+});
+
+describe("Node target under leakwatch", () => {
+  it("snapshots a launched Node program by signal and finds LeakyThing", async () => {
+    const d = await run(["--name", "node", "--", process.execPath, path.join(targets, "leaky.js"), "10"]);
+    await watchVerdicts(d, "node", "LeakyThing", ["StableThing", "StableOther"]);
+    const latest = d.store.list("node").at(-1)!;
+    expect(latest.source).toBe("v8");
+    expect(latest.types.find((t) => t.type === "StableThing")?.count).toBe(100);
+    expect(d.heaps.get("node")!.counts.get("failure")).toBeUndefined();
+  }, 120_000);
+
+  it("snapshots a Node program it did not launch through its inspector, found by --pid", async () => {
+    const port = await new Promise<number>((resolve) => {
+      const s = net.createServer().listen(0, "127.0.0.1", () => {
+        const p = (s.address() as net.AddressInfo).port;
+        s.close(() => resolve(p));
+      });
+    });
+    child = spawn(process.execPath, [`--inspect=127.0.0.1:${port}`, path.join(targets, "leaky.js"), "10"], { stdio: ["pipe", "pipe", "pipe"] });
+    await waitFor(async () => child!.pid !== undefined, 5000, "spawn");
+    const d = await run(["--pid", String(child.pid), "--name", "insp"]);
+    await watchVerdicts(d, "insp", "LeakyThing", ["StableThing", "StableOther"]);
+    expect(d.store.list("insp").at(-1)!.source).toBe("v8");
+  }, 120_000);
+});
