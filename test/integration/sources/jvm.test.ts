@@ -101,7 +101,8 @@ describe.skipIf(skip)("jvm heap source failures", () => {
   });
 
   it("reports target_exited for a pid that is gone", async () => {
-    const done = await execa("true");
+    const done = execa("true");
+    await done;
     const ctx = makeContext(done.pid!, "true");
     try {
       await expect(new JvmSource().dump(ctx)).rejects.toMatchObject({ reason: "target_exited" });
