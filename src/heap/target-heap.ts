@@ -12,6 +12,9 @@ import { DumpStore, newDumpId } from "./store.js";
 
 export type DumpResult = "success" | "failure" | "skipped";
 
+/** Kept free beyond a source's own memory estimate when the headroom guard decides. */
+export const HEADROOM_MARGIN = 16 * 1024 * 1024;
+
 export interface TargetHeapOptions {
   timeoutSeconds: number;
   keepDumps: number;
@@ -94,9 +97,11 @@ export class TargetHeap {
     if (pid === undefined) return this.skip("target_down", "no process behind the target");
     if (headroom !== undefined) {
       // Observing the target must never be what kills it.
+      // The estimate is rough (a snapshot of many small objects costs more than one of a few big ones), so a
+      // margin stays free on top of it.
       const cost = await this.source.memoryCost({ pid, rss }).catch(() => 0);
-      if (cost > headroom) {
-        return this.skip("insufficient_headroom", `the dump needs about ${cost} bytes, the cgroup has ${headroom} left`);
+      if (cost > 0 && cost + HEADROOM_MARGIN > headroom) {
+        return this.skip("insufficient_headroom", `the dump needs about ${cost} bytes plus a ${HEADROOM_MARGIN}-byte margin, the cgroup has ${headroom} left`);
       }
     }
     await mkdir(this.opts.rawDir, { recursive: true, mode: 0o700 });

@@ -7,7 +7,7 @@ import type { ExitInfo } from "./target.js";
 
 // Joins the cgroup before exec so that every byte the target allocates is charged to it (as cgexec does).
 // The script is a constant; the procs file and the command arrive as positional parameters, never as code.
-const JOIN_AND_EXEC = 'echo $$ > "$0" || exit 125; exec "$@"';
+export const JOIN_AND_EXEC = 'echo $$ > "$0" || exit 125; exec "$@"';
 
 export interface LaunchOptions {
   command: string[];

@@ -10,7 +10,7 @@ import { createMemoryCgroup, type CreatedCgroup } from "../cgroups/create.js";
 import { bootTimeSeconds, clockTicksPerSecond } from "../procfs/system.js";
 import { Target, type ExitInfo } from "./target.js";
 import { cgroupProcesses, findByCommandLine, processCgroupDir, resolveCgroupArg, selfAndAncestors } from "./resolve.js";
-import { Launched } from "./launcher.js";
+import { JOIN_AND_EXEC, Launched } from "./launcher.js";
 
 /** Bad input found while starting (no such pid, command not found, no cgroup permission): exit 2 with it. */
 export class TargetError extends Error {}
@@ -116,11 +116,24 @@ export class TargetManager {
     this.launched.set(t, child);
     const startedAt = Date.now();
     if (child.pid > 0) {
+      if (cg) await this.untilExeced(child.pid);
       const id = await this.proc.identity(child.pid);
       if (id) await this.adopt(t, id);
       this.log.info({ target: t.name, pid: child.pid, command: t.config.command }, "launched target");
     }
     void child.exited.then((exit) => this.onExit(t, exit, Date.now() - startedAt));
+  }
+
+  /**
+   * Until the cgroup-joining shell has exec'd the command, /proc shows the shell: runtime detection and the
+   * command label must wait for the real program (a few milliseconds; at most 2 s).
+   */
+  private async untilExeced(pid: number): Promise<void> {
+    for (let i = 0; i < 200; i++) {
+      const cmd = await this.proc.cmdline(pid).catch(() => "");
+      if (!cmd.includes(JOIN_AND_EXEC)) return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
   }
 
   private backoff = new Map<Target, number>();

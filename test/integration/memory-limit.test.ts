@@ -1,7 +1,8 @@
 // For real: leakwatch launches a child under --memory-limit 200m in a new memory cgroup, the child grows until
 // the kernel's OOM killer ends it, and /metrics shows every step of that.
 import { afterEach, describe, expect, it } from "vitest";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { memoryCgroupUnavailable, skipReason, sleep, waitFor } from "../helpers/env.js";
 import { startDaemon, type TestDaemon } from "../helpers/daemon.js";
@@ -60,3 +61,42 @@ describe.skipIf(skipReason("memory-limit integration", noCgroup))("--memory-limi
     expect(existsSync(cgDir)).toBe(false);
   });
 });
+
+describe.skipIf(skipReason("heap triggers under a memory limit", noCgroup))("heap dumps under a memory limit", () => {
+  let d: TestDaemon | undefined;
+  afterEach(async () => {
+    await d?.stop();
+    d = undefined;
+  });
+  const plainTable = path.resolve(__dirname, "../fixtures/targets/plain-table.js");
+
+  it("dumps when the working set crosses --dump-at, before the OOM kill", async () => {
+    d = await startDaemon([
+      "--memory-limit", "200m", "--dump-at", "0.5", "--linger", "60s", "--name", "hog", "--discovery-interval", "200ms",
+      "--heap-source", "command", "--heap-command", `${process.execPath} ${plainTable} {pid}`, "--data-dir", dataDir(),
+      "--", process.execPath, program, "4", "100",
+    ]);
+    await waitFor(async () => value(await d!.scrape(), "leakwatch_target_up", { target: "hog" }) === 0 || undefined, 30_000, "the OOM kill");
+    const heap = d.daemon.heaps.get("hog")!;
+    expect(heap.counts.get("success")?.get("")).toBe(1);
+    const dump = d.daemon.store.list("hog")[0]!;
+    expect(dump.types.find((t) => t.type === "com.example.Session")?.count).toBe(120);
+  });
+
+  it("skips a V8 snapshot that would not fit in the cgroup's headroom, and the target survives", async () => {
+    const leaky = path.resolve(__dirname, "../fixtures/targets/leaky.js");
+    // ~45 MB of anonymous memory in ballast objects: a snapshot would need about twice that, more than a 100 MiB
+    // limit leaves.
+    d = await startDaemon(["--memory-limit", "100m", "--name", "tight", "--data-dir", dataDir(), "--", process.execPath, leaky, "1", "200000"]);
+    await waitFor(async () => (d!.daemon.heaps.get("tight") ? true : undefined), 10_000, "a heap source");
+    await sleep(3000); // let the ballast be built
+    const o = await d.daemon.heaps.dumpNow("tight", "test")!;
+    expect(o).toMatchObject({ result: "skipped", reason: "insufficient_headroom" });
+    expect(value(await d.scrape(), "leakwatch_target_up", { target: "tight" })).toBe(1);
+    expect(value(await d.scrape(), "leakwatch_heap_dumps_total", { target: "tight", result: "skipped", reason: "insufficient_headroom" })).toBe(1);
+  });
+});
+
+function dataDir(): string {
+  return mkdtempSync(path.join(os.tmpdir(), "lw-mem-"));
+}
