@@ -161,6 +161,8 @@ export function helpText(version: string, extra: typeof OPTIONS = []): string {
     "  leakwatch [options] --pid N | --match REGEX | --cgroup PATH",
     "  leakwatch [options] [--memory-limit SIZE] [--restart] -- COMMAND [ARGS…]",
     "  leakwatch --config leakwatch.yaml",
+    "  leakwatch parse FILE [--format F] [--json]     per-type table of a heap dump or histogram",
+    "  leakwatch diff OLDER NEWER [--json]           types ranked by growth between two dumps",
     "",
   ];
   const sections = [...new Set(specs.map((o) => o.section))];
@@ -175,7 +177,8 @@ export function helpText(version: string, extra: typeof OPTIONS = []): string {
   lines.push(
     "Every option but --help and --version can also be set as LEAKWATCH_<OPTION> (e.g. LEAKWATCH_LISTEN=127.0.0.1:9477) or in the",
     "config file as its camelCase key (listen, logLevel, targets: [{name, pid|match|cgroup|command, memoryLimit}]).",
-    "Endpoints: /metrics (Prometheus), /healthz.",
+    "Endpoints: /metrics (Prometheus), /healthz, /api/v1/targets[/NAME/dumps|/NAME/dumps/ID|/NAME/diff|/NAME/suspects];",
+    "with --admin-token: POST /api/v1/targets/NAME/dumps takes a dump now.",
     "Exit codes: 0 ok; 2 bad usage or configuration; 1 runtime error; with a launched command, its exit code",
     "(128+signal when killed, e.g. 137 after an OOM kill).",
   );

@@ -1,0 +1,46 @@
+// `leakwatch parse` and `leakwatch diff` on fixtures captured from real tools.
+import { describe, expect, it } from "vitest";
+import path from "node:path";
+import { leakwatch } from "../helpers/cli.js";
+
+const fx = (f: string) => path.resolve(__dirname, "../fixtures/parsers", f);
+
+describe("leakwatch parse / diff", () => {
+  it("prints the normalised table of a jcmd histogram", async () => {
+    const r = await leakwatch(["parse", fx("jcmd-class-histogram-jdk17.txt"), "--top", "3"]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^jcmd-histogram: [\d,]+ objects/);
+    const rows = r.stdout.trim().split("\n").slice(-3);
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toMatch(/^\s*[\d,]+\s+[\d,]+\s+byte\[\]$/);
+  });
+
+  it("prints JSON for a streamed V8 snapshot", async () => {
+    const r = await leakwatch(["parse", fx("node20-leakything.heapsnapshot.gz"), "--json"]);
+    expect(r.exitCode).toBe(0);
+    const s = JSON.parse(r.stdout) as { format: string; types: { type: string; count: number }[] };
+    expect(s.format).toBe("v8-heapsnapshot");
+    expect(s.types.find((t) => t.type === "LeakyThing")?.count).toBeGreaterThan(0);
+  });
+
+  it("ranks growth between two dumps", async () => {
+    const r = await leakwatch(["diff", fx("jmap-histo-live-jdk17.txt"), fx("jcmd-class-histogram-jdk17.txt"), "--json", "--top", "5"]);
+    expect(r.exitCode).toBe(0);
+    const d = JSON.parse(r.stdout) as { rows: { deltaBytes: number }[] };
+    expect(d.rows).toHaveLength(5);
+    for (let i = 1; i < d.rows.length; i++) expect(d.rows[i - 1]!.deltaBytes).toBeGreaterThanOrEqual(d.rows[i]!.deltaBytes);
+  });
+
+  it.each([
+    [["parse"], 2, /parse takes one FILE/],
+    [["parse", "/nonexistent/x.txt"], 1, /cannot read \/nonexistent\/x.txt: ENOENT/],
+    [["parse", fx("jcmd-class-histogram-jdk17.txt"), "--format", "nope"], 2, /--format: expected one of/],
+    [["parse", path.resolve(__dirname, "../../package.json")], 1, /line 1: unrecognised heap statistics format/],
+    [["diff", fx("jcmd-class-histogram-jdk17.txt")], 2, /diff takes two files/],
+  ])("%j fails with one line and exit %i", async (args, code, message) => {
+    const r = await leakwatch(args as string[]);
+    expect(r.exitCode).toBe(code);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  });
+});
