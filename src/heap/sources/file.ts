@@ -4,14 +4,15 @@
 // A file still being written (its size or mtime changed within settleMs) is skipped until a later call; files
 // older than the one ingested are passed over for good (the newest state is what matters). The files are not
 // ours: they are left in place unless deleteAfterIngest is set.
-import { watch, type FSWatcher } from "node:fs";
+import { createReadStream, watch, type FSWatcher } from "node:fs";
+import { createGunzip } from "node:zlib";
 import { open, readdir, stat, unlink } from "node:fs/promises";
 import path from "node:path";
-import { ParseError, detectFormat, parseText, parseV8SnapshotFile } from "../../parsers/index.js";
+import { ParseError, createV8SnapshotParser, detectFormat, parseText } from "../../parsers/index.js";
 import type { HeapFormat } from "../summary.js";
 import { DumpError, type DumpContext, type HeapSource } from "../source.js";
 import type { DumpSummaryBody } from "../summary.js";
-import { asDumpError, sleepAbortable } from "./common.js";
+import { abortError, asDumpError, sleepAbortable } from "./common.js";
 
 export interface FileSourceOptions {
   /** The directory to read. */
@@ -121,7 +122,7 @@ export class FileSource implements HeapSource {
     // Older complete files are passed over for good; a newer file still being written stays for next time.
     for (const e of candidates) if (e.mtimeMs <= pick.mtimeMs) this.done.set(e.name, key(e));
     const file = path.join(this.options.dir, pick.name);
-    const body = await this.parse(file, pick);
+    const body = await this.parse(file, pick, ctx.signal);
     ctx.logger.debug?.({ file }, "heap statistics file ingested");
     if (this.options.deleteAfterIngest) {
       await unlink(file).catch((err: Error) => ctx.logger.warn({ file, err: err.message }, "cannot delete ingested heap file"));
@@ -129,9 +130,9 @@ export class FileSource implements HeapSource {
     return body;
   }
 
-  private async parse(file: string, e: Entry): Promise<DumpSummaryBody> {
+  private async parse(file: string, e: Entry, signal: AbortSignal): Promise<DumpSummaryBody> {
     try {
-      if (await this.isV8Snapshot(file)) return await parseV8SnapshotFile(file);
+      if (await this.isV8Snapshot(file)) return await streamV8Snapshot(file, signal);
       const max = this.options.maxTextBytes ?? 256 * 1024 * 1024;
       if (e.size > max) throw new DumpError("parse_error", `${file} is ${e.size} bytes, over the ${max}-byte limit for text formats`);
       const fh = await open(file, "r");
@@ -144,6 +145,10 @@ export class FileSource implements HeapSource {
       return parseText(text, this.options.format);
     } catch (err) {
       if (err instanceof DumpError || err instanceof ParseError) throw asDumpError(err, file);
+      if (signal.aborted) throw abortError();
+      if (String((err as NodeJS.ErrnoException).code ?? "").startsWith("Z_")) {
+        throw new DumpError("parse_error", `${file}: not valid gzip data: ${(err as Error).message}`);
+      }
       throw new DumpError("io_error", `reading ${file}: ${(err as Error).message}`);
     }
   }
@@ -160,4 +165,22 @@ export class FileSource implements HeapSource {
       await fh.close();
     }
   }
+}
+
+/** Streams a (possibly gzipped) V8 snapshot file through the parser; aborting stops the read. */
+async function streamV8Snapshot(file: string, signal: AbortSignal): Promise<DumpSummaryBody> {
+  const parser = createV8SnapshotParser();
+  const raw = createReadStream(file, { highWaterMark: 1 << 20, signal });
+  let input: NodeJS.ReadableStream = raw;
+  if (file.endsWith(".gz")) {
+    const gunzip = createGunzip({ chunkSize: 1 << 20 });
+    raw.on("error", (e) => gunzip.destroy(e));
+    input = raw.pipe(gunzip);
+  }
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer>) parser.write(chunk);
+  } finally {
+    raw.destroy();
+  }
+  return parser.end();
 }

@@ -241,7 +241,7 @@ export async function findDiagnosticSocket(pid: number, opts: FindSocketOptions 
 }
 
 /** The pids a process has in nested PID namespaces (NSpid line of /proc/PID/status, innermost last). */
-async function namespacePids(pid: number, procRoot: string): Promise<number[]> {
+export async function namespacePids(pid: number, procRoot: string): Promise<number[]> {
   try {
     const status = await readFile(`${procRoot}/${pid}/status`, "utf8");
     const m = /^NSpid:\s*(.+)$/m.exec(status);

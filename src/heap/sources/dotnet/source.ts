@@ -1,0 +1,273 @@
+// The native .NET heap source ("dotnet"): per-type heap statistics straight from the runtime over diagnostic IPC
+// and EventPipe, with no .NET SDK or tool on the monitoring side.
+//
+// A dump: find the target's diagnostic endpoint (its socket, or a runtime that advertised on leakwatch's
+// DiagnosticPortListener), start an EventPipe session with Microsoft-Windows-DotNETRuntime at Verbose and the
+// GCHeapSnapshot keywords (0x1980001, as dotnet-gcdump), which makes the runtime induce ONE full blocking GC and
+// log every live object (GCBulkNode) and type (BulkType) during it; aggregate count and bytes per type as the
+// events stream in; when the induced GC's GCEnd arrives, stop the session on a second connection and read the
+// stream to its end. The session is always stopped, whatever happened; the target is never signalled.
+//
+// Cost to the target: one full blocking (gen 2, compacting) GC — a pause of roughly the time a full GC of its
+// heap takes, plus the heap walk — and EventPipe buffers (≤ circularBufferMB, in practice a few MiB, since the
+// stream is read as fast as it is written). No copy of the heap is made: memoryCost is 0.
+import { closeSync, openSync, writeSync } from "node:fs";
+import { ParseError } from "../../../parsers/errors.js";
+import type { DumpSummaryBody } from "../../summary.js";
+import { DumpError, type DumpContext, type HeapSource } from "../../source.js";
+import { abortError, createPrivateFile, rawFileName, requireTarget, stillAlive, type TargetIdentity } from "../common.js";
+import { detectRuntime } from "../process-runtime.js";
+import { HeapDumpAggregator } from "./heapdump.js";
+import { GC_HEAP_SNAPSHOT_KEYWORDS, RUNTIME_PROVIDER } from "./events.js";
+import {
+  DiagnosticIpcError,
+  type DiagnosticEndpoint,
+  SocketEndpoint,
+  describeHresult,
+  findDiagnosticSocket,
+  namespacePids,
+  requestProcessInfo,
+} from "./ipc.js";
+import type { DiagnosticPortListener } from "./listener.js";
+import { EventPipeSession, type SessionEnd } from "./session.js";
+
+export interface DotnetEventPipeSourceOptions {
+  /** /proc (tests point it elsewhere). */
+  procRoot?: string;
+  /** Reverse mode: runtimes that advertise on this listener are reached through it first. */
+  listener?: DiagnosticPortListener;
+  /** Extra directories searched for dotnet-diagnostic-* sockets (a shared /tmp mounted elsewhere). */
+  socketDirs?: readonly string[];
+  /** EventPipe buffer limit in the target (default 256 MiB; events beyond it are dropped → "incomplete"). */
+  circularBufferMB?: number;
+  /** Time for the induced GC to start once the session is on (default 15000 ms). */
+  startTimeoutMs?: number;
+  /** Time for the stream to end after StopTracing (default 10000 ms). */
+  stopTimeoutMs?: number;
+  /** Time to connect and for each IPC answer (default 5000 ms). */
+  commandTimeoutMs?: number;
+  /** Write the raw nettrace stream to the private directory and hand it to disposeRaw (default true). */
+  keepRaw?: boolean;
+}
+
+export class DotnetEventPipeSource implements HeapSource {
+  readonly name = "dotnet";
+  private readonly procRoot: string;
+
+  constructor(private readonly options: DotnetEventPipeSourceOptions = {}) {
+    this.procRoot = options.procRoot ?? "/proc";
+  }
+
+  /** The dump costs the target one full blocking GC, not memory: 0. */
+  async memoryCost(): Promise<number> {
+    return 0;
+  }
+
+  /** The diagnostic endpoint of a process, or a DumpError saying why there is none. */
+  async endpoint(pid: number): Promise<DiagnosticEndpoint> {
+    const pids = [pid, ...(await namespacePids(pid, this.procRoot))];
+    if (this.options.listener !== undefined) {
+      try {
+        const ep = this.options.listener.endpointFor(pids);
+        if (ep !== undefined) return ep;
+      } catch (err) {
+        throw new DumpError("attach_failed", (err as Error).message);
+      }
+    }
+    const socket = await findDiagnosticSocket(pid, { procRoot: this.procRoot, extraDirs: this.options.socketDirs });
+    if (socket !== undefined) return new SocketEndpoint(socket);
+    const runtime = await detectRuntime(pid, this.procRoot);
+    if (runtime !== "dotnet" && runtime !== "unknown") {
+      throw new DumpError("not_supported", `process ${pid} is a ${runtime} process, not .NET: no diagnostic socket`);
+    }
+    throw new DumpError(
+      "attach_failed",
+      `no diagnostic socket dotnet-diagnostic-${pid}-*-socket for process ${pid} (looked in its TMPDIR and /tmp, through ` +
+        `/proc/${pid}/root and directly${this.options.socketDirs?.length ? ` and in ${this.options.socketDirs.join(", ")}` : ""}). ` +
+        `The target may run with DOTNET_EnableDiagnostics=0, in a container whose /tmp is not shared, or as another user; ` +
+        `share /tmp, or start it with DOTNET_DiagnosticPorts pointing at leakwatch's --dotnet-diagnostic-port socket`,
+    );
+  }
+
+  async dump(ctx: DumpContext): Promise<DumpSummaryBody> {
+    if (ctx.signal.aborted) throw abortError();
+    const id = await requireTarget(ctx.pid, this.procRoot);
+    const endpoint = await this.endpoint(ctx.pid);
+    const notes: string[] = [];
+    const commandTimeout = this.options.commandTimeoutMs ?? 5000;
+
+    // The runtime version is a nice extra; a runtime that does not answer ProcessInfo can still dump.
+    try {
+      const info = await requestProcessInfo(endpoint, ctx.signal, commandTimeout);
+      if (info.clrProductVersion) notes.push(`.NET runtime ${info.clrProductVersion}`);
+    } catch (err) {
+      if (ctx.signal.aborted) throw abortError();
+      throw await this.ipcFailure(err, id, "ProcessInfo");
+    }
+
+    const keepRaw = this.options.keepRaw ?? true;
+    let rawFile: string | undefined;
+    let fd: number | undefined;
+    let rawError: Error | undefined;
+    if (keepRaw) {
+      rawFile = rawFileName(ctx.privateDir, ctx.pid, "nettrace");
+      await createPrivateFile(rawFile);
+      fd = openSync(rawFile, "w", 0o600);
+    }
+    try {
+      const body = await this.collect(ctx, id, endpoint, notes, (chunk) => {
+        if (fd === undefined || rawError !== undefined) return;
+        try {
+          writeSync(fd, chunk);
+        } catch (err) {
+          rawError = err as Error;
+        }
+      });
+      if (rawError !== undefined) throw new DumpError("io_error", `writing ${rawFile}: ${rawError.message}`);
+      return body;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+      if (rawFile !== undefined) await ctx.disposeRaw(rawFile).catch(() => undefined);
+    }
+  }
+
+  private async collect(
+    ctx: DumpContext,
+    id: TargetIdentity,
+    endpoint: DiagnosticEndpoint,
+    notes: string[],
+    onRaw: (chunk: Buffer) => void,
+  ): Promise<DumpSummaryBody> {
+    const agg = new HeapDumpAggregator();
+    let session: EventPipeSession;
+    try {
+      session = await EventPipeSession.start(endpoint, agg, {
+        providers: [{ name: RUNTIME_PROVIDER, keywords: GC_HEAP_SNAPSHOT_KEYWORDS, level: 5 }],
+        circularBufferMB: this.options.circularBufferMB ?? 256,
+        signal: ctx.signal,
+        commandTimeoutMs: this.options.commandTimeoutMs,
+        onRaw,
+      });
+    } catch (err) {
+      if (ctx.signal.aborted) throw abortError();
+      throw await this.ipcFailure(err, id, "CollectTracing2");
+    }
+    const started = Date.now();
+    let end: SessionEnd | undefined;
+    let stopError: unknown;
+    try {
+      await this.waitForDump(ctx, session, agg);
+    } finally {
+      // Always stop the session, whatever happened (abort, target exit, malformed stream).
+      if (!session.isEnded) {
+        try {
+          await session.stop(this.options.commandTimeoutMs ?? 5000);
+        } catch (err) {
+          stopError = err;
+        }
+      }
+      end = await session.waitEnd(this.options.stopTimeoutMs ?? 10_000);
+    }
+    const seconds = ((Date.now() - started) / 1000).toFixed(2);
+
+    if (end.kind === "malformed") throw new DumpError("parse_error", `nettrace stream of process ${ctx.pid}: ${end.error.message}`);
+    if (agg.state !== "complete") {
+      if (!(await stillAlive(id, this.procRoot))) throw new DumpError("target_exited", `process ${ctx.pid} exited during the heap dump`);
+      if (ctx.signal.aborted) throw abortError();
+      throw new DumpError("incomplete", `the stream of process ${ctx.pid} ended before the induced GC did (${describeEnd(end)})`);
+    }
+    if (end.kind === "truncated") {
+      if (!(await stillAlive(id, this.procRoot))) throw new DumpError("target_exited", `process ${ctx.pid} exited during the heap dump`);
+      const why = stopError instanceof Error ? `; StopTracing: ${stopError.message}` : "";
+      throw new DumpError("incomplete", `the nettrace stream of process ${ctx.pid} was cut before its end (${describeEnd(end)}${why})`);
+    }
+    if (session.stats.droppedEvents > 0) {
+      throw new DumpError(
+        "incomplete",
+        `the runtime dropped ${session.stats.droppedEvents} event(s) of the heap dump (its EventPipe buffers filled up); ` +
+          `try a larger circularBufferMB or dump when the machine is less busy`,
+      );
+    }
+    if (agg.problem !== undefined) throw new DumpError("incomplete", `heap dump of process ${ctx.pid}: ${agg.problem}`);
+    if (agg.bulkNodeEvents === 0) throw new DumpError("incomplete", `the induced GC of process ${ctx.pid} logged no objects`);
+    notes.push(
+      `EventPipe GC heap snapshot: one induced full blocking GC; ${agg.objects} objects of ${agg.typeCount} types in ` +
+        `${agg.bulkNodeEvents} GCBulkNode events, ${session.stats.bytes} stream bytes, ${seconds} s`,
+    );
+    return agg.summary(notes);
+  }
+
+  /** Resolves when the induced GC is over; throws DumpError on abort, a start timeout, or a stream that ended early. */
+  private waitForDump(ctx: DumpContext, session: EventPipeSession, agg: HeapDumpAggregator): Promise<void> {
+    const startTimeout = this.options.startTimeoutMs ?? 15_000;
+    return new Promise<void>((resolve, reject) => {
+      const started = Date.now();
+      const cleanup = (): void => {
+        clearInterval(tick);
+        ctx.signal.removeEventListener("abort", onAbort);
+        agg.onComplete = undefined;
+      };
+      const onAbort = (): void => {
+        cleanup();
+        reject(abortError());
+      };
+      agg.onComplete = () => {
+        cleanup();
+        resolve();
+      };
+      const tick = setInterval(() => {
+        if (agg.state === "complete") {
+          cleanup();
+          resolve();
+        } else if (session.isEnded) {
+          // Classified by the caller from the session's end and the target's state.
+          cleanup();
+          resolve();
+        } else if (agg.state === "waiting" && Date.now() - started > startTimeout) {
+          cleanup();
+          reject(new DumpError("timeout", `process ${ctx.pid} did not start the induced GC within ${startTimeout} ms (a suspended or hung runtime?)`));
+        }
+      }, 25);
+      ctx.signal.addEventListener("abort", onAbort, { once: true });
+      if (ctx.signal.aborted) onAbort();
+      void session.ended.then(() => {
+        // Let the interval see it on its next tick (the aggregator may still complete from the last chunk).
+      });
+    });
+  }
+
+  /** A failed IPC exchange as a DumpError: gone, refused (with the HRESULT), or unreachable. */
+  private async ipcFailure(err: unknown, id: TargetIdentity, command: string): Promise<DumpError> {
+    if (err instanceof DumpError) return err;
+    if (!(await stillAlive(id, this.procRoot))) return new DumpError("target_exited", `process ${id.pid} exited during ${command}`);
+    if (err instanceof DiagnosticIpcError) {
+      if (err.hresult !== undefined) {
+        return new DumpError("not_supported", `the .NET runtime of process ${id.pid} refused ${command} (HRESULT ${describeHresult(err.hresult)})`);
+      }
+      if (err.code === "EACCES" || err.code === "EPERM") {
+        return new DumpError("attach_failed", `${err.message} (leakwatch must run as the target's user or root)`);
+      }
+      return new DumpError("attach_failed", `cannot talk to the .NET runtime of process ${id.pid}: ${err.message}`);
+    }
+    if (err instanceof ParseError) return new DumpError("parse_error", err.message);
+    const e = new DumpError("internal", `${command}: ${err instanceof Error ? err.message : String(err)}`);
+    if (err instanceof Error && err.stack) e.stack = `${e.stack ?? ""}\nCaused by: ${err.stack}`;
+    return e;
+  }
+}
+
+function describeEnd(end: SessionEnd): string {
+  switch (end.kind) {
+    case "complete":
+      return "stream complete";
+    case "truncated":
+      return end.error ? `stream truncated: ${end.error.message}` : "stream truncated";
+    case "malformed":
+      return `malformed: ${end.error.message}`;
+  }
+}
+
+/** The factory the daemon registers for `--heap-source dotnet`. */
+export function createDotnetEventPipeSource(options: DotnetEventPipeSourceOptions = {}): DotnetEventPipeSource {
+  return new DotnetEventPipeSource(options);
+}
