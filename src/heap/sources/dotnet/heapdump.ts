@@ -7,6 +7,7 @@
 // number of objects — and resolves names at the end, so nodes that arrive before their BulkType are fine.
 // The dump is complete when GCEnd for the induced GC has been seen (what dotnet-gcdump waits for); an Index gap
 // or lost events make it incomplete.
+import { ParseError } from "../../../parsers/errors.js";
 import { capTypeName } from "../../../parsers/normalise.js";
 import type { DumpSummaryBody, TypeRow } from "../../summary.js";
 import { RUNTIME_PROVIDER, RuntimeEvent, GCReason, GCType, decodeBulkNode, decodeBulkType, decodeGCEnd, decodeGCStart } from "./events.js";
@@ -90,7 +91,7 @@ export class HeapDumpAggregator implements NettraceHandler {
         decodeBulkType(payload, (v) => {
           const key = typeKey(Number(v.typeId & 0xffffffffn), Number(v.typeId >> 32n));
           if (key === undefined) return;
-          if (!this.names.has(key) && this.names.size >= MAX_TYPES) throw new RangeError(`more than ${MAX_TYPES} types`);
+          if (!this.names.has(key) && this.names.size >= MAX_TYPES) throw new ParseError("nettrace", 0, `more than ${MAX_TYPES} types`);
           this.names.set(key, gcdumpTypeName(v.name, v.typeNameId, (v.flags & TYPE_FLAG_ARRAY) !== 0));
         });
         return;
@@ -120,7 +121,7 @@ export class HeapDumpAggregator implements NettraceHandler {
       const key = typeKey(lo, hi) ?? -1;
       let c = this.counters.get(key);
       if (c === undefined) {
-        if (this.counters.size >= MAX_TYPES) throw new RangeError(`more than ${MAX_TYPES} types`);
+        if (this.counters.size >= MAX_TYPES) throw new ParseError("nettrace", 0, `more than ${MAX_TYPES} types`);
         c = { count: 0, bytes: 0 };
         this.counters.set(key, c);
       }
