@@ -22,6 +22,17 @@ const args = Object.fromEntries(
   }),
 );
 
+// Child program that builds the heap and writes the snapshot (argv: file, number of LeakyThing).
+const GENERATOR = `
+const v8 = require("node:v8");
+const n = Number(process.argv[2]);
+class LeakyThing { constructor(i) { this.id = i; this.name = "thing-" + i; this.payload = { a: i, b: [i, i + 1] }; } }
+class Session { constructor(i) { this.user = "u" + (i % 1000); this.created = i; this.items = []; } }
+globalThis.keep = [];
+for (let i = 0; i < n; i++) { globalThis.keep.push(new LeakyThing(i)); if (i % 4 === 0) globalThis.keep.push(new Session(i)); }
+v8.writeHeapSnapshot(process.argv[1]);
+`;
+
 // ---- child modes: parse one file, print one RESULT line ----
 if (args.child === "ours") {
   const { parseV8SnapshotFile } = await import(pathToFileURL(path.join(repo, "dist/parsers/v8-snapshot.js")).href);
@@ -109,7 +120,7 @@ async function main() {
     lines.push(`| memlab getFullHeapFromFile | failed: ${memlab.error} after ${s(memlab.wallMs)} | | | | |`);
   }
   const cpu = os.cpus();
-  console.log(`\nmachine: ${cpu.length} × ${cpu[0]?.model}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}`);
+  console.log(`\nmachine: ${cpu.length} × ${cpu[0]?.model}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
   console.log(`snapshot: ${(bytes / 1e6).toFixed(1)} MB, ${n} LeakyThing expected\n`);
   console.log(lines.join("\n"));
 }
@@ -143,13 +154,3 @@ function runChild(childArgs, timeoutS) {
     });
   });
 }
-
-const GENERATOR = `
-const v8 = require("node:v8");
-const n = Number(process.argv[2]);
-class LeakyThing { constructor(i) { this.id = i; this.name = "thing-" + i; this.payload = { a: i, b: [i, i + 1] }; } }
-class Session { constructor(i) { this.user = "u" + (i % 1000); this.created = i; this.items = []; } }
-globalThis.keep = [];
-for (let i = 0; i < n; i++) { globalThis.keep.push(new LeakyThing(i)); if (i % 4 === 0) globalThis.keep.push(new Session(i)); }
-v8.writeHeapSnapshot(process.argv[1]);
-`;
