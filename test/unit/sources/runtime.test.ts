@@ -66,13 +66,13 @@ describe("createSource", () => {
     expect(createSource("dotnet-text").name).toBe("dotnet-text");
     expect(createSource("command", { command: ["my-tool", "{pid}"] }).name).toBe("command");
     expect(createSource("file", { dir: "/tmp" }).name).toBe("file");
+    expect(createSource("dotnet").name).toBe("dotnet"); // the native EventPipe source
     expect(HEAP_SOURCE_NAMES).toContain("dotnet");
   });
 
-  it("throws clear errors for missing options, unknown names, and the not-yet-implemented dotnet source", () => {
+  it("throws clear errors for missing options and unknown names", () => {
     expect(() => createSource("command")).toThrow(/needs a command/);
     expect(() => createSource("file")).toThrow(/needs a directory/);
     expect(() => createSource("perl")).toThrow(/unknown heap source "perl".*jvm, v8/);
-    expect(() => createSource("dotnet")).toThrow(/not implemented yet.*dotnet-text/);
   });
 });
