@@ -16,18 +16,10 @@ import { ParseError } from "../../../parsers/errors.js";
 import type { DumpSummaryBody } from "../../summary.js";
 import { DumpError, type DumpContext, type HeapSource } from "../../source.js";
 import { abortError, createPrivateFile, rawFileName, requireTarget, stillAlive, type TargetIdentity } from "../common.js";
-import { detectRuntime } from "../process-runtime.js";
 import { HeapDumpAggregator } from "./heapdump.js";
 import { GC_HEAP_SNAPSHOT_KEYWORDS, RUNTIME_PROVIDER } from "./events.js";
-import {
-  DiagnosticIpcError,
-  type DiagnosticEndpoint,
-  SocketEndpoint,
-  describeHresult,
-  findDiagnosticSocket,
-  namespacePids,
-  requestProcessInfo,
-} from "./ipc.js";
+import { resolveEndpoint } from "./endpoint.js";
+import { DiagnosticIpcError, type DiagnosticEndpoint, describeHresult, requestProcessInfo } from "./ipc.js";
 import type { DiagnosticPortListener } from "./listener.js";
 import { EventPipeSession, type SessionEnd } from "./session.js";
 
@@ -64,29 +56,8 @@ export class DotnetEventPipeSource implements HeapSource {
   }
 
   /** The diagnostic endpoint of a process, or a DumpError saying why there is none. */
-  async endpoint(pid: number): Promise<DiagnosticEndpoint> {
-    const pids = [pid, ...(await namespacePids(pid, this.procRoot))];
-    if (this.options.listener !== undefined) {
-      try {
-        const ep = this.options.listener.endpointFor(pids);
-        if (ep !== undefined) return ep;
-      } catch (err) {
-        throw new DumpError("attach_failed", (err as Error).message);
-      }
-    }
-    const socket = await findDiagnosticSocket(pid, { procRoot: this.procRoot, extraDirs: this.options.socketDirs });
-    if (socket !== undefined) return new SocketEndpoint(socket);
-    const runtime = await detectRuntime(pid, this.procRoot);
-    if (runtime !== "dotnet" && runtime !== "unknown") {
-      throw new DumpError("not_supported", `process ${pid} is a ${runtime} process, not .NET: no diagnostic socket`);
-    }
-    throw new DumpError(
-      "attach_failed",
-      `no diagnostic socket dotnet-diagnostic-${pid}-*-socket for process ${pid} (looked in its TMPDIR and /tmp, through ` +
-        `/proc/${pid}/root and directly${this.options.socketDirs?.length ? ` and in ${this.options.socketDirs.join(", ")}` : ""}). ` +
-        `The target may run with DOTNET_EnableDiagnostics=0, in a container whose /tmp is not shared, or as another user; ` +
-        `share /tmp, or start it with DOTNET_DiagnosticPorts pointing at leakwatch's --dotnet-diagnostic-port socket`,
-    );
+  endpoint(pid: number): Promise<DiagnosticEndpoint> {
+    return resolveEndpoint(pid, { procRoot: this.procRoot, listener: this.options.listener, socketDirs: this.options.socketDirs });
   }
 
   async dump(ctx: DumpContext): Promise<DumpSummaryBody> {
