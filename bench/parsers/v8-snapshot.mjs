@@ -107,17 +107,19 @@ async function main() {
   const best = ok.reduce((a, b) => (b.ms < a.ms ? b : a), ok[0]);
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const lines = [
-    `| | wall (parse, in child) | wall (child process) | peak RSS | LeakyThing | nodes |`,
-    `| --- | --- | --- | --- | --- | --- |`,
-    `| leakwatch (median of ${ok.length}) | ${s(median(ok.map((r) => r.ms)))} | ${s(median(ok.map((r) => r.wallMs)))} | ${mb(Math.max(...ok.map((r) => r.maxRssMB)))} (max) | ${best?.leaky} | ${best?.nodes} |`,
+    `| | wall (parse, in child) | wall (child process) | CPU user+sys | peak RSS | LeakyThing | nodes |`,
+    `| --- | --- | --- | --- | --- | --- | --- |`,
+    `| leakwatch (median of ${ok.length}) | ${s(median(ok.map((r) => r.ms)))} | ${s(median(ok.map((r) => r.wallMs)))} | ${median(ok.map((r) => r.userS + r.sysS)).toFixed(2)} s | ${mb(Math.max(...ok.map((r) => r.maxRssMB)))} (max) | ${best?.leaky} | ${best?.nodes} |`,
   ];
   if (memlab?.ok) {
-    lines.push(`| memlab getFullHeapFromFile | ${s(memlab.ms)} (parse ${s(memlab.parseMs)}) | ${s(memlab.wallMs)} | ${mb(memlab.maxRssMB)} | ${memlab.leaky} | ${memlab.nodes} |`);
+    lines.push(`| memlab getFullHeapFromFile | ${s(memlab.ms)} (parse ${s(memlab.parseMs)}) | ${s(memlab.wallMs)} | ${(memlab.userS + memlab.sysS).toFixed(2)} s | ${mb(memlab.maxRssMB)} | ${memlab.leaky} | ${memlab.nodes} |`);
     lines.push("", `speed ratio (memlab / leakwatch, parse wall): ${(memlab.ms / median(ok.map((r) => r.ms))).toFixed(1)}×;` +
       ` child wall: ${(memlab.wallMs / median(ok.map((r) => r.wallMs))).toFixed(1)}×;` +
+      ` CPU time (user+sys): ${(memlab.userS + memlab.sysS).toFixed(1)} s vs ${median(ok.map((r) => r.userS + r.sysS)).toFixed(2)} s =` +
+      ` ${((memlab.userS + memlab.sysS) / median(ok.map((r) => r.userS + r.sysS))).toFixed(1)}×;` +
       ` peak RSS ratio: ${(memlab.maxRssMB / Math.max(...ok.map((r) => r.maxRssMB))).toFixed(1)}×`);
   } else if (memlab) {
-    lines.push(`| memlab getFullHeapFromFile | failed: ${memlab.error} after ${s(memlab.wallMs)} | | | | |`);
+    lines.push(`| memlab getFullHeapFromFile | failed: ${memlab.error} after ${s(memlab.wallMs)} | | | | | |`);
   }
   const cpu = os.cpus();
   console.log(`\nmachine: ${cpu.length} × ${cpu[0]?.model}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);

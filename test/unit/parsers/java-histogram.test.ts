@@ -166,8 +166,8 @@ describe("java histogram errors", () => {
 describe("java histogram fuzzing", () => {
   it("returns a well-formed body or throws ParseError on any input", () => {
     fc.assert(
-      fc.property(fuzzInputArb([jcmd17, jmap17, jmap8]), (text) => {
-        bodyOrParseError(() => parseJavaHistogram(text, "jcmd-histogram"));
+      fc.property(fuzzInputArb([jcmd17, jmap17, jmap8]), fc.boolean(), (text, jcmd) => {
+        bodyOrParseError(() => (jcmd ? parseJcmdHistogram(text) : parseJmapHistogram(text)));
       }),
       { numRuns: FUZZ_RUNS },
     );
