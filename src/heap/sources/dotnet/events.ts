@@ -5,6 +5,7 @@
 import { type FieldDef, Reader, TypeCode } from "./nettrace.js";
 
 export const RUNTIME_PROVIDER = "Microsoft-Windows-DotNETRuntime";
+export const SAMPLE_PROFILER_PROVIDER = "Microsoft-DotNETCore-SampleProfiler";
 
 export const RuntimeEvent = {
   GCStart: 1,

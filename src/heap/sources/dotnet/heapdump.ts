@@ -132,6 +132,13 @@ export class HeapDumpAggregator implements NettraceHandler {
     });
   }
 
+  /** Objects whose type id got no BulkType event (so far). */
+  get unnamedObjects(): number {
+    let n = 0;
+    for (const [key, c] of this.counters) if (!this.names.has(key)) n += c.count;
+    return n;
+  }
+
   /** Number of distinct type ids seen in nodes. */
   get typeCount(): number {
     return this.counters.size;

@@ -17,7 +17,7 @@ import type { DumpSummaryBody } from "../../summary.js";
 import { DumpError, type DumpContext, type HeapSource } from "../../source.js";
 import { abortError, createPrivateFile, rawFileName, requireTarget, stillAlive, type TargetIdentity } from "../common.js";
 import { HeapDumpAggregator } from "./heapdump.js";
-import { GC_HEAP_SNAPSHOT_KEYWORDS, RUNTIME_PROVIDER } from "./events.js";
+import { GC_HEAP_SNAPSHOT_KEYWORDS, RUNTIME_PROVIDER, SAMPLE_PROFILER_PROVIDER } from "./events.js";
 import { resolveEndpoint } from "./endpoint.js";
 import { DiagnosticIpcError, type DiagnosticEndpoint, describeHresult, requestProcessInfo } from "./ipc.js";
 import type { DiagnosticPortListener } from "./listener.js";
@@ -75,6 +75,11 @@ export class DotnetEventPipeSource implements HeapSource {
       if (ctx.signal.aborted) throw abortError();
       throw await this.ipcFailure(err, id, "ProcessInfo");
     }
+
+    // Flush the runtime's table of types already logged, as dotnet-gcdump does: the runtime logs a type's BulkType
+    // event only the first time it sees the type, and a heap walk that outlived its session (a dump aborted
+    // mid-walk) leaves types marked as logged, which the next dump would then see only as Type(0x…).
+    await this.flushTypeTable(endpoint, ctx, id);
 
     const keepRaw = this.options.keepRaw ?? true;
     let rawFile: string | undefined;
@@ -161,11 +166,48 @@ export class DotnetEventPipeSource implements HeapSource {
     }
     if (agg.problem !== undefined) throw new DumpError("incomplete", `heap dump of process ${ctx.pid}: ${agg.problem}`);
     if (agg.bulkNodeEvents === 0) throw new DumpError("incomplete", `the induced GC of process ${ctx.pid} logged no objects`);
+    if (agg.unnamedObjects > 0) {
+      throw new DumpError(
+        "incomplete",
+        `${agg.unnamedObjects} object(s) of process ${ctx.pid} have a type the runtime did not name (no BulkType event): ` +
+          `their rows would not match other dumps`,
+      );
+    }
     notes.push(
       `EventPipe GC heap snapshot: one induced full blocking GC; ${agg.objects} objects of ${agg.typeCount} types in ` +
         `${agg.bulkNodeEvents} GCBulkNode events, ${session.stats.bytes} stream bytes, ${seconds} s`,
     );
     return agg.summary(notes);
+  }
+
+  /**
+   * A short session with the sample profiler provider, stopped as soon as it delivers its first event: enabling
+   * and disabling a session makes the runtime reset its logged-types table.
+   */
+  private async flushTypeTable(endpoint: DiagnosticEndpoint, ctx: DumpContext, id: TargetIdentity): Promise<void> {
+    let session: EventPipeSession;
+    let gotEvent!: () => void;
+    const first = new Promise<void>((resolve) => (gotEvent = resolve));
+    try {
+      session = await EventPipeSession.start(endpoint, { onEvent: () => gotEvent() }, {
+        providers: [{ name: SAMPLE_PROFILER_PROVIDER, keywords: 0n, level: 4 }],
+        circularBufferMB: 16,
+        signal: ctx.signal,
+        commandTimeoutMs: this.options.commandTimeoutMs,
+      });
+    } catch (err) {
+      if (ctx.signal.aborted) throw abortError();
+      throw await this.ipcFailure(err, id, "CollectTracing2 (type table flush)");
+    }
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([first, session.ended, new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000)))]);
+    } finally {
+      clearTimeout(timer);
+      if (!session.isEnded) await session.stop(this.options.commandTimeoutMs ?? 5000).catch(() => undefined);
+      await session.waitEnd(this.options.stopTimeoutMs ?? 10_000);
+    }
+    if (ctx.signal.aborted) throw abortError();
   }
 
   /** Resolves when the induced GC is over; throws DumpError on abort, a start timeout, or a stream that ended early. */

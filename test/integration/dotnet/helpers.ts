@@ -1,0 +1,190 @@
+// Shared by the dotnet tests: building the C# target program once (cached in the temp dir, keyed by a hash of its
+// sources and the SDK version), running it under line-oriented control, and a DumpContext for the sources.
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { execa, type ResultPromise } from "execa";
+import { pino } from "pino";
+import type { DumpContext } from "../../../src/heap/source.js";
+import { which } from "../../helpers/env.js";
+
+export const targetSources = path.resolve(__dirname, "../../fixtures/dotnet/targets");
+
+/** null when the .NET SDK is usable here; otherwise why not (tests print it and skip). */
+export function dotnetMissing(): string | null {
+  if (!which("dotnet")) return "dotnet (the .NET SDK) is not installed";
+  return null;
+}
+
+const DOTNET_ENV = { DOTNET_CLI_TELEMETRY_OPTOUT: "1", DOTNET_NOLOGO: "1", DOTNET_SKIP_FIRST_TIME_EXPERIENCE: "1" };
+
+/**
+ * Builds test/fixtures/dotnet/targets (one program, "leak" and "steady" modes) and returns the path of
+ * LeakTarget.dll. The output is cached in $TMPDIR/leakwatch-dotnet-targets/<hash of sources + SDK version>, so
+ * only the first test file of a run (and only after a change) pays for `dotnet build` (~15-40 s).
+ */
+export function buildTargets(): string {
+  const sdk = execFileSync("dotnet", ["--version"], { encoding: "utf8", env: { ...process.env, ...DOTNET_ENV } }).trim();
+  const h = createHash("sha256").update(sdk);
+  for (const f of readdirSync(targetSources).sort()) {
+    if (!/\.(cs|csproj)$/.test(f)) continue;
+    h.update(f).update(readFileSync(path.join(targetSources, f)));
+  }
+  const root = path.join(tmpdir(), "leakwatch-dotnet-targets");
+  const final = path.join(root, h.digest("hex").slice(0, 16));
+  const dll = path.join(final, "out", "LeakTarget.dll");
+  if (existsSync(dll)) return dll;
+  mkdirSync(root, { recursive: true });
+  const work = mkdtempSync(path.join(root, "build-"));
+  try {
+    cpSync(targetSources, path.join(work, "src"), { recursive: true, filter: (src) => !/[\\/](bin|obj)$/.test(src) });
+    execFileSync("dotnet", ["build", path.join(work, "src", "LeakTarget.csproj"), "-c", "Release", "-o", path.join(work, "out"), "-nologo", "-v", "q"], {
+      env: { ...process.env, ...DOTNET_ENV },
+      stdio: ["ignore", "pipe", "pipe"],
+      timeout: 300_000,
+    });
+    rmSync(path.join(work, "src"), { recursive: true, force: true });
+    try {
+      renameSync(work, final);
+    } catch {
+      // Another test file built it at the same time: theirs is as good.
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  if (!existsSync(dll)) throw new Error(`dotnet build did not produce ${dll}`);
+  return dll;
+}
+
+export interface Status {
+  iterations: number;
+  leaked: number;
+  transientLive: number;
+  cache: number;
+}
+
+/** The C# target under line control: "iterate N" / "status" / "ballast N" / "quit". */
+export class DotnetTarget {
+  readonly lines: string[] = [];
+  readonly errLines: string[] = [];
+  private waiters: Array<() => void> = [];
+
+  private constructor(readonly proc: ResultPromise<{ stdin: "pipe"; buffer: false; reject: false }>) {
+    const feed = (stream: NodeJS.ReadableStream | null, into: string[]): void => {
+      let buf = "";
+      stream?.setEncoding("utf8");
+      stream?.on("data", (d: string) => {
+        buf += d;
+        let i: number;
+        while ((i = buf.indexOf("\n")) >= 0) {
+          into.push(buf.slice(0, i));
+          buf = buf.slice(i + 1);
+        }
+        for (const w of this.waiters.splice(0)) w();
+      });
+    };
+    feed(proc.stdout, this.lines);
+    feed(proc.stderr, this.errLines);
+    proc.catch(() => undefined);
+  }
+
+  static async start(dll: string, mode: "leak" | "steady", env: NodeJS.ProcessEnv = {}): Promise<DotnetTarget> {
+    const proc = execa("dotnet", [dll, mode], { stdin: "pipe", buffer: false, reject: false, env: { ...DOTNET_ENV, ...env } });
+    const t = new DotnetTarget(proc);
+    await t.waitLine(/^ready pid=\d+/, 30_000);
+    return t;
+  }
+
+  get pid(): number {
+    return this.proc.pid!;
+  }
+
+  get exited(): boolean {
+    return this.proc.exitCode !== null && this.proc.exitCode !== undefined;
+  }
+
+  async waitLine(re: RegExp, timeoutMs = 20_000, from = 0): Promise<RegExpExecArray> {
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      for (let i = from; i < this.lines.length; i++) {
+        const m = re.exec(this.lines[i]!);
+        if (m) return m;
+      }
+      if (Date.now() > end) throw new Error(`timed out waiting for ${re} (stdout: ${this.lines.slice(-3).join(" | ")}; stderr: ${this.errLines.slice(-3).join(" | ")})`);
+      if (this.exited) throw new Error(`process exited (${this.proc.exitCode}) before ${re}; stderr: ${this.errLines.slice(-3).join(" | ")}`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, 100);
+        this.waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+  }
+
+  /** Sends a command and waits for its "ok …" line. */
+  async command(line: string, timeoutMs = 30_000): Promise<string> {
+    const from = this.lines.length;
+    this.proc.stdin!.write(`${line}\n`);
+    return (await this.waitLine(/^(ok|error)\b.*/, timeoutMs, from))[0];
+  }
+
+  async iterate(n: number): Promise<Status> {
+    return parseStatus(await this.command(`iterate ${n}`));
+  }
+
+  async status(): Promise<Status> {
+    return parseStatus(await this.command("status"));
+  }
+
+  async kill(): Promise<void> {
+    if (this.exited) return;
+    this.proc.kill("SIGKILL");
+    await this.proc.catch(() => undefined);
+  }
+}
+
+function parseStatus(line: string): Status {
+  const m = /^ok iterations=(\d+) leaked=(\d+) transient_live=(\d+) cache=(\d+)$/.exec(line);
+  if (!m) throw new Error(`unexpected status line: ${line}`);
+  return { iterations: Number(m[1]), leaked: Number(m[2]), transientLive: Number(m[3]), cache: Number(m[4]) };
+}
+
+export interface TestContext extends DumpContext {
+  disposed: Array<{ file: string; mode: string; size: number }>;
+  controller: AbortController;
+  cleanup(): void;
+}
+
+export function makeContext(pid: number, timeoutMs = 60_000): TestContext {
+  const privateDir = mkdtempSync(path.join(tmpdir(), "lw-dotnet-"));
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(new Error("test dump timeout")), timeoutMs);
+  const disposed: TestContext["disposed"] = [];
+  return {
+    pid,
+    command: "dotnet LeakTarget.dll",
+    signal: controller.signal,
+    privateDir,
+    logger: pino({ level: "silent" }),
+    disposed,
+    controller,
+    async disposeRaw(file: string) {
+      const st = statSync(file);
+      disposed.push({ file, mode: (st.mode & 0o777).toString(8), size: st.size });
+      unlinkSync(file);
+    },
+    cleanup() {
+      clearTimeout(timer);
+      rmSync(privateDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function rowOf(body: { types: Array<{ type: string; count: number; bytes: number }> }, type: string) {
+  return body.types.find((t) => t.type === type);
+}
+
+export const NS = "Leakwatch.Targets.";
