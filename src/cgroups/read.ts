@@ -1,6 +1,6 @@
 // Reads one memory cgroup (v1 or v2) and its ancestors' limits. Files that do not exist on a version or kernel
 // are skipped; any other read error propagates so the collector reports failure.
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import {
   type CgroupMemoryStats,
@@ -10,9 +10,10 @@ import {
   parsePressure,
 } from "./stats.js";
 
+// cgroupfs files live in kernel memory: synchronous reads are much cheaper than thread-pool round trips.
 async function readOpt(file: string): Promise<string | undefined> {
   try {
-    return await readFile(file, "utf8");
+    return readFileSync(file, "utf8");
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
     throw err;

@@ -1,6 +1,6 @@
 // Host memory and load: context for the target's numbers (a target can be starved by its neighbours).
 import os from "node:os";
-import si from "systeminformation";
+import { readFileSync } from "node:fs";
 import { type Collector, type Emitter, gauge } from "./collector.js";
 
 const TOTAL = gauge("leakwatch_host_memory_total_bytes", "Total memory of the host.");
@@ -12,10 +12,15 @@ export class HostCollector implements Collector {
   readonly metrics = [TOTAL, AVAILABLE, LOAD];
 
   async collect(out: Emitter): Promise<void> {
-    // si.mem() reads /proc/meminfo; it spawns nothing.
-    const mem = await si.mem();
-    out.emit(TOTAL, {}, mem.total);
-    out.emit(AVAILABLE, {}, mem.available);
+    // /proc/meminfo read directly: systeminformation's mem() does the same read but computes a dozen more fields
+    // and took ~20 ms per call in the /metrics benchmark, against well under 1 ms for this.
+    const mem = readFileSync("/proc/meminfo", "utf8");
+    const kb = (key: string) => {
+      const m = new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(mem);
+      return m ? Number(m[1]) * 1024 : undefined;
+    };
+    out.emit(TOTAL, {}, kb("MemTotal"));
+    out.emit(AVAILABLE, {}, kb("MemAvailable"));
     const [l1, l5, l15] = os.loadavg();
     out.emit(LOAD, { window: "1m" }, l1);
     out.emit(LOAD, { window: "5m" }, l5);

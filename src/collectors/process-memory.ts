@@ -1,4 +1,4 @@
-// The target's own memory and CPU, read straight from /proc (no ps, no systeminformation on this path).
+// The target's own memory and CPU, read straight from /proc (no ps on the scrape path).
 // A cgroup target sums its processes.
 import type { ProcFs } from "../procfs/process.js";
 import type { ProcMemory } from "../procfs/status.js";
