@@ -23,12 +23,17 @@ export class CgroupMemoryCollector implements Collector {
   constructor(private readonly targets: () => Target[]) {}
 
   async collect(out: Emitter): Promise<void> {
+    // Targets often share a cgroup (several processes of one container, or everything in the root): read each
+    // cgroup once per scrape.
+    const reads = new Map<string, ReturnType<typeof readCgroup>>();
     await Promise.all(
       this.targets().map(async (t) => {
         const cg = t.cgroup;
         if (!cg) return;
         try {
-          const s = await readCgroup(cg.mount.version, levelsUpToMount(cg.mount, cg.dir));
+          let read = reads.get(cg.dir);
+          if (!read) reads.set(cg.dir, (read = readCgroup(cg.mount.version, levelsUpToMount(cg.mount, cg.dir))));
+          const s = await read;
           const target = t.name;
           out.emit(INFO, { target, version: String(s.version), path: cgroupPathOf(cg.mount, cg.dir) }, 1);
           out.emit(USAGE, { target }, s.usage);

@@ -15,6 +15,8 @@ const CPU = counter("leakwatch_target_cpu_seconds_total", "CPU time consumed by 
 const OOM = gauge("leakwatch_target_oom_score", "The kernel's OOM badness score (/proc/PID/oom_score); the highest of a cgroup's processes.");
 const PROCS = gauge("leakwatch_target_processes", "Number of processes whose memory is summed for the target.");
 
+const PSS_MAX_AGE_MS = 30_000;
+
 type Sum = Required<Pick<ProcMemory, "rss" | "rssPeak" | "rssAnon" | "rssFile" | "rssShmem" | "virtual" | "swap">>;
 
 export class ProcessMemoryCollector implements Collector {
@@ -26,6 +28,19 @@ export class ProcessMemoryCollector implements Collector {
     private readonly proc: ProcFs,
     private readonly opts: { pssMaxRss: number; clockTicks: number },
   ) {}
+
+  /** pid → last PSS reading. smaps_rollup walks every mapping of the process; PSS moves slowly, so 30 s is fresh. */
+  private readonly pssCache = new Map<number, { startTime: number; at: number; value: number | undefined }>();
+
+  private async cachedPss(pid: number, startTime: number): Promise<number | undefined> {
+    const now = Date.now();
+    const hit = this.pssCache.get(pid);
+    if (hit && hit.startTime === startTime && now - hit.at < PSS_MAX_AGE_MS) return hit.value;
+    const value = await this.proc.pss(pid).catch(() => undefined);
+    this.pssCache.set(pid, { startTime, at: now, value });
+    if (this.pssCache.size > 4096) for (const [k, v] of this.pssCache) if (now - v.at >= PSS_MAX_AGE_MS) this.pssCache.delete(k);
+    return value;
+  }
 
   async collect(out: Emitter): Promise<void> {
     await Promise.all(this.targets().filter((t) => t.up).map((t) => this.collectTarget(t, out)));
@@ -48,7 +63,7 @@ export class ProcessMemoryCollector implements Collector {
         system += stat.stime / this.opts.clockTicks;
         oom = Math.max(oom ?? 0, score);
         if (pss !== undefined && this.opts.pssMaxRss > 0 && (mem.rss ?? 0) <= this.opts.pssMaxRss) {
-          const p = await this.proc.pss(pid).catch(() => undefined);
+          const p = await this.cachedPss(pid, stat.startTime);
           pss = p === undefined ? undefined : pss + p;
         } else pss = undefined;
         seen++;
