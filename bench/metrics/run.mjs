@@ -24,7 +24,7 @@
 // Everything this script starts (20 targets, leakwatch, process-exporter) is stopped on exit, on SIGINT/SIGTERM and
 // on errors. Temporary files go to bench/tmp/ (ignored by git).
 import { spawn, execFileSync } from "node:child_process";
-import { readFileSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
+import { readFileSync, writeFileSync, mkdirSync, existsSync, openSync, closeSync, statSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
 import os from "node:os";
@@ -351,6 +351,14 @@ function machine() {
     loadavg: os.loadavg(),
     leakwatch: sh(process.execPath, [path.join(ROOT, "bin/leakwatch.js"), "--version"]),
     commit: sh("git", ["-C", ROOT, "rev-parse", "--short", "HEAD"]),
+    srcChanges: sh("git", ["-C", ROOT, "status", "--porcelain", "--", "src"]).split("\n").filter(Boolean).length,
+    distBuilt: (() => {
+      try {
+        return statSync(path.join(ROOT, "dist/cli/main.js")).mtime.toISOString();
+      } catch {
+        return "?";
+      }
+    })(),
     date: new Date().toISOString(),
   };
 }
@@ -383,6 +391,7 @@ function report(o, m, lw, pe, peNote) {
     ["scrapes/s, one connection", (e) => f(e?.lat.throughput, 0), (a, b) => ratio(a?.lat.throughput, b?.lat.throughput)],
     ["response size (kB)", (e) => f(e && e.lat.bodyBytes / 1024, 1), (a, b) => ratio(a?.lat.bodyBytes, b?.lat.bodyBytes)],
     ["series in the response", (e) => col(e?.lat.series), (a, b) => ratio(a?.lat.series, b?.lat.series)],
+    ["RSS after start and one scrape (MB)", (e) => f(e && mb(e.rssStart), 1), (a, b) => ratio(a?.rssStart, b?.rssStart)],
     ["RSS right after the burst (MB)", (e) => f(e && mb(e.lat.rssAfterBurst), 1), (a, b) => ratio(a?.lat.rssAfterBurst, b?.lat.rssAfterBurst)],
     [`idle CPU, % of one core (${Math.round(lw.idle.seconds)} s window)`, (e) => f(e?.idle.cpuPct, 3), (a, b) => ratio(a?.idle.cpuPct, b?.idle.cpuPct)],
     ["idle CPU time over the window (s)", (e) => f(e?.idle.cpuSeconds), (a, b) => ratio(a?.idle.cpuSeconds, b?.idle.cpuSeconds)],
@@ -390,11 +399,11 @@ function report(o, m, lw, pe, peNote) {
     ["idle RSS max seen (MB)", (e) => f(e && mb(e.idle.rssMax), 1), (a, b) => ratio(a?.idle.rssMax, b?.idle.rssMax)],
   ];
   const L = [];
-  L.push(`Run ${m.date} at commit ${m.commit} — ${m.leakwatch}.`, "");
+  L.push(`Run ${m.date} at commit ${m.commit} — ${m.leakwatch}; dist/ built ${m.distBuilt}${m.srcChanges ? ` (the work tree had ${m.srcChanges} uncommitted change(s) under src/)` : ""}.`, "");
   L.push("Machine:", "");
   L.push(`- nproc: ${m.nproc} (${m.cpuModel}), ${f(m.memGiB, 1)} GiB RAM, Linux ${m.kernel}, CLK_TCK ${m.clkTck}`);
   L.push(`- Node ${m.node}`);
-  L.push(`- load average at the start: ${m.loadavg.map((x) => x.toFixed(2)).join(" ")} (a shared machine: other work may run alongside)`);
+  L.push(`- load average (1/5/15 min) at the start: ${m.loadavg.map((x) => x.toFixed(2)).join(" ")}, at the end: ${m.loadavgEnd.map((x) => x.toFixed(2)).join(" ")} (other work on the machine makes the figures noisier)`);
   L.push("");
   L.push("Setup:", "");
   L.push(`- ${N_TARGETS} targets: 14 \`sleep\` and 4 idle \`node -e "setInterval(…)"\` processes watched by \`pid\`, 1 \`sleep\` and 1 \`node\` watched by \`match\` (config in bench/tmp/bench.yaml).`);
@@ -468,17 +477,27 @@ async function main() {
   const cfg = path.join(TMP, "bench.yaml");
   writeLeakwatchConfig(cfg, lwPort, targets);
   const nodeArgs = o.cpuProf ? ["--cpu-prof", "--cpu-prof-dir", path.join(TMP, "prof")] : [];
+  const lwLog = path.join(TMP, "leakwatch.log");
+  const lwLogFd = openSync(lwLog, "w");
   const lwChild = start(process.execPath, [...nodeArgs, path.join(ROOT, "bin/leakwatch.js"), "--config", cfg, "--log-level", "warn"], {
-    stderr: "inherit",
+    stderr: lwLogFd,
     spawn: { cwd: ROOT },
   });
+  closeSync(lwLogFd);
+  log(`leakwatch's log: ${path.relative(process.cwd(), lwLog)}`);
   const lw = { name: "leakwatch", pid: lwChild.pid, port: lwPort, child: lwChild };
   await waitFor(lwPort, "/healthz", lwChild, "leakwatch");
   {
-    const body = (await waitFor(lwPort, "/metrics", lwChild, "leakwatch")).body;
-    const up = [...body.matchAll(/^leakwatch_target_up\{target="(t\d+)"\} 1$/gm)].length;
-    if (up !== N_TARGETS) throw new Error(`leakwatch sees ${up} of ${N_TARGETS} targets up`);
-    log(`leakwatch pid ${lw.pid} on 127.0.0.1:${lwPort}: ${up}/${N_TARGETS} targets up`);
+    // /healthz answers as soon as leakwatch listens, before its targets are resolved: wait for all of them.
+    let up = 0;
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline; await sleep(200)) {
+      const body = (await waitFor(lwPort, "/metrics", lwChild, "leakwatch")).body;
+      up = [...body.matchAll(/^leakwatch_target_up\{target="(t\d+)"\} 1$/gm)].length;
+      if (up === N_TARGETS) break;
+    }
+    if (up !== N_TARGETS) throw new Error(`leakwatch sees ${up} of ${N_TARGETS} targets up (log: bench/tmp/leakwatch.log)`);
+    lw.rssStart = rssBytes(lw.pid);
+    log(`leakwatch pid ${lw.pid} on 127.0.0.1:${lwPort}: ${up}/${N_TARGETS} targets up, RSS ${f(mb(lw.rssStart), 1)} MB`);
   }
 
   // process-exporter
@@ -496,10 +515,15 @@ async function main() {
     writeProcessExporterConfig(peCfg, targets);
     const peChild = start(peBin, ["-config.path", peCfg, "-web.listen-address", `127.0.0.1:${pePort}`, "-threads=false"], { stderr: "inherit" });
     pe = { name: "process-exporter", pid: peChild.pid, port: pePort, child: peChild, version: peVersion(peBin) };
-    const body = (await waitFor(pePort, "/metrics", peChild, "process-exporter")).body;
-    const groups = [...body.matchAll(/^namedprocess_namegroup_num_procs\{groupname="(t\d+)"\} 1$/gm)].length;
+    let groups = 0;
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline; await sleep(200)) {
+      const body = (await waitFor(pePort, "/metrics", peChild, "process-exporter")).body;
+      groups = [...body.matchAll(/^namedprocess_namegroup_num_procs\{groupname="(t\d+)"\} 1$/gm)].length;
+      if (groups === N_TARGETS) break;
+    }
     if (groups !== N_TARGETS) throw new Error(`process-exporter sees ${groups} of ${N_TARGETS} groups with their process`);
-    log(`process-exporter pid ${pe.pid} on 127.0.0.1:${pePort}: ${groups}/${N_TARGETS} groups (${pe.version})`);
+    pe.rssStart = rssBytes(pe.pid);
+    log(`process-exporter pid ${pe.pid} on 127.0.0.1:${pePort}: ${groups}/${N_TARGETS} groups (${pe.version}), RSS ${f(mb(pe.rssStart), 1)} MB`);
   }
   const exporters = pe ? [lw, pe] : [lw];
 
@@ -518,6 +542,7 @@ async function main() {
     log(`  ${e.name}: CPU ${f(e.idle.cpuPct, 3)} % of a core (${f(e.idle.cpuSeconds)} s), RSS end ${f(mb(e.idle.rssEnd), 1)} MB, max ${f(mb(e.idle.rssMax), 1)} MB, ${e.idle.scrapes} scrapes, ${e.idle.errors} errors`);
   }
 
+  m.loadavgEnd = os.loadavg();
   const { markdown, goals } = report(o, m, lw, pe, peNote);
   writeResults(o.results, markdown);
   const strip = (e) => e && { ...e, child: undefined, lat: { ...e.lat, lastBody: undefined } };
