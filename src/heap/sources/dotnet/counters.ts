@@ -158,7 +158,7 @@ export class DotnetCountersSession {
     if (session === undefined) return;
     this.stopping = true;
     this.session = undefined;
-    if (!session.isEnded) {
+    if (!session.isComplete) {
       try {
         await session.stop(this.opts.commandTimeoutMs ?? 5000);
       } catch (err) {

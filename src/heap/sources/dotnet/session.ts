@@ -110,14 +110,19 @@ export class EventPipeSession {
     return this.endResult !== undefined;
   }
 
+  /** True once the stream ended with its end tag: the runtime has ended the session itself. */
+  get isComplete(): boolean {
+    return this.endResult?.kind === "complete";
+  }
+
   /**
    * Asks the runtime to stop the session (on a new connection), once; later calls return the same promise.
-   * Rejects with DiagnosticIpcError when the runtime cannot be reached or refuses; a stream that already ended
-   * (target gone) needs no stop and resolves.
+   * Rejects with DiagnosticIpcError when the runtime cannot be reached or refuses. Only a stream that completed
+   * (end tag read) needs no stop: one we closed ourselves (malformed) or that broke may still be on in the runtime.
    */
   stop(timeoutMs = this.opts.commandTimeoutMs ?? 5000): Promise<void> {
     this.stopped ??= (async () => {
-      if (this.endResult !== undefined) return;
+      if (this.endResult?.kind === "complete") return;
       const conn = await this.endpoint.connect(undefined, timeoutMs);
       try {
         await conn.write(encodeStopTracing(this.sessionId));

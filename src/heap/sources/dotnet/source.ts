@@ -134,8 +134,9 @@ export class DotnetEventPipeSource implements HeapSource {
     try {
       await this.waitForDump(ctx, session, agg);
     } finally {
-      // Always stop the session, whatever happened (abort, target exit, malformed stream).
-      if (!session.isEnded) {
+      // Always stop the session, whatever happened (abort, target exit, malformed stream); only a stream that
+      // reached its end tag is over in the runtime too.
+      if (!session.isComplete) {
         try {
           await session.stop(this.options.commandTimeoutMs ?? 5000);
         } catch (err) {
@@ -204,7 +205,7 @@ export class DotnetEventPipeSource implements HeapSource {
       await Promise.race([first, session.ended, new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000)))]);
     } finally {
       clearTimeout(timer);
-      if (!session.isEnded) await session.stop(this.options.commandTimeoutMs ?? 5000).catch(() => undefined);
+      if (!session.isComplete) await session.stop(this.options.commandTimeoutMs ?? 5000).catch(() => undefined);
       await session.waitEnd(this.options.stopTimeoutMs ?? 10_000);
     }
     if (ctx.signal.aborted) throw abortError();
