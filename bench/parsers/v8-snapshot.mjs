@@ -1,5 +1,7 @@
 // Benchmark: our streaming V8 snapshot parser vs memlab on a large (≥ 400 MB) real Node heap snapshot.
 //
+//   PUPPETEER_SKIP_DOWNLOAD=1 npm install --no-save @memlab/heap-analysis   # the competitor; not a project dependency:
+//                                     # it pulls in puppeteer, whose browser download breaks `npm ci` offline
 //   npm run build && node bench/parsers/v8-snapshot.mjs [--size-mb=450] [--regen] [--runs=3] [--skip-memlab]
 //                                                        [--memlab-timeout-s=1800] [--memlab-heap-mb=16384]
 //
