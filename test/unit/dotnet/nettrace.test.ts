@@ -1,18 +1,13 @@
 // The nettrace decoder and the heap-dump aggregation on streams recorded from a real .NET 10 runtime
 // (test/fixtures/dotnet) and on synthetic streams with chosen defects.
 import { describe, expect, it } from "vitest";
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { gunzipSync } from "node:zlib";
 import { ParseError } from "../../../src/parsers/errors.js";
 import { NettraceDecoder, type EventMetadata } from "../../../src/heap/sources/dotnet/nettrace.js";
 import { HeapDumpAggregator, gcdumpTypeName } from "../../../src/heap/sources/dotnet/heapdump.js";
 import { decodeFields } from "../../../src/heap/sources/dotnet/events.js";
 import { parseCounterPayload, type CounterReading } from "../../../src/heap/sources/dotnet/counters.js";
-import { heapDumpStream } from "./writer.js";
+import { fixture, heapDumpStream } from "./writer.js";
 
-const fixtures = path.resolve(__dirname, "../../fixtures/dotnet");
-export const fixture = (name: string): Buffer => gunzipSync(readFileSync(path.join(fixtures, name)));
 
 function aggregate(buf: Buffer, chunk = buf.length) {
   const agg = new HeapDumpAggregator();

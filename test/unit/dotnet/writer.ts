@@ -1,5 +1,13 @@
 // A minimal nettrace V5 writer for tests: synthetic streams with chosen events, sequence numbers and defects.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { gunzipSync } from "node:zlib";
 import { GC_HEAP_SNAPSHOT_KEYWORDS } from "../../../src/heap/sources/dotnet/events.js";
+
+/** A recorded stream from test/fixtures/dotnet, unzipped. */
+export function fixture(name: string): Buffer {
+  return gunzipSync(readFileSync(path.resolve(__dirname, "../../fixtures/dotnet", name)));
+}
 
 export interface SyntheticEvent {
   metadataId: number;

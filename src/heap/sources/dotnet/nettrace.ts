@@ -139,6 +139,7 @@ export class NettraceDecoder {
   /** Last sequence number seen per capture thread. */
   private readonly threads = new Map<bigint, number>();
   private failed: ParseError | undefined;
+  private sawTrace = false;
   readonly stats: NettraceStats = { bytes: 0, blocks: 0, events: 0, metadata: 0, droppedEvents: 0, complete: false };
   pointerSize = 8;
 
@@ -256,6 +257,7 @@ export class NettraceDecoder {
           if (this.queued < 1) return;
           const tag = this.peekByte();
           if (tag === TAG_NULL) {
+            if (!this.sawTrace) this.fail("stream ends before its Trace object");
             this.take(1);
             this.state = { kind: "done" };
             this.stats.complete = true;
@@ -279,7 +281,11 @@ export class NettraceDecoder {
           const minVersion = head.readInt32LE(7);
           const typeName = this.take(nameLen).toString("latin1");
           if (this.take(1)[0] !== TAG_END_OBJECT) this.fail(`object type ${typeName} not closed`);
+          if ((typeName === "Trace") === this.sawTrace) {
+            this.fail(this.sawTrace ? "a second Trace object" : `the first object is ${JSON.stringify(typeName.replace(/[^\x20-\x7e]/g, "?"))}, not Trace`);
+          }
           if (typeName === "Trace") {
+            this.sawTrace = true;
             if (minVersion > 5) this.fail(`Trace object version ${version} (minimum reader ${minVersion}) is newer than this decoder`);
             this.state = { kind: "payload", typeName, version };
           } else if (BLOCK_TYPES.has(typeName)) {
