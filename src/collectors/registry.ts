@@ -127,6 +127,9 @@ export class CollectorRegistry {
     next.set(SUCCESS.name, status);
     next.set(DURATION.name, durations);
     for (const [name, f] of this.families) f.samples = next.get(name) ?? [];
-    return this.prom.metrics();
+    // Our own samples are finite by construction; prom-client's default metrics are not (the event-loop lag
+    // statistics are NaN until the monitor has a sample). A NaN breaks alert arithmetic, so none is exposed.
+    const text = await this.prom.metrics();
+    return text.includes(" NaN") ? text.split("\n").filter((l) => !l.endsWith(" NaN")).join("\n") : text;
   }
 }
