@@ -130,6 +130,7 @@ export class CollectorRegistry {
     // Our own samples are finite by construction; prom-client's default metrics are not (the event-loop lag
     // statistics are NaN until the monitor has a sample). A NaN breaks alert arithmetic, so none is exposed.
     const text = await this.prom.metrics();
-    return text.includes(" NaN") ? text.split("\n").filter((l) => !l.endsWith(" NaN")).join("\n") : text;
+    // (prom-client spells it "Nan".)
+    return text.includes(" Nan\n") ? text.split("\n").filter((l) => !l.endsWith(" Nan")).join("\n") : text;
   }
 }
