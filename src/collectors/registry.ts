@@ -131,6 +131,6 @@ export class CollectorRegistry {
     // statistics are NaN until the monitor has a sample). A NaN breaks alert arithmetic, so none is exposed.
     const text = await this.prom.metrics();
     // (prom-client spells it "Nan".)
-    return text.includes(" Nan\n") ? text.split("\n").filter((l) => !l.endsWith(" Nan")).join("\n") : text;
+    return / Nan$/m.test(text) ? text.split("\n").filter((l) => !l.endsWith(" Nan")).join("\n") : text;
   }
 }
