@@ -107,6 +107,7 @@ describe.skipIf(skip)("dotnet heap source (real .NET programs)", () => {
     });
 
     it("fails with timeout when aborted mid-dump, stops the session, and leaves the target running and dumpable", async () => {
+      await target.iterate(5);
       await target.command("ballast 1500000");
       const source = new DotnetEventPipeSource();
       const ctx = makeContext(target.pid);
@@ -128,10 +129,19 @@ describe.skipIf(skip)("dotnet heap source (real .NET programs)", () => {
         ctx.cleanup();
       }
       expect(target.exited).toBe(false);
+      // Aborted early, while the induced GC's walk goes on in the runtime: the next dump must still name every
+      // type (the flush of the runtime's logged-types table before each dump).
+      for (const ms of [20, 60]) {
+        const c = makeContext(target.pid);
+        setTimeout(() => c.controller.abort(), ms);
+        await expect(source.dump(c)).rejects.toMatchObject({ reason: "timeout" });
+        c.cleanup();
+      }
       const st = await target.status();
       const body = await dump(source, target.pid);
       expect(rowOf(body, `${NS}LeakySession`)?.count).toBe(st.leaked);
       expect(rowOf(body, `${NS}Ballast`)?.count).toBe(1_500_000);
+      expect(body.types.filter((t) => /^Type\(0x/.test(t.type))).toEqual([]);
     });
   });
 

@@ -38,6 +38,11 @@ export interface DotnetEventPipeSourceOptions {
   stopTimeoutMs?: number;
   /** Time to connect and for each IPC answer (default 5000 ms). */
   commandTimeoutMs?: number;
+  /**
+   * Start and stop a short sample-profiler session before each dump, as dotnet-gcdump does, so that the runtime
+   * logs every type's name again (default true).
+   */
+  flushTypeTable?: boolean;
   /** Write the raw nettrace stream to the private directory and hand it to disposeRaw (default true). */
   keepRaw?: boolean;
 }
@@ -79,7 +84,7 @@ export class DotnetEventPipeSource implements HeapSource {
     // Flush the runtime's table of types already logged, as dotnet-gcdump does: the runtime logs a type's BulkType
     // event only the first time it sees the type, and a heap walk that outlived its session (a dump aborted
     // mid-walk) leaves types marked as logged, which the next dump would then see only as Type(0x…).
-    await this.flushTypeTable(endpoint, ctx, id);
+    if (this.options.flushTypeTable ?? true) await this.flushTypeTable(endpoint, ctx, id);
 
     const keepRaw = this.options.keepRaw ?? true;
     let rawFile: string | undefined;
@@ -182,15 +187,14 @@ export class DotnetEventPipeSource implements HeapSource {
   }
 
   /**
-   * A short session with the sample profiler provider, stopped as soon as it delivers its first event: enabling
-   * and disabling a session makes the runtime reset its logged-types table.
+   * Starts and at once stops a session with the sample profiler provider: enabling and disabling a session makes
+   * the runtime reset its table of types already logged (it needs no event from it: measured, a dump right after
+   * one aborted mid-walk names every type; without the flush, its objects would all be Type(0x…)).
    */
   private async flushTypeTable(endpoint: DiagnosticEndpoint, ctx: DumpContext, id: TargetIdentity): Promise<void> {
     let session: EventPipeSession;
-    let gotEvent!: () => void;
-    const first = new Promise<void>((resolve) => (gotEvent = resolve));
     try {
-      session = await EventPipeSession.start(endpoint, { onEvent: () => gotEvent() }, {
+      session = await EventPipeSession.start(endpoint, {}, {
         providers: [{ name: SAMPLE_PROFILER_PROVIDER, keywords: 0n, level: 4 }],
         circularBufferMB: 16,
         signal: ctx.signal,
@@ -200,14 +204,14 @@ export class DotnetEventPipeSource implements HeapSource {
       if (ctx.signal.aborted) throw abortError();
       throw await this.ipcFailure(err, id, "CollectTracing2 (type table flush)");
     }
-    let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([first, session.ended, new Promise<void>((resolve) => (timer = setTimeout(resolve, 2000)))]);
-    } finally {
-      clearTimeout(timer);
-      if (!session.isComplete) await session.stop(this.options.commandTimeoutMs ?? 5000).catch(() => undefined);
-      await session.waitEnd(this.options.stopTimeoutMs ?? 10_000);
+      if (!session.isComplete) await session.stop(this.options.commandTimeoutMs ?? 5000);
+    } catch (err) {
+      session.close();
+      if (ctx.signal.aborted) throw abortError();
+      throw await this.ipcFailure(err, id, "StopTracing (type table flush)");
     }
+    await session.waitEnd(this.options.stopTimeoutMs ?? 10_000);
     if (ctx.signal.aborted) throw abortError();
   }
 
