@@ -28,8 +28,8 @@ class SnapshotMetric {
   }
 }
 
-const SUCCESS = gauge("leakwatch_scrape_collector_success", "1 if the collector's last scrape succeeded, 0 if it failed in whole or in part.");
-const DURATION = gauge("leakwatch_scrape_collector_duration_seconds", "How long the collector's last scrape took.");
+export const SUCCESS = gauge("leakwatch_scrape_collector_success", "1 if the collector's last scrape succeeded, 0 if it failed in whole or in part.");
+export const DURATION = gauge("leakwatch_scrape_collector_duration_seconds", "How long the collector's last scrape took.");
 
 export interface CollectorRegistryOptions {
   logger: Logger;
