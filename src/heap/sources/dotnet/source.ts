@@ -50,6 +50,8 @@ export interface DotnetEventPipeSourceOptions {
 export class DotnetEventPipeSource implements HeapSource {
   readonly name = "dotnet";
   private readonly procRoot: string;
+  /** Processes (pid:startTime) whose last dump by this source succeeded: their logged-types table is clean. */
+  private readonly clean = new Set<string>();
 
   constructor(private readonly options: DotnetEventPipeSourceOptions = {}) {
     this.procRoot = options.procRoot ?? "/proc";
@@ -83,8 +85,12 @@ export class DotnetEventPipeSource implements HeapSource {
 
     // Flush the runtime's table of types already logged, as dotnet-gcdump does: the runtime logs a type's BulkType
     // event only the first time it sees the type, and a heap walk that outlived its session (a dump aborted
-    // mid-walk) leaves types marked as logged, which the next dump would then see only as Type(0x…).
-    if (this.options.flushTypeTable ?? true) await this.flushTypeTable(endpoint, ctx, id);
+    // mid-walk, here or by another tool) leaves types marked as logged, which the next dump would then see only as
+    // Type(0x…). Done before the first dump of a process and after any dump of it that did not succeed; a
+    // completed dump leaves the table clean (its session ends after the walk), so the next one can skip it.
+    const key = `${id.pid}:${id.startTime}`;
+    if ((this.options.flushTypeTable ?? true) && !this.clean.has(key)) await this.flushTypeTable(endpoint, ctx, id);
+    this.clean.delete(key);
 
     const keepRaw = this.options.keepRaw ?? true;
     let rawFile: string | undefined;
@@ -105,6 +111,8 @@ export class DotnetEventPipeSource implements HeapSource {
         }
       });
       if (rawError !== undefined) throw new DumpError("io_error", `writing ${rawFile}: ${rawError.message}`);
+      if (this.clean.size >= 4096) this.clean.clear();
+      this.clean.add(key);
       return body;
     } finally {
       if (fd !== undefined) closeSync(fd);
@@ -211,7 +219,8 @@ export class DotnetEventPipeSource implements HeapSource {
       if (ctx.signal.aborted) throw abortError();
       throw await this.ipcFailure(err, id, "StopTracing (type table flush)");
     }
-    await session.waitEnd(this.options.stopTimeoutMs ?? 10_000);
+    // StopTracing answers once the session is disabled; what is left of its stream is not needed.
+    session.close();
     if (ctx.signal.aborted) throw abortError();
   }
 
