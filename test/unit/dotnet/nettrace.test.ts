@@ -45,6 +45,12 @@ describe("recorded heap dumps (.NET 10)", () => {
     expect(agg.bulkNodeEvents).toBeGreaterThan(10);
     expect(row(body, "Leakwatch.Targets.Ballast")).toEqual({ type: "Leakwatch.Targets.Ballast", count: 30_000, bytes: 30_000 * 32 });
     expect(row(body, "Leakwatch.Targets.LeakySession")?.count).toBe(25);
+    // Memory follows types, not objects: one counter per type id.
+    expect(agg.typeCount).toBeLessThan(400);
+    expect(agg.objects).toBeGreaterThan(30_000);
+    // The induced GC's duration from its GCStart/GCEnd timestamps.
+    expect(agg.gcSeconds).toBeGreaterThan(0);
+    expect(agg.gcSeconds).toBeLessThan(5);
   });
 
   it("gives the same result whatever the chunking (1, 7, 4096 bytes)", () => {

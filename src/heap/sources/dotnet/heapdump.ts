@@ -54,6 +54,10 @@ export class HeapDumpAggregator implements NettraceHandler {
   bytes = 0;
   bulkNodeEvents = 0;
   droppedEvents = 0;
+  /** Timestamps (trace ticks) of the induced GC's GCStart and GCEnd, and ticks per second. */
+  private gcStartTicks: bigint | undefined;
+  private gcEndTicks: bigint | undefined;
+  private ticksPerSecond = 0n;
   /** The pid the trace says it comes from. */
   processId: number | undefined;
   /** Called once when the GCEnd of the induced GC arrives. */
@@ -62,6 +66,7 @@ export class HeapDumpAggregator implements NettraceHandler {
   onTrace(info: TraceInfo): void {
     this.pointerSize = info.pointerSize;
     this.processId = info.processId;
+    this.ticksPerSecond = info.qpcFrequency;
   }
 
   onDropped(count: number): void {
@@ -76,6 +81,7 @@ export class HeapDumpAggregator implements NettraceHandler {
         if (this.dumpGc === undefined && gc.depth >= 2 && gc.type === GCType.NonConcurrentGC && gc.reason === GCReason.Induced) {
           this.dumpGc = gc.count;
           this.state = "in_gc";
+          this.gcStartTicks = header.timestamp;
         }
         return;
       }
@@ -83,6 +89,7 @@ export class HeapDumpAggregator implements NettraceHandler {
         const gc = decodeGCEnd(payload);
         if (this.state === "in_gc" && gc.count === this.dumpGc) {
           this.state = "complete";
+          this.gcEndTicks = header.timestamp;
           this.onComplete?.();
         }
         return;
@@ -130,6 +137,16 @@ export class HeapDumpAggregator implements NettraceHandler {
       this.objects++;
       this.bytes += size;
     });
+  }
+
+  /**
+   * How long the induced GC took in the target, GCStart to GCEnd, heap walk included (seconds): the pause the dump
+   * cost the target. Undefined until complete or when the trace has no usable clock.
+   */
+  get gcSeconds(): number | undefined {
+    if (this.gcStartTicks === undefined || this.gcEndTicks === undefined || this.ticksPerSecond <= 0n) return undefined;
+    const s = Number(this.gcEndTicks - this.gcStartTicks) / Number(this.ticksPerSecond);
+    return Number.isFinite(s) && s >= 0 ? s : undefined;
   }
 
   /** Objects whose type id got no BulkType event (so far). */

@@ -187,8 +187,9 @@ export class DotnetEventPipeSource implements HeapSource {
           `their rows would not match other dumps`,
       );
     }
+    const gc = agg.gcSeconds;
     notes.push(
-      `EventPipe GC heap snapshot: one induced full blocking GC; ${agg.objects} objects of ${agg.typeCount} types in ` +
+      `EventPipe GC heap snapshot: one induced full blocking GC${gc === undefined ? "" : ` (${(gc * 1000).toFixed(1)} ms in the target, heap walk included)`}; ${agg.objects} objects of ${agg.typeCount} types in ` +
         `${agg.bulkNodeEvents} GCBulkNode events, ${session.stats.bytes} stream bytes, ${seconds} s`,
     );
     return agg.summary(notes);
