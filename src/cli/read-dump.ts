@@ -3,7 +3,6 @@
 import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { createGunzip } from "node:zlib";
-import cliProgress from "cli-progress";
 import { createV8SnapshotParser, parseText } from "../parsers/index.js";
 import type { DumpSummaryBody, HeapFormat } from "../heap/summary.js";
 
@@ -24,8 +23,10 @@ async function looksLikeV8(file: string): Promise<boolean> {
 
 export async function readDumpFile(file: string, opts: { format?: HeapFormat; progress?: boolean } = {}): Promise<DumpSummaryBody> {
   const size = (await stat(file)).size;
+  // cli-progress is loaded only when a bar is shown.
+  const cliProgress = opts.progress && process.stderr.isTTY && size >= PROGRESS_MIN_BYTES ? (await import("cli-progress")).default : undefined;
   const bar =
-    opts.progress && process.stderr.isTTY && size >= PROGRESS_MIN_BYTES
+    cliProgress
       ? new cliProgress.SingleBar({ format: `${file} [{bar}] {percentage}% {value}/{total} MiB`, stream: process.stderr }, cliProgress.Presets.shades_classic)
       : undefined;
   bar?.start(Math.ceil(size / 1048576), 0);

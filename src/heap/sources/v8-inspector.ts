@@ -10,7 +10,7 @@
 // otherwise.
 import http from "node:http";
 import { readFile, readdir, readlink } from "node:fs/promises";
-import WebSocket from "ws";
+import type WebSocket from "ws";
 import { ParseError, createV8SnapshotParser, type V8SnapshotParser } from "../../parsers/index.js";
 import { DumpError, type DumpContext, type HeapSource } from "../source.js";
 import type { DumpSummaryBody } from "../summary.js";
@@ -291,7 +291,9 @@ export class V8InspectorSource implements HeapSource {
  */
 export async function snapshotOverCdp(url: string, parser: V8SnapshotParser, signal: AbortSignal): Promise<void> {
   checkAborted(signal);
-  const ws = new WebSocket(url, { perMessageDeflate: false, maxPayload: 1 << 30, handshakeTimeout: 10_000 });
+  // Loaded on first use: most targets never need the inspector, and ws costs ~6 MB of resident memory.
+  const { default: WebSocketImpl } = await import("ws");
+  const ws = new WebSocketImpl(url, { perMessageDeflate: false, maxPayload: 1 << 30, handshakeTimeout: 10_000 });
   let nextId = 1;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; method: string }>();
   let failure: Error | undefined;
@@ -370,8 +372,8 @@ export async function snapshotOverCdp(url: string, parser: V8SnapshotParser, sig
 }
 
 function closeSocket(ws: WebSocket): void {
-  if (ws.readyState === WebSocket.CLOSED) return;
-  if (ws.readyState === WebSocket.OPEN) {
+  if (ws.readyState === ws.CLOSED) return;
+  if (ws.readyState === ws.OPEN) {
     ws.close();
     setTimeout(() => ws.terminate(), 1000).unref();
   } else ws.terminate();
