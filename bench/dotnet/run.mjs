@@ -43,7 +43,7 @@ function build() {
   if (existsSync(dll)) return { dll, sdk };
   const work = mkdtempSync(path.join(os.tmpdir(), "lw-bench-build-"));
   cpSync(SRC, work, { recursive: true });
-  execFileSync("dotnet", ["build", path.join(work, "LeakTarget.csproj"), "-c", "Release", "-o", out, "-nologo", "-v", "q"], { env: ENV, stdio: "inherit" });
+  execFileSync("dotnet", ["build", path.join(work, "LeakTarget.csproj"), "-c", "Release", "-o", out, "-nologo", "-v", "q", "-nodeReuse:false", "-p:UseSharedCompilation=false"], { env: ENV, stdio: "inherit" });
   rmSync(work, { recursive: true, force: true });
   return { dll, sdk };
 }

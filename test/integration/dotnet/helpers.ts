@@ -18,7 +18,8 @@ export function dotnetMissing(): string | null {
   return null;
 }
 
-const DOTNET_ENV = { DOTNET_CLI_TELEMETRY_OPTOUT: "1", DOTNET_NOLOGO: "1", DOTNET_SKIP_FIRST_TIME_EXPERIENCE: "1" };
+// No build servers left running after the tests (MSBuild node reuse, the compiler server).
+const DOTNET_ENV = { DOTNET_CLI_TELEMETRY_OPTOUT: "1", DOTNET_NOLOGO: "1", DOTNET_SKIP_FIRST_TIME_EXPERIENCE: "1", DOTNET_CLI_USE_MSBUILD_SERVER: "0" };
 
 /**
  * Builds test/fixtures/dotnet/targets (one program, "leak" and "steady" modes) and returns the path of
@@ -40,7 +41,7 @@ export function buildTargets(): string {
   const work = mkdtempSync(path.join(root, "build-"));
   try {
     cpSync(targetSources, path.join(work, "src"), { recursive: true, filter: (src) => !/[\\/](bin|obj)$/.test(src) });
-    execFileSync("dotnet", ["build", path.join(work, "src", "LeakTarget.csproj"), "-c", "Release", "-o", path.join(work, "out"), "-nologo", "-v", "q"], {
+    execFileSync("dotnet", ["build", path.join(work, "src", "LeakTarget.csproj"), "-c", "Release", "-o", path.join(work, "out"), "-nologo", "-v", "q", "-nodeReuse:false", "-p:UseSharedCompilation=false"], {
       env: { ...process.env, ...DOTNET_ENV },
       stdio: ["ignore", "pipe", "pipe"],
       timeout: 300_000,
