@@ -12,6 +12,7 @@ import { createApp } from "./server/app.js";
 import { DumpStore } from "./heap/store.js";
 import { HeapManager, type ChooseSource } from "./heap/manager.js";
 import { chooseSource as defaultChooseSource, launchEnvFor } from "./heap/choose.js";
+import { LoadManager } from "./load/manager.js";
 
 export class ListenError extends Error {}
 
@@ -21,6 +22,7 @@ export class Daemon {
   readonly app: Express;
   readonly store: DumpStore;
   readonly heaps: HeapManager;
+  readonly load: LoadManager;
   private server: Server | undefined;
 
   constructor(
@@ -37,6 +39,7 @@ export class Daemon {
       onAllExited: opts.onAllExited,
       launchEnv: (t) => launchEnvFor(t, this.heaps.rawDir(t.name)),
     });
+    this.load = new LoadManager({ targets: () => this.targets.targets, logger });
     this.heaps = new HeapManager({
       config,
       targets: () => this.targets.targets,
@@ -44,9 +47,11 @@ export class Daemon {
       proc,
       logger,
       chooseSource: opts.chooseSource ?? defaultChooseSource,
+      requests: (t) => this.load.requests(t),
+      beforeDump: (t) => this.load.beforeDump(t),
     });
-    this.registry = createCollectors({ config, targets: this.targets, proc, logger, heaps: this.heaps, store: this.store });
-    this.app = createApp({ registry: this.registry, api: { targets: () => this.targets.targets, heaps: this.heaps, store: this.store, adminToken: config.adminToken } });
+    this.registry = createCollectors({ config, targets: this.targets, proc, logger, heaps: this.heaps, store: this.store, load: this.load });
+    this.app = createApp({ registry: this.registry, api: { targets: () => this.targets.targets, heaps: this.heaps, store: this.store, adminToken: config.adminToken, load: this.load } });
   }
 
   /** Starts watching; with `listen`, also serves HTTP (tests drive `app` with supertest instead). */
@@ -54,6 +59,7 @@ export class Daemon {
     await this.store.open();
     if (listen) await this.listen();
     try {
+      await this.load.start();
       await this.targets.start();
       await this.heaps.start();
     } catch (err) {
@@ -85,6 +91,7 @@ export class Daemon {
 
   async stop(): Promise<void> {
     this.heaps.stop();
+    await this.load.stop();
     await this.targets.stop();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     this.server = undefined;

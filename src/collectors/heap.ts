@@ -18,11 +18,12 @@ const SOURCE = gauge("leakwatch_heap_source_info", "The heap source chosen for t
 const GROWTH_BYTES = gauge("leakwatch_heap_type_growth_bytes_per_second", "Theil-Sen slope of the type's bytes over the verdict window.");
 const GROWTH_OBJECTS = gauge("leakwatch_heap_type_growth_objects_per_second", "Theil-Sen slope of the type's object count over the verdict window.");
 const STREAK = gauge("leakwatch_heap_type_increase_streak", "Consecutive dumps, ending with the latest, in which the type's bytes did not decrease.");
+const PER_REQUEST = gauge("leakwatch_heap_type_retained_bytes_per_request", "Theil-Sen slope of the type's bytes against cumulative load requests over the verdict window; only when load is known.");
 const SUSPECT = gauge("leakwatch_heap_type_leak_suspect", "1 when leakwatch's verdict says the type is leaking (Mann-Kendall trend plus growth floors), else 0.");
 
 export class HeapCollector implements Collector {
   readonly name = "heap";
-  readonly metrics = [TYPE_OBJECTS, TYPE_BYTES, OBJECTS, BYTES, EXACT, DUMPS, DURATION, LAST_SUCCESS, SOURCE, GROWTH_BYTES, GROWTH_OBJECTS, STREAK, SUSPECT];
+  readonly metrics = [TYPE_OBJECTS, TYPE_BYTES, OBJECTS, BYTES, EXACT, DUMPS, DURATION, LAST_SUCCESS, SOURCE, GROWTH_BYTES, GROWTH_OBJECTS, STREAK, SUSPECT, PER_REQUEST];
 
   constructor(
     private readonly heaps: () => TargetHeap[],
@@ -65,6 +66,7 @@ export class HeapCollector implements Collector {
         out.emit(GROWTH_OBJECTS, labels, v.objectsSlopePerSecond);
         out.emit(STREAK, labels, v.streak);
         out.emit(SUSPECT, labels, v.suspect ? 1 : 0);
+        out.emit(PER_REQUEST, labels, v.bytesPerRequest);
       }
     }
   }

@@ -14,6 +14,8 @@ import { VERSION } from "../version.js";
 import { HeapCollector } from "./heap.js";
 import type { HeapManager } from "../heap/manager.js";
 import type { DumpStore } from "../heap/store.js";
+import type { LoadManager } from "../load/manager.js";
+import { registerLoadMetrics } from "./load.js";
 
 export function createCollectors(deps: {
   config: Config;
@@ -22,6 +24,7 @@ export function createCollectors(deps: {
   logger: Logger;
   heaps: HeapManager;
   store: DumpStore;
+  load?: LoadManager;
 }): CollectorRegistry {
   const registry = new CollectorRegistry({ logger: deps.logger, beforeScrape: () => deps.targets.verify() });
   const targets = () => deps.targets.targets;
@@ -30,6 +33,7 @@ export function createCollectors(deps: {
   registry.register(new CgroupMemoryCollector(targets));
   registry.register(new HostCollector());
   registry.register(new HeapCollector(() => deps.heaps.list(), deps.store));
+  if (deps.load) registerLoadMetrics(registry, deps.load);
 
   // leakwatch itself: build info and prom-client's process/nodejs metrics.
   new client.Gauge({ name: "leakwatch_build_info", help: "leakwatch's version; always 1.", labelNames: ["version", "nodejs"], registers: [registry.prom] })

@@ -4,6 +4,7 @@ import cron from "node-cron";
 import os from "node:os";
 import path from "node:path";
 import { parseDuration, parseSize } from "../util/units.js";
+import { LOAD_FIELDS, loadIssues } from "../load/config.js";
 
 function defaultDataDir(): string {
   const state = process.env.XDG_STATE_HOME || path.join(os.homedir(), ".local", "state");
@@ -127,6 +128,7 @@ export const targetSchema = z
     maxTypes: count(1).default(100),
     verdictWindow: count(3).default(12),
     minGrowth: size().default(1024 * 1024),
+    ...LOAD_FIELDS,
   })
   .strict()
   .superRefine((t, ctx) => {
@@ -152,6 +154,7 @@ export const targetSchema = z
     if (t.restart && t.command === undefined) {
       ctx.addIssue({ code: "custom", path: ["restart"], message: "only applies to a launched command (-- CMD ARGS…)" });
     }
+    for (const issue of loadIssues(t)) ctx.addIssue({ code: "custom", ...issue });
   });
 
 const listen = z.string().transform((v, ctx) => {

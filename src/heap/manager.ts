@@ -31,6 +31,8 @@ export interface HeapManagerOptions {
   chooseSource: ChooseSource;
   /** Cumulative load requests of a target, when load is known. */
   requests?: (target: string) => number | undefined;
+  /** Runs before each dump of the target (reads load counted by the target itself). */
+  beforeDump?: (target: string) => Promise<void>;
 }
 
 export class HeapManager {
@@ -89,11 +91,21 @@ export class HeapManager {
         rawDir,
       },
       this.opts.logger,
-      () => this.opts.requests?.(t.name),
+      // The load as of the dump's start, not its end: the heap was captured then.
+      () => scheduler.requestsAtDump,
     );
-    const scheduler = new HeapScheduler(
+    const scheduler: HeapScheduler = new HeapScheduler(
       heap,
-      { cron: c.dumpSchedule, everySeconds: c.dumpEvery, jitter: 0.1, dumpAt: c.dumpAt, pollSeconds: Math.min(1, this.opts.config.discoveryInterval) },
+      {
+        cron: c.dumpSchedule,
+        everySeconds: c.dumpEvery,
+        jitter: 0.1,
+        dumpAt: c.dumpAt,
+        pollSeconds: Math.min(1, this.opts.config.discoveryInterval),
+        everyRequests: c.dumpEveryRequests,
+        requests: () => this.opts.requests?.(t.name),
+        beforeDump: this.opts.beforeDump ? () => this.opts.beforeDump!(t.name) : undefined,
+      },
       this.opts.proc,
       this.opts.logger,
     );

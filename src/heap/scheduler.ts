@@ -18,14 +18,24 @@ export interface ScheduleOptions {
   dumpAt?: number;
   /** How often the memory threshold is checked. */
   pollSeconds: number;
+  /** Dump each time this many more load requests have been counted (--dump-every-requests; needs `requests`). */
+  everyRequests?: number;
+  /** The target's cumulative load requests, when known. */
+  requests?: () => number | undefined;
+  /** Runs before every dump, whatever its trigger (e.g. reading the target's own request counter). */
+  beforeDump?: () => Promise<void>;
 }
 
 export class HeapScheduler {
   private task: ScheduledTask | undefined;
   private timer: NodeJS.Timeout | undefined;
   private poll: NodeJS.Timeout | undefined;
+  private requestPoll: NodeJS.Timeout | undefined;
+  private nextAtRequests: number | undefined;
   private armed = true;
   private stopped = false;
+  /** Load requests counted when the running (or last) dump started: what that dump records. */
+  requestsAtDump: number | undefined;
 
   constructor(
     readonly heap: TargetHeap,
@@ -44,6 +54,20 @@ export class HeapScheduler {
       this.poll = setInterval(() => void this.checkThreshold(), this.opts.pollSeconds * 1000);
       this.poll.unref();
     }
+    if (this.opts.everyRequests !== undefined && this.opts.requests) {
+      this.requestPoll = setInterval(() => void this.checkRequests(), Math.min(0.25, this.opts.pollSeconds) * 1000);
+      this.requestPoll.unref();
+    }
+  }
+
+  /** --dump-every-requests: a dump at N, 2N, … requests (counted from the last such dump's start). */
+  private async checkRequests(): Promise<void> {
+    const r = this.opts.requests!();
+    if (r === undefined || this.heap.busy || this.stopped) return;
+    this.nextAtRequests ??= this.opts.everyRequests!;
+    if (r < this.nextAtRequests) return;
+    this.nextAtRequests = r + this.opts.everyRequests!;
+    await this.dumpNow("requests");
   }
 
   private jitterMs(periodSeconds: number): number {
@@ -67,6 +91,7 @@ export class HeapScheduler {
 
   /** Takes a dump now with the headroom guard applied; used by every trigger, the API's included. */
   async dumpNow(trigger: string): Promise<DumpOutcome> {
+    if (!this.heap.busy) await this.opts.beforeDump?.().catch(() => undefined);
     const t = this.heap.target;
     let headroom: number | undefined;
     let rss: number | undefined;
@@ -76,6 +101,8 @@ export class HeapScheduler {
         headroom = (await readCgroup(t.cgroup.mount.version, levelsUpToMount(t.cgroup.mount, t.cgroup.dir)).catch(() => undefined))?.headroom;
       }
     }
+    // The dump records the load as of its start (synchronously before it starts: a dump refused as busy changes nothing).
+    if (!this.heap.busy) this.requestsAtDump = this.opts.requests?.();
     return this.heap.dump(trigger, { headroom, rss });
   }
 
@@ -104,5 +131,6 @@ export class HeapScheduler {
     void this.task?.destroy();
     clearTimeout(this.timer);
     clearInterval(this.poll);
+    clearInterval(this.requestPoll);
   }
 }

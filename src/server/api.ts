@@ -6,12 +6,15 @@ import type { HeapManager } from "../heap/manager.js";
 import type { DumpStore } from "../heap/store.js";
 import type { DumpSummary } from "../heap/summary.js";
 import type { Target } from "../targets/target.js";
+import type { LoadManager } from "../load/manager.js";
+import { mountLoadRoutes } from "../load/api.js";
 
 export interface ApiDeps {
   targets: () => Target[];
   heaps: HeapManager;
   store: DumpStore;
   adminToken?: string;
+  load?: LoadManager;
 }
 
 function dumpHeader(d: DumpSummary) {
@@ -116,6 +119,8 @@ export function createApi(deps: ApiDeps): Router {
     const status = o.result === "success" ? 201 : o.reason === "busy" ? 409 : o.result === "skipped" ? 409 : 502;
     res.status(status).json({ result: o.result, reason: o.reason, message: o.message, dump: o.summary ? dumpHeader(o.summary) : undefined });
   });
+
+  if (deps.load) mountLoadRoutes(api, { load: deps.load, admin: requireAdmin(deps.adminToken) });
 
   api.use((_req, res) => {
     res.status(404).json({ error: "no such API endpoint" });

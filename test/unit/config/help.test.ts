@@ -82,6 +82,12 @@ const SAMPLES: Record<string, string> = {
   "verdict-window": "6",
   retention: "10",
   "admin-token": "a-long-secret-token",
+  "load-url": "http://127.0.0.1:8080/orders",
+  "load-method": "POST",
+  "load-header": "X-Test: 1",
+  "load-body": "{}",
+  "load-command": "curl -s http://127.0.0.1:8080/",
+  "load-from-metric": 'http://127.0.0.1:8080/metrics#http_requests_total{code="200"}',
 };
 const BY_PLACEHOLDER: Record<string, string> = {
   SIZE: "7m",
