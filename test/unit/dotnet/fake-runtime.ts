@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { IPC_MAGIC } from "../../../src/heap/sources/dotnet/ipc.js";
 
-export type DumpBehaviour = "ok" | "refuse" | "truncate" | "garbage" | "hang" | "stream-no-stop";
+export type DumpBehaviour = "ok" | "refuse" | "refuse-v2" | "truncate" | "garbage" | "hang" | "stream-no-stop";
 
 function frame(commandSet: number, commandId: number, payload: Buffer): Buffer {
   const h = Buffer.alloc(20);
@@ -94,13 +94,19 @@ export class FakeRuntime {
       socket.end(ok(Buffer.concat([u64(BigInt(this.pid)), cookie, str("dotnet app.dll"), str("Linux"), str("x64"), str("app"), str("10.0.99-fake")])));
       return;
     }
-    if (set === 0x02 && id === 0x03) {
-      // circularBufferMB u32, format u32, rundown u8, count u32, then providers: keywords u64, level u32, name string…
-      const nameLen = payload.readUInt32LE(13 + 12);
-      const provider = payload.toString("utf16le", 13 + 16, 13 + 16 + (nameLen - 1) * 2);
-      this.sessions.push(provider);
+    if (set === 0x02 && (id === 0x03 || id === 0x02)) {
+      // circularBufferMB u32, format u32, [rundown u8 (v2 only)], count u32, then providers: keywords u64, level u32,
+      // name string…
+      const at = id === 0x03 ? 13 : 12;
+      const nameLen = payload.readUInt32LE(at + 12);
+      const provider = payload.toString("utf16le", at + 16, at + 16 + (nameLen - 1) * 2);
       const isFlush = provider === "Microsoft-DotNETCore-SampleProfiler";
-      const behaviour = isFlush ? "ok" : this.behaviour;
+      const behaviour = isFlush && this.behaviour !== "refuse-v2" ? "ok" : this.behaviour;
+      if (behaviour === "refuse-v2" && id === 0x03) {
+        socket.end(error(0x80131385));
+        return;
+      }
+      this.sessions.push(id === 0x03 ? provider : `${provider} (v1)`);
       if (behaviour === "refuse") {
         socket.end(error(0x80131385));
         return;
@@ -111,6 +117,7 @@ export class FakeRuntime {
       const body = data.subarray(0, data.length - 1);
       const tail = data.subarray(data.length - 1);
       switch (behaviour) {
+        case "refuse-v2":
         case "ok":
         case "stream-no-stop":
           socket.write(body);

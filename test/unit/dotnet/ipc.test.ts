@@ -14,6 +14,7 @@ import {
   decodeProcessInfo,
   decodeString,
   describeHresult,
+  encodeCollectTracing,
   encodeCollectTracing2,
   encodeMessage,
   encodeStopTracing,
@@ -68,6 +69,14 @@ describe("IPC framing", () => {
     expect(p.subarray(29, 35).toString("hex")).toBe("410062000000");
     expect(p.readUInt32LE(35)).toBe(4); // "x=1" + NUL
     expect(p.length).toBe(39 + 8);
+  });
+
+  it("encodes CollectTracing (v1) as CollectTracing2 without the rundown byte", () => {
+    const providers = [{ name: "Ab", keywords: 1n, level: 4 }];
+    const v1 = encodeCollectTracing({ circularBufferMB: 16, providers });
+    const v2 = encodeCollectTracing2({ circularBufferMB: 16, requestRundown: false, providers });
+    expect(decodeHeader(v1)).toMatchObject({ commandSet: 2, commandId: 2, size: v2.length - 1 });
+    expect(Buffer.concat([v1.subarray(20, 28), v1.subarray(28)]).equals(Buffer.concat([v2.subarray(20, 28), v2.subarray(29)]))).toBe(true);
   });
 
   it("encodes StopTracing with the 64-bit session id, and null strings as length 0", () => {

@@ -72,6 +72,15 @@ describe("dotnet source against a fake runtime", () => {
     await expect(source(f).dump(ctx())).rejects.toMatchObject({ reason: "not_supported", message: expect.stringMatching(/0x80131385 DS_IPC_E_UNKNOWN_COMMAND/) });
   });
 
+  it("a runtime that does not know CollectTracing2 gets CollectTracing, and the dump works", async () => {
+    const f = await start();
+    f.behaviour = "refuse-v2";
+    const body = await source(f).dump(ctx());
+    expect(body.totalObjects).toBe(6);
+    expect(f.sessions).toEqual(["Microsoft-DotNETCore-SampleProfiler (v1)", "Microsoft-Windows-DotNETRuntime (v1)"]);
+    expect(f.stops).toEqual([1n, 2n]);
+  });
+
   it("a stream cut in the middle while the target lives: incomplete", async () => {
     const f = await start();
     f.behaviour = "truncate";

@@ -135,6 +135,19 @@ export function encodeCollectTracing2(opts: { circularBufferMB: number; requestR
   return encodeMessage(CommandSet.EventPipe, EventPipeCommand.CollectTracing2, Buffer.concat(parts));
 }
 
+/**
+ * CollectTracing (the original, .NET Core 3.0): uint32 circularBufferMB, uint32 format, then the providers; the
+ * runtime always adds rundown. Only used when a runtime does not know CollectTracing2.
+ */
+export function encodeCollectTracing(opts: { circularBufferMB: number; providers: readonly EventPipeProvider[] }): Buffer {
+  const v2 = encodeCollectTracing2({ ...opts, requestRundown: false }).subarray(IPC_HEADER_SIZE);
+  // Same layout without the rundown byte at offset 8.
+  return encodeMessage(CommandSet.EventPipe, EventPipeCommand.CollectTracing, Buffer.concat([v2.subarray(0, 8), v2.subarray(9)]));
+}
+
+/** HRESULT of a runtime that does not know a command. */
+export const DS_IPC_E_UNKNOWN_COMMAND = 0x80131385;
+
 export function encodeStopTracing(sessionId: bigint): Buffer {
   const p = Buffer.alloc(8);
   p.writeBigUInt64LE(sessionId, 0);

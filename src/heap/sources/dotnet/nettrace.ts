@@ -22,8 +22,12 @@ export const MAX_BLOCK_SIZE = 16 * 1024 * 1024;
 export const MAX_STRING_UNITS = 4096;
 /** Most metadata definitions kept (event types in one session): a few hundred in practice. */
 export const MAX_METADATA = 65_536;
-/** Most capture threads tracked for sequence numbers. */
-export const MAX_THREADS = 1_000_000;
+/**
+ * Most capture threads tracked for sequence numbers. V5 never says a thread is gone, so a long session with
+ * thread churn would grow without bound: past this many, the table is cleared (losing gap detection for one event
+ * per thread) rather than failing a days-long counters session.
+ */
+export const MAX_THREADS = 65_536;
 /** Fields per metadata definition (nested objects included) and nesting depth. */
 const MAX_FIELDS = 1024;
 const MAX_DEPTH = 8;
@@ -435,7 +439,7 @@ export class NettraceDecoder {
 
   private checkSequence(h: EventHeader): void {
     const last = this.threads.get(h.captureThreadId);
-    if (last === undefined && this.threads.size >= MAX_THREADS) this.fail(`more than ${MAX_THREADS} threads`);
+    if (last === undefined && this.threads.size >= MAX_THREADS) this.threads.clear();
     this.threads.set(h.captureThreadId, h.sequenceNumber);
     // A thread's first event sets its baseline. A thread id reused by the OS restarts at 1, and (as in TraceEvent
     // for V5) a last number of 0 is not checked.
@@ -460,7 +464,7 @@ export class NettraceDecoder {
       const seq = r.i32();
       const last = this.threads.get(thread);
       if (last === undefined) {
-        if (this.threads.size >= MAX_THREADS) this.fail(`more than ${MAX_THREADS} threads`);
+        if (this.threads.size >= MAX_THREADS) this.threads.clear();
         this.threads.set(thread, seq);
         continue;
       }

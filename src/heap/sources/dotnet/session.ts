@@ -7,6 +7,8 @@ import {
   type DiagnosticEndpoint,
   type EventPipeProvider,
   type IpcConnection,
+  DS_IPC_E_UNKNOWN_COMMAND,
+  encodeCollectTracing,
   encodeCollectTracing2,
   encodeStopTracing,
 } from "./ipc.js";
@@ -58,17 +60,27 @@ export class EventPipeSession {
    */
   static async start(endpoint: DiagnosticEndpoint, handler: NettraceHandler, opts: SessionOptions): Promise<EventPipeSession> {
     const timeout = opts.commandTimeoutMs ?? 5000;
-    const conn = await endpoint.connect(opts.signal, timeout);
-    let sessionId: bigint;
-    try {
-      await conn.write(encodeCollectTracing2({ circularBufferMB: opts.circularBufferMB ?? 256, requestRundown: false, providers: opts.providers }));
-      const payload = await conn.readResponse("CollectTracing2", opts.signal, timeout);
-      if (payload.length < 8) throw new DiagnosticIpcError("CollectTracing2 answer without a session id");
-      sessionId = payload.readBigUInt64LE(0);
-    } catch (err) {
-      conn.close();
-      throw err;
+    const circularBufferMB = opts.circularBufferMB ?? 256;
+    let conn: IpcConnection | undefined;
+    let sessionId: bigint | undefined;
+    // CollectTracing2 (.NET Core 3.1+) lets us turn rundown off; a runtime that does not know it gets CollectTracing.
+    for (const v2 of [true, false]) {
+      const c = await endpoint.connect(opts.signal, timeout);
+      const what = v2 ? "CollectTracing2" : "CollectTracing";
+      try {
+        await c.write(v2 ? encodeCollectTracing2({ circularBufferMB, requestRundown: false, providers: opts.providers }) : encodeCollectTracing({ circularBufferMB, providers: opts.providers }));
+        const payload = await c.readResponse(what, opts.signal, timeout);
+        if (payload.length < 8) throw new DiagnosticIpcError(`${what} answer without a session id`);
+        sessionId = payload.readBigUInt64LE(0);
+        conn = c;
+        break;
+      } catch (err) {
+        c.close();
+        if (v2 && err instanceof DiagnosticIpcError && err.hresult === DS_IPC_E_UNKNOWN_COMMAND) continue;
+        throw err;
+      }
     }
+    if (conn === undefined || sessionId === undefined) throw new DiagnosticIpcError("CollectTracing failed");
     const session = new EventPipeSession(endpoint, conn, sessionId, handler, opts);
     session.attach();
     return session;
