@@ -81,6 +81,14 @@ describe("dotnet source against a fake runtime", () => {
     expect(f.stops).toEqual([1n, 2n]);
   });
 
+  it("a runtime that refuses ProcessInfo still dumps (the version is a nice extra)", async () => {
+    const f = await start();
+    f.processInfoError = 0x80131385;
+    const body = await source(f).dump(ctx());
+    expect(body.totalObjects).toBe(6);
+    expect(body.notes[0]).toMatch(/version unknown.*0x80131385/);
+  });
+
   it("a stream cut in the middle while the target lives: incomplete", async () => {
     const f = await start();
     f.behaviour = "truncate";

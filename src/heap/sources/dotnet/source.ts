@@ -80,7 +80,9 @@ export class DotnetEventPipeSource implements HeapSource {
       if (info.clrProductVersion) notes.push(`.NET runtime ${info.clrProductVersion}`);
     } catch (err) {
       if (ctx.signal.aborted) throw abortError();
-      throw await this.ipcFailure(err, id, "ProcessInfo");
+      // A runtime that refuses ProcessInfo (HRESULT) can still dump; one that cannot be reached cannot.
+      if (!(err instanceof DiagnosticIpcError && err.hresult !== undefined)) throw await this.ipcFailure(err, id, "ProcessInfo");
+      notes.push(`.NET runtime version unknown (${err.message})`);
     }
 
     // Flush the runtime's table of types already logged, as dotnet-gcdump does: the runtime logs a type's BulkType
@@ -258,9 +260,6 @@ export class DotnetEventPipeSource implements HeapSource {
       }, 25);
       ctx.signal.addEventListener("abort", onAbort, { once: true });
       if (ctx.signal.aborted) onAbort();
-      void session.ended.then(() => {
-        // Let the interval see it on its next tick (the aggregator may still complete from the last chunk).
-      });
     });
   }
 
