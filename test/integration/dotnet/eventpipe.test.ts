@@ -2,7 +2,7 @@
 // exact per-type counts compared with the programs' own counts, the leak verdict over a series of dumps, the
 // reverse (DOTNET_DiagnosticPorts) mode, and the failure modes (target exits, timeout, not .NET, refused command).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
@@ -19,7 +19,7 @@ import {
   requestProcessInfo,
 } from "../../../src/heap/sources/dotnet/ipc.js";
 import type { DumpSummaryBody } from "../../../src/heap/summary.js";
-import { skipReason } from "../../helpers/env.js";
+import { skipReason, which } from "../../helpers/env.js";
 import { DotnetTarget, NS, buildTargets, dotnetMissing, makeContext, rowOf } from "./helpers.js";
 
 const skip = skipReason("dotnet EventPipe heap source tests", dotnetMissing());
@@ -198,6 +198,40 @@ describe.skipIf(skip)("dotnet heap source (real .NET programs)", () => {
     }
   });
 
+  it("container-like: own PID namespace (pid 1 inside) and a private TMPDIR reached through /proc/PID/root", async (t) => {
+    const why = process.getuid?.() !== 0 ? "not root" : !which("unshare") ? "unshare not installed" : null;
+    if (why) {
+      console.warn(`SKIP container-like dotnet test: ${why}`);
+      t.skip();
+      return;
+    }
+    const dir = mkdtempSync(path.join(tmpdir(), "lw-ns-"));
+    const priv = path.join(dir, "tmp");
+    mkdirSync(priv);
+    let target: DotnetTarget | undefined;
+    try {
+      target = await DotnetTarget.spawn("unshare", ["--pid", "--fork", "--mount", "--mount-proc", "sh", "-c", `mount -t tmpfs tmpfs "$0" && exec dotnet "$1" leak`, priv, dll], {
+        TMPDIR: priv,
+      });
+      await target.waitLine(/^ready pid=1 /);
+      // The unshare'd child is the runtime (sh execs dotnet).
+      const children = readFileSync(`/proc/${target.proc.pid}/task/${target.proc.pid}/children`, "utf8").trim().split(/\s+/).map(Number);
+      target.hostPid = children[0];
+      expect(readFileSync(`/proc/${target.pid}/status`, "utf8")).toMatch(/^NSpid:\s+\d+\s+1$/m);
+      // The socket exists only in the target's mount namespace: not at its path on the host.
+      expect(readdirSync(priv)).toEqual([]);
+      const socket = await findDiagnosticSocket(target.pid);
+      expect(socket).toBe(path.join("/proc", String(target.pid), "root", priv, socket!.split("/").at(-1)!));
+      expect(socket).toMatch(/dotnet-diagnostic-1-\d+-socket$/);
+      const st = await target.iterate(9);
+      const body = await dump(new DotnetEventPipeSource(), target.pid);
+      expect(rowOf(body, `${NS}LeakySession`)?.count).toBe(st.leaked);
+    } finally {
+      await target?.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("reports target_exited when the target dies during the dump, and target_exited/not_supported before it", async () => {
     const target = await DotnetTarget.start(dll, "leak");
     try {
@@ -210,7 +244,7 @@ describe.skipIf(skip)("dotnet heap source (real .NET programs)", () => {
           const f = readdirSync(ctx.privateDir).find((n) => n.endsWith(".nettrace"));
           if (f !== undefined && statSync(path.join(ctx.privateDir, f)).size > 100_000) {
             clearInterval(poll);
-            void target.kill();
+            void target.crash();
           }
         }, 5);
         const err = await source.dump(ctx).catch((e: unknown) => e);

@@ -72,6 +72,9 @@ export class DotnetTarget {
   readonly errLines: string[] = [];
   private waiters: Array<() => void> = [];
 
+  /** The target's pid when it is not the spawned process itself (e.g. under unshare). */
+  hostPid: number | undefined;
+
   private constructor(readonly proc: ResultPromise<{ stdin: "pipe"; buffer: false; reject: false }>) {
     const feed = (stream: NodeJS.ReadableStream | null, into: string[]): void => {
       let buf = "";
@@ -92,14 +95,19 @@ export class DotnetTarget {
   }
 
   static async start(dll: string, mode: "leak" | "steady", env: NodeJS.ProcessEnv = {}): Promise<DotnetTarget> {
-    const proc = execa("dotnet", [dll, mode], { stdin: "pipe", buffer: false, reject: false, env: { ...DOTNET_ENV, ...env } });
+    return DotnetTarget.spawn("dotnet", [dll, mode], env);
+  }
+
+  /** Runs any command that ends up running the target (a wrapper such as unshare), reading its stdout. */
+  static async spawn(file: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<DotnetTarget> {
+    const proc = execa(file, args, { stdin: "pipe", buffer: false, reject: false, env: { ...DOTNET_ENV, ...env } });
     const t = new DotnetTarget(proc);
     await t.waitLine(/^ready pid=\d+/, 30_000);
     return t;
   }
 
   get pid(): number {
-    return this.proc.pid!;
+    return this.hostPid ?? this.proc.pid!;
   }
 
   get exited(): boolean {
@@ -140,8 +148,33 @@ export class DotnetTarget {
     return parseStatus(await this.command("status"));
   }
 
+  /** Ends the target: "quit" first (the runtime then removes its diagnostic socket), SIGKILL after 2 s. */
   async kill(): Promise<void> {
     if (this.exited) return;
+    try {
+      this.proc.stdin?.write("quit\n");
+      this.proc.stdin?.end();
+    } catch {
+      // stdin already closed
+    }
+    const gone = await Promise.race([this.proc.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
+    if (!gone) {
+      if (this.hostPid !== undefined) {
+        try {
+          process.kill(this.hostPid, "SIGKILL");
+        } catch {
+          // gone
+        }
+      }
+      this.proc.kill("SIGKILL");
+      await this.proc.catch(() => undefined);
+    }
+  }
+
+  /** Ends the target abruptly (SIGKILL), as a crash would. */
+  async crash(): Promise<void> {
+    if (this.exited) return;
+    if (this.hostPid !== undefined) process.kill(this.hostPid, "SIGKILL");
     this.proc.kill("SIGKILL");
     await this.proc.catch(() => undefined);
   }
