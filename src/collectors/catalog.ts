@@ -13,6 +13,8 @@ import { HostCollector } from "./host.js";
 import { HeapCollector } from "./heap.js";
 import { DotnetRuntimeCollector } from "./dotnet-runtime.js";
 import { SUCCESS, DURATION } from "./registry.js";
+import { LoadCollector, DURATION_NAME as LOAD_DURATION } from "./load.js";
+import type { LoadManager } from "../load/manager.js";
 
 /** A metric family as exposed; histogram and summary families expose more than one sample name. */
 export interface CatalogEntry {
@@ -31,6 +33,7 @@ const collectors = [
   new HostCollector(),
   new HeapCollector(none, undefined as unknown as DumpStore),
   new DotnetRuntimeCollector({ targets: none }),
+  new LoadCollector(undefined as unknown as LoadManager),
 ];
 
 const entry = (collector: string) => (d: MetricDesc): CatalogEntry => ({ name: d.name, type: d.type, help: d.help, collector });
@@ -41,6 +44,8 @@ export const METRIC_CATALOG: readonly CatalogEntry[] = [
   // Declared by the registry (per-collector scrape health) and inline in index.ts (build info).
   ...[SUCCESS, DURATION].map(entry("registry")),
   { name: "leakwatch_build_info", type: "gauge", help: "leakwatch's version; always 1.", collector: "build" },
+  // A read-at-scrape histogram registered next to the load collector (load.ts).
+  { name: LOAD_DURATION, type: "histogram", help: "How long load requests took (any outcome), as seen by leakwatch's hammer.", collector: "load" },
 ];
 
 /** The sample names a family exposes (a histogram's _bucket, _sum and _count). */
