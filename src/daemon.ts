@@ -11,7 +11,8 @@ import type { CollectorRegistry } from "./collectors/registry.js";
 import { createApp } from "./server/app.js";
 import { DumpStore } from "./heap/store.js";
 import { HeapManager, type ChooseSource } from "./heap/manager.js";
-import { chooseSource as defaultChooseSource, launchEnvFor } from "./heap/choose.js";
+import { makeChooseSource, launchEnvFor } from "./heap/choose.js";
+import { DiagnosticPortListener } from "./heap/sources/dotnet/listener.js";
 import { LoadManager } from "./load/manager.js";
 
 export class ListenError extends Error {}
@@ -24,6 +25,8 @@ export class Daemon {
   readonly heaps: HeapManager;
   readonly load: LoadManager;
   private server: Server | undefined;
+  /** .NET reverse mode (--dotnet-diagnostic-port): runtimes connect to this socket. */
+  readonly dotnetListener: DiagnosticPortListener | undefined;
 
   constructor(
     readonly config: Config,
@@ -31,6 +34,9 @@ export class Daemon {
     opts: { onAllExited?: (status: number) => void; proc?: ProcFs; chooseSource?: ChooseSource } = {},
   ) {
     const proc = opts.proc ?? new ProcFs();
+    this.dotnetListener = config.dotnetDiagnosticPort
+      ? new DiagnosticPortListener(config.dotnetDiagnosticPort, { logger: logger.child({ component: "dotnet-listener" }) })
+      : undefined;
     this.store = new DumpStore({ dataDir: config.dataDir, retention: config.retention, logger });
     this.targets = new TargetManager({
       config,
@@ -46,11 +52,11 @@ export class Daemon {
       store: this.store,
       proc,
       logger,
-      chooseSource: opts.chooseSource ?? defaultChooseSource,
+      chooseSource: opts.chooseSource ?? makeChooseSource({ dotnetListener: this.dotnetListener }),
       requests: (t) => this.load.requests(t),
       beforeDump: (t) => this.load.beforeDump(t),
     });
-    this.registry = createCollectors({ config, targets: this.targets, proc, logger, heaps: this.heaps, store: this.store, load: this.load });
+    this.registry = createCollectors({ config, targets: this.targets, proc, logger, heaps: this.heaps, store: this.store, load: this.load, dotnetListener: this.dotnetListener });
     this.app = createApp({ registry: this.registry, api: { targets: () => this.targets.targets, heaps: this.heaps, store: this.store, adminToken: config.adminToken, load: this.load } });
   }
 
@@ -58,6 +64,7 @@ export class Daemon {
   async start({ listen = true } = {}): Promise<void> {
     await this.store.open();
     if (listen) await this.listen();
+    await this.dotnetListener?.listen();
     try {
       await this.load.start();
       await this.targets.start();
@@ -91,6 +98,8 @@ export class Daemon {
 
   async stop(): Promise<void> {
     this.heaps.stop();
+    await this.registry.close();
+    await this.dotnetListener?.close().catch(() => undefined);
     await this.load.stop();
     await this.targets.stop();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));

@@ -24,6 +24,8 @@ export interface Collector {
   readonly name: string;
   readonly metrics: MetricDesc[];
   collect(out: Emitter): Promise<void>;
+  /** Stops whatever the collector runs in the background (sessions, timers). */
+  close?(): Promise<void>;
 }
 
 export function gauge(name: string, help: string): MetricDesc {

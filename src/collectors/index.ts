@@ -16,6 +16,8 @@ import type { HeapManager } from "../heap/manager.js";
 import type { DumpStore } from "../heap/store.js";
 import type { LoadManager } from "../load/manager.js";
 import { registerLoadMetrics } from "./load.js";
+import { createDotnetRuntimeCollector } from "./dotnet-runtime.js";
+import type { DiagnosticPortListener } from "../heap/sources/dotnet/listener.js";
 
 export function createCollectors(deps: {
   config: Config;
@@ -25,6 +27,7 @@ export function createCollectors(deps: {
   heaps: HeapManager;
   store: DumpStore;
   load?: LoadManager;
+  dotnetListener?: DiagnosticPortListener;
 }): CollectorRegistry {
   const registry = new CollectorRegistry({ logger: deps.logger, beforeScrape: () => deps.targets.verify() });
   const targets = () => deps.targets.targets;
@@ -33,6 +36,14 @@ export function createCollectors(deps: {
   registry.register(new CgroupMemoryCollector(targets));
   registry.register(new HostCollector());
   registry.register(new HeapCollector(() => deps.heaps.list(), deps.store));
+  // .NET targets get a background EventPipe counters session; the collector only reads its latest values.
+  registry.register(
+    createDotnetRuntimeCollector({
+      targets: () => deps.targets.targets.map((t) => ({ name: t.name, pid: t.main?.pid, runtime: t.runtime })),
+      logger: deps.logger.child({ collector: "dotnet" }),
+      listener: deps.dotnetListener,
+    }),
+  );
   if (deps.load) registerLoadMetrics(registry, deps.load);
 
   // leakwatch itself: build info and prom-client's process/nodejs metrics.

@@ -68,6 +68,10 @@ export class CollectorRegistry {
     this.collectors.push(c);
   }
 
+  async close(): Promise<void> {
+    await Promise.all(this.collectors.map((c) => c.close?.().catch((err: unknown) => this.opts.logger.warn({ collector: c.name, err: String(err) }, "collector close failed"))));
+  }
+
   /** Concurrent scrapes share one collection: two Prometheus servers get the same answer for the same instant. */
   scrape(): Promise<string> {
     this.inFlight ??= this.collectAndRender().finally(() => {

@@ -176,6 +176,7 @@ export const configSchema = z
     pssMaxRss: sizeOrZero.default(1024 ** 3),
     dataDir: z.string().min(1).default(defaultDataDir()),
     retention: count(1).default(1000),
+    dotnetDiagnosticPort: z.string().min(1).optional(),
     adminToken: z.string().min(8, "expected at least 8 characters").optional(),
     targets: z.array(targetSchema).default([]),
   })

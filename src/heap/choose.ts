@@ -5,19 +5,29 @@ import path from "node:path";
 import type { Target } from "../targets/target.js";
 import type { SourceChoice } from "./manager.js";
 import { chooseSourceForPid, createSource, detectRuntime, type HeapSourceOptions } from "./runtime.js";
+import type { DiagnosticPortListener } from "./sources/dotnet/listener.js";
 import { v8SignalLaunchEnv } from "./sources/v8-signal.js";
 
-function sourceOptions(t: Target): HeapSourceOptions {
-  return { openInspector: t.config.openInspector, command: t.config.heapCommand, dir: t.config.heapDir };
+export interface DaemonSourceOptions {
+  dotnetListener?: DiagnosticPortListener;
 }
 
-export async function chooseSource(t: Target): Promise<SourceChoice> {
-  const pid = t.main!.pid;
-  if (t.config.heapSource === "auto") {
-    const c = await chooseSourceForPid(pid, t.command, sourceOptions(t));
-    return { runtime: c.runtime, source: c.source, reason: c.reason };
-  }
-  return { runtime: await detectRuntime(pid), source: createSource(t.config.heapSource, sourceOptions(t)) };
+/** The daemon's ChooseSource: --heap-source auto recognises the runtime; a named source is built as asked. */
+export function makeChooseSource(daemon: DaemonSourceOptions = {}): (t: Target) => Promise<SourceChoice> {
+  const sourceOptions = (t: Target): HeapSourceOptions => ({
+    openInspector: t.config.openInspector,
+    command: t.config.heapCommand,
+    dir: t.config.heapDir,
+    dotnetListener: daemon.dotnetListener,
+  });
+  return async (t) => {
+    const pid = t.main!.pid;
+    if (t.config.heapSource === "auto") {
+      const c = await chooseSourceForPid(pid, t.command, sourceOptions(t));
+      return { runtime: c.runtime, source: c.source, reason: c.reason };
+    }
+    return { runtime: await detectRuntime(pid), source: createSource(t.config.heapSource, sourceOptions(t)) };
+  };
 }
 
 /**

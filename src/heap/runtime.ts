@@ -5,6 +5,7 @@ import type { HeapFormat } from "./summary.js";
 import { CommandSource } from "./sources/command.js";
 import { DotnetTextSource } from "./sources/dotnet-text.js";
 import { createDotnetEventPipeSource } from "./sources/dotnet/source.js";
+import type { DiagnosticPortListener } from "./sources/dotnet/listener.js";
 import { FileSource } from "./sources/file.js";
 import { JvmSource } from "./sources/jvm.js";
 import { detectRuntime, type Runtime } from "./sources/process-runtime.js";
@@ -29,6 +30,8 @@ export interface HeapSourceOptions {
   openInspector?: boolean;
   /** v8: the inspector port when known (overrides the command line). */
   inspectorPort?: number;
+  /** dotnet: runtimes that connect back through DOTNET_DiagnosticPorts (reverse mode) are reached here first. */
+  dotnetListener?: DiagnosticPortListener;
   /** dotnet-text: dotnet-gcdump / dotnet-dump paths or names. */
   gcdump?: string;
   dotnetDump?: string;
@@ -57,7 +60,7 @@ export function createSource(name: string, options: HeapSourceOptions = {}): Hea
       return new DotnetTextSource({ gcdump: options.gcdump, dotnetDump: options.dotnetDump, env: options.env, procRoot: options.procRoot });
     case "dotnet":
       // The native EventPipe source (src/heap/sources/dotnet/), no .NET tools needed on the monitoring side.
-      return createDotnetEventPipeSource({ procRoot: options.procRoot });
+      return createDotnetEventPipeSource({ procRoot: options.procRoot, listener: options.dotnetListener });
     case "command":
       if (options.command === undefined || options.command.length === 0) {
         throw new Error('heap source "command" needs a command (argv; `{pid}` is replaced by the target pid)');
@@ -84,7 +87,7 @@ export interface ChooseSourceOptions extends HeapSourceOptions {
 
 export interface SourceChoice {
   /** The chosen `--heap-source` name, or "none". */
-  name: "jvm" | "v8" | "dotnet-text" | "none";
+  name: "jvm" | "v8" | "dotnet" | "none";
   /** For "v8": how the snapshot will be taken. */
   method?: V8Method;
   source: HeapSource | undefined;
@@ -94,8 +97,8 @@ export interface SourceChoice {
 
 /**
  * The heap source for a runtime: jvm → jvm; node → v8 (by --heapsnapshot-signal, else --inspect, else opening the
- * inspector with SIGUSR1 when opts.openInspector allows it, else none); dotnet → dotnet-text for now (the native
- * "dotnet" EventPipe source is chosen only by name, `--heap-source dotnet`, until its issue makes it the default);
+ * inspector with SIGUSR1 when opts.openInspector allows it, else none); dotnet → dotnet (the native EventPipe
+ * source; `--heap-source dotnet-text` picks the SDK tools instead);
  * unknown → none.
  */
 export function chooseSource(runtime: Runtime, command: string, opts: ChooseSourceOptions = {}): SourceChoice {
@@ -108,7 +111,7 @@ export function chooseSource(runtime: Runtime, command: string, opts: ChooseSour
       return { name: "v8", method: c.method, source: createSource("v8", opts), reason: `Node: ${c.reason}` };
     }
     case "dotnet":
-      return { name: "dotnet-text", source: createSource("dotnet-text", opts), reason: ".NET: dotnet-gcdump (or dotnet-dump) text reports" };
+      return { name: "dotnet", source: createSource("dotnet", opts), reason: ".NET: EventPipe GC heap snapshot over the diagnostic socket (no .NET tools needed)" };
     default:
       return { name: "none", source: undefined, reason: "runtime not recognised (not a JVM, Node or .NET process): no heap source" };
   }

@@ -14,6 +14,7 @@ import { Daemon } from "../../src/daemon.js";
 import type { TypeVerdict } from "../../src/analysis/index.js";
 import { parseExposition, value } from "../helpers/metrics.js";
 import { skipReason, waitFor, which } from "../helpers/env.js";
+import { buildTargets, dotnetMissing, DotnetTarget, NS } from "./dotnet/helpers.js";
 
 const targets = path.resolve(__dirname, "../fixtures/targets");
 let daemon: Daemon | undefined;
@@ -88,4 +89,28 @@ describe("Node target under leakwatch", () => {
     await watchVerdicts(d, "insp", "LeakyThing", ["StableThing", "StableOther"]);
     expect(d.store.list("insp").at(-1)!.source).toBe("v8");
   }, 120_000);
+});
+
+const noDotnet = dotnetMissing();
+describe.skipIf(skipReason(".NET end-to-end", noDotnet))(".NET target under leakwatch (native EventPipe source)", () => {
+  let target: DotnetTarget | undefined;
+  afterEach(async () => {
+    await target?.kill();
+    target = undefined;
+  });
+
+  it("finds LeakySession growing with no .NET tools installed, and serves the runtime's counters", async () => {
+    const dll = buildTargets();
+    target = await DotnetTarget.start(dll, "leak");
+    target.proc.stdin!.write("auto 100\n");
+    const d = await run(["--pid", String(target.pid), "--name", "pwsh"]);
+    await watchVerdicts(d, "pwsh", `${NS}LeakySession`, [`${NS}TransientSession`]);
+    expect(d.store.list("pwsh").at(-1)!.source).toBe("dotnet");
+    const s = await waitFor(async () => {
+      const s = parseExposition((await request(d.app).get("/metrics")).text);
+      return value(s, "leakwatch_dotnet_counters_up", { target: "pwsh" }) === 1 && value(s, "leakwatch_dotnet_gc_heap_size_bytes", { target: "pwsh" }) ? s : undefined;
+    }, 30_000, "the .NET counters");
+    expect(value(s, "leakwatch_dotnet_gc_heap_size_bytes", { target: "pwsh" })).toBeGreaterThan(100_000);
+    expect(s.find((x) => x.name === "leakwatch_target_info")!.labels.runtime).toBe("dotnet");
+  }, 180_000);
 });

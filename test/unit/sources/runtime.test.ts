@@ -37,8 +37,8 @@ describe("chooseSource", () => {
   it("maps runtimes to sources", () => {
     expect(chooseSource("jvm", "java -jar app.jar")).toMatchObject({ name: "jvm" });
     expect(chooseSource("jvm", "java -jar app.jar").source?.name).toBe("jvm");
-    expect(chooseSource("dotnet", "dotnet app.dll")).toMatchObject({ name: "dotnet-text" });
-    expect(chooseSource("dotnet", "dotnet app.dll").source?.name).toBe("dotnet-text");
+    expect(chooseSource("dotnet", "dotnet app.dll")).toMatchObject({ name: "dotnet" });
+    expect(chooseSource("dotnet", "dotnet app.dll").source?.name).toBe("dotnet");
     expect(chooseSource("unknown", "python3 x.py")).toMatchObject({ name: "none", source: undefined });
   });
 
