@@ -8,9 +8,10 @@ import { ParseError } from "../parsers/index.js";
 import { parseCommand } from "./parse.js";
 import { diffCommand } from "./diff.js";
 import { UsageError } from "./usage.js";
+import { runCommand as soakRun } from "./run.js";
 
 /** Subcommands besides the daemon itself. */
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { parse: parseCommand, diff: diffCommand };
+const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { parse: parseCommand, diff: diffCommand, run: soakRun };
 
 async function runCommand(name: string, argv: string[]): Promise<never> {
   try {

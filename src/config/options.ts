@@ -41,6 +41,7 @@ export const OPTIONS: OptionSpec[] = [
   { flag: "verdict-window", kind: "string", scope: "target", arg: "N", section: "Heap dumps", help: "dumps the leak verdict looks back over (default 12; at least 6 are needed for a suspect)" },
   { flag: "min-growth", kind: "string", scope: "target", arg: "SIZE", section: "Heap dumps", help: "a suspect must grow by at least this much over the window (default 1m) and by 10%" },
   { flag: "dotnet-diagnostic-port", kind: "string", scope: "global", arg: "SOCKET", section: "Heap dumps", help: ".NET reverse mode: listen on this Unix socket; start targets with DOTNET_DiagnosticPorts=SOCKET (sidecars)" },
+  { flag: "min-growth-objects", kind: "string", scope: "target", arg: "N", section: "Heap dumps", help: "also a suspect when the object count rises significantly by at least N over the window (default 10000; bytes alone miss leaks of small objects holding native memory)" },
   { flag: "data-dir", kind: "string", scope: "global", arg: "DIR", section: "Heap dumps", help: "where dump summaries persist across restarts (default ~/.local/state/leakwatch)" },
   { flag: "retention", kind: "string", scope: "global", arg: "N", section: "Heap dumps", help: "dump summaries kept per target (default 1000)" },
   { flag: "dump-every-requests", kind: "string", scope: "target", arg: "N", section: "Heap dumps", help: "also dump each time N more load requests have been counted (needs load: --load-url, --load-command, --load-from-metric or POST …/load)" },

@@ -128,6 +128,7 @@ export const targetSchema = z
     maxTypes: count(1).default(100),
     verdictWindow: count(3).default(12),
     minGrowth: size().default(1024 * 1024),
+    minGrowthObjects: count(1).default(10_000),
     ...LOAD_FIELDS,
   })
   .strict()

@@ -87,7 +87,7 @@ export class HeapManager {
         timeoutSeconds: c.dumpTimeout,
         keepDumps: c.keepDumps,
         maxTypes: c.maxTypes,
-        verdict: { window: c.verdictWindow, minAbsoluteGrowthBytes: c.minGrowth },
+        verdict: { window: c.verdictWindow, minAbsoluteGrowthBytes: c.minGrowth, minAbsoluteGrowthObjects: c.minGrowthObjects },
         rawDir,
       },
       this.opts.logger,

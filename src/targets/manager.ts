@@ -27,7 +27,7 @@ export interface TargetManagerOptions {
 
 export class TargetManager {
   readonly targets: Target[];
-  private readonly proc: ProcFs;
+  readonly proc: ProcFs;
   private readonly log: Logger;
   private mounts: MemoryCgroupMounts = {};
   private timer: NodeJS.Timeout | undefined;

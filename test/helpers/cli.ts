@@ -4,11 +4,12 @@ import path from "node:path";
 
 export const BIN = path.resolve(__dirname, "../../bin/leakwatch.js");
 
-export function leakwatch(args: string[], opts: { env?: Record<string, string>; timeout?: number } = {}): ResultPromise {
+/** stdin "pipe" keeps leakwatch's (and so a launched target's) stdin open: some targets exit at end of input. */
+export function leakwatch(args: string[], opts: { env?: Record<string, string>; timeout?: number; stdin?: "ignore" | "pipe" } = {}): ResultPromise {
   return execa(process.execPath, [BIN, ...args], {
     reject: false,
     env: { LEAKWATCH_LOG_LEVEL: "warn", ...opts.env },
     timeout: opts.timeout ?? 30_000,
-    stdin: "ignore",
+    stdin: opts.stdin ?? "ignore",
   });
 }

@@ -83,6 +83,7 @@ const SAMPLES: Record<string, string> = {
   retention: "10",
   "admin-token": "a-long-secret-token",
   "dotnet-diagnostic-port": "/run/leakwatch/dotnet.sock",
+  "min-growth-objects": "500",
   "load-url": "http://127.0.0.1:8080/orders",
   "load-method": "POST",
   "load-header": "X-Test: 1",

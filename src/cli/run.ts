@@ -1,0 +1,156 @@
+// `leakwatch run`: a whole soak from one command. Launches the target (optionally under a memory limit), drives
+// load, dumps on schedule, and at the end (duration, target exit or OOM kill, Ctrl-C) writes a report and exits
+// with a verdict: 0 no leak suspected, 3 leak suspected, 4 target crashed or OOM-killed.
+import path from "node:path";
+import { ConfigError, helpText, loadConfig, parseCli } from "../config/load.js";
+import type { OptionSpec } from "../config/options.js";
+import { Daemon } from "../daemon.js";
+import { TargetError } from "../targets/manager.js";
+import { createLogger } from "../util/logger.js";
+import { formatBytes, parseDuration } from "../util/units.js";
+import { readCgroup } from "../cgroups/read.js";
+import { levelsUpToMount } from "../cgroups/membership.js";
+import { buildReport, type MemorySample } from "../report/model.js";
+import { writeReport } from "../report/write.js";
+import { VERSION } from "../version.js";
+import { UsageError } from "./usage.js";
+
+const RUN_OPTIONS: OptionSpec[] = [
+  { flag: "duration", kind: "string", scope: "global", arg: "DURATION", section: "Soak run", help: "end the run after this long (e.g. 2h); default: when the target exits or on Ctrl-C" },
+  { flag: "report", kind: "string", scope: "global", arg: "DIR", section: "Soak run", help: "write report.json, report.md and report.html here (default ./leakwatch-report)" },
+];
+
+const RUN_USAGE = `Usage: leakwatch run [--duration 2h] [--report DIR] [--memory-limit SIZE] [load and dump options] -- COMMAND [ARGS…]
+
+Runs a whole soak test: launches COMMAND, watches it, drives load, dumps its heap on schedule, and at the end
+writes a report and exits with the verdict:
+  0  no leak suspected      3  leak suspected      4  target crashed or OOM-killed
+  1  leakwatch's own error  2  bad usage or configuration
+The daemon's options all apply (see below); in a run --linger defaults to 0 and --log-level to warn.`;
+
+export async function runCommand(argv: string[]): Promise<number> {
+  let cli;
+  try {
+    cli = parseCli(argv, RUN_OPTIONS);
+  } catch (err) {
+    throw new UsageError(`${(err as Error).message} (see leakwatch run --help)`);
+  }
+  if (cli.values.help) {
+    process.stdout.write(RUN_USAGE + "\n\n" + helpText(VERSION, RUN_OPTIONS).split("\n").slice(7).join("\n") + "\n");
+    return 0;
+  }
+  const durationArg = cli.values.duration as string | undefined;
+  const reportDir = path.resolve((cli.values.report as string | undefined) ?? "leakwatch-report");
+  delete cli.values.duration;
+  delete cli.values.report;
+  const durationSeconds = durationArg === undefined ? undefined : parseDuration(durationArg);
+  if (durationArg !== undefined && (durationSeconds === undefined || durationSeconds <= 0)) {
+    throw new UsageError(`--duration: expected a duration like 30m or 2h, got ${JSON.stringify(durationArg)}`);
+  }
+  if (cli.command.length === 0) throw new UsageError("run needs the command to launch after -- (see leakwatch run --help)");
+  if (cli.values.linger === undefined) cli.values.linger = "0";
+  if (cli.values.logLevel === undefined && !process.env.LEAKWATCH_LOG_LEVEL) cli.values.logLevel = "warn";
+  let config;
+  try {
+    config = loadConfig(cli);
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
+
+  const logger = createLogger(config.logLevel);
+  const startedAt = Date.now();
+  let finishing: Promise<number> | undefined;
+  const memory = new Map<string, MemorySample[]>();
+  let finish: (reason: string) => Promise<number> = async () => 1;
+  const daemon = new Daemon(config, logger, { onAllExited: () => void finish("target_exited") });
+  try {
+    await daemon.start();
+  } catch (err) {
+    if (err instanceof TargetError) throw new UsageError(err.message);
+    throw err;
+  }
+  const url = daemon.address ? `http://${daemon.address.address === "0.0.0.0" ? "127.0.0.1" : daemon.address.address}:${daemon.address.port}/` : "";
+  process.stderr.write(`leakwatch run: watching ${daemon.targets.targets.map((t) => t.name).join(", ")}; live view ${url}\n`);
+
+  // Memory over the run, for the report's chart (and the live progress line).
+  const sample = async (): Promise<void> => {
+    for (const t of daemon.targets.targets) {
+      const s: MemorySample = { time: Date.now() };
+      if (t.main) s.rss = (await daemon.targets.proc.memory(t.main.pid).catch(() => undefined))?.rss;
+      if (t.cgroup) {
+        const cg = await readCgroup(t.cgroup.mount.version, levelsUpToMount(t.cgroup.mount, t.cgroup.dir)).catch(() => undefined);
+        s.workingSet = cg?.workingSet;
+        s.limit = cg?.limit;
+      }
+      let list = memory.get(t.name);
+      if (!list) memory.set(t.name, (list = []));
+      list.push(s);
+      if (list.length > 20_000) list.splice(0, list.length - 20_000);
+    }
+  };
+  await sample();
+  const sampler = setInterval(() => void sample().then(progress), 2000);
+  const tty = process.stderr.isTTY;
+  const progress = (): void => {
+    if (!tty) return;
+    const secs = Math.round((Date.now() - startedAt) / 1000);
+    const hms = new Date(secs * 1000).toISOString().slice(11, 19);
+    const parts = daemon.targets.targets.map((t) => {
+      const last = memory.get(t.name)?.at(-1);
+      const used = last?.workingSet ?? last?.rss;
+      const mem = used === undefined ? "down" : `${formatBytes(used)}${last?.limit ? ` / ${formatBytes(last.limit)}` : ""}`;
+      const heap = daemon.heaps.get(t.name);
+      const suspects = heap?.verdicts.filter((v) => v.suspect).length ?? 0;
+      return `${t.name}: ${mem}, ${daemon.store.list(t.name).length} dumps, ${suspects} suspects`;
+    });
+    process.stderr.write(`\r\x1b[K[${hms}] ${parts.join(" | ")}`);
+  };
+
+  const final = new Promise<number>((resolve) => {
+    finish = (reason) => {
+      finishing ??= (async () => {
+        clearInterval(sampler);
+        clearTimeout(timer);
+        if (tty) process.stderr.write("\n");
+        if (reason === "duration") {
+          // One last look before stopping, so the verdict includes the end of the run.
+          await Promise.all(daemon.targets.targets.map((t) => daemon.heaps.dumpNow(t.name, "final")));
+        }
+        await sample();
+        const cgStats = new Map<string, { oomKills: number; limit?: number }>();
+        for (const t of daemon.targets.targets) {
+          if (!t.cgroup) continue;
+          const s = await readCgroup(t.cgroup.mount.version, levelsUpToMount(t.cgroup.mount, t.cgroup.dir)).catch(() => undefined);
+          if (s) cgStats.set(t.name, { oomKills: s.events.oom_kill ?? 0, limit: s.limit });
+        }
+        const report = buildReport(daemon, {
+          startedAt,
+          endedAt: Date.now(),
+          endReason: reason,
+          memory: (t) => memory.get(t) ?? [],
+          oomKills: (t) => cgStats.get(t)?.oomKills ?? 0,
+          limit: (t) => cgStats.get(t)?.limit,
+        });
+        await daemon.stop();
+        const files = await writeReport(reportDir, report);
+        const suspects = report.targets.flatMap((t) => t.suspects.map((s) => `${t.name}: ${s.type}`));
+        process.stderr.write(
+          `leakwatch run: ${report.verdict.replaceAll("_", " ")}${suspects.length ? ` (${suspects.join("; ")})` : ""}; report in ${path.dirname(files[0]!)}\n`,
+        );
+        return report.exitCode;
+      })();
+      void finishing.then(resolve);
+      return finishing;
+    };
+  });
+  const timer = durationSeconds !== undefined ? setTimeout(() => void finish("duration"), durationSeconds * 1000) : undefined;
+  const onSignal = (): void => {
+    if (finishing) process.exit(130); // a second Ctrl-C: now
+    daemon.targets.forward("SIGTERM");
+    void finish("interrupted");
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  return final;
+}

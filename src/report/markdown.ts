@@ -1,0 +1,46 @@
+// report.md: the summary a person pastes into a ticket.
+import { formatBytes } from "../util/units.js";
+import type { RunReport } from "./model.js";
+
+const VERDICT_TEXT = {
+  no_leak_suspected: "No leak suspected",
+  leak_suspected: "Leak suspected",
+  target_crashed: "Target crashed or was OOM-killed",
+} as const;
+
+/** Type names come from the target's heap: keep them from breaking the Markdown table. */
+const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ").replace(/`/g, "'");
+
+export function renderMarkdown(r: RunReport): string {
+  const L: string[] = [];
+  L.push(`# leakwatch soak report: ${VERDICT_TEXT[r.verdict]}`, "");
+  L.push(`- Run: ${r.startedAt} → ${r.endedAt} (${Math.round(r.durationSeconds)} s), ended by ${r.endReason.replace("_", " ")}`);
+  L.push(`- Verdict: **${VERDICT_TEXT[r.verdict]}** (exit code ${r.exitCode}); leakwatch ${r.leakwatch}`, "");
+  for (const t of r.targets) {
+    L.push(`## ${cell(t.name)}`, "");
+    L.push(`- Command: \`${cell(t.command)}\``);
+    L.push(`- Runtime: ${t.runtime}; heap source: ${t.heapSource ?? "none"}; dumps: ${t.dumps.length}${t.requests !== null ? `; requests: ${t.requests}` : ""}`);
+    const peak = Math.max(0, ...t.memory.map((m) => m.workingSet ?? m.rss ?? 0));
+    L.push(`- Memory: peak ${formatBytes(peak)}${t.memoryLimit ? ` of a ${formatBytes(t.memoryLimit)} limit` : ""}; OOM kills: ${t.oomKills}; restarts: ${t.restarts}`);
+    if (t.exit) L.push(`- Exit: ${t.exit.signal ? `killed by ${t.exit.signal}` : `code ${t.exit.code}`} (status ${t.exit.status})`);
+    if (t.dumpFailures.length) L.push(`- Dumps not taken: ${t.dumpFailures.map((f) => `${f.count}× ${f.result} (${f.reason})`).join(", ")}`);
+    L.push("");
+    if (t.suspects.length) {
+      L.push("| suspect type | growth | bytes/s | objects/s | bytes/request | p (Mann–Kendall) | last bytes |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+      for (const s of t.suspects) {
+        L.push(
+          `| ${cell(s.type)} | +${formatBytes(s.netGrowthBytes)} (${(s.relativeGrowth * 100).toFixed(0)}%) | ${s.bytesSlopePerSecond.toFixed(1)} | ${s.objectsSlopePerSecond.toFixed(2)} | ${s.bytesPerRequest !== undefined ? s.bytesPerRequest.toFixed(1) : "—"} | ${s.mkP.toPrecision(2)} | ${formatBytes(s.lastBytes)} |`,
+        );
+      }
+      L.push("");
+    } else {
+      L.push("No heap type is a leak suspect.", "");
+    }
+    if (t.diff.length) {
+      L.push("Largest growth between the first and the last dump:", "", "| type | Δbytes | Δobjects |", "| --- | ---: | ---: |");
+      for (const d of t.diff.slice(0, 10)) L.push(`| ${cell(d.type)} | ${d.deltaBytes >= 0 ? "+" : ""}${formatBytes(d.deltaBytes)} | ${d.deltaCount >= 0 ? "+" : ""}${d.deltaCount} |`);
+      L.push("");
+    }
+  }
+  return L.join("\n");
+}

@@ -1,0 +1,109 @@
+// What a soak run found, as one JSON-able object: the source of report.json, report.md and report.html.
+import { diffDumps, type DiffRow, type TypeVerdict } from "../analysis/index.js";
+import type { Daemon } from "../daemon.js";
+import type { DumpSummary } from "../heap/summary.js";
+import type { ExitInfo } from "../targets/target.js";
+import { VERSION } from "../version.js";
+
+/** Documented exit codes of `leakwatch run`. */
+export const RUN_EXIT = { ok: 0, leak: 3, crashed: 4 } as const;
+
+export type Verdict = "no_leak_suspected" | "leak_suspected" | "target_crashed";
+
+export interface MemorySample {
+  time: number;
+  rss?: number;
+  workingSet?: number;
+  limit?: number;
+}
+
+export interface TargetReport {
+  name: string;
+  command: string;
+  runtime: string;
+  heapSource: string | null;
+  restarts: number;
+  exit: ExitInfo | null;
+  oomKills: number;
+  memoryLimit: number | null;
+  memory: MemorySample[];
+  requests: number | null;
+  dumps: Array<Pick<DumpSummary, "id" | "time" | "source" | "durationSeconds" | "totalObjects" | "totalBytes" | "bytesExact"> & { requests?: number }>;
+  dumpFailures: Array<{ result: string; reason: string; count: number }>;
+  suspects: Array<TypeVerdict & { series: Array<{ time: number; bytes: number; count: number }> }>;
+  /** First vs last dump, ranked by growth (top 30). */
+  diff: DiffRow[];
+}
+
+export interface RunReport {
+  leakwatch: string;
+  startedAt: string;
+  endedAt: string;
+  durationSeconds: number;
+  /** Why the run ended: duration, target_exited, interrupted. */
+  endReason: string;
+  verdict: Verdict;
+  exitCode: number;
+  targets: TargetReport[];
+}
+
+export function verdictOf(targets: TargetReport[]): { verdict: Verdict; exitCode: number } {
+  // A crash or OOM kill ends the soak early: that outcome wins, the suspects are still reported.
+  if (targets.some((t) => (t.exit && t.exit.status !== 0) || t.oomKills > 0)) return { verdict: "target_crashed", exitCode: RUN_EXIT.crashed };
+  if (targets.some((t) => t.suspects.length > 0)) return { verdict: "leak_suspected", exitCode: RUN_EXIT.leak };
+  return { verdict: "no_leak_suspected", exitCode: RUN_EXIT.ok };
+}
+
+export function buildReport(
+  daemon: Daemon,
+  opts: { startedAt: number; endedAt: number; endReason: string; memory: (target: string) => MemorySample[]; oomKills: (target: string) => number; limit: (target: string) => number | undefined },
+): RunReport {
+  const targets: TargetReport[] = daemon.targets.targets.map((t) => {
+    const dumps = daemon.store.list(t.name);
+    const heap = daemon.heaps.get(t.name);
+    const suspects = (heap?.verdicts ?? [])
+      .filter((v) => v.suspect)
+      .sort((a, b) => b.netGrowthBytes - a.netGrowthBytes)
+      .map((v) => ({
+        ...v,
+        series: dumps.map((d) => {
+          const row = d.types.find((r) => r.type === v.type);
+          return { time: d.time, bytes: row?.bytes ?? 0, count: row?.count ?? 0 };
+        }),
+      }));
+    const failures: TargetReport["dumpFailures"] = [];
+    for (const [result, reasons] of heap?.counts ?? []) {
+      if (result === "success") continue;
+      for (const [reason, count] of reasons) failures.push({ result, reason, count });
+    }
+    const first = dumps[0];
+    const last = dumps.at(-1);
+    return {
+      name: t.name,
+      command: t.command || (t.config.command ?? []).join(" "),
+      runtime: t.runtime,
+      heapSource: heap?.source.name ?? null,
+      restarts: t.restarts,
+      exit: t.lastExit ?? null,
+      oomKills: opts.oomKills(t.name),
+      memoryLimit: opts.limit(t.name) ?? null,
+      memory: opts.memory(t.name),
+      requests: daemon.load.requests(t.name) ?? null,
+      dumps: dumps.map((d) => ({ id: d.id, time: d.time, source: d.source, durationSeconds: d.durationSeconds, totalObjects: d.totalObjects, totalBytes: d.totalBytes, bytesExact: d.bytesExact, requests: d.requests })),
+      dumpFailures: failures,
+      suspects,
+      diff: first && last && first !== last ? diffDumps(first.types, last.types).slice(0, 30) : [],
+    };
+  });
+  const { verdict, exitCode } = verdictOf(targets);
+  return {
+    leakwatch: VERSION,
+    startedAt: new Date(opts.startedAt).toISOString(),
+    endedAt: new Date(opts.endedAt).toISOString(),
+    durationSeconds: (opts.endedAt - opts.startedAt) / 1000,
+    endReason: opts.endReason,
+    verdict,
+    exitCode,
+    targets,
+  };
+}
