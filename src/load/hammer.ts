@@ -3,7 +3,7 @@
 // bucket), each job aborted after `timeout`. Failed jobs are counted, never retried; while the target is down (not
 // up, or refusing connections) every worker pauses, the pause doubling from 100 ms to 5 s until a job succeeds.
 // Settings change while it runs: more workers start at once, fewer finish their current job and stop.
-import { setTimeout as sleepFor } from "node:timers/promises";
+import { setImmediate as yieldToLoop, setTimeout as sleepFor } from "node:timers/promises";
 import type { Logger } from "pino";
 import { Backoff } from "./backoff.js";
 import type { JobResult, JobRunner } from "./jobs.js";
@@ -136,12 +136,15 @@ export class Hammer {
   }
 
   private async worker(run: Run, i: number, round: Round): Promise<void> {
+    let jobs = 0;
     try {
       while (!run.stopped && i < this.settingsNow.concurrency && round.left > 0) {
         round.left--;
         round.started++;
         if (!(await this.gate(run))) break;
         await this.runOne(run);
+        // A job that fails at once settles in a microtask: without this, such a loop would starve timers and I/O.
+        if (++jobs % 32 === 0) await yieldToLoop();
       }
     } catch (err) {
       this.log?.error({ target: this.target, err }, "load worker failed (bug)");
