@@ -14,6 +14,7 @@ import { HeapManager, type ChooseSource } from "./heap/manager.js";
 import { makeChooseSource, launchEnvFor } from "./heap/choose.js";
 import { DiagnosticPortListener } from "./heap/sources/dotnet/listener.js";
 import { LoadManager } from "./load/manager.js";
+import { LiveHistory } from "./ui/history.js";
 
 export class ListenError extends Error {}
 
@@ -24,6 +25,7 @@ export class Daemon {
   readonly store: DumpStore;
   readonly heaps: HeapManager;
   readonly load: LoadManager;
+  readonly history: LiveHistory;
   private server: Server | undefined;
   /** .NET reverse mode (--dotnet-diagnostic-port): runtimes connect to this socket. */
   readonly dotnetListener: DiagnosticPortListener | undefined;
@@ -57,7 +59,8 @@ export class Daemon {
       beforeDump: (t) => this.load.beforeDump(t),
     });
     this.registry = createCollectors({ config, targets: this.targets, proc, logger, heaps: this.heaps, store: this.store, load: this.load, dotnetListener: this.dotnetListener });
-    this.app = createApp({ registry: this.registry, api: { targets: () => this.targets.targets, heaps: this.heaps, store: this.store, adminToken: config.adminToken, load: this.load } });
+    this.history = new LiveHistory({ targets: () => this.targets.targets, proc, heaps: this.heaps, requests: (t) => this.load.requests(t), logger });
+    this.app = createApp({ registry: this.registry, api: { targets: () => this.targets.targets, heaps: this.heaps, store: this.store, adminToken: config.adminToken, load: this.load, history: this.history } });
   }
 
   /** Starts watching; with `listen`, also serves HTTP (tests drive `app` with supertest instead). */
@@ -69,6 +72,7 @@ export class Daemon {
       await this.load.start();
       await this.targets.start();
       await this.heaps.start();
+      this.history.start();
     } catch (err) {
       await this.stop();
       throw err;
@@ -98,6 +102,7 @@ export class Daemon {
 
   async stop(): Promise<void> {
     this.heaps.stop();
+    this.history.stop();
     await this.registry.close();
     await this.dotnetListener?.close().catch(() => undefined);
     await this.load.stop();

@@ -8,6 +8,8 @@ import type { DumpSummary } from "../heap/summary.js";
 import type { Target } from "../targets/target.js";
 import type { LoadManager } from "../load/manager.js";
 import { mountLoadRoutes } from "../load/api.js";
+import type { LiveHistory } from "../ui/history.js";
+import { mountUiRoutes } from "../ui/api.js";
 
 export interface ApiDeps {
   targets: () => Target[];
@@ -15,6 +17,8 @@ export interface ApiDeps {
   store: DumpStore;
   adminToken?: string;
   load?: LoadManager;
+  /** Memory samples and dump outcomes over time, for the live UI (GET …/memory, …/outcomes, …/types/history). */
+  history?: LiveHistory;
 }
 
 function dumpHeader(d: DumpSummary) {
@@ -121,6 +125,7 @@ export function createApi(deps: ApiDeps): Router {
   });
 
   if (deps.load) mountLoadRoutes(api, { load: deps.load, admin: requireAdmin(deps.adminToken) });
+  if (deps.history) mountUiRoutes(api, { history: deps.history, store: deps.store, heaps: deps.heaps });
 
   api.use((_req, res) => {
     res.status(404).json({ error: "no such API endpoint" });

@@ -3,6 +3,7 @@ import express, { type Express } from "express";
 import type { CollectorRegistry } from "../collectors/registry.js";
 import { VERSION } from "../version.js";
 import { createApi, type ApiDeps } from "./api.js";
+import { createUi } from "../ui/server.js";
 
 export function createApp(deps: { registry: CollectorRegistry; api: ApiDeps }): Express {
   const app = express();
@@ -19,8 +20,6 @@ export function createApp(deps: { registry: CollectorRegistry; api: ApiDeps }): 
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok", version: VERSION });
   });
-  app.get("/", (_req, res) => {
-    res.type("text/plain").send(`leakwatch ${VERSION}\n\n/metrics  Prometheus metrics\n/healthz  liveness\n/api/v1/targets  targets, dumps, diffs and suspects (JSON)\n`);
-  });
+  app.use(createUi()); // the live UI at "/" (reads only the read-only API)
   return app;
 }
