@@ -58,8 +58,10 @@ export async function runCommand(argv: string[]): Promise<number> {
     throw err;
   }
 
-  const logger = createLogger(config.logLevel);
   const startedAt = Date.now();
+  // Each run is its own soak: its history starts empty (a daemon restart, by contrast, keeps the history).
+  config.dataDir = path.join(config.dataDir, "runs", new Date(startedAt).toISOString().replace(/[:.]/g, "-"));
+  const logger = createLogger(config.logLevel);
   let finishing: Promise<number> | undefined;
   const memory = new Map<string, MemorySample[]>();
   let finish: (reason: string) => Promise<number> = async () => 1;
