@@ -63,7 +63,6 @@ export async function runCommand(argv: string[]): Promise<number> {
   config.dataDir = path.join(config.dataDir, "runs", new Date(startedAt).toISOString().replace(/[:.]/g, "-"));
   const logger = createLogger(config.logLevel);
   let finishing: Promise<number> | undefined;
-  const memory = new Map<string, MemorySample[]>();
   let finish: (reason: string) => Promise<number> = async () => 1;
   const daemon = new Daemon(config, logger, { onAllExited: () => void finish("target_exited") });
   try {
@@ -75,31 +74,17 @@ export async function runCommand(argv: string[]): Promise<number> {
   const url = daemon.address ? `http://${daemon.address.address === "0.0.0.0" ? "127.0.0.1" : daemon.address.address}:${daemon.address.port}/` : "";
   process.stderr.write(`leakwatch run: watching ${daemon.targets.targets.map((t) => t.name).join(", ")}; live view ${url}\n`);
 
-  // Memory over the run, for the report's chart (and the live progress line).
-  const sample = async (): Promise<void> => {
-    for (const t of daemon.targets.targets) {
-      const s: MemorySample = { time: Date.now() };
-      if (t.main) s.rss = (await daemon.targets.proc.memory(t.main.pid).catch(() => undefined))?.rss;
-      if (t.cgroup) {
-        const cg = await readCgroup(t.cgroup.mount.version, levelsUpToMount(t.cgroup.mount, t.cgroup.dir)).catch(() => undefined);
-        s.workingSet = cg?.workingSet;
-        s.limit = cg?.limit;
-      }
-      let list = memory.get(t.name);
-      if (!list) memory.set(t.name, (list = []));
-      list.push(s);
-      if (list.length > 20_000) list.splice(0, list.length - 20_000);
-    }
-  };
-  await sample();
-  const sampler = setInterval(() => void sample().then(progress), 2000);
+  // Memory over the run comes from the daemon's live history (the UI's too): the report's chart and this line.
+  const memory = (target: string): MemorySample[] =>
+    daemon.history.memory(target).map((m) => ({ time: m.time, rss: m.rss ?? undefined, workingSet: m.workingSet ?? undefined, limit: m.limit ?? undefined }));
+  const ticker = setInterval(() => progress(), 2000);
   const tty = process.stderr.isTTY;
   const progress = (): void => {
     if (!tty) return;
     const secs = Math.round((Date.now() - startedAt) / 1000);
     const hms = new Date(secs * 1000).toISOString().slice(11, 19);
     const parts = daemon.targets.targets.map((t) => {
-      const last = memory.get(t.name)?.at(-1);
+      const last = memory(t.name).at(-1);
       const used = last?.workingSet ?? last?.rss;
       const mem = used === undefined ? "down" : `${formatBytes(used)}${last?.limit ? ` / ${formatBytes(last.limit)}` : ""}`;
       const heap = daemon.heaps.get(t.name);
@@ -112,14 +97,14 @@ export async function runCommand(argv: string[]): Promise<number> {
   const final = new Promise<number>((resolve) => {
     finish = (reason) => {
       finishing ??= (async () => {
-        clearInterval(sampler);
+        clearInterval(ticker);
         clearTimeout(timer);
         if (tty) process.stderr.write("\n");
         if (reason === "duration") {
           // One last look before stopping, so the verdict includes the end of the run.
           await Promise.all(daemon.targets.targets.map((t) => daemon.heaps.dumpNow(t.name, "final")));
         }
-        await sample();
+        await daemon.history.sample();
         const cgStats = new Map<string, { oomKills: number; limit?: number }>();
         for (const t of daemon.targets.targets) {
           if (!t.cgroup) continue;
@@ -130,7 +115,7 @@ export async function runCommand(argv: string[]): Promise<number> {
           startedAt,
           endedAt: Date.now(),
           endReason: reason,
-          memory: (t) => memory.get(t) ?? [],
+          memory,
           oomKills: (t) => cgStats.get(t)?.oomKills ?? 0,
           limit: (t) => cgStats.get(t)?.limit,
         });
