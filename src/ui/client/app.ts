@@ -53,6 +53,8 @@ interface LoadStatus {
 
 const REFRESH_MS = 3000;
 const WINDOW = 12;
+const DIFF_GROWERS = 20;
+const DIFF_SHRINKERS = 5;
 
 // ---------- DOM helpers (text only) ----------
 
@@ -238,6 +240,10 @@ function renderMemoryCards(): void {
   }
 }
 
+/** Binary steps for the byte axis (64 MiB, 128 MiB, … rather than 95.4 MiB). */
+const BYTE_INCRS: number[] = [];
+for (let unit = 1; unit <= 1024 ** 4; unit *= 1024) for (const m of [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]) BYTE_INCRS.push(m * unit);
+
 function chartData(): uPlotT.AlignedData {
   const s = state.samples;
   return [s.map((x) => x.time / 1000), s.map((x) => x.rss), s.map((x) => x.workingSet), s.map((x) => x.limit)];
@@ -250,9 +256,9 @@ function xRange(): [number, number] {
     const now = Date.now() / 1000;
     return [now - 60, now];
   }
-  let lo = Math.min(...times) / 1000;
+  const lo = Math.min(...times) / 1000;
   let hi = Math.max(...times, Date.now()) / 1000;
-  if (hi - lo < 30) lo = hi - 30;
+  if (hi - lo < 60) hi = lo + 60; // a young run fills the chart from the left
   const padS = (hi - lo) * 0.01;
   return [lo - padS, hi + padS];
 }
@@ -271,9 +277,9 @@ function renderChart(): void {
         {},
         { label: "RSS", stroke: "#3867d6", width: 2, value: (_u, v) => fmtBytes(v) },
         { label: "cgroup working set", stroke: "#2e9d57", width: 1.5, value: (_u, v) => fmtBytes(v) },
-        { label: "limit", stroke: "#d6453d", width: 2, dash: [6, 4], value: (_u, v) => fmtBytes(v) },
+        { label: "limit", stroke: "#d6453d", width: 2, dash: [6, 4], points: { show: false }, value: (_u, v) => fmtBytes(v) },
       ],
-      axes: [{}, { size: 70, values: (_u, vals) => vals.map((v) => fmtBytes(v)) }],
+      axes: [{}, { size: 70, incrs: BYTE_INCRS, values: (_u, vals) => vals.map((v) => fmtBytes(v)) }],
       hooks: { draw: [(u) => renderTimeline(u)] },
     };
     state.chart = new UPlot(opts, chartData(), box);
@@ -370,13 +376,13 @@ function sparkline(values: (number | null)[], w = 120, h = 24): SVGSVGElement {
   if (nums.length < 1) return s;
   const lo = Math.min(...nums);
   const hi = Math.max(...nums);
-  const span = hi - lo || 1;
+  const span = hi - lo;
   const n = values.length;
   const pts: string[] = [];
   values.forEach((v, i) => {
     if (v === null) return;
     const x = n === 1 ? w / 2 : 2 + (i * (w - 4)) / (n - 1);
-    const y = h - 2 - ((v - lo) / span) * (h - 4);
+    const y = span === 0 ? h / 2 : h - 2 - ((v - lo) / span) * (h - 4);
     pts.push(`${x.toFixed(1)},${y.toFixed(1)}`);
   });
   s.append(svg("polyline", { points: pts.join(" ") }));
@@ -424,7 +430,7 @@ function defaultFrom(): string | null {
 
 function renderDiffSelects(): void {
   const opts = () =>
-    [...state.dumps].reverse().map((d) => new Option(`${fmtDateTime(d.time)} · ${fmtBytes(d.totalBytes)} · ${d.typeCount} types`, d.id));
+    state.dumps.map((d, i) => new Option(`#${i + 1} · ${fmtDateTime(d.time)} · ${fmtBytes(d.totalBytes)} · ${d.typeCount} types`, d.id)).reverse();
   const from = byId<HTMLSelectElement>("diff-from");
   const to = byId<HTMLSelectElement>("diff-to");
   const key = state.dumps.map((d) => d.id).join(",");
@@ -451,21 +457,30 @@ async function loadDiff(force = false): Promise<void> {
   if (!force && key === state.diffKey) return;
   state.diffKey = key;
   const gen = state.generation;
-  const res = await getJson<{ from: DumpHeader; to: DumpHeader; rows: DiffRow[] }>(api(target, `/diff?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&limit=30`));
+  const res = await getJson<{ from: DumpHeader; to: DumpHeader; rows: DiffRow[] }>(api(target, `/diff?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&limit=10000`));
   if (gen !== state.generation || key !== state.diffKey) return;
   const secs = (res.to.time - res.from.time) / 1000;
-  setText("diff-summary", `${fmtDateTime(res.from.time)} → ${fmtDateTime(res.to.time)} (${secs.toFixed(0)} s): total ${fmtSigned(res.to.totalBytes - res.from.totalBytes)}`);
+  // Ranked by byte growth: the biggest growers first, then (after the unchanged types, not shown) the biggest shrinkers.
+  const ranked = res.rows.map((r, i) => ({ r, rank: i + 1 }));
+  const growers = ranked.filter(({ r }) => r.deltaBytes > 0 || (r.deltaBytes === 0 && r.deltaCount > 0));
+  const shrinkers = ranked.filter(({ r }) => r.deltaBytes < 0 || (r.deltaBytes === 0 && r.deltaCount < 0));
+  const shown = [...growers.slice(0, DIFF_GROWERS), ...shrinkers.slice(-DIFF_SHRINKERS).reverse()];
+  const hidden = res.rows.length - shown.length;
+  setText(
+    "diff-summary",
+    `${fmtDateTime(res.from.time)} → ${fmtDateTime(res.to.time)} (${secs.toFixed(0)} s): total ${fmtSigned(res.to.totalBytes - res.from.totalBytes)} · ${growers.length} types grew, ${shrinkers.length} shrank${hidden ? ` · ${hidden} not shown (unchanged or smaller changes)` : ""}`,
+  );
   const tbody = byId("diff").querySelector("tbody")!;
-  if (!res.rows.length) {
-    tbody.replaceChildren(el("tr", {}, Object.assign(el("td", { class: "empty" }, "no types"), { colSpan: 7 })));
+  if (!shown.length) {
+    tbody.replaceChildren(el("tr", {}, Object.assign(el("td", { class: "empty" }, "no type changed between these dumps"), { colSpan: 7 })));
     return;
   }
   tbody.replaceChildren(
-    ...res.rows.map((r, i) => {
+    ...shown.map(({ r, rank }) => {
       const tr = el(
         "tr",
         {},
-        el("td", { class: "num" }, i + 1),
+        el("td", { class: "num" }, rank),
         el("td", { class: "type" }, r.type),
         el("td", { class: `num ${r.deltaBytes > 0 ? "pos" : r.deltaBytes < 0 ? "neg" : ""}` }, fmtSigned(r.deltaBytes)),
         el("td", { class: "num" }, `${fmtBytes(r.bytesA)} → ${fmtBytes(r.bytesB)}`),
@@ -504,7 +519,7 @@ async function refresh(): Promise<void> {
       throw err;
     }),
     getJson<DumpHeader[]>(api(t.name, "/dumps")),
-    getJson<{ types: TypeHistoryRow[] }>(api(t.name, `/types/history?limit=${WINDOW}&top=50`)),
+    getJson<{ types: TypeHistoryRow[] }>(api(t.name, `/types/history?limit=${WINDOW}&top=25`)),
     getJson<OutcomeRecord[]>(api(t.name, "/outcomes")),
   ]);
   if (gen !== state.generation) return; // the target changed meanwhile
