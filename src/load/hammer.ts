@@ -3,10 +3,11 @@
 // bucket), each job aborted after `timeout`. Failed jobs are counted, never retried; while the target is down (not
 // up, or refusing connections) every worker pauses, the pause doubling from 100 ms to 5 s until a job succeeds.
 // Settings change while it runs: more workers start at once, fewer finish their current job and stop.
+import { setMaxListeners } from "node:events";
 import { setImmediate as yieldToLoop, setTimeout as sleepFor } from "node:timers/promises";
 import type { Logger } from "pino";
 import { Backoff } from "./backoff.js";
-import type { JobResult, JobRunner } from "./jobs.js";
+import type { JobControl, JobResult, JobRunner } from "./jobs.js";
 import type { LoadStats } from "./stats.js";
 import { TokenBucket } from "./token-bucket.js";
 
@@ -32,13 +33,14 @@ interface Round {
 /** One start…stop of the hammer: its workers stop when it does, whatever a later start does. */
 interface Run {
   stopped: boolean;
+  /** Wakes the workers that are waiting (back-off, token, between rounds) when the run stops. */
   stopper: AbortController;
-  inflight: Set<AbortController>;
+  inflight: Set<JobControl>;
   round: Round | undefined;
   loop: Promise<void>;
+  /** Cancels the jobs that have run longer than the timeout (one timer for all, not one per job). */
+  sweep: NodeJS.Timeout | undefined;
 }
-
-const STOPPED = Symbol("stopped");
 /** Failures are logged at most this often (they are all counted). */
 const LOG_EVERY_MS = 10_000;
 
@@ -75,10 +77,28 @@ export class Hammer {
     this.backoff.reset();
     this.pausedBecause = undefined;
     this.bucket = this.settingsNow.rate !== undefined ? new TokenBucket(this.settingsNow.rate) : undefined;
-    const run: Run = { stopped: false, stopper: new AbortController(), inflight: new Set(), round: undefined, loop: Promise.resolve() };
+    const run: Run = { stopped: false, stopper: new AbortController(), inflight: new Set(), round: undefined, loop: Promise.resolve(), sweep: undefined };
+    setMaxListeners(0, run.stopper.signal);
     this.run = run;
-    run.loop = this.runRounds(run);
+    this.startSweep(run);
+    run.loop = this.runRounds(run).finally(() => clearInterval(run.sweep));
     return true;
+  }
+
+  /** Checks for jobs past the timeout a few times per timeout (at least every 250 ms, at most every 5 ms). */
+  private startSweep(run: Run): void {
+    clearInterval(run.sweep);
+    const timeoutMs = this.settingsNow.timeoutSeconds * 1000;
+    run.sweep = setInterval(() => {
+      const limit = performance.now() - this.settingsNow.timeoutSeconds * 1000;
+      for (const c of run.inflight) {
+        if (c.started <= limit && !c.cancelled) {
+          c.cancelled = "timeout";
+          c.cancel?.();
+        }
+      }
+    }, Math.min(250, Math.max(5, timeoutMs / 8)));
+    run.sweep.unref();
   }
 
   /**
@@ -90,7 +110,12 @@ export class Hammer {
     if (!run) return;
     run.stopped = true;
     run.stopper.abort();
-    if (abort) for (const ac of run.inflight) ac.abort(STOPPED);
+    if (abort) {
+      for (const c of run.inflight) {
+        c.cancelled ??= "stop";
+        c.cancel?.();
+      }
+    }
     this.pausedBecause = undefined;
     await run.loop;
   }
@@ -103,6 +128,7 @@ export class Hammer {
     else if (this.bucket) this.bucket.setRate(next.rate);
     else this.bucket = new TokenBucket(next.rate);
     const run = this.run;
+    if (run && !run.stopped && next.timeoutSeconds !== prev.timeoutSeconds) this.startSweep(run);
     const r = run?.round;
     if (!run || run.stopped || !r) return;
     if (next.jobs !== prev.jobs) r.left = next.jobs === null ? Infinity : Math.max(0, next.jobs - r.started);
@@ -141,7 +167,7 @@ export class Hammer {
       while (!run.stopped && i < this.settingsNow.concurrency && round.left > 0) {
         round.left--;
         round.started++;
-        if (!(await this.gate(run))) break;
+        if (!this.ready(run) && !(await this.gate(run))) break;
         await this.runOne(run);
         // A job that fails at once settles in a microtask: without this, such a loop would starve timers and I/O.
         if (++jobs % 32 === 0) await yieldToLoop();
@@ -152,6 +178,11 @@ export class Hammer {
       round.alive.delete(i);
       if (round.alive.size === 0) round.done();
     }
+  }
+
+  /** The common case, without a promise: running, no rate cap, no back-off, target up. */
+  private ready(run: Run): boolean {
+    return !run.stopped && this.bucket === undefined && this.backoff.failures === 0 && this.isUp();
   }
 
   /** Waits until a job may start: the target is up, no back-off pause, a token. False once stopped. */
@@ -179,28 +210,21 @@ export class Hammer {
   }
 
   private async runOne(run: Run): Promise<void> {
-    const ac = new AbortController();
-    let timedOut = false;
-    run.inflight.add(ac);
+    const ctl: JobControl = { started: performance.now() };
+    run.inflight.add(ctl);
     this.stats.inFlight++;
-    const started = performance.now();
-    const timer = setTimeout(() => {
-      timedOut = true;
-      ac.abort();
-    }, this.settingsNow.timeoutSeconds * 1000);
     let r: JobResult;
     try {
-      r = await this.runner.run(ac.signal);
+      r = await this.runner.run(ctl);
     } catch (err) {
       r = { outcome: "error", error: String(err) };
     } finally {
-      clearTimeout(timer);
-      run.inflight.delete(ac);
+      run.inflight.delete(ctl);
       this.stats.inFlight--;
     }
-    if (ac.signal.reason === STOPPED) return;
-    const seconds = (performance.now() - started) / 1000;
-    if (timedOut) {
+    if (ctl.cancelled === "stop") return;
+    const seconds = (performance.now() - ctl.started) / 1000;
+    if (ctl.cancelled === "timeout") {
       this.stats.record("timeout", seconds);
       this.failed(`no answer within ${this.settingsNow.timeoutSeconds}s`);
       return;

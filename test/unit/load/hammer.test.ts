@@ -2,7 +2,7 @@
 // the target is down, settings changed at run time, and stopping (gracefully, or aborting on shutdown).
 import { afterEach, describe, expect, it } from "vitest";
 import { Hammer, type HammerSettings } from "../../../src/load/hammer.js";
-import type { JobResult, JobRunner } from "../../../src/load/jobs.js";
+import type { JobControl, JobResult, JobRunner } from "../../../src/load/jobs.js";
 import { LoadStats } from "../../../src/load/stats.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -12,13 +12,13 @@ class FakeRunner implements JobRunner {
   inFlight = 0;
   maxInFlight = 0;
   starts: number[] = [];
-  constructor(private readonly job: (signal: AbortSignal) => Promise<JobResult> = () => sleep(5).then(() => ({ outcome: "ok" as const }))) {}
-  async run(signal: AbortSignal): Promise<JobResult> {
+  constructor(private readonly job: (ctl: JobControl) => Promise<JobResult> = () => sleep(5).then(() => ({ outcome: "ok" as const }))) {}
+  async run(ctl: JobControl): Promise<JobResult> {
     this.inFlight++;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
     this.starts.push(performance.now());
     try {
-      return await this.job(signal);
+      return await this.job(ctl);
     } finally {
       this.inFlight--;
     }
@@ -26,8 +26,11 @@ class FakeRunner implements JobRunner {
   async close(): Promise<void> {}
 }
 
-const untilAborted = (signal: AbortSignal) =>
-  new Promise<JobResult>((resolve) => signal.addEventListener("abort", () => resolve({ outcome: "error", error: "aborted" }), { once: true }));
+const untilAborted = (ctl: JobControl) =>
+  new Promise<JobResult>((resolve) => {
+    ctl.cancel = () => resolve({ outcome: "error", error: "cancelled" });
+    if (ctl.cancelled) ctl.cancel();
+  });
 
 function settings(s: Partial<HammerSettings> = {}): HammerSettings {
   return { concurrency: 4, jobs: null, waitSeconds: 0, rate: undefined, timeoutSeconds: 10, ...s };
