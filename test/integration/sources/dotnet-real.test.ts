@@ -1,7 +1,7 @@
 // A real .NET program (test/fixtures/targets/dotnet-leak, built into a temp dir once for this file): runtime
 // detection for both ways it runs (the apphost executable, found by libcoreclr.so in its maps, and
-// `dotnet leak.dll`), and the automatic source choice. Real dotnet-gcdump / dotnet-dump are not installable
-// here, so the dump itself is covered with stand-in tools in dotnet-text.test.ts.
+// `dotnet leak.dll`), and the automatic source choice: the native EventPipe "dotnet" source (its dumps are tested in
+// test/integration/dotnet/).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -45,8 +45,8 @@ describe("real .NET target", () => {
         await p.waitLine(/^entries \d+$/, 20_000);
         expect(await detectRuntime(p.pid)).toBe("dotnet");
         const choice = await chooseSourceForPid(p.pid, [file, ...args].join(" "));
-        expect(choice).toMatchObject({ runtime: "dotnet", name: "dotnet-text" });
-        expect(choice.source?.name).toBe("dotnet-text");
+        expect(choice).toMatchObject({ runtime: "dotnet", name: "dotnet" });
+        expect(choice.source?.name).toBe("dotnet");
       } finally {
         await p.kill();
       }
