@@ -1,7 +1,7 @@
 // The catalog (src/collectors/catalog.ts) the bundle's tests check rules and dashboards against must list every
 // metric a running leakwatch exposes: a collector added without a catalog entry fails here.
-import { afterAll, describe, expect, it } from "vitest";
-import { spawn } from "node:child_process";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawn, type ChildProcess } from "node:child_process";
 import { METRIC_CATALOG, METRIC_NAMES, isExposed, sampleNames } from "../../src/collectors/catalog.js";
 import { startDaemon, type TestDaemon } from "../helpers/daemon.js";
 import request from "supertest";
@@ -11,10 +11,13 @@ import path from "node:path";
 
 let d: TestDaemon | undefined;
 const dataDir = mkdtempSync(path.join(os.tmpdir(), "lw-catalog-"));
-const child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+let child: ChildProcess | undefined;
+beforeAll(() => {
+  child = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+});
 afterAll(async () => {
   await d?.stop();
-  child.kill("SIGKILL");
+  child?.kill("SIGKILL");
   rmSync(dataDir, { recursive: true, force: true });
 });
 
@@ -30,7 +33,7 @@ describe("metric catalog", () => {
   });
 
   it("covers every family a running daemon exposes", async () => {
-    d = await startDaemon(["--name", "self", "--pid", String(child.pid), "--heap-source", "none", "--data-dir", dataDir]);
+    d = await startDaemon(["--name", "self", "--pid", String(child!.pid), "--heap-source", "none", "--data-dir", dataDir]);
     const text = (await request(d.daemon.app).get("/metrics").expect(200)).text;
     const families = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((m) => ({ name: m[1]!, type: m[2]! }));
     expect(families.length).toBeGreaterThan(20);
