@@ -74,7 +74,9 @@ describe.skipIf(skipReason("heap triggers under a memory limit", noCgroup))("hea
     d = await startDaemon([
       "--memory-limit", "200m", "--dump-at", "0.5", "--linger", "60s", "--name", "hog", "--discovery-interval", "200ms",
       "--heap-source", "command", "--heap-command", `${process.execPath} ${plainTable} {pid}`, "--data-dir", dataDir(),
-      "--", process.execPath, program, "4", "100",
+      // 2 MiB per 100 ms: the threshold (100 MiB) comes ~5 s before the OOM kill, time enough for the dump
+      // even on a loaded machine.
+      "--", process.execPath, program, "2", "100",
     ]);
     await waitFor(async () => value(await d!.scrape(), "leakwatch_target_up", { target: "hog" }) === 0 || undefined, 30_000, "the OOM kill");
     const heap = d.daemon.heaps.get("hog")!;

@@ -41,12 +41,13 @@ describe("leakwatch run", () => {
 
   it("exits 0 for a steady program", async () => {
     const dir = tmp();
-    const r = await run(dir, ["--duration", "14s", "--dump-every", "2s", "--min-growth", "1k", "--", process.execPath, leaky, "0"]);
+    const r = await run(dir, ["--duration", "16s", "--dump-every", "2s", "--min-growth", "1k", "--", process.execPath, leaky, "0"]);
     expect(r.stderr).toMatch(/no leak suspected/);
     expect(r.exitCode).toBe(0);
     const report = JSON.parse(readFileSync(path.join(dir, "report", "report.json"), "utf8"));
-    expect(report.targets[0].dumps.length).toBeGreaterThanOrEqual(6);
     expect(report.targets[0].suspects).toEqual([]);
+    // Enough dumps for a verdict to have been possible at all.
+    expect(report.targets[0].dumps.length).toBeGreaterThanOrEqual(6);
   }, 120_000);
 
   it.skipIf(skipReason("leakwatch run OOM", memoryCgroupUnavailable()))("exits 4 when the target is OOM-killed", async () => {
