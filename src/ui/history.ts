@@ -94,8 +94,9 @@ export class LiveHistory {
 
   start(): void {
     if (this.timer) return;
-    void this.sample();
-    this.timer = setInterval(() => void this.sample(), this.intervalMs);
+    const round = () => void this.sample().catch((err: unknown) => this.opts.logger?.warn({ err: String(err) }, "ui history: sampling failed"));
+    round();
+    this.timer = setInterval(round, this.intervalMs);
     this.timer.unref();
   }
 

@@ -80,7 +80,8 @@ export function createUi(): Router {
   } catch {
     // an install without its dependencies: the page says so instead of the daemon failing to start
   }
-  if (vendor) ui.use("/ui/vendor/uplot", express.static(vendor, { index: false, maxAge: "1d", fallthrough: false }));
+  if (vendor) ui.use("/ui/vendor/uplot", express.static(vendor, { index: false, maxAge: "1d" }));
   else ui.use("/ui/vendor/uplot", (_req, res) => void res.status(500).type("text/plain").send("uplot is not installed: run npm install\n"));
+  ui.use("/ui", (_req, res) => void res.status(404).type("text/plain").send("not found\n"));
   return ui;
 }
