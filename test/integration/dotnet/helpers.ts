@@ -5,10 +5,12 @@ import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { execa, type ResultPromise } from "execa";
+import { execa } from "execa";
 import { pino } from "pino";
 import type { DumpContext } from "../../../src/heap/source.js";
 import { which } from "../../helpers/env.js";
+
+import { LineProcess } from "../../helpers/line-process.js";
 
 export const targetSources = path.resolve(__dirname, "../../fixtures/dotnet/targets");
 
@@ -67,32 +69,9 @@ export interface Status {
 }
 
 /** The C# target under line control: "iterate N" / "status" / "ballast N" / "quit". */
-export class DotnetTarget {
-  readonly lines: string[] = [];
-  readonly errLines: string[] = [];
-  private waiters: Array<() => void> = [];
-
+export class DotnetTarget extends LineProcess {
   /** The target's pid when it is not the spawned process itself (e.g. under unshare). */
   hostPid: number | undefined;
-
-  private constructor(readonly proc: ResultPromise<{ stdin: "pipe"; buffer: false; reject: false }>) {
-    const feed = (stream: NodeJS.ReadableStream | null, into: string[]): void => {
-      let buf = "";
-      stream?.setEncoding("utf8");
-      stream?.on("data", (d: string) => {
-        buf += d;
-        let i: number;
-        while ((i = buf.indexOf("\n")) >= 0) {
-          into.push(buf.slice(0, i));
-          buf = buf.slice(i + 1);
-        }
-        for (const w of this.waiters.splice(0)) w();
-      });
-    };
-    feed(proc.stdout, this.lines);
-    feed(proc.stderr, this.errLines);
-    proc.catch(() => undefined);
-  }
 
   static async start(dll: string, mode: "leak" | "steady", env: NodeJS.ProcessEnv = {}): Promise<DotnetTarget> {
     return DotnetTarget.spawn("dotnet", [dll, mode], env);
@@ -106,38 +85,15 @@ export class DotnetTarget {
     return t;
   }
 
-  get pid(): number {
+  override get pid(): number {
     return this.hostPid ?? this.proc.pid!;
-  }
-
-  get exited(): boolean {
-    return this.proc.exitCode !== null && this.proc.exitCode !== undefined;
-  }
-
-  async waitLine(re: RegExp, timeoutMs = 20_000, from = 0): Promise<RegExpExecArray> {
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      for (let i = from; i < this.lines.length; i++) {
-        const m = re.exec(this.lines[i]!);
-        if (m) return m;
-      }
-      if (Date.now() > end) throw new Error(`timed out waiting for ${re} (stdout: ${this.lines.slice(-3).join(" | ")}; stderr: ${this.errLines.slice(-3).join(" | ")})`);
-      if (this.exited) throw new Error(`process exited (${this.proc.exitCode}) before ${re}; stderr: ${this.errLines.slice(-3).join(" | ")}`);
-      await new Promise<void>((r) => {
-        const t = setTimeout(r, 100);
-        this.waiters.push(() => {
-          clearTimeout(t);
-          r();
-        });
-      });
-    }
   }
 
   /** Sends a command and waits for its "ok …" line. */
   async command(line: string, timeoutMs = 30_000): Promise<string> {
     const from = this.lines.length;
     this.proc.stdin!.write(`${line}\n`);
-    return (await this.waitLine(/^(ok|error)\b.*/, timeoutMs, from))[0];
+    return (await this.waitLine(/^(ok|error)\b.*/, timeoutMs, { from }))[0];
   }
 
   async iterate(n: number): Promise<Status> {
@@ -149,7 +105,7 @@ export class DotnetTarget {
   }
 
   /** Ends the target: "quit" first (the runtime then removes its diagnostic socket), SIGKILL after 2 s. */
-  async kill(): Promise<void> {
+  override async kill(): Promise<void> {
     if (this.exited) return;
     try {
       this.proc.stdin?.write("quit\n");

@@ -40,7 +40,7 @@ describe("real .NET target", () => {
       [path.join(out, "leak"), []],
       ["dotnet", [path.join(out, "leak.dll")]],
     ] as const) {
-      const p = LineProcess.start(file, [...args]);
+      const p = LineProcess.spawnLines(file, [...args]);
       try {
         await p.waitLine(/^entries \d+$/, 20_000);
         expect(await detectRuntime(p.pid)).toBe("dotnet");

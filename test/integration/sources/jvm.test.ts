@@ -19,7 +19,7 @@ describe.skipIf(skip)("jvm heap source (real JVM)", () => {
   let target: LineProcess;
 
   beforeAll(async () => {
-    target = LineProcess.start("java", [...JAVA_FLAGS, path.join(targetsDir, "Leak.java"), "5"]);
+    target = LineProcess.spawnLines("java", [...JAVA_FLAGS, path.join(targetsDir, "Leak.java"), "5"]);
     await target.waitLine(/^ready$/, 30_000);
     await target.waitLine(/^entries \d+$/);
   });

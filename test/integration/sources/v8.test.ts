@@ -23,7 +23,7 @@ function privateTmp(prefix: string): string {
 }
 
 async function startLeaky(nodeArgs: string[], scriptArgs: string[] = ["10"], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<LineProcess> {
-  const p = LineProcess.start(process.execPath, [...nodeArgs, leaky, ...scriptArgs], opts);
+  const p = LineProcess.spawnLines(process.execPath, [...nodeArgs, leaky, ...scriptArgs], opts);
   procs.push(p);
   await p.waitLine(/^ready$/);
   if (scriptArgs[0] !== "0") await new Promise((r) => setTimeout(r, 150)); // let some LeakyThings exist
