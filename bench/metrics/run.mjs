@@ -14,6 +14,8 @@
 //   --scrape-interval S   scrape interval during the idle window (default 15)
 //   --settle-seconds S    pause between the latency burst and the idle window (default 10)
 //   --no-competitor       skip process-exporter even when it is installed
+//   --node-flags "…"      V8/Node flags for leakwatch's node (default: the flags of bin/leakwatch.js's shebang line,
+//                         e.g. --max-semi-space-size=2, so the run measures what `npx leakwatch` runs; "" for none)
 //   --cpu-prof            run leakwatch under `node --cpu-prof` (profiles land in bench/tmp/prof/)
 //   --results FILE        where to write the results (default bench/metrics/RESULTS.md; only the part between the
 //                         results markers is replaced, notes outside them are kept)
@@ -48,6 +50,7 @@ function parseArgs(argv) {
     settleSeconds: 10,
     competitor: true,
     cpuProf: false,
+    nodeFlags: undefined,
     results: path.join(ROOT, "bench/metrics/RESULTS.md"),
   };
   for (let i = 0; i < argv.length; i++) {
@@ -63,6 +66,7 @@ function parseArgs(argv) {
     else if (a === "--scrape-interval") o.scrapeInterval = Math.max(0.1, num());
     else if (a === "--settle-seconds") o.settleSeconds = num();
     else if (a === "--no-competitor") o.competitor = false;
+    else if (a === "--node-flags") o.nodeFlags = (argv[++i] ?? usage("--node-flags expects a string")).split(/\s+/).filter(Boolean);
     else if (a === "--cpu-prof") o.cpuProf = true;
     else if (a === "--results") o.results = path.resolve(argv[++i] ?? usage("--results expects a file"));
     else if (a === "-h" || a === "--help") usage();
@@ -202,8 +206,19 @@ async function waitFor(port, pathname, child, what, timeoutMs = 20_000) {
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
 
+/** prom-client's GC histogram (leakwatch only): { kind: { count, sum seconds } }. */
+function gcStats(body) {
+  const out = {};
+  for (const m of body.matchAll(/^nodejs_gc_duration_seconds_(sum|count)\{kind="([^"]+)"\} (\S+)$/gm)) {
+    out[m[2]] ??= { count: 0, sum: 0 };
+    out[m[2]][m[1]] = Number(m[3]);
+  }
+  return out;
+}
+
 async function latency(ex, o) {
-  for (let i = 0; i < o.warmup; i++) await get(ex.port, "/metrics");
+  let before = "";
+  for (let i = 0; i < o.warmup; i++) before = (await get(ex.port, "/metrics")).body;
   const times = new Array(o.requests);
   const cpu0 = cpuSeconds(ex.pid);
   const t0 = performance.now();
@@ -217,8 +232,18 @@ async function latency(ex, o) {
   }
   const wall = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(ex.pid) - cpu0;
+  const gc0 = gcStats(before);
+  const gc = Object.entries(gcStats(body)).map(([kind, v]) => ({
+    kind,
+    count: v.count - (gc0[kind]?.count ?? 0),
+    ms: (v.sum - (gc0[kind]?.sum ?? 0)) * 1000,
+  }));
+  const over = (ms) => times.filter((t) => t > ms).length;
+  const slow = { over10: over(10), over20: over(20) };
   times.sort((a, b) => a - b);
   return {
+    gc,
+    slow,
     n: o.requests,
     p50: quantile(times, 0.5),
     p90: quantile(times, 0.9),
@@ -354,6 +379,12 @@ function sh(cmd, args) {
   }
 }
 
+function shebangFlags(file) {
+  const first = readFileSync(file, "utf8").split("\n", 1)[0];
+  const m = /^#!.*?\bnode\b(.*)$/.exec(first);
+  return m ? m[1].split(/\s+/).filter((a) => a.startsWith("-")) : [];
+}
+
 function peVersion(bin) {
   const v = sh(bin, ["-version"]);
   return /revision: ([^)\s]+)/.exec(v)?.[1] ?? /version (\S+)/.exec(v)?.[1] ?? v.split("\n")[0];
@@ -443,7 +474,8 @@ function report(o, m, lw, pe, peNote) {
   L.push("");
   L.push("Setup:", "");
   L.push(`- ${N_TARGETS} targets: 14 \`sleep\` and 4 idle \`node -e "setInterval(…)"\` processes watched by \`pid\`, 1 \`sleep\` and 1 \`node\` watched by \`match\` (config in bench/tmp/bench.yaml).`);
-  L.push(`- leakwatch: \`node bin/leakwatch.js --config bench/tmp/bench.yaml --log-level warn\`${o.cpuProf ? " under --cpu-prof" : ""}, defaults otherwise (discovery every 2 s, PSS read below 1 GiB RSS).`);
+  L.push(`- leakwatch: \`node ${[...m.nodeFlags, ""].join(" ")}bin/leakwatch.js --config bench/tmp/bench.yaml --log-level warn\`${o.cpuProf ? " under --cpu-prof" : ""}` +
+    `${m.nodeFlags.length ? " (the node flags of the bin's shebang, as `npx leakwatch` runs it; `--node-flags \"\"` for none)" : ""}, defaults otherwise (discovery every 2 s, PSS read below 1 GiB RSS).`);
   L.push(`- competitor: ${pe ? `prometheus-process-exporter ${pe.version} with one group per target (\`comm\` + \`cmdline\` regex, the same processes), \`-threads=false\` (leakwatch has no per-thread series), smaps (PSS) gathered as leakwatch does; \`-recheck\` off (default).` : peNote}`);
   L.push(`- latency: ${o.warmup} warm-up requests, then ${o.requests} sequential GET /metrics over one keep-alive connection (Node http), time to the last byte of the body; each exporter measured alone while the other idles.`);
   L.push(`- idle: ${o.settleSeconds} s settle after the burst, then a ${o.idleSeconds} s window in which both exporters are scraped every ${o.scrapeInterval} s (${lw.idle.scrapes} scrapes each); CPU = Δ(utime+stime) of /proc/PID/stat over the window, RSS = VmRSS of /proc/PID/status, sampled every second. A longer window (\`--idle-seconds 600\`) gives a steadier CPU figure.`);
@@ -458,6 +490,12 @@ function report(o, m, lw, pe, peNote) {
   const heap = heapBreakdown(lw.idle.lastBody);
   if (heap) L.push(`leakwatch's own view at the last idle scrape (prom-client): ${heap}.`, "");
   if (m.othersSeen.length) L.push(`**Another run of this benchmark overlapped with this one** (figures disturbed): ${m.othersSeen.map((x) => `\`${x}\``).join(", ")}.`, "");
+  const gcs = lw.lat.gc.filter((g) => g.count > 0);
+  if (gcs.length) {
+    L.push(`leakwatch's garbage collection during the ${o.requests}-request burst (its own nodejs_gc_duration_seconds, which counts the last warm-up scrape's too): ` +
+      gcs.map((g) => `${g.kind} ${g.count}× ${f(g.ms, 1)} ms in all`).join(", ") +
+      `; requests over 10 ms: ${lw.lat.slow.over10}, over 20 ms: ${lw.lat.slow.over20}.`, "");
+  }
   const durs = collectorDurations(lw.lat.lastBody);
   if (Object.keys(durs).length) {
     L.push(`leakwatch's own per-collector scrape durations (last scrape of the burst): ${Object.entries(durs).map(([k, v]) => `${k} ${f(v)} ms`).join(", ")}.`, "");
@@ -504,11 +542,11 @@ async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (!existsSync(path.join(ROOT, "dist/cli/main.js"))) throw new Error("dist/ is missing: run `npm run build` first");
   mkdirSync(TMP, { recursive: true });
+  const log = (s) => process.stderr.write(s + "\n");
   noteOtherBenchmarks();
   if (othersSeen.size) log(`WARNING: another run of this benchmark is running; the figures will be disturbed:\n  ${[...othersSeen].join("\n  ")}`);
   const m = machine();
   const tag = process.pid % 10000;
-  const log = (s) => process.stderr.write(s + "\n");
 
   log(`starting ${N_TARGETS} targets…`);
   const targets = startTargets(tag);
@@ -519,7 +557,11 @@ async function main() {
   const lwPort = await freePort();
   const cfg = path.join(TMP, "bench.yaml");
   writeLeakwatchConfig(cfg, lwPort, targets);
-  const nodeArgs = o.cpuProf ? ["--cpu-prof", "--cpu-prof-dir", path.join(TMP, "prof")] : [];
+  // By default the flags of bin/leakwatch.js's shebang (`#!/usr/bin/env -S node --flag…`): measure what
+  // `npx leakwatch` runs, not bare `node bin/leakwatch.js`, which would run without them.
+  o.nodeFlags ??= shebangFlags(path.join(ROOT, "bin/leakwatch.js"));
+  m.nodeFlags = o.nodeFlags;
+  const nodeArgs = [...o.nodeFlags, ...(o.cpuProf ? ["--cpu-prof", "--cpu-prof-dir", path.join(TMP, "prof")] : [])];
   const lwLog = path.join(TMP, "leakwatch.log");
   const lwLogFd = openSync(lwLog, "w");
   const lwChild = start(process.execPath, [...nodeArgs, path.join(ROOT, "bin/leakwatch.js"), "--config", cfg, "--log-level", "warn"], {
