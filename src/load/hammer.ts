@@ -51,8 +51,6 @@ export class Hammer {
   readonly backoff = new Backoff();
   /** Rounds completed since the hammer was created. */
   rounds = 0;
-  /** Why the workers are pausing, while they are. */
-  pausedBecause: string | undefined;
 
   constructor(
     private readonly runner: JobRunner,
@@ -71,11 +69,17 @@ export class Hammer {
     return this.run !== undefined && !this.run.stopped;
   }
 
+  /** Why the workers are holding back: the target is down, or failing to connect (until a request succeeds). */
+  get pausedBecause(): string | undefined {
+    if (!this.running) return undefined;
+    if (!this.isUp()) return "target down";
+    return this.backoff.failures > 0 ? "target unreachable" : undefined;
+  }
+
   /** Starts the workers; false when already running. */
   start(): boolean {
     if (this.running) return false;
     this.backoff.reset();
-    this.pausedBecause = undefined;
     this.bucket = this.settingsNow.rate !== undefined ? new TokenBucket(this.settingsNow.rate) : undefined;
     const run: Run = { stopped: false, stopper: new AbortController(), inflight: new Set(), round: undefined, loop: Promise.resolve(), sweep: undefined };
     setMaxListeners(0, run.stopper.signal);
@@ -116,7 +120,6 @@ export class Hammer {
         c.cancel?.();
       }
     }
-    this.pausedBecause = undefined;
     await run.loop;
   }
 
@@ -190,7 +193,6 @@ export class Hammer {
     for (;;) {
       if (run.stopped) return false;
       if (!this.isUp()) {
-        this.pausedBecause = "target down";
         await this.sleep(run, this.backoff.fail());
         continue;
       }
@@ -201,7 +203,6 @@ export class Hammer {
       }
       break;
     }
-    this.pausedBecause = undefined;
     if (this.bucket) {
       const wait = this.bucket.reserve();
       if (wait > 0) await this.sleep(run, wait);
@@ -234,10 +235,7 @@ export class Hammer {
       if (this.backoff.failures > 0) this.backoff.reset();
       return;
     }
-    if (r.down) {
-      this.pausedBecause = "target unreachable";
-      this.backoff.fail();
-    }
+    if (r.down) this.backoff.fail();
     this.failed(r.error ?? "failed");
   }
 
