@@ -42,6 +42,13 @@ export interface DumpContext {
   logger: Logger;
 }
 
+export interface MemoryCostContext {
+  pid: number;
+  rss: number | undefined;
+  /** Objects in this target's previous dump by the same source, when there is one. */
+  lastObjects?: number;
+}
+
 export interface HeapSource {
   /** The `--heap-source` name: jvm, v8, dotnet, dotnet-text, command, file. */
   readonly name: string;
@@ -49,6 +56,6 @@ export interface HeapSource {
    * Extra memory the target needs to produce this dump (a V8 snapshot costs about twice the heap), or 0.
    * The scheduler skips the dump (reason insufficient_headroom) when the cgroup has less headroom than this.
    */
-  memoryCost(ctx: { pid: number; rss: number | undefined }): Promise<number>;
+  memoryCost(ctx: MemoryCostContext): Promise<number>;
   dump(ctx: DumpContext): Promise<DumpSummaryBody>;
 }

@@ -99,7 +99,8 @@ export class TargetHeap {
       // Observing the target must never be what kills it.
       // The estimate is rough (a snapshot of many small objects costs more than one of a few big ones), so a
       // margin stays free on top of it.
-      const cost = await this.source.memoryCost({ pid, rss }).catch(() => 0);
+      const last = [...this.store.list(t.name)].reverse().find((d) => d.source === this.source.name);
+      const cost = await this.source.memoryCost({ pid, rss, lastObjects: last?.totalObjects }).catch(() => 0);
       if (cost > 0 && cost + HEADROOM_MARGIN > headroom) {
         return this.skip("insufficient_headroom", `the dump needs about ${cost} bytes plus a ${HEADROOM_MARGIN}-byte margin, the cgroup has ${headroom} left`);
       }

@@ -12,7 +12,7 @@ import http from "node:http";
 import { readFile, readdir, readlink } from "node:fs/promises";
 import type WebSocket from "ws";
 import { ParseError, createV8SnapshotParser, type V8SnapshotParser } from "../../parsers/index.js";
-import { DumpError, type DumpContext, type HeapSource } from "../source.js";
+import { DumpError, type DumpContext, type HeapSource, type MemoryCostContext } from "../source.js";
 import type { DumpSummaryBody } from "../summary.js";
 import {
   abortError,
@@ -149,9 +149,9 @@ export class V8InspectorSource implements HeapSource {
     this.procRoot = options.procRoot ?? "/proc";
   }
 
-  /** About 2× the V8 heap, bounded from above by the anonymous RSS (see v8SnapshotCost): V8 builds the graph in the target. */
-  memoryCost(ctx: { pid: number; rss: number | undefined }): Promise<number> {
-    return v8SnapshotCost(ctx.pid, ctx.rss, this.procRoot);
+  /** V8 builds the snapshot graph in the target: see v8SnapshotCost. */
+  memoryCost(ctx: MemoryCostContext): Promise<number> {
+    return v8SnapshotCost(ctx.pid, ctx.rss, this.procRoot, ctx.lastObjects);
   }
 
   async dump(ctx: DumpContext): Promise<DumpSummaryBody> {

@@ -13,7 +13,7 @@ import { createReadStream } from "node:fs";
 import { chmod, open, readdir, readlink, stat } from "node:fs/promises";
 import path from "node:path";
 import { ParseError, createV8SnapshotParser } from "../../parsers/index.js";
-import { DumpError, type DumpContext, type HeapSource } from "../source.js";
+import { DumpError, type DumpContext, type HeapSource, type MemoryCostContext } from "../source.js";
 import type { DumpSummaryBody } from "../summary.js";
 import {
   abortError,
@@ -71,9 +71,9 @@ export class V8SignalSource implements HeapSource {
     this.pollMs = options.pollMs ?? 100;
   }
 
-  /** About 2× the V8 heap, bounded from above by the anonymous RSS (see v8SnapshotCost). */
-  memoryCost(ctx: { pid: number; rss: number | undefined }): Promise<number> {
-    return v8SnapshotCost(ctx.pid, ctx.rss, this.procRoot);
+  /** V8 builds the snapshot graph in the target: see v8SnapshotCost. */
+  memoryCost(ctx: MemoryCostContext): Promise<number> {
+    return v8SnapshotCost(ctx.pid, ctx.rss, this.procRoot, ctx.lastObjects);
   }
 
   async dump(ctx: DumpContext): Promise<DumpSummaryBody> {

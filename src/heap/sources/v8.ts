@@ -1,7 +1,7 @@
 // The `--heap-source v8` source: per dump, picks how to get a V8 heap snapshot from the target's own flags:
 // --heapsnapshot-signal → V8SignalSource; --inspect… (or an explicit inspector port) → V8InspectorSource;
 // neither → V8InspectorSource opening the inspector with SIGUSR1 when openInspector is allowed; else not_supported.
-import { DumpError, type DumpContext, type HeapSource } from "../source.js";
+import { DumpError, type DumpContext, type HeapSource, type MemoryCostContext } from "../source.js";
 import type { DumpSummaryBody } from "../summary.js";
 import { v8SnapshotCost } from "./common.js";
 import { nodeFlagsFromArgv, readNodeFlags, splitCommandLine, type NodeDiagnosticFlags } from "./node-flags.js";
@@ -53,8 +53,8 @@ export class V8Source implements HeapSource {
     this.inspectorSource = new V8InspectorSource({ procRoot: options.procRoot, openInspector: options.openInspector, port: options.inspectorPort });
   }
 
-  memoryCost(ctx: { pid: number; rss: number | undefined }): Promise<number> {
-    return v8SnapshotCost(ctx.pid, ctx.rss, this.procRoot);
+  memoryCost(ctx: MemoryCostContext): Promise<number> {
+    return v8SnapshotCost(ctx.pid, ctx.rss, this.procRoot, ctx.lastObjects);
   }
 
   async dump(ctx: DumpContext): Promise<DumpSummaryBody> {

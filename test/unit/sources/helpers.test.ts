@@ -23,10 +23,15 @@ describe("catchesSignal", () => {
 });
 
 describe("v8SnapshotCost", () => {
-  it("is twice the anonymous RSS, else twice the given RSS", async () => {
-    expect(await v8SnapshotCost(30, 999, root)).toBe(2 * 150000 * 1024);
-    expect(await v8SnapshotCost(31, 1000, root)).toBe(2000);
+  it("without a previous dump: 10 x the anonymous RSS, else 10 x the given RSS", async () => {
+    expect(await v8SnapshotCost(30, 999, root)).toBe(10 * 150000 * 1024);
+    expect(await v8SnapshotCost(31, 1000, root)).toBe(10_000);
     expect(await v8SnapshotCost(99, undefined, root)).toBe(0);
+  });
+
+  it("with a previous dump: its objects (plus 25% growth) x 1 KiB, at least 2 x the anonymous RSS", async () => {
+    expect(await v8SnapshotCost(30, 999, root, 400_000)).toBe(400_000 * 1.25 * 1024);
+    expect(await v8SnapshotCost(30, 999, root, 10)).toBe(2 * 150000 * 1024);
   });
 });
 
