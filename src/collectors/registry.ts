@@ -23,7 +23,7 @@ class SnapshotMetric {
       help: this.desc.help,
       type: this.desc.type,
       aggregator: "sum",
-      values: this.samples.map((s) => ({ labels: s.labels, value: s.value })),
+      values: this.samples, // already { labels, value }: no copy per scrape
     };
   }
 }
