@@ -1,6 +1,6 @@
 // Launches a target command, optionally inside a memory cgroup, and reports its exits. The command's words are
 // passed as an argv array, never through a shell string.
-import { execa, type ResultPromise } from "execa";
+import type { ResultPromise } from "execa";
 import { constants } from "node:os";
 import type { Logger } from "pino";
 import type { ExitInfo } from "./target.js";
@@ -23,13 +23,19 @@ export class Launched {
   readonly exited: Promise<ExitInfo>;
   private readonly child: ResultPromise;
 
-  constructor(opts: LaunchOptions) {
+  /** Loads execa on first use (a daemon that launches nothing never needs it) and starts the command. */
+  static async start(opts: LaunchOptions): Promise<Launched> {
+    const { execa } = await import("execa");
+    return new Launched(opts, execa);
+  }
+
+  private constructor(opts: LaunchOptions, execa: typeof import("execa").execa) {
     const [file, ...args] = opts.command;
     const argv = opts.procsFile ? ["/bin/sh", "-c", JOIN_AND_EXEC, opts.procsFile, file!, ...args] : [file!, ...args];
     this.child = execa(argv[0]!, argv.slice(1), {
       stdio: "inherit",
       reject: false,
-      // leakwatch decides when the target stops (signals are forwarded); execa's own exit cleanup would race it.
+      // Should leakwatch itself die, the target goes with it rather than running on unwatched.
       cleanup: true,
       env: opts.env,
       cwd: opts.cwd,

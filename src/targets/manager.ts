@@ -112,7 +112,7 @@ export class TargetManager {
   private async launch(t: Target): Promise<void> {
     const cg = this.created.get(t);
     const env = this.opts.launchEnv?.(t);
-    const child = new Launched({ command: t.config.command!, procsFile: cg?.procsFile, logger: this.log, env });
+    const child = await Launched.start({ command: t.config.command!, procsFile: cg?.procsFile, logger: this.log, env });
     this.launched.set(t, child);
     const startedAt = Date.now();
     if (child.pid > 0) {

@@ -4,7 +4,6 @@ import { constants as fsConstants } from "node:fs";
 import { access, chmod, open, readFile, readlink, stat } from "node:fs/promises";
 import { constants as osConstants, homedir } from "node:os";
 import path from "node:path";
-import { execa } from "execa";
 import { ParseError } from "../../parsers/index.js";
 import { parseStat } from "../../procfs/stat.js";
 import { parseStatus } from "../../procfs/status.js";
@@ -62,6 +61,8 @@ export interface ToolResult {
 export async function runTool(file: string, args: readonly string[], opts: RunToolOptions): Promise<ToolResult> {
   if (opts.signal.aborted) throw abortError();
   installExitHook();
+  // Loaded on first use: a daemon watching --pid targets whose sources need no tool never pays for execa.
+  const { execa } = await import("execa");
   const child = execa(file, [...args], {
     env: opts.env ?? process.env,
     extendEnv: false,
