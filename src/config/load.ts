@@ -25,8 +25,12 @@ export function parseCli(argv: string[], extra: typeof OPTIONS = []): CliArgs {
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true, tokens: true });
   } catch (err) {
-    // Node's messages name the flag; drop its "To specify a positional argument…" advice.
-    throw new ConfigError((err as Error).message.split(". ")[0]!.replace(/\.$/, ""));
+    // Node's messages name the flag, sometimes over several lines: keep it to one ("ambiguous" keeps the hint on
+    // how to pass a value starting with a dash), and drop the "To specify a positional argument…" advice.
+    const lines = (err as Error).message.split("\n").map((l) => l.trim()).filter(Boolean);
+    const first = lines[0]!.split(". ")[0]!.replace(/\.$/, "");
+    const dash = lines.find((l) => l.startsWith("To specify an option argument starting with a dash"));
+    throw new ConfigError(dash ? `${first}; ${dash.charAt(0).toLowerCase()}${dash.slice(1).replace(/\.$/, "")}` : first);
   }
   const terminator = parsed.tokens.find((t) => t.kind === "option-terminator");
   const positionals: string[] = [];

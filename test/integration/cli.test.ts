@@ -32,6 +32,7 @@ describe("leakwatch CLI", () => {
     [["--pid", "abc"], /--pid .*expected a positive process id/],
     [["--listen", "nowhere", "--pid", "1"], /--listen .*expected HOST:PORT/],
     [["--frobnicate"], /Unknown option '--frobnicate'/],
+    [["--pid", "-5"], /Option '--pid' argument is ambiguous; to specify an option argument starting with a dash use '--pid=-XYZ'/],
     [["--config", "/nonexistent/leakwatch.yaml"], /cannot read config file \/nonexistent\/leakwatch.yaml: ENOENT/],
     [["--", "no-such-command-xyz"], /command not found or not executable: no-such-command-xyz/],
   ])("rejects %j with one line and exit 2", async (args, message) => {
