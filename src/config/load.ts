@@ -184,7 +184,9 @@ export function helpText(version: string, extra: typeof OPTIONS = []): string {
     "Every option but --help and --version can also be set as LEAKWATCH_<OPTION> (e.g. LEAKWATCH_LISTEN=127.0.0.1:9477) or in the",
     "config file as its camelCase key (listen, logLevel, targets: [{name, pid|match|cgroup|command, memoryLimit}]).",
     "Endpoints: /metrics (Prometheus), /healthz, /api/v1/targets[/NAME/dumps|/NAME/dumps/ID|/NAME/diff|/NAME/suspects];",
-    "with --admin-token: POST /api/v1/targets/NAME/dumps takes a dump now.",
+    "  /api/v1/targets/NAME/load (load status), / (live view);",
+    "with --admin-token: POST /api/v1/targets/NAME/dumps takes a dump now; POST …/load/start, …/load/stop,",
+    "PATCH …/load and POST …/load {\"count\": N} drive or report load.",
     "Exit codes: 0 ok; 2 bad usage or configuration; 1 runtime error; with a launched command, its exit code",
     "(128+signal when killed, e.g. 137 after an OOM kill).",
   );
