@@ -79,7 +79,9 @@ describe("the hammer against a leaking Node server", () => {
 
     const m = parseExposition((await request(d.app).get("/metrics").expect(200)).text);
     const ok = value(m, "leakwatch_load_requests_total", { target: "fx", outcome: "ok" })!;
-    expect(value(m, "leakwatch_load_requests_total", { target: "fx", outcome: "error" })).toBe(0);
+    // The hammer starts with leakwatch: until the server listens, each of the 4 workers may meet a refused
+    // connection (counted as an error, then backed off) — never more.
+    expect(value(m, "leakwatch_load_requests_total", { target: "fx", outcome: "error" })).toBeLessThanOrEqual(4);
     expect(value(m, "leakwatch_load_requests_total", { target: "fx", outcome: "timeout" })).toBe(0);
     expect(ok).toBe(await served(port));
     expect(ok).toBeGreaterThanOrEqual(2800);
