@@ -2,34 +2,14 @@
 // that fails, one that hangs and is killed on abort (with its whole process group), one that kills the target;
 // files appearing in a directory, one still being written.
 import { afterEach, describe, expect, it } from "vitest";
-import { appendFileSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, readFileSync, utimesSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
-import { execa } from "execa";
 import { CommandSource } from "../../../src/heap/sources/command.js";
 import { FileSource } from "../../../src/heap/sources/file.js";
-import { alive, makeContext, rowOf, targetsDir } from "./helpers.js";
+import { alive, makeContext, rowOf, scratch, targetsDir } from "./helpers.js";
 
-const dirs: string[] = [];
-const tmp = (p: string): string => {
-  const d = mkdtempSync(path.join(tmpdir(), p));
-  dirs.push(d);
-  return d;
-};
-const kids: Array<ReturnType<typeof execa>> = [];
-function sleeper(): number {
-  const c = execa("sleep", ["30"], { reject: false });
-  kids.push(c);
-  return c.pid!;
-}
-
-afterEach(async () => {
-  for (const c of kids.splice(0)) {
-    c.kill("SIGKILL");
-    await c;
-  }
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const { tmp, sleeper, cleanup } = scratch();
+afterEach(cleanup);
 
 describe("command heap source", () => {
   it("runs the command with {pid} substituted and parses its plain table", async () => {

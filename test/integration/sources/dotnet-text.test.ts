@@ -2,35 +2,15 @@
 // mirror here does not carry them), so these tests run stand-in scripts (test/fixtures/targets/dotnet-fake/)
 // that take the real tools' arguments and print captured reports; the target is a plain process.
 import { afterEach, describe, expect, it } from "vitest";
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, readdirSync, symlinkSync } from "node:fs";
 import path from "node:path";
-import { execa } from "execa";
 import { DotnetTextSource } from "../../../src/heap/sources/dotnet-text.js";
-import { alive, makeContext, targetsDir } from "./helpers.js";
+import { alive, makeContext, scratch, targetsDir } from "./helpers.js";
 
 const fakeDir = path.join(targetsDir, "dotnet-fake");
-const dirs: string[] = [];
-const tmp = (p: string): string => {
-  const d = mkdtempSync(path.join(tmpdir(), p));
-  dirs.push(d);
-  return d;
-};
-const kids: Array<ReturnType<typeof execa>> = [];
-function target(): number {
-  const c = execa("sleep", ["30"], { reject: false });
-  kids.push(c);
-  return c.pid!;
-}
+const { tmp, sleeper: target, cleanup } = scratch();
 const basePath = "/usr/bin:/bin";
-
-afterEach(async () => {
-  for (const c of kids.splice(0)) {
-    c.kill("SIGKILL");
-    await c;
-  }
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+afterEach(cleanup);
 
 describe("dotnet-text heap source (stand-in tools)", () => {
   it("collects with dotnet-gcdump into a 0600 file in the private dir, parses the report, disposes the file", async () => {

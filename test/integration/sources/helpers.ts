@@ -2,6 +2,7 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { execa } from "execa";
 import { pino } from "pino";
 import type { DumpContext } from "../../../src/heap/source.js";
 
@@ -58,3 +59,33 @@ export function alive(pid: number): boolean {
 export function rowOf(body: { types: Array<{ type: string; count: number; bytes: number }> }, type: string) {
   return body.types.find((t) => t.type === type);
 }
+
+/**
+ * Per-test scratch space for source tests: temporary directories and stand-in target processes (`sleep 30`), all
+ * removed by cleanup() (call it from afterEach).
+ */
+export function scratch() {
+  const dirs: string[] = [];
+  const kids: Array<ReturnType<typeof execa>> = [];
+  return {
+    tmp(prefix: string): string {
+      const d = mkdtempSync(path.join(tmpdir(), prefix));
+      dirs.push(d);
+      return d;
+    },
+    /** A plain process to stand in for a target; returns its pid. */
+    sleeper(): number {
+      const c = execa("sleep", ["30"], { reject: false });
+      kids.push(c);
+      return c.pid!;
+    },
+    async cleanup(): Promise<void> {
+      for (const c of kids.splice(0)) {
+        c.kill("SIGKILL");
+        await c;
+      }
+      for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+    },
+  };
+}
+
