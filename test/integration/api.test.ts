@@ -10,9 +10,9 @@ import { pino } from "pino";
 import { loadConfig, parseCli } from "../../src/config/load.js";
 import { Daemon } from "../../src/daemon.js";
 import type { HeapSource } from "../../src/heap/source.js";
-import type { DumpSummaryBody } from "../../src/heap/summary.js";
 import { parseExposition, value } from "../helpers/metrics.js";
 import { skipReason, which } from "../helpers/env.js";
+import { scriptedSource } from "../helpers/scripted-source.js";
 
 const TOKEN = "s3cret-token-for-tests";
 let daemon: Daemon | undefined;
@@ -25,20 +25,11 @@ afterEach(async () => {
 });
 
 function scripted(): HeapSource {
-  let n = 0;
-  return {
-    name: "scripted",
-    memoryCost: async () => 0,
-    dump: async (): Promise<DumpSummaryBody> => {
-      n++;
-      const types = [
-        { type: 'Leaky"Quoted\\Name', count: n * 1000, bytes: n * 2_000_000 },
-        { type: "java.lang.String", count: 500, bytes: 10_000_000 },
-        { type: "(compiled code)", count: 10, bytes: 1_000 },
-      ].sort((a, b) => b.bytes - a.bytes);
-      return { format: "plain", totalObjects: types.reduce((s, r) => s + r.count, 0), totalBytes: types.reduce((s, r) => s + r.bytes, 0), bytesExact: true, types, notes: [] };
-    },
-  };
+  return scriptedSource((n) => [
+    { type: 'Leaky"Quoted\\Name', count: n * 1000, bytes: n * 2_000_000 },
+    { type: "java.lang.String", count: 500, bytes: 10_000_000 },
+    { type: "(compiled code)", count: 10, bytes: 1_000 },
+  ]);
 }
 
 async function start(extra: string[] = []) {

@@ -14,10 +14,10 @@ import { pino } from "pino";
 import { loadConfig, parseCli } from "../../src/config/load.js";
 import { Daemon } from "../../src/daemon.js";
 import type { HeapSource } from "../../src/heap/source.js";
-import type { DumpSummaryBody } from "../../src/heap/summary.js";
 import type { TypeVerdict } from "../../src/analysis/index.js";
 import { parseExposition, value } from "../helpers/metrics.js";
 import { skipReason, sleep, waitFor, which } from "../helpers/env.js";
+import { scriptedSource } from "../helpers/scripted-source.js";
 
 const TOKEN = "load-admin-token-for-tests";
 const auth = { Authorization: `Bearer ${TOKEN}` };
@@ -64,21 +64,14 @@ async function server(handler?: (req: http.IncomingMessage, res: http.ServerResp
  * dump whatever the load, plus a steady type.
  */
 function scripted(requests: () => number): HeapSource {
-  let n = 0;
-  return {
-    name: "scripted",
-    memoryCost: async () => 0,
-    dump: async (): Promise<DumpSummaryBody> => {
-      n++;
-      const r = requests();
-      const types = [
-        { type: "PerRequest", count: r, bytes: 1_000_000 + 64 * r },
-        { type: "Timer", count: n * 100, bytes: 2_000_000 + n * 100_000 },
-        { type: "Steady", count: 10, bytes: 5_000_000 },
-      ].sort((a, b) => b.bytes - a.bytes);
-      return { format: "plain", totalObjects: types.reduce((s, x) => s + x.count, 0), totalBytes: types.reduce((s, x) => s + x.bytes, 0), bytesExact: true, types, notes: [] };
-    },
-  };
+  return scriptedSource((n) => {
+    const r = requests();
+    return [
+      { type: "PerRequest", count: r, bytes: 1_000_000 + 64 * r },
+      { type: "Timer", count: n * 100, bytes: 2_000_000 + n * 100_000 },
+      { type: "Steady", count: 10, bytes: 5_000_000 },
+    ];
+  });
 }
 
 async function start(extra: string[]): Promise<Daemon> {

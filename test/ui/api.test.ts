@@ -13,12 +13,12 @@ import { pino } from "pino";
 import { loadConfig, parseCli } from "../../src/config/load.js";
 import { Daemon } from "../../src/daemon.js";
 import { DumpError, type HeapSource } from "../../src/heap/source.js";
-import type { DumpSummaryBody } from "../../src/heap/summary.js";
 import type { ProcFs } from "../../src/procfs/process.js";
 import { Target } from "../../src/targets/target.js";
 import type { TargetConfig } from "../../src/config/schema.js";
 import { LiveHistory, Ring } from "../../src/ui/history.js";
 import { waitFor } from "../helpers/env.js";
+import { scriptedSource } from "../helpers/scripted-source.js";
 
 const root = path.resolve(__dirname, "../..");
 const TOKEN = "ui-api-test-token-0123456789";
@@ -62,21 +62,14 @@ describe("LiveHistory", () => {
 });
 
 function scripted(failOn: number[] = []): HeapSource {
-  let n = 0;
-  return {
-    name: "scripted",
-    memoryCost: async () => 0,
-    dump: async (): Promise<DumpSummaryBody> => {
-      n++;
-      if (failOn.includes(n)) throw new DumpError("parse_error", "scripted failure");
-      const types = [
-        { type: "Leak", count: n * 1000, bytes: n * 2_000_000 },
-        { type: "Big", count: 500, bytes: 30_000_000 },
-        ...Array.from({ length: 40 }, (_, i) => ({ type: `Small${i}`, count: 1, bytes: 100 + i })),
-      ].sort((a, b) => b.bytes - a.bytes);
-      return { format: "plain", totalObjects: types.reduce((s, r) => s + r.count, 0), totalBytes: types.reduce((s, r) => s + r.bytes, 0), bytesExact: true, types, notes: [] };
-    },
-  };
+  return scriptedSource(
+    (n) => [
+      { type: "Leak", count: n * 1000, bytes: n * 2_000_000 },
+      { type: "Big", count: 500, bytes: 30_000_000 },
+      ...Array.from({ length: 40 }, (_, i) => ({ type: `Small${i}`, count: 1, bytes: 100 + i })),
+    ],
+    { failOn: (n) => (failOn.includes(n) ? new DumpError("parse_error", "scripted failure") : undefined) },
+  );
 }
 
 describe("UI endpoints and assets", () => {

@@ -9,9 +9,9 @@ import { pino } from "pino";
 import { loadConfig, parseCli } from "../../src/config/load.js";
 import { Daemon } from "../../src/daemon.js";
 import type { HeapSource } from "../../src/heap/source.js";
-import type { DumpSummaryBody } from "../../src/heap/summary.js";
 import { skipReason, waitFor } from "../helpers/env.js";
 import { artifactPath, browserUnavailable, launchBrowser, watchPage, type TestBrowser } from "./browser.js";
+import { scriptedSource } from "../helpers/scripted-source.js";
 
 const TOKEN = "ui-escape-test-token-0123456789";
 const IMG = "<img src=x onerror=alert(1)>";
@@ -19,20 +19,11 @@ const SCRIPT = "<script>window.__pwned=1</script>";
 const MIXED = `"&amp;<b>bold</b>'`;
 
 function scripted(): HeapSource {
-  let n = 0;
-  return {
-    name: "scripted",
-    memoryCost: async () => 0,
-    dump: async (): Promise<DumpSummaryBody> => {
-      n++;
-      const types = [
-        { type: IMG, count: n * 1000, bytes: n * 2_000_000 },
-        { type: SCRIPT, count: 500, bytes: 10_000_000 },
-        { type: MIXED, count: 10 + n, bytes: 1_000 + n * 10 },
-      ].sort((a, b) => b.bytes - a.bytes);
-      return { format: "plain", totalObjects: types.reduce((s, r) => s + r.count, 0), totalBytes: types.reduce((s, r) => s + r.bytes, 0), bytesExact: true, types, notes: [] };
-    },
-  };
+  return scriptedSource((n) => [
+    { type: IMG, count: n * 1000, bytes: n * 2_000_000 },
+    { type: SCRIPT, count: 500, bytes: 10_000_000 },
+    { type: MIXED, count: 10 + n, bytes: 1_000 + n * 10 },
+  ]);
 }
 
 const noBrowser = browserUnavailable();
