@@ -2,15 +2,14 @@
 // sources and the SDK version), running it under line-oriented control, and a DumpContext for the sources.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, unlinkSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
-import { pino } from "pino";
-import type { DumpContext } from "../../../src/heap/source.js";
 import { which } from "../../helpers/env.js";
 
 import { LineProcess } from "../../helpers/line-process.js";
+import { makeContext as makeDumpContext, type TestContext } from "../../helpers/dump-context.js";
 
 export const targetSources = path.resolve(__dirname, "../../fixtures/dotnet/targets");
 
@@ -142,35 +141,11 @@ function parseStatus(line: string): Status {
   return { iterations: Number(m[1]), leaked: Number(m[2]), transientLive: Number(m[3]), cache: Number(m[4]) };
 }
 
-export interface TestContext extends DumpContext {
-  disposed: Array<{ file: string; mode: string; size: number }>;
-  controller: AbortController;
-  cleanup(): void;
-}
+export type { TestContext } from "../../helpers/dump-context.js";
 
+/** A dump context for the C# target (the shared one, with its command line). */
 export function makeContext(pid: number, timeoutMs = 60_000): TestContext {
-  const privateDir = mkdtempSync(path.join(tmpdir(), "lw-dotnet-"));
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error("test dump timeout")), timeoutMs);
-  const disposed: TestContext["disposed"] = [];
-  return {
-    pid,
-    command: "dotnet LeakTarget.dll",
-    signal: controller.signal,
-    privateDir,
-    logger: pino({ level: "silent" }),
-    disposed,
-    controller,
-    async disposeRaw(file: string) {
-      const st = statSync(file);
-      disposed.push({ file, mode: (st.mode & 0o777).toString(8), size: st.size });
-      unlinkSync(file);
-    },
-    cleanup() {
-      clearTimeout(timer);
-      rmSync(privateDir, { recursive: true, force: true });
-    },
-  };
+  return makeDumpContext(pid, "dotnet LeakTarget.dll", timeoutMs);
 }
 
 export function rowOf(body: { types: Array<{ type: string; count: number; bytes: number }> }, type: string) {

@@ -1,44 +1,12 @@
 // Shared by the heap source tests: a DumpContext with a private directory, and line-oriented child processes.
-import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
-import { pino } from "pino";
-import type { DumpContext } from "../../../src/heap/source.js";
 
 export const targetsDir = path.resolve(__dirname, "../../fixtures/targets");
 
-export interface TestContext extends DumpContext {
-  /** Files passed to disposeRaw, with their mode (octal string) at that moment. */
-  disposed: Array<{ file: string; mode: string }>;
-  controller: AbortController;
-  cleanup(): void;
-}
-
-export function makeContext(pid: number, command: string, timeoutMs = 30_000): TestContext {
-  const privateDir = mkdtempSync(path.join(tmpdir(), "lw-src-"));
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(new Error("test dump timeout")), timeoutMs);
-  const disposed: TestContext["disposed"] = [];
-  return {
-    pid,
-    command,
-    signal: controller.signal,
-    privateDir,
-    logger: pino({ level: "silent" }),
-    disposed,
-    controller,
-    async disposeRaw(file: string) {
-      const mode = (statSync(file).mode & 0o777).toString(8);
-      disposed.push({ file, mode });
-      unlinkSync(file);
-    },
-    cleanup() {
-      clearTimeout(timer);
-      rmSync(privateDir, { recursive: true, force: true });
-    },
-  };
-}
+export { makeContext, type TestContext } from "../../helpers/dump-context.js";
 
 export { LineProcess } from "../../helpers/line-process.js";
 
