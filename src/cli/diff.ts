@@ -1,7 +1,7 @@
 // `leakwatch diff A B`: which types grew between two dumps — the compare-two-snapshots step of the manual method.
 import { diffDumps } from "../analysis/index.js";
 import { readDumpFile } from "./read-dump.js";
-import { checkFormat, parseArgsOrUsage } from "./parse.js";
+import { DUMP_FILE_OPTIONS, checkFormat, parseArgsOrUsage } from "./dump-args.js";
 import { fmtInt, renderTable, signed } from "./table.js";
 import { UsageError } from "./usage.js";
 
@@ -11,12 +11,7 @@ Ranks types by growth in bytes between two dumps of any supported format (they m
 Shows the top 30 by default.`;
 
 export async function diffCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgsOrUsage(argv, {
-    format: { type: "string" },
-    json: { type: "boolean" },
-    top: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  });
+  const { values, positionals } = parseArgsOrUsage(argv, DUMP_FILE_OPTIONS);
   if (values.help) {
     process.stdout.write(DIFF_HELP + "\n");
     return 0;

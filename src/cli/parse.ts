@@ -1,10 +1,9 @@
 // `leakwatch parse FILE`: the normalised per-type table of one dump of any supported format.
-import { parseArgs } from "node:util";
 import { readDumpFile, FILE_FORMATS } from "./read-dump.js";
 import { fmtInt, renderTable } from "./table.js";
 import { formatBytes } from "../util/units.js";
-import type { HeapFormat } from "../heap/summary.js";
 import { UsageError } from "./usage.js";
+import { DUMP_FILE_OPTIONS, checkFormat, parseArgsOrUsage } from "./dump-args.js";
 
 export const PARSE_HELP = `Usage: leakwatch parse FILE [--format FORMAT] [--json] [--top N]
 
@@ -12,12 +11,7 @@ Prints the per-type table (objects, bytes, type) of a heap dump or histogram, wi
 Formats (detected when --format is not given): ${FILE_FORMATS.join(", ")}.`;
 
 export async function parseCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgsOrUsage(argv, {
-    format: { type: "string" },
-    json: { type: "boolean" },
-    top: { type: "string" },
-    help: { type: "boolean", short: "h" },
-  });
+  const { values, positionals } = parseArgsOrUsage(argv, DUMP_FILE_OPTIONS);
   if (values.help) {
     process.stdout.write(PARSE_HELP + "\n");
     return 0;
@@ -40,21 +34,4 @@ export async function parseCommand(argv: string[]): Promise<number> {
       "\n",
   );
   return 0;
-}
-
-export function checkFormat(f: string | undefined): HeapFormat | undefined {
-  if (f === undefined) return undefined;
-  if (!FILE_FORMATS.includes(f as HeapFormat)) throw new UsageError(`--format: expected one of ${FILE_FORMATS.join(", ")}, got ${JSON.stringify(f)}`);
-  return f as HeapFormat;
-}
-
-type OptionSpecs = Record<string, { type: "string" | "boolean"; short?: string }>;
-
-export function parseArgsOrUsage(argv: string[], options: OptionSpecs): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
-  try {
-    const r = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
-    return { values: r.values as Record<string, string | boolean | undefined>, positionals: r.positionals };
-  } catch (err) {
-    throw new UsageError((err as Error).message.split(". ")[0]!);
-  }
 }
