@@ -19,4 +19,5 @@ fi
 
 npm ci --no-audit --no-fund
 npm run build --silent
+npm run typecheck --silent   # the tests too: vitest strips types without checking them
 npx vitest run "$@"

@@ -5,7 +5,8 @@
 // Requests go through undici's dispatch() with a bare handler rather than request(): no Readable body stream and
 // no AbortSignal per request, which is most of the client's CPU per request on a fast target (bench/load).
 import { spawn } from "node:child_process";
-import { Pool, type Dispatcher } from "undici";
+import { createRequire } from "node:module";
+import type { Dispatcher, Pool } from "undici";
 import type { Outcome } from "./stats.js";
 
 /** One job as the hammer and the runner share it. */
@@ -86,6 +87,13 @@ class Cancelled extends Error {
   }
 }
 
+// undici adds ~5 MB to the daemon's resident memory when loaded, and most runs apply no load: it is loaded when the
+// first HTTP job is made. It is CommonJS, so createRequire loads it synchronously and start() stays synchronous.
+let undiciModule: typeof import("undici") | undefined;
+export function undici(): typeof import("undici") {
+  return (undiciModule ??= createRequire(import.meta.url)("undici") as typeof import("undici"));
+}
+
 export class HttpRunner implements JobRunner {
   readonly kind = "http";
   private readonly pool: Pool;
@@ -99,7 +107,7 @@ export class HttpRunner implements JobRunner {
     }
     this.options = { path: u.pathname + u.search, method: job.method as Dispatcher.HttpMethod, headers, body: job.body ?? null };
     // One pool per target; it opens a connection per concurrent request (the workers bound those) and keeps them.
-    this.pool = new Pool(u.origin, { pipelining: 1, keepAliveTimeout: 10_000, connect: { timeout: 10_000 } });
+    this.pool = new (undici().Pool)(u.origin, { pipelining: 1, keepAliveTimeout: 10_000, connect: { timeout: 10_000 } });
   }
 
   run(ctl: JobControl): Promise<JobResult> {

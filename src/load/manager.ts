@@ -7,13 +7,12 @@
 import { access, constants as fsc } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
-import { request } from "undici";
 import type { Target } from "../targets/target.js";
 import { TargetError } from "../targets/manager.js";
 import { DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_SECONDS } from "./config.js";
 import { sumMetric, type MetricSpec } from "./exposition.js";
 import { Hammer, type HammerSettings } from "./hammer.js";
-import { createRunner, type JobRunner, type JobSpec } from "./jobs.js";
+import { createRunner, undici, type JobRunner, type JobSpec } from "./jobs.js";
 import { LoadStats } from "./stats.js";
 
 /** A change of settings at run time (PATCH …/load); null clears rate (uncapped) or jobs (unbounded) or body. */
@@ -155,7 +154,7 @@ export class TargetLoad {
   private async scrapeOnce(): Promise<void> {
     const spec = this.fromMetric!;
     try {
-      const res = await request(spec.url, {
+      const res = await undici().request(spec.url, {
         headers: { accept: "text/plain;version=0.0.4" },
         signal: AbortSignal.timeout(SCRAPE_TIMEOUT_MS),
       });

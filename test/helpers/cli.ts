@@ -5,7 +5,11 @@ import path from "node:path";
 export const BIN = path.resolve(__dirname, "../../bin/leakwatch.js");
 
 /** stdin "pipe" keeps leakwatch's (and so a launched target's) stdin open: some targets exit at end of input. */
-export function leakwatch(args: string[], opts: { env?: Record<string, string>; timeout?: number; stdin?: "ignore" | "pipe" } = {}): ResultPromise {
+// The return type names the options so that stdout and stderr are typed as strings (execa's default is a union).
+export function leakwatch(
+  args: string[],
+  opts: { env?: Record<string, string>; timeout?: number; stdin?: "ignore" | "pipe" } = {},
+): ResultPromise<{ reject: false; stdin: "ignore" | "pipe" }> {
   return execa(process.execPath, [BIN, ...args], {
     reject: false,
     env: { LEAKWATCH_LOG_LEVEL: "warn", ...opts.env },

@@ -65,6 +65,6 @@ describe("leakwatch run", () => {
     expect((await run(dir, ["--duration", "1h"])).exitCode).toBe(2);
     const r = await run(dir, ["--duration", "soon", "--", "true"]);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr.trim()).toBe('leakwatch: --duration: expected a duration like 30m or 2h, got "soon"');
+    expect(String(r.stderr).trim()).toBe('leakwatch: --duration: expected a duration like 30m or 2h, got "soon"');
   });
 });
