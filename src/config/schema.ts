@@ -1,5 +1,5 @@
 // The validated configuration. Sizes and durations accept numbers (bytes, seconds) or strings ("300m", "30s").
-import { z } from "zod";
+import { z } from "../util/zod.js";
 import cron from "node-cron";
 import os from "node:os";
 import path from "node:path";
@@ -170,7 +170,7 @@ const listen = z.string().transform((v, ctx) => {
 
 export const configSchema = z
   .object({
-    listen: listen.prefault("0.0.0.0:9477"),
+    listen: listen.default("0.0.0.0:9477"),
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
     linger: duration().default(30),
     discoveryInterval: duration(0.1).default(2),

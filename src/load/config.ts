@@ -1,6 +1,6 @@
 // The load settings of a target, as validated by the config schema (src/config/schema.ts spreads LOAD_FIELDS into
 // the target object) and by the admin API's PATCH. One validator per setting, shared by both.
-import { z } from "zod";
+import { z } from "../util/zod.js";
 import { parseDuration } from "../util/units.js";
 import { parseMetricSpec, type MetricSpec } from "./exposition.js";
 
@@ -159,7 +159,7 @@ export const LOAD_FIELDS = {
   loadBody: z.string().optional(),
   loadCommand: commandWords.optional(),
   loadConcurrency: concurrency.default(DEFAULT_CONCURRENCY),
-  loadJobs: jobs.prefault("unbounded"),
+  loadJobs: jobs.default("unbounded"),
   loadWait: seconds(0).default(0),
   loadRate: rate.optional(),
   loadTimeout: seconds(0.001).default(DEFAULT_TIMEOUT_SECONDS),

@@ -281,6 +281,7 @@ describe("bad config files: one-line ConfigError", () => {
     ["target with two selectors", yamlCase("targets:\n  - {pid: 1, cgroup: /x}\n"), /targets\[0\].*pid and cgroup/],
     ["memoryLimit without command", yamlCase("targets:\n  - {pid: 1, memoryLimit: 1g}\n"), /targets\[0\]\.memoryLimit/],
     ["bad pid in a target", yamlCase("targets:\n  - pid: abc\n"), /targets\[0\]\.pid/],
+    ["a pid of the wrong type", yamlCase("targets:\n  - pid: [1]\n"), /targets\[0\]\.pid: expected number or string, got array$/],
     ["bad regex in the second target", yamlCase("targets:\n  - pid: 1\n  - match: '('\n"), /targets\[1\]\.match/],
     ["duplicate names", yamlCase("targets:\n  - {name: api, pid: 1}\n  - {name: api, pid: 2}\n"), /targets\[1\]\.name.*duplicate.*"api"/],
     ["command not a list", yamlCase("targets:\n  - command: node server.js\n"), /targets\[0\]\.command/],
