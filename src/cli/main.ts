@@ -4,18 +4,22 @@ import { createLogger } from "../util/logger.js";
 import { Daemon, ListenError } from "../daemon.js";
 import { TargetError } from "../targets/manager.js";
 import { VERSION } from "../version.js";
-import { ParseError } from "../parsers/index.js";
-import { parseCommand } from "./parse.js";
-import { diffCommand } from "./diff.js";
+import { ParseError } from "../parsers/errors.js";
 import { UsageError } from "./usage.js";
-import { runCommand as soakRun } from "./run.js";
 
-/** Subcommands besides the daemon itself. */
-const COMMANDS: Record<string, (argv: string[]) => Promise<number>> = { parse: parseCommand, diff: diffCommand, run: soakRun };
+type Command = (argv: string[]) => Promise<number>;
+
+/** Subcommands besides the daemon itself, loaded when named: the daemon never pays for their modules' memory. */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  parse: async () => (await import("./parse.js")).parseCommand,
+  diff: async () => (await import("./diff.js")).diffCommand,
+  run: async () => (await import("./run.js")).runCommand,
+};
 
 async function runCommand(name: string, argv: string[]): Promise<never> {
   try {
-    process.exit(await COMMANDS[name]!(argv));
+    const command = await COMMANDS[name]!();
+    process.exit(await command(argv));
   } catch (err) {
     if (err instanceof UsageError) fail(EXIT_USAGE, err.message);
     if (err instanceof ParseError) fail(EXIT_RUNTIME, err.message);
