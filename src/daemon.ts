@@ -33,7 +33,7 @@ export class Daemon {
   constructor(
     readonly config: Config,
     readonly logger: Logger,
-    opts: { onAllExited?: (status: number) => void; proc?: ProcFs; chooseSource?: ChooseSource } = {},
+    opts: { onAllExited?: (status: number) => void; proc?: ProcFs; chooseSource?: ChooseSource; historyKeepMs?: number } = {},
   ) {
     const proc = opts.proc ?? new ProcFs();
     this.dotnetListener = config.dotnetDiagnosticPort
@@ -59,7 +59,7 @@ export class Daemon {
       beforeDump: (t) => this.load.beforeDump(t),
     });
     this.registry = createCollectors({ config, targets: this.targets, proc, logger, heaps: this.heaps, store: this.store, load: this.load, dotnetListener: this.dotnetListener });
-    this.history = new LiveHistory({ targets: () => this.targets.targets, proc, heaps: this.heaps, requests: (t) => this.load.requests(t), logger });
+    this.history = new LiveHistory({ targets: () => this.targets.targets, proc, heaps: this.heaps, requests: (t) => this.load.requests(t), logger, keepMs: opts.historyKeepMs });
     this.app = createApp({ registry: this.registry, api: { targets: () => this.targets.targets, heaps: this.heaps, store: this.store, adminToken: config.adminToken, load: this.load, history: this.history } });
   }
 

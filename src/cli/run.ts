@@ -64,7 +64,10 @@ export async function runCommand(argv: string[]): Promise<number> {
   const logger = createLogger(config.logLevel);
   let finishing: Promise<number> | undefined;
   let finish: (reason: string) => Promise<number> = async () => 1;
-  const daemon = new Daemon(config, logger, { onAllExited: () => void finish("target_exited") });
+  // The report charts memory over the whole run from the live history: keep all of it (thinned beyond 10 min), or a
+  // day when the run ends only with its target.
+  const historyKeepMs = Math.max(2 * 3600, (durationSeconds ?? 24 * 3600) + 60) * 1000;
+  const daemon = new Daemon(config, logger, { onAllExited: () => void finish("target_exited"), historyKeepMs });
   try {
     await daemon.start();
   } catch (err) {
@@ -84,8 +87,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     const secs = Math.round((Date.now() - startedAt) / 1000);
     const hms = new Date(secs * 1000).toISOString().slice(11, 19);
     const parts = daemon.targets.targets.map((t) => {
-      const last = memory(t.name).at(-1);
-      const used = last?.workingSet ?? last?.rss;
+      const last = daemon.history.latest(t.name);
+      const used = last?.workingSet ?? last?.rss ?? undefined;
       const mem = used === undefined ? "down" : `${formatBytes(used)}${last?.limit ? ` / ${formatBytes(last.limit)}` : ""}`;
       const heap = daemon.heaps.get(t.name);
       const suspects = heap?.verdicts.filter((v) => v.suspect).length ?? 0;

@@ -63,6 +63,89 @@ export class Ring<T> {
   }
 }
 
+/** The nullable numeric fields of a MemorySample, in column order. */
+const COLUMNS = ["rss", "usage", "workingSet", "limit", "headroom", "requests"] as const;
+
+/**
+ * Memory samples of one target, kept in columns (Float64Array; NaN stands for null) rather than as objects. The
+ * history is the one part of the daemon that grows with time, up to its capacity times the targets: ~60 bytes a
+ * sample this way, against ~130 as objects (with their boxed doubles), and none of it on V8's heap, where long-lived
+ * objects would be promoted and widen every old-generation collection.
+ */
+export class SampleRing {
+  private readonly time: Float64Array;
+  private readonly up: Uint8Array;
+  private readonly cols: Float64Array[];
+  private head = 0; // index of the oldest sample
+  private count = 0;
+
+  constructor(readonly capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`ring capacity must be an integer ≥ 1, got ${capacity}`);
+    this.time = new Float64Array(capacity);
+    this.up = new Uint8Array(capacity);
+    this.cols = COLUMNS.map(() => new Float64Array(capacity));
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  push(s: MemorySample): void {
+    let i: number;
+    if (this.count < this.capacity) i = (this.head + this.count++) % this.capacity;
+    else {
+      i = this.head;
+      this.head = (this.head + 1) % this.capacity;
+    }
+    this.time[i] = s.time;
+    this.up[i] = s.up ? 1 : 0;
+    COLUMNS.forEach((c, k) => (this.cols[k]![i] = s[c] ?? NaN));
+  }
+
+  /** The k-th oldest sample (0 ≤ k < size). */
+  at(k: number): MemorySample {
+    const i = (this.head + k) % this.capacity;
+    const s = { time: this.time[i]!, up: this.up[i] === 1 } as MemorySample;
+    COLUMNS.forEach((c, n) => {
+      const v = this.cols[n]![i]!;
+      s[c] = Number.isNaN(v) ? null : v;
+    });
+    return s;
+  }
+
+  /** Time of the k-th oldest sample, without materialising it. */
+  timeAt(k: number): number {
+    return this.time[(this.head + k) % this.capacity]!;
+  }
+
+  last(): MemorySample | undefined {
+    return this.count ? this.at(this.count - 1) : undefined;
+  }
+
+  lastTime(): number | undefined {
+    return this.count ? this.timeAt(this.count - 1) : undefined;
+  }
+
+  /** Samples with since < time < before, oldest first. */
+  between(since: number, before = Infinity): MemorySample[] {
+    const out: MemorySample[] = [];
+    for (let k = 0; k < this.count; k++) {
+      const t = this.timeAt(k);
+      if (t > since && t < before) out.push(this.at(k));
+    }
+    return out;
+  }
+}
+
+/** Every sample for the recent past, then one per coarse step, so that a long history stays small. */
+interface TargetSamples {
+  recent: SampleRing;
+  older?: SampleRing;
+}
+
+/** Points kept for the older part of the history, whatever its length: enough for a chart's width. */
+const OLDER_POINTS = 720;
+
 export interface LiveHistoryOptions {
   targets: () => Target[];
   proc: ProcFs;
@@ -74,6 +157,8 @@ export interface LiveHistoryOptions {
   intervalMs?: number;
   /** How long samples are kept (default 2 h). */
   keepMs?: number;
+  /** How long every sample is kept (default 10 min); older ones are thinned to one per keepMs / 720. */
+  recentMs?: number;
   /** Dump outcomes kept per target (default 500). */
   keepOutcomes?: number;
 }
@@ -81,7 +166,10 @@ export interface LiveHistoryOptions {
 export class LiveHistory {
   readonly intervalMs: number;
   readonly keepMs: number;
-  private readonly samples = new Map<string, Ring<MemorySample>>();
+  readonly recentMs: number;
+  /** Spacing of the samples older than recentMs. */
+  readonly olderIntervalMs: number;
+  private readonly samples = new Map<string, TargetSamples>();
   private readonly outcomes = new Map<string, Ring<OutcomeRecord>>();
   private readonly watched = new WeakSet<TargetHeap>();
   private timer: NodeJS.Timeout | undefined;
@@ -90,6 +178,8 @@ export class LiveHistory {
   constructor(private readonly opts: LiveHistoryOptions) {
     this.intervalMs = opts.intervalMs ?? 2000;
     this.keepMs = opts.keepMs ?? 2 * 3600 * 1000;
+    this.recentMs = Math.min(opts.recentMs ?? 10 * 60 * 1000, this.keepMs);
+    this.olderIntervalMs = Math.max(this.intervalMs, Math.ceil(this.keepMs / OLDER_POINTS));
   }
 
   start(): void {
@@ -105,10 +195,19 @@ export class LiveHistory {
     this.timer = undefined;
   }
 
-  /** Samples with time > since (ms), oldest first. */
+  /** Samples with time > since (ms), oldest first: every one of the last recentMs, thinned before that. */
   memory(target: string, since = 0): MemorySample[] {
-    const all = this.samples.get(target)?.toArray() ?? [];
-    return since > 0 ? all.filter((s) => s.time > since) : all;
+    const t = this.samples.get(target);
+    if (!t) return [];
+    const recentFrom = t.recent.size ? t.recent.timeAt(0) : Infinity;
+    const newest = t.recent.lastTime() ?? 0;
+    const older = t.older?.between(Math.max(since, newest - this.keepMs - 1), recentFrom) ?? [];
+    return [...older, ...t.recent.between(since)];
+  }
+
+  /** The newest sample of a target. */
+  latest(target: string): MemorySample | undefined {
+    return this.samples.get(target)?.recent.last();
   }
 
   dumpOutcomes(target: string): OutcomeRecord[] {
@@ -164,9 +263,13 @@ export class LiveHistory {
         if ((err as NodeJS.ErrnoException).code !== "ENOENT" && t.up) this.opts.logger?.debug({ target: t.name, err: String(err) }, "ui history: cgroup read failed");
       }
     }
-    let ring = this.samples.get(t.name);
-    if (!ring) this.samples.set(t.name, (ring = new Ring(Math.max(1, Math.ceil(this.keepMs / this.intervalMs)))));
-    ring.push({
+    let rings = this.samples.get(t.name);
+    if (!rings) {
+      rings = { recent: new SampleRing(Math.max(1, Math.ceil(this.recentMs / this.intervalMs))) };
+      if (this.keepMs > this.recentMs) rings.older = new SampleRing(Math.ceil(this.keepMs / this.olderIntervalMs) + 1);
+      this.samples.set(t.name, rings);
+    }
+    const sample: MemorySample = {
       time: now,
       up: t.up,
       rss,
@@ -175,6 +278,9 @@ export class LiveHistory {
       limit: cg?.limit ?? null,
       headroom: cg?.headroom ?? null,
       requests: this.opts.requests?.(t.name) ?? null,
-    });
+    };
+    rings.recent.push(sample);
+    const lastOlder = rings.older?.lastTime();
+    if (rings.older && (lastOlder === undefined || now - lastOlder >= this.olderIntervalMs)) rings.older.push(sample);
   }
 }

@@ -16,7 +16,7 @@ import { DumpError, type HeapSource } from "../../src/heap/source.js";
 import type { ProcFs } from "../../src/procfs/process.js";
 import { Target } from "../../src/targets/target.js";
 import type { TargetConfig } from "../../src/config/schema.js";
-import { LiveHistory, Ring } from "../../src/ui/history.js";
+import { LiveHistory, Ring, SampleRing, type MemorySample } from "../../src/ui/history.js";
 import { waitFor } from "../helpers/env.js";
 import { scriptedSource } from "../helpers/scripted-source.js";
 
@@ -31,6 +31,32 @@ describe("Ring", () => {
     expect(r.toArray()).toEqual([5, 6, 7]);
     expect(r.size).toBe(3);
     expect(() => new Ring(0)).toThrow(RangeError);
+  });
+});
+
+describe("SampleRing", () => {
+  const sample = (i: number): MemorySample => ({
+    time: i * 1000,
+    up: i % 2 === 1,
+    rss: i * 10,
+    usage: null,
+    workingSet: 2 ** 40 + i, // beyond 32 bits: kept exactly
+    limit: i === 4 ? 0 : null,
+    headroom: -i,
+    requests: i === 4 ? null : i,
+  });
+
+  it("keeps the last `capacity` samples in columns, nulls and zeros as they were", () => {
+    const r = new SampleRing(3);
+    expect(r.between(0)).toEqual([]);
+    expect(r.last()).toBeUndefined();
+    for (let i = 1; i <= 5; i++) r.push(sample(i));
+    expect(r.size).toBe(3);
+    expect(r.between(0)).toEqual([sample(3), sample(4), sample(5)]);
+    expect(r.between(3000, 5000)).toEqual([sample(4)]);
+    expect(r.last()).toEqual(sample(5));
+    expect(r.lastTime()).toBe(5000);
+    expect(() => new SampleRing(0)).toThrow(RangeError);
   });
 });
 
@@ -58,6 +84,27 @@ describe("LiveHistory", () => {
     await h.sample(6000);
     expect(h.memory("t").at(-1)).toMatchObject({ time: 6000, up: false, rss: null });
     expect(h.memory("nope")).toEqual([]);
+  });
+
+  it("keeps every sample of the last recentMs and thins older ones to keepMs / 720 apart", async () => {
+    const t = new Target({ name: "t", pid: 42 } as TargetConfig);
+    t.main = { pid: 42, startTime: 1 };
+    t.pids = [42];
+    const proc = { memory: async () => ({ rss: 1 }) } as unknown as ProcFs;
+    const h = new LiveHistory({ targets: () => [t], proc, intervalMs: 1000, keepMs: 3_600_000, recentMs: 10_000 });
+    expect(h.olderIntervalMs).toBe(5000);
+    const end = 2 * 3_600_000; // twice keepMs of samples, one a second
+    for (let now = 1000; now <= end; now += 1000) await h.sample(now);
+    const times = h.memory("t").map((s) => s.time);
+    const recent = times.filter((x) => x > end - 10_000);
+    const older = times.filter((x) => x <= end - 10_000);
+    expect(recent).toEqual(Array.from({ length: 10 }, (_, i) => end - 9000 + i * 1000));
+    expect(older[0]).toBeGreaterThanOrEqual(end - 3_600_000);
+    expect(older.length).toBeGreaterThan(700);
+    expect(older.length).toBeLessThanOrEqual(721);
+    for (let i = 1; i < older.length; i++) expect(older[i]! - older[i - 1]!).toBe(5000);
+    expect(h.memory("t", end - 3000).map((s) => s.time)).toEqual([end - 2000, end - 1000, end]);
+    expect(h.latest("t")?.time).toBe(end);
   });
 });
 
