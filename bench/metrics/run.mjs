@@ -9,8 +9,9 @@
 // Options:
 //   --requests N          sequential GET /metrics for the latency figures (default 2000)
 //   --warmup N            requests before those, not measured (default 200)
-//   --idle-seconds S      measured idle window (default 120; 600 gives a steadier CPU figure: one clock tick is
-//                         0.01 s of CPU, and one scrape more or less inside a short window moves the average)
+//   --idle-seconds S      measured idle window (default 600: V8's old generation fills with promoted garbage for
+//                         several minutes before its first full collection, so a shorter window judges RSS on the
+//                         way up; and one clock tick is 0.01 s of CPU, a lot inside a short window)
 //   --scrape-interval S   scrape interval during the idle window (default 15)
 //   --settle-seconds S    pause between the latency burst and the idle window (default 10)
 //   --no-competitor       skip process-exporter even when it is installed
@@ -45,7 +46,7 @@ function parseArgs(argv) {
   const o = {
     requests: 2000,
     warmup: 200,
-    idleSeconds: 120,
+    idleSeconds: 600,
     scrapeInterval: 15,
     settleSeconds: 10,
     competitor: true,
@@ -523,8 +524,8 @@ function writeResults(file, generated) {
       "Repeat with:",
       "",
       "```sh",
-      "npm run build && node bench/metrics/run.mjs            # 120 s idle window",
-      "npm run build && node bench/metrics/run.mjs --idle-seconds 600   # steadier CPU figure",
+      "npm run build && node bench/metrics/run.mjs                      # 600 s idle window",
+      "npm run build && node bench/metrics/run.mjs --idle-seconds 3600  # an hour of idling",
       "```",
       "",
       "The competitor is prometheus' process-exporter from Debian (`apt-get install prometheus-process-exporter`);",
