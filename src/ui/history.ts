@@ -141,6 +141,28 @@ export class SampleRing {
 interface TargetSamples {
   recent: SampleRing;
   older?: SampleRing;
+  /** The coarse step being filled: its peak so far, and when it began. */
+  step?: { peak: MemorySample; since: number };
+}
+
+const maxOf = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.max(a, b));
+const minOf = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
+
+/**
+ * One coarse sample standing for a step of samples: the peaks of memory and the lowest headroom (what a chart of a
+ * leak or a report's peak must not lose between two points), the latest of the rest.
+ */
+function peakOf(a: MemorySample, b: MemorySample): MemorySample {
+  return {
+    time: b.time,
+    up: b.up,
+    rss: maxOf(a.rss, b.rss),
+    usage: maxOf(a.usage, b.usage),
+    workingSet: maxOf(a.workingSet, b.workingSet),
+    limit: b.limit,
+    headroom: minOf(a.headroom, b.headroom),
+    requests: b.requests ?? a.requests,
+  };
 }
 
 /** Points kept for the older part of the history, whatever its length: enough for a chart's width. */
@@ -157,7 +179,7 @@ export interface LiveHistoryOptions {
   intervalMs?: number;
   /** How long samples are kept (default 2 h). */
   keepMs?: number;
-  /** How long every sample is kept (default 10 min); older ones are thinned to one per keepMs / 720. */
+  /** How long every sample is kept (default 10 min); older ones are thinned to one per keepMs / 720, its peak. */
   recentMs?: number;
   /** Dump outcomes kept per target (default 500). */
   keepOutcomes?: number;
@@ -280,7 +302,12 @@ export class LiveHistory {
       requests: this.opts.requests?.(t.name) ?? null,
     };
     rings.recent.push(sample);
-    const lastOlder = rings.older?.lastTime();
-    if (rings.older && (lastOlder === undefined || now - lastOlder >= this.olderIntervalMs)) rings.older.push(sample);
+    if (rings.older) {
+      rings.step = rings.step ? { peak: peakOf(rings.step.peak, sample), since: rings.step.since } : { peak: sample, since: now };
+      if (now - rings.step.since >= this.olderIntervalMs - this.intervalMs) {
+        rings.older.push(rings.step.peak);
+        rings.step = undefined;
+      }
+    }
   }
 }

@@ -90,11 +90,16 @@ describe("LiveHistory", () => {
     const t = new Target({ name: "t", pid: 42 } as TargetConfig);
     t.main = { pid: 42, startTime: 1 };
     t.pids = [42];
-    const proc = { memory: async () => ({ rss: 1 }) } as unknown as ProcFs;
+    let rss = 1;
+    const proc = { memory: async () => ({ rss }) } as unknown as ProcFs;
     const h = new LiveHistory({ targets: () => [t], proc, intervalMs: 1000, keepMs: 3_600_000, recentMs: 10_000 });
     expect(h.olderIntervalMs).toBe(5000);
     const end = 2 * 3_600_000; // twice keepMs of samples, one a second
-    for (let now = 1000; now <= end; now += 1000) await h.sample(now);
+    const spikeAt = end - 3_000_000 + 2000; // one sample in the middle of a thinned step
+    for (let now = 1000; now <= end; now += 1000) {
+      rss = now === spikeAt ? 999 : 1;
+      await h.sample(now);
+    }
     const times = h.memory("t").map((s) => s.time);
     const recent = times.filter((x) => x > end - 10_000);
     const older = times.filter((x) => x <= end - 10_000);
@@ -105,6 +110,11 @@ describe("LiveHistory", () => {
     for (let i = 1; i < older.length; i++) expect(older[i]! - older[i - 1]!).toBe(5000);
     expect(h.memory("t", end - 3000).map((s) => s.time)).toEqual([end - 2000, end - 1000, end]);
     expect(h.latest("t")?.time).toBe(end);
+    // The thinned step keeps the peak of the samples it stands for.
+    const spike = h.memory("t").filter((x) => x.rss === 999);
+    expect(spike).toHaveLength(1);
+    expect(spike[0]!.time - spikeAt).toBeGreaterThanOrEqual(0);
+    expect(spike[0]!.time - spikeAt).toBeLessThan(5000);
   });
 });
 
