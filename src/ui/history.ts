@@ -69,8 +69,8 @@ const COLUMNS = ["rss", "usage", "workingSet", "limit", "headroom", "requests"] 
 /**
  * Memory samples of one target, kept in columns (Float64Array; NaN stands for null) rather than as objects. The
  * history is the one part of the daemon that grows with time, up to its capacity times the targets: ~60 bytes a
- * sample this way, against ~110 as objects (with their boxed doubles; bench/metrics/history.mjs), and none of it on V8's heap, where long-lived
- * objects would be promoted and widen every old-generation collection.
+ * sample this way, against ~110 as objects with their boxed doubles (bench/metrics/history.mjs), and none of it on
+ * V8's heap, where long-lived objects would be promoted and widen every old-generation collection.
  */
 export class SampleRing {
   private readonly time: Float64Array;
