@@ -134,8 +134,8 @@ export class CollectorRegistry {
     // Our own samples are finite by construction; prom-client's default metrics are not (the event-loop lag
     // statistics are NaN until the monitor has a sample). A NaN breaks alert arithmetic, so none is exposed.
     const text = await this.prom.metrics();
-    // Rendered: let the samples go now. Held until the next scrape, they outlive two young-generation collections
-    // and are promoted (~110 KB a scrape with 20 targets), which only a full collection gives back.
+    // Rendered: let the samples go now. Held until the next scrape, they would outlive two young-generation
+    // collections and be promoted to the old generation, which only a full collection gives back.
     for (const f of this.families.values()) f.samples = [];
     // (prom-client spells it "Nan".)
     return / Nan$/m.test(text) ? text.split("\n").filter((l) => !l.endsWith(" Nan")).join("\n") : text;
