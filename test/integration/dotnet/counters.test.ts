@@ -1,26 +1,13 @@
 // leakwatch_dotnet_* metrics from a real .NET program: the collector's background EventPipe counters session,
 // values in base units, counters that grow with the program's allocations, and clean stop when the target goes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Emitter, Labels, MetricDesc } from "../../../src/collectors/collector.js";
+import { Samples } from "../../helpers/emitter.js";
 import { DotnetRuntimeCollector } from "../../../src/collectors/dotnet-runtime.js";
 import { DotnetEventPipeSource } from "../../../src/heap/sources/dotnet/source.js";
 import { skipReason, waitFor } from "../../helpers/env.js";
 import { DotnetTarget, buildTargets, dotnetMissing, makeContext } from "./helpers.js";
 
 const skip = skipReason("dotnet counters collector tests", dotnetMissing());
-
-class Samples implements Emitter {
-  readonly rows: Array<{ name: string; labels: Labels; value: number }> = [];
-  emit(desc: MetricDesc, labels: Labels, value: number | undefined): void {
-    if (value !== undefined && Number.isFinite(value)) this.rows.push({ name: desc.name, labels, value });
-  }
-  fail(err: unknown): void {
-    throw err;
-  }
-  get(name: string, labels: Labels = {}): number | undefined {
-    return this.rows.find((r) => r.name === name && Object.entries(labels).every(([k, v]) => r.labels[k] === v))?.value;
-  }
-}
 
 async function scrape(c: DotnetRuntimeCollector): Promise<Samples> {
   const s = new Samples();

@@ -22,6 +22,17 @@ import type { DumpSummaryBody } from "../../../src/heap/summary.js";
 import { skipReason, which } from "../../helpers/env.js";
 import { DotnetTarget, NS, buildTargets, dotnetMissing, makeContext, rowOf } from "./helpers.js";
 
+/** Runs `then` once the raw .nettrace file in dir passes 100 KB (the heap walk is streaming); clear the timer after. */
+function whenStreaming(dir: string, then: () => void): NodeJS.Timeout {
+  const poll = setInterval(() => {
+    const f = readdirSync(dir).find((n) => n.endsWith(".nettrace"));
+    if (f !== undefined && statSync(path.join(dir, f)).size > 100_000) {
+      clearInterval(poll);
+      then();
+    }
+  }, 5);
+  return poll;
+}
 const skip = skipReason("dotnet EventPipe heap source tests", dotnetMissing());
 const VERDICT = { minDumps: 6, minAbsoluteGrowthBytes: 1024, minRelativeGrowth: 0.1 };
 
@@ -112,14 +123,8 @@ describe.skipIf(skip)("dotnet heap source (real .NET programs)", () => {
       const source = new DotnetEventPipeSource();
       const ctx = makeContext(target.pid);
       try {
-        // Abort once the heap walk is streaming (the raw .nettrace file is growing).
-        const poll = setInterval(() => {
-          const f = readdirSync(ctx.privateDir).find((n) => n.endsWith(".nettrace"));
-          if (f !== undefined && statSync(path.join(ctx.privateDir, f)).size > 100_000) {
-            clearInterval(poll);
-            ctx.controller.abort();
-          }
-        }, 5);
+        // Abort once the heap walk is streaming.
+        const poll = whenStreaming(ctx.privateDir, () => ctx.controller.abort());
         const err = await source.dump(ctx).catch((e: unknown) => e);
         clearInterval(poll);
         expect(err).toBeInstanceOf(DumpError);
@@ -240,13 +245,7 @@ describe.skipIf(skip)("dotnet heap source (real .NET programs)", () => {
       const ctx = makeContext(target.pid);
       try {
         // Kill the target once the heap walk is streaming: the session is cut mid-stream.
-        const poll = setInterval(() => {
-          const f = readdirSync(ctx.privateDir).find((n) => n.endsWith(".nettrace"));
-          if (f !== undefined && statSync(path.join(ctx.privateDir, f)).size > 100_000) {
-            clearInterval(poll);
-            void target.crash();
-          }
-        }, 5);
+        const poll = whenStreaming(ctx.privateDir, () => void target.crash());
         const err = await source.dump(ctx).catch((e: unknown) => e);
         clearInterval(poll);
         expect(ctx.disposed).toHaveLength(1);

@@ -1,24 +1,11 @@
 // The leakwatch_dotnet_* collector against a fake runtime streaming recorded System.Runtime counters: values in
 // base units, scrape reads only, sessions started and stopped by the background reconcile.
 import { afterEach, describe, expect, it } from "vitest";
-import type { Emitter, Labels, MetricDesc } from "../../../src/collectors/collector.js";
+import { Samples } from "../../helpers/emitter.js";
 import { DotnetRuntimeCollector } from "../../../src/collectors/dotnet-runtime.js";
 import { unitFactor } from "../../../src/heap/sources/dotnet/counters.js";
 import { FakeRuntime } from "./fake-runtime.js";
 import { NettraceWriter, fixture } from "./writer.js";
-
-class Samples implements Emitter {
-  readonly rows: Array<{ name: string; labels: Labels; value: number }> = [];
-  emit(desc: MetricDesc, labels: Labels, value: number | undefined): void {
-    if (value !== undefined && Number.isFinite(value)) this.rows.push({ name: desc.name, labels, value });
-  }
-  fail(err: unknown): void {
-    throw err;
-  }
-  get(name: string, labels: Labels = {}): number | undefined {
-    return this.rows.find((r) => r.name === name && Object.entries(labels).every(([k, v]) => r.labels[k] === v))?.value;
-  }
-}
 
 let fake: FakeRuntime | undefined;
 let collector: DotnetRuntimeCollector | undefined;

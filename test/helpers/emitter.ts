@@ -1,0 +1,15 @@
+// A collector's output captured in memory, for tests that call collect() directly instead of scraping.
+import type { Emitter, Labels, MetricDesc } from "../../src/collectors/collector.js";
+
+export class Samples implements Emitter {
+  readonly rows: Array<{ name: string; labels: Labels; value: number }> = [];
+  emit(desc: MetricDesc, labels: Labels, value: number | undefined): void {
+    if (value !== undefined && Number.isFinite(value)) this.rows.push({ name: desc.name, labels, value });
+  }
+  fail(err: unknown): void {
+    throw err;
+  }
+  get(name: string, labels: Labels = {}): number | undefined {
+    return this.rows.find((r) => r.name === name && Object.entries(labels).every(([k, v]) => r.labels[k] === v))?.value;
+  }
+}
