@@ -5,9 +5,9 @@
 // Requests go through undici's dispatch() with a bare handler rather than request(): no Readable body stream and
 // no AbortSignal per request, which is most of the client's CPU per request on a fast target (bench/load).
 import { spawn } from "node:child_process";
-import { createRequire } from "node:module";
 import type { Dispatcher, Pool } from "undici";
 import type { Outcome } from "./stats.js";
+import { undici } from "./undici.js";
 
 /** One job as the hammer and the runner share it. */
 export interface JobControl {
@@ -85,13 +85,6 @@ class Cancelled extends Error {
   constructor() {
     super("cancelled");
   }
-}
-
-// undici adds ~5 MB to the daemon's resident memory when loaded, and most runs apply no load: it is loaded when the
-// first HTTP job is made. It is CommonJS, so createRequire loads it synchronously and start() stays synchronous.
-let undiciModule: typeof import("undici") | undefined;
-export function undici(): typeof import("undici") {
-  return (undiciModule ??= createRequire(import.meta.url)("undici") as typeof import("undici"));
 }
 
 export class HttpRunner implements JobRunner {

@@ -12,8 +12,9 @@ import { TargetError } from "../targets/manager.js";
 import { DEFAULT_CONCURRENCY, DEFAULT_TIMEOUT_SECONDS } from "./config.js";
 import { sumMetric, type MetricSpec } from "./exposition.js";
 import { Hammer, type HammerSettings } from "./hammer.js";
-import { createRunner, undici, type JobRunner, type JobSpec } from "./jobs.js";
+import { createRunner, type JobRunner, type JobSpec } from "./jobs.js";
 import { LoadStats } from "./stats.js";
+import { undici } from "./undici.js";
 
 /** A change of settings at run time (PATCH …/load); null clears rate (uncapped) or jobs (unbounded) or body. */
 export interface LoadPatch {
