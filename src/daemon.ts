@@ -12,7 +12,7 @@ import { createApp } from "./server/app.js";
 import { DumpStore } from "./heap/store.js";
 import { HeapManager, type ChooseSource } from "./heap/manager.js";
 import { makeChooseSource, launchEnvFor } from "./heap/choose.js";
-import { DiagnosticPortListener } from "./heap/sources/dotnet/listener.js";
+import { DiagnosticPortListener } from "./runtimes/dotnet/protocol/listener.js";
 import { LoadManager } from "./load/manager.js";
 import { LiveHistory } from "./ui/history.js";
 

@@ -31,8 +31,8 @@ const RUNS = Number(arg("runs", "5"));
 const SIZES = arg("sizes", "0,300000,1500000").split(",").map(Number);
 const RESULTS = arg("results", path.join(ROOT, "bench/dotnet/RESULTS.md"));
 
-const { DotnetEventPipeSource } = await import(pathToFileURL(path.join(ROOT, "dist/heap/sources/dotnet/source.js")).href);
-const { parseText } = await import(pathToFileURL(path.join(ROOT, "dist/parsers/index.js")).href);
+const { DotnetEventPipeSource } = await import(pathToFileURL(path.join(ROOT, "dist/runtimes/dotnet/eventpipe-source.js")).href);
+const { parseText } = await import(pathToFileURL(path.join(ROOT, "dist/runtimes/parsers-index.js")).href);
 
 function build() {
   const sdk = execFileSync("dotnet", ["--version"], { encoding: "utf8", env: ENV }).trim();

@@ -17,7 +17,7 @@ const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/
 const rows = Number(args.rows ?? 1_000_000);
 const runs = Number(args.runs ?? 5);
 const shape = args.shape ?? "both";
-const { parseJmapHistogram } = await import(pathToFileURL(path.join(repo, "dist/parsers/java-histogram.js")).href);
+const { parseJmapHistogram } = await import(pathToFileURL(path.join(repo, "dist/runtimes/jvm/histogram.js")).href);
 
 function nameFor(kind, i) {
   if (kind === "distinct") {

@@ -37,7 +37,7 @@ v8.writeHeapSnapshot(process.argv[1]);
 
 // ---- child modes: parse one file, print one RESULT line ----
 if (args.child === "ours") {
-  const { parseV8SnapshotFile } = await import(pathToFileURL(path.join(repo, "dist/parsers/v8-snapshot.js")).href);
+  const { parseV8SnapshotFile } = await import(pathToFileURL(path.join(repo, "dist/runtimes/node/snapshot.js")).href);
   const t0 = performance.now();
   const body = await parseV8SnapshotFile(args.file);
   const ms = performance.now() - t0;
@@ -72,9 +72,9 @@ function report(r) {
 async function main() {
   const sizeMb = Number(args["size-mb"] ?? 450);
   const runs = Number(args.runs ?? 3);
-  const dist = path.join(repo, "dist/parsers/v8-snapshot.js");
+  const dist = path.join(repo, "dist/runtimes/node/snapshot.js");
   if (!existsSync(dist)) {
-    console.error("dist/parsers/v8-snapshot.js is missing: run `npm run build` first");
+    console.error("dist/runtimes/node/snapshot.js is missing: run `npm run build` first");
     process.exit(1);
   }
   const dir = path.join(repo, "bench/tmp/parsers");

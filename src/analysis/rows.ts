@@ -1,6 +1,6 @@
 // Accepting a dump's per-type rows in either shape: the DumpSummary array or a Map keyed by type.
 
-import type { TypeRow } from "../heap/summary.js";
+import type { TypeRow } from "../model/summary.js";
 import { clampFinite } from "./finite.js";
 
 /** Count and bytes of one type in one dump. */

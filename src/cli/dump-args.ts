@@ -1,6 +1,6 @@
 // Arguments shared by the commands that read dump files (parse, diff): one option set, one format check.
 import { parseArgs } from "node:util";
-import type { HeapFormat } from "../heap/summary.js";
+import type { HeapFormat } from "../model/summary.js";
 import { FILE_FORMATS } from "./read-dump.js";
 import { UsageError } from "./usage.js";
 

@@ -4,7 +4,7 @@ import { createLogger } from "../util/logger.js";
 import { Daemon, ListenError } from "../daemon.js";
 import { TargetError } from "../targets/manager.js";
 import { VERSION } from "../version.js";
-import { ParseError } from "../parsers/errors.js";
+import { ParseError } from "../model/parse-error.js";
 import { UsageError } from "./usage.js";
 
 type Command = (argv: string[]) => Promise<number>;

@@ -3,8 +3,8 @@
 import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { createGunzip } from "node:zlib";
-import { createV8SnapshotParser, parseText } from "../parsers/index.js";
-import type { DumpSummaryBody, HeapFormat } from "../heap/summary.js";
+import { createV8SnapshotParser, parseText } from "../runtimes/parsers-index.js";
+import type { DumpSummaryBody, HeapFormat } from "../model/summary.js";
 
 const PROGRESS_MIN_BYTES = 32 * 1024 * 1024;
 

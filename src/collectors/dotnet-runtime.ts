@@ -4,9 +4,9 @@
 // scrape path. Counters (_total) count from when leakwatch's session started; a new session (target restart,
 // leakwatch restart) starts them at 0 again, which Prometheus treats as a counter reset.
 import type { Logger } from "pino";
-import { detectRuntime } from "../heap/sources/process-runtime.js";
-import { DotnetCountersSession, type CounterReading, type CountersSessionOptions } from "../heap/sources/dotnet/counters.js";
-import type { DiagnosticPortListener } from "../heap/sources/dotnet/listener.js";
+import { detectRuntime } from "../runtimes/detect.js";
+import { DotnetCountersSession, type CounterReading, type CountersSessionOptions } from "../runtimes/dotnet/protocol/counters.js";
+import type { DiagnosticPortListener } from "../runtimes/dotnet/protocol/listener.js";
 import { type Collector, type Emitter, counter, gauge } from "./collector.js";
 
 const UP = gauge("leakwatch_dotnet_counters_up", "1 when leakwatch's EventPipe counters session with the target's .NET runtime is delivering values, else 0.");

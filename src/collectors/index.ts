@@ -17,7 +17,7 @@ import type { DumpStore } from "../heap/store.js";
 import type { LoadManager } from "../load/manager.js";
 import { registerLoadMetrics } from "./load.js";
 import { createDotnetRuntimeCollector } from "./dotnet-runtime.js";
-import type { DiagnosticPortListener } from "../heap/sources/dotnet/listener.js";
+import type { DiagnosticPortListener } from "../runtimes/dotnet/protocol/listener.js";
 
 export function createCollectors(deps: {
   config: Config;

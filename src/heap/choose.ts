@@ -4,9 +4,9 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { Target } from "../targets/target.js";
 import type { SourceChoice } from "./manager.js";
-import { chooseSourceForPid, createSource, detectRuntime, type HeapSourceOptions } from "./runtime.js";
-import type { DiagnosticPortListener } from "./sources/dotnet/listener.js";
-import { v8SignalLaunchEnv } from "./sources/v8-signal.js";
+import { chooseSourceForPid, createSource, detectRuntime, type HeapSourceOptions } from "../sources/index.js";
+import type { DiagnosticPortListener } from "../runtimes/dotnet/protocol/listener.js";
+import { v8SignalLaunchEnv } from "../runtimes/node/signal-source.js";
 
 export interface DaemonSourceOptions {
   dotnetListener?: DiagnosticPortListener;

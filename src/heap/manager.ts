@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 import type { Config, TargetConfig } from "../config/schema.js";
 import type { ProcFs } from "../procfs/process.js";
 import type { Target } from "../targets/target.js";
-import type { HeapSource } from "./source.js";
+import type { HeapSource } from "../model/dump.js";
 import type { DumpStore } from "./store.js";
 import { TargetHeap, type DumpOutcome } from "./target-heap.js";
 import { HeapScheduler } from "./scheduler.js";

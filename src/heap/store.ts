@@ -5,7 +5,7 @@ import { mkdir, open, readFile, readdir, rename, unlink } from "node:fs/promises
 import path from "node:path";
 import type { Logger } from "pino";
 import { z } from "../util/zod.js";
-import type { DumpSummary } from "./summary.js";
+import type { DumpSummary } from "../model/summary.js";
 
 const rowSchema = z.object({ type: z.string(), count: z.number().nonnegative(), bytes: z.number().nonnegative() });
 const summarySchema = z.object({

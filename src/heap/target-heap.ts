@@ -6,8 +6,8 @@ import path from "node:path";
 import type { Logger } from "pino";
 import type { Target } from "../targets/target.js";
 import { leakVerdicts, TypeSelector, type TypeSelection, type TypeVerdict, type VerdictOptions } from "../analysis/index.js";
-import { DumpError, type DumpReason, type HeapSource } from "./source.js";
-import type { DumpSummary } from "./summary.js";
+import { DumpError, type DumpReason, type HeapSource } from "../model/dump.js";
+import type { DumpSummary } from "../model/summary.js";
 import { DumpStore, newDumpId } from "./store.js";
 
 export type DumpResult = "success" | "failure" | "skipped";

@@ -1,7 +1,7 @@
 // What a soak run found, as one JSON-able object: the source of report.json, report.md and report.html.
 import { diffDumps, type DiffRow, type TypeVerdict } from "../analysis/index.js";
 import type { Daemon } from "../daemon.js";
-import type { DumpSummary } from "../heap/summary.js";
+import type { DumpSummary } from "../model/summary.js";
 import type { ExitInfo } from "../targets/target.js";
 import { VERSION } from "../version.js";
 

@@ -4,7 +4,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import { diffDumps } from "../analysis/index.js";
 import type { HeapManager } from "../heap/manager.js";
 import type { DumpStore } from "../heap/store.js";
-import type { DumpSummary } from "../heap/summary.js";
+import type { DumpSummary } from "../model/summary.js";
 import type { Target } from "../targets/target.js";
 import type { LoadManager } from "../load/manager.js";
 import { mountLoadRoutes } from "../load/api.js";

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, statSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pino } from "pino";
-import type { DumpContext } from "../../src/heap/source.js";
+import type { DumpContext } from "../../src/model/dump.js";
 
 export interface TestContext extends DumpContext {
   /** Files passed to disposeRaw, with their mode (octal string) and size at that moment. */

@@ -1,7 +1,7 @@
 // A heap source whose dumps a test writes: rows(n) gives the types of the n-th dump (1-based). For testing the
 // pipeline (store, verdict, metrics, API, UI) without a runtime; real sources have real-runtime tests of their own.
-import type { HeapSource } from "../../src/heap/source.js";
-import type { DumpSummaryBody, TypeRow } from "../../src/heap/summary.js";
+import type { HeapSource } from "../../src/model/dump.js";
+import type { DumpSummaryBody, TypeRow } from "../../src/model/summary.js";
 
 export function scriptedSource(rows: (n: number) => TypeRow[], opts: { failOn?: (n: number) => Error | undefined } = {}): HeapSource {
   let n = 0;

@@ -14,7 +14,7 @@ import { Daemon } from "../../src/daemon.js";
 import type { TypeVerdict } from "../../src/analysis/index.js";
 import { parseExposition, value } from "../helpers/metrics.js";
 import { skipReason, waitFor, which } from "../helpers/env.js";
-import { buildTargets, dotnetMissing, DotnetTarget, NS } from "./dotnet/helpers.js";
+import { buildTargets, dotnetMissing, DotnetTarget, NS } from "./runtimes/dotnet/helpers.js";
 
 const targets = path.resolve(__dirname, "../fixtures/targets");
 let daemon: Daemon | undefined;

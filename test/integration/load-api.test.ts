@@ -13,7 +13,7 @@ import request from "supertest";
 import { pino } from "pino";
 import { loadConfig, parseCli } from "../../src/config/load.js";
 import { Daemon } from "../../src/daemon.js";
-import type { HeapSource } from "../../src/heap/source.js";
+import type { HeapSource } from "../../src/model/dump.js";
 import type { TypeVerdict } from "../../src/analysis/index.js";
 import { parseExposition, value } from "../helpers/metrics.js";
 import { skipReason, sleep, waitFor, which } from "../helpers/env.js";

@@ -12,7 +12,7 @@ import request from "supertest";
 import { pino } from "pino";
 import { loadConfig, parseCli } from "../../src/config/load.js";
 import { Daemon } from "../../src/daemon.js";
-import { DumpError, type HeapSource } from "../../src/heap/source.js";
+import { DumpError, type HeapSource } from "../../src/model/dump.js";
 import type { ProcFs } from "../../src/procfs/process.js";
 import { Target } from "../../src/targets/target.js";
 import type { TargetConfig } from "../../src/config/schema.js";

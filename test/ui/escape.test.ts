@@ -8,7 +8,7 @@ import path from "node:path";
 import { pino } from "pino";
 import { loadConfig, parseCli } from "../../src/config/load.js";
 import { Daemon } from "../../src/daemon.js";
-import type { HeapSource } from "../../src/heap/source.js";
+import type { HeapSource } from "../../src/model/dump.js";
 import { skipReason, waitFor } from "../helpers/env.js";
 import { artifactPath, browserUnavailable, launchBrowser, watchPage, type TestBrowser } from "./browser.js";
 import { scriptedSource } from "../helpers/scripted-source.js";

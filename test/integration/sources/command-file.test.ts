@@ -4,9 +4,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { appendFileSync, readFileSync, utimesSync, writeFileSync, existsSync } from "node:fs";
 import path from "node:path";
-import { CommandSource } from "../../../src/heap/sources/command.js";
-import { FileSource } from "../../../src/heap/sources/file.js";
-import { alive, makeContext, rowOf, scratch, targetsDir } from "./helpers.js";
+import { CommandSource } from "../../../src/sources/command.js";
+import { FileSource } from "../../../src/sources/file.js";
+import { alive, makeContext, rowOf, scratch, targetsDir } from "../../helpers/targets.js";
 
 const { tmp, sleeper, cleanup } = scratch();
 afterEach(cleanup);

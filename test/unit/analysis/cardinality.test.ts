@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { TypeSelector } from "../../../src/analysis/cardinality.js";
-import type { TypeRow } from "../../../src/heap/summary.js";
+import type { TypeRow } from "../../../src/model/summary.js";
 
 const row = (type: string, bytes: number, count = 1): TypeRow => ({ type, count, bytes });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { DumpSummary } from "../../../src/heap/summary.js";
+import type { DumpSummary } from "../../../src/model/summary.js";
 import { leakVerdicts, resolveVerdictOptions, seriesVerdict, type TypeVerdict, type VerdictDump, type VerdictOptions } from "../../../src/analysis/verdict.js";
 import {
   boundedLru,

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { pino } from "pino";
 import { DumpStore, newDumpId } from "../../../src/heap/store.js";
-import type { DumpSummary } from "../../../src/heap/summary.js";
+import type { DumpSummary } from "../../../src/model/summary.js";
 
 const logger = pino({ level: "silent" });
 let dir: string;

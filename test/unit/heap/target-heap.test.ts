@@ -7,8 +7,8 @@ import path from "node:path";
 import { pino } from "pino";
 import { DumpStore } from "../../../src/heap/store.js";
 import { TargetHeap } from "../../../src/heap/target-heap.js";
-import { DumpError, type DumpContext, type HeapSource } from "../../../src/heap/source.js";
-import type { DumpSummaryBody } from "../../../src/heap/summary.js";
+import { DumpError, type DumpContext, type HeapSource } from "../../../src/model/dump.js";
+import type { DumpSummaryBody } from "../../../src/model/summary.js";
 import { Target } from "../../../src/targets/target.js";
 
 const logger = pino({ level: "silent" });

@@ -8,8 +8,8 @@ import { pino } from "pino";
 import { DumpStore } from "../../../src/heap/store.js";
 import { TargetHeap } from "../../../src/heap/target-heap.js";
 import { HeapScheduler } from "../../../src/heap/scheduler.js";
-import type { HeapSource } from "../../../src/heap/source.js";
-import type { DumpSummaryBody } from "../../../src/heap/summary.js";
+import type { HeapSource } from "../../../src/model/dump.js";
+import type { DumpSummaryBody } from "../../../src/model/summary.js";
 import type { ProcFs } from "../../../src/procfs/process.js";
 import { Target } from "../../../src/targets/target.js";
 

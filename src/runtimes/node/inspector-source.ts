@@ -1,0 +1,380 @@
+// V8 heap source over the inspector protocol (CDP): for a Node target with the inspector open (--inspect…), or
+// opened by sending SIGUSR1 when the configuration allows it. The snapshot streams as
+// HeapProfiler.addHeapSnapshotChunk events straight into the streaming parser: nothing is written to disk.
+//
+// Only loopback addresses are ever contacted, and only a port on which the target itself listens (checked in
+// /proc/PID/net/tcp* against the target's socket fds, when readable), so a dump never lands on another
+// process's inspector. SIGUSR1 terminates a process without a handler, so it is sent only to a Node process
+// whose SigCgt shows the handler installed, and only with openInspector: true. An inspector opened that way
+// stays open (Node has no way to close it from outside); it listens on 127.0.0.1 unless --inspect-port says
+// otherwise.
+import http from "node:http";
+import { readFile, readdir, readlink } from "node:fs/promises";
+import type WebSocket from "ws";
+import { ParseError, createV8SnapshotParser, type V8SnapshotParser } from "../parsers-index.js";
+import { DumpError, type DumpContext, type HeapSource, type MemoryCostContext } from "../../model/dump.js";
+import type { DumpSummaryBody } from "../../model/summary.js";
+import {
+  abortError,
+  asDumpError,
+  catchesSignal,
+  checkAborted,
+  requireTarget,
+  sleepAbortable,
+  stillAlive,
+  targetExited,
+  v8SnapshotCost,
+  type TargetIdentity,
+} from "../../sourcekit/run-tool.js";
+import { readNodeFlags, type NodeInspectFlag } from "./flags.js";
+import { detectRuntime } from "../detect.js";
+
+export interface V8InspectorSourceOptions {
+  /**
+   * Allow opening the inspector of a Node target that runs without --inspect by sending it SIGUSR1 (default
+   * false). The inspector then stays open on 127.0.0.1:9229 (or --inspect-port) for the rest of its life.
+   */
+  openInspector?: boolean;
+  /** The inspector port, when known better than the command line says (e.g. --inspect=…:0 picks a random one). */
+  port?: number;
+  /** How long to wait for the inspector to answer after SIGUSR1 (default 5000 ms). */
+  openTimeoutMs?: number;
+  /** /proc (tests point it elsewhere). */
+  procRoot?: string;
+}
+
+const DEFAULT_PORT = 9229;
+
+/** Maps the host an inspector listens on to the loopback address to contact; undefined when not loopback. */
+export function loopbackFor(host: string | undefined): string | undefined {
+  if (host === undefined || host === "" || host === "localhost" || host === "0.0.0.0" || host === "::" || host === "[::]") return "127.0.0.1";
+  if (/^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) return host;
+  if (host === "::1" || host === "[::1]") return "::1";
+  return undefined;
+}
+
+/** TCP ports on which the process has a listening socket (on any or a loopback address); undefined when unreadable. */
+export async function listeningPorts(pid: number, procRoot = "/proc"): Promise<Set<number> | undefined> {
+  const inodes = new Set<string>();
+  try {
+    for (const fd of await readdir(`${procRoot}/${pid}/fd`)) {
+      try {
+        const m = /^socket:\[(\d+)\]$/.exec(await readlink(`${procRoot}/${pid}/fd/${fd}`));
+        if (m) inodes.add(m[1]!);
+      } catch {
+        // fd closed meanwhile
+      }
+    }
+  } catch {
+    return undefined;
+  }
+  const ports = new Set<number>();
+  for (const table of ["tcp", "tcp6"]) {
+    let text: string;
+    try {
+      text = await readFile(`${procRoot}/${pid}/net/${table}`, "utf8");
+    } catch {
+      continue;
+    }
+    for (const line of text.split("\n").slice(1)) {
+      const f = line.trim().split(/\s+/);
+      // sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
+      if (f.length < 10 || f[3] !== "0A" || !inodes.has(f[9]!)) continue;
+      const [addr, portHex] = f[1]!.split(":");
+      if (addr === undefined || portHex === undefined || !isLoopbackOrAny(addr)) continue;
+      ports.add(parseInt(portHex, 16));
+    }
+  }
+  return ports;
+}
+
+function isLoopbackOrAny(hexAddr: string): boolean {
+  if (hexAddr.length === 8) return /^0{8}$/.test(hexAddr) || hexAddr.endsWith("7F"); // little-endian IPv4: 127.x.x.x ends in 7F
+  return (
+    /^0{32}$/.test(hexAddr) || // ::
+    hexAddr === "00000000000000000000000001000000" || // ::1
+    (/^0000000000000000FFFF0000[0-9A-F]{6}7F$/i.test(hexAddr)) // ::ffff:127.x.x.x
+  );
+}
+
+interface InspectorEndpoint {
+  host: string;
+  port: number;
+}
+
+function httpGetJson(host: string, port: number, path: string, signal: AbortSignal, timeoutMs = 5000): Promise<unknown> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host, port, path, signal, timeout: timeoutMs, headers: { host: `${host.includes(":") ? `[${host}]` : host}:${port}` } }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (c: string) => {
+        body += c;
+        if (body.length > 1 << 20) req.destroy(new Error("response too large"));
+      });
+      res.on("end", () => {
+        if (res.statusCode !== 200) return reject(new Error(`HTTP ${res.statusCode ?? "?"} from ${path}`));
+        try {
+          resolve(JSON.parse(body));
+        } catch {
+          reject(new Error(`${path} did not return JSON`));
+        }
+      });
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error(`no answer from ${host}:${port} within ${timeoutMs} ms`)));
+    req.on("error", reject);
+  });
+}
+
+/** The webSocketDebuggerUrl of the inspector at host:port, rewritten to that loopback host and port. */
+async function debuggerUrl(ep: InspectorEndpoint, signal: AbortSignal): Promise<string> {
+  const list = await httpGetJson(ep.host, ep.port, "/json/list", signal);
+  if (!Array.isArray(list)) throw new Error("/json/list is not a list");
+  for (const t of list as Array<Record<string, unknown>>) {
+    const raw = t.webSocketDebuggerUrl;
+    if (typeof raw !== "string") continue;
+    const url = new URL(raw);
+    url.hostname = ep.host.includes(":") ? `[${ep.host}]` : ep.host;
+    url.port = String(ep.port);
+    return url.toString();
+  }
+  throw new Error("the inspector lists no debuggable target (another debugger attached with --inspect-brk?)");
+}
+
+export class V8InspectorSource implements HeapSource {
+  readonly name = "v8";
+  private readonly procRoot: string;
+
+  constructor(private readonly options: V8InspectorSourceOptions = {}) {
+    this.procRoot = options.procRoot ?? "/proc";
+  }
+
+  /** V8 builds the snapshot graph in the target: see v8SnapshotCost. */
+  memoryCost(ctx: MemoryCostContext): Promise<number> {
+    return v8SnapshotCost(ctx.pid, ctx.rss, this.procRoot, ctx.lastObjects);
+  }
+
+  async dump(ctx: DumpContext): Promise<DumpSummaryBody> {
+    const id = await requireTarget(ctx.pid, this.procRoot);
+    const url = await this.connectUrl(ctx, id);
+    checkAborted(ctx.signal);
+    const parser = createV8SnapshotParser();
+    try {
+      await snapshotOverCdp(url, parser, ctx.signal);
+      return parser.end();
+    } catch (err) {
+      if (err instanceof DumpError) throw err;
+      if (!(await stillAlive(id, this.procRoot))) throw targetExited(ctx.pid, "the heap snapshot");
+      if (err instanceof ParseError) throw asDumpError(err, `inspector heap snapshot of process ${ctx.pid}`);
+      throw new DumpError("incomplete", `inspector heap snapshot of process ${ctx.pid} failed: ${(err as Error).message}`);
+    }
+  }
+
+  /** Finds (or, when allowed, opens) the target's inspector and returns its WebSocket URL. */
+  private async connectUrl(ctx: DumpContext, id: TargetIdentity): Promise<string> {
+    const explicit = this.options.port;
+    const runtime = await detectRuntime(ctx.pid, this.procRoot);
+    if (explicit === undefined && runtime !== "node") {
+      throw new DumpError("not_supported", `process ${ctx.pid} is not a Node process (detected: ${runtime})`);
+    }
+    const flags = await readNodeFlags(ctx.pid, ctx.command, this.procRoot);
+    if (explicit !== undefined && explicit > 0) {
+      return this.urlAt(ctx, id, { host: loopbackFor(flags.inspect?.host ?? flags.inspectPort?.host) ?? "127.0.0.1", port: explicit });
+    }
+    if (flags.inspect !== undefined || explicit === 0) {
+      return this.urlFor(ctx, id, flags.inspect ?? { host: undefined, port: 0 });
+    }
+    const later: NodeInspectFlag = flags.inspectPort ?? { host: undefined, port: undefined };
+    // An inspector opened by an earlier dump (or by the program itself) is used as it is.
+    const open = await this.tryExisting(ctx, later);
+    if (open !== undefined) return open;
+    if (!this.options.openInspector) {
+      throw new DumpError(
+        "not_supported",
+        `process ${ctx.pid} runs without --inspect and opening its inspector with SIGUSR1 is not allowed (openInspector: false)`,
+      );
+    }
+    if (!(await catchesSignal(ctx.pid, "SIGUSR1", this.procRoot))) {
+      if (!(await stillAlive(id, this.procRoot))) throw targetExited(ctx.pid, "the dump");
+      throw new DumpError("not_supported", `process ${ctx.pid} has no SIGUSR1 handler installed (still starting, or not Node); not sending it`);
+    }
+    try {
+      process.kill(ctx.pid, "SIGUSR1");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ESRCH") throw targetExited(ctx.pid, "the dump");
+      throw new DumpError("attach_failed", `cannot send SIGUSR1 to process ${ctx.pid}: ${(err as Error).message}`);
+    }
+    const deadline = Date.now() + (this.options.openTimeoutMs ?? 5000);
+    let last: unknown;
+    while (Date.now() < deadline) {
+      await sleepAbortable(100, ctx.signal);
+      if (!(await stillAlive(id, this.procRoot))) throw targetExited(ctx.pid, "opening the inspector");
+      try {
+        const url = await this.tryExisting(ctx, later);
+        if (url !== undefined) return url;
+      } catch (err) {
+        last = err;
+      }
+    }
+    throw new DumpError(
+      "attach_failed",
+      `process ${ctx.pid} did not open its inspector after SIGUSR1${last instanceof Error ? `: ${last.message}` : ""} (port ${later.port ?? DEFAULT_PORT} taken by another process?)`,
+    );
+  }
+
+  /** The URL of an inspector the target already has open on the expected port, or undefined. */
+  private async tryExisting(ctx: DumpContext, flag: NodeInspectFlag): Promise<string | undefined> {
+    const host = loopbackFor(flag.host);
+    if (host === undefined) return undefined;
+    const ports = await listeningPorts(ctx.pid, this.procRoot);
+    const port = flag.port ?? DEFAULT_PORT;
+    const candidates = port === 0 ? [...(ports ?? [])] : ports === undefined || ports.has(port) ? [port] : [];
+    for (const p of candidates) {
+      try {
+        return await debuggerUrl({ host, port: p }, ctx.signal);
+      } catch {
+        if (ctx.signal.aborted) throw abortError();
+      }
+    }
+    return undefined;
+  }
+
+  private async urlFor(ctx: DumpContext, id: TargetIdentity, flag: NodeInspectFlag): Promise<string> {
+    const host = loopbackFor(flag.host);
+    if (host === undefined) {
+      throw new DumpError("not_supported", `process ${ctx.pid}'s inspector listens on ${flag.host}, not on loopback; leakwatch only connects to loopback`);
+    }
+    if (flag.port === 0) {
+      // --inspect=…:0: a random port. Find the target's listening sockets and ask each.
+      const ports = await listeningPorts(ctx.pid, this.procRoot);
+      if (ports === undefined) {
+        throw new DumpError("attach_failed", `process ${ctx.pid} uses a random inspector port and its sockets cannot be read; pass the port explicitly`);
+      }
+      for (const p of ports) {
+        try {
+          return await debuggerUrl({ host, port: p }, ctx.signal);
+        } catch {
+          if (ctx.signal.aborted) throw abortError();
+        }
+      }
+      if (!(await stillAlive(id, this.procRoot))) throw targetExited(ctx.pid, "the dump");
+      throw new DumpError("attach_failed", `process ${ctx.pid}: no inspector answers on any of its listening ports (${[...ports].join(", ") || "none"})`);
+    }
+    return this.urlAt(ctx, id, { host, port: flag.port ?? DEFAULT_PORT });
+  }
+
+  private async urlAt(ctx: DumpContext, id: TargetIdentity, ep: InspectorEndpoint): Promise<string> {
+    const ports = await listeningPorts(ctx.pid, this.procRoot);
+    if (ports !== undefined && !ports.has(ep.port)) {
+      if (!(await stillAlive(id, this.procRoot))) throw targetExited(ctx.pid, "the dump");
+      throw new DumpError(
+        "attach_failed",
+        `process ${ctx.pid} does not listen on inspector port ${ep.port} (the inspector did not open, or another process holds the port); not connecting`,
+      );
+    }
+    try {
+      return await debuggerUrl(ep, ctx.signal);
+    } catch (err) {
+      if (ctx.signal.aborted) throw abortError();
+      if (!(await stillAlive(id, this.procRoot))) throw targetExited(ctx.pid, "the dump");
+      const code = (err as NodeJS.ErrnoException).code;
+      const what = code === "ECONNREFUSED" ? "connection refused" : (err as Error).message;
+      throw new DumpError("attach_failed", `cannot reach the inspector of process ${ctx.pid} at ${ep.host}:${ep.port}: ${what}`);
+    }
+  }
+}
+
+/**
+ * Takes one heap snapshot over a CDP WebSocket: HeapProfiler.enable, collectGarbage, takeHeapSnapshot, with each
+ * addHeapSnapshotChunk fed to the parser as it arrives. Resolves when takeHeapSnapshot answers. The socket is
+ * always closed. Throws DumpError("timeout") on abort, ParseError from the parser, Error for protocol failures.
+ */
+export async function snapshotOverCdp(url: string, parser: V8SnapshotParser, signal: AbortSignal): Promise<void> {
+  checkAborted(signal);
+  // Loaded on first use: most targets never need the inspector, and ws costs ~6 MB of resident memory.
+  const { default: WebSocketImpl } = await import("ws");
+  const ws = new WebSocketImpl(url, { perMessageDeflate: false, maxPayload: 1 << 30, handshakeTimeout: 10_000 });
+  let nextId = 1;
+  const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void; method: string }>();
+  let failure: Error | undefined;
+
+  const failAll = (err: Error): void => {
+    if (failure === undefined) failure = err;
+    for (const p of pending.values()) p.reject(failure);
+    pending.clear();
+  };
+  const onAbort = (): void => {
+    failAll(abortError());
+    ws.terminate();
+  };
+  signal.addEventListener("abort", onAbort, { once: true });
+
+  ws.on("message", (data: WebSocket.RawData) => {
+    let msg: { id?: number; method?: string; params?: { chunk?: unknown }; result?: unknown; error?: { message?: string } };
+    try {
+      msg = JSON.parse(data.toString());
+    } catch {
+      failAll(new Error("the inspector sent a message that is not JSON"));
+      ws.terminate();
+      return;
+    }
+    if (msg.method === "HeapProfiler.addHeapSnapshotChunk") {
+      if (failure !== undefined) return;
+      try {
+        const chunk = msg.params?.chunk;
+        if (typeof chunk === "string") parser.write(chunk);
+      } catch (err) {
+        failAll(err as Error);
+        ws.terminate();
+      }
+      return;
+    }
+    if (msg.id !== undefined) {
+      const p = pending.get(msg.id);
+      if (p === undefined) return;
+      pending.delete(msg.id);
+      if (msg.error !== undefined) p.reject(new Error(`${p.method}: ${msg.error.message ?? "failed"}`));
+      else p.resolve(msg.result);
+    }
+  });
+  ws.on("close", () => failAll(new Error("the inspector closed the connection")));
+  ws.on("error", (err) => failAll(err));
+
+  const send = (method: string, params: Record<string, unknown> = {}): Promise<unknown> =>
+    new Promise((resolve, reject) => {
+      if (failure !== undefined) return reject(failure);
+      const id = nextId++;
+      pending.set(id, { resolve, reject, method });
+      ws.send(JSON.stringify({ id, method, params }), (err) => {
+        if (err) {
+          pending.delete(id);
+          reject(err);
+        }
+      });
+    });
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      if (failure !== undefined) return reject(failure);
+      ws.once("open", () => resolve());
+      ws.once("error", reject);
+      ws.once("close", () => reject(failure ?? new Error("the inspector closed the connection")));
+      signal.addEventListener("abort", () => reject(abortError()), { once: true });
+    });
+    await send("HeapProfiler.enable");
+    await send("HeapProfiler.collectGarbage");
+    await send("HeapProfiler.takeHeapSnapshot", { reportProgress: false });
+    if (failure !== undefined) throw failure; // a chunk failed to parse after the last response
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    closeSocket(ws);
+  }
+}
+
+function closeSocket(ws: WebSocket): void {
+  if (ws.readyState === ws.CLOSED) return;
+  if (ws.readyState === ws.OPEN) {
+    ws.close();
+    setTimeout(() => ws.terminate(), 1000).unref();
+  } else ws.terminate();
+}

@@ -1,0 +1,186 @@
+// Heap source reading a directory into which other tools write heap statistics (any supported text format, or
+// V8 .heapsnapshot / .heapsnapshot.gz files, which are streamed). Each dump() ingests the newest complete file
+// not ingested yet; a file is tracked by name + mtime + size, so a file rewritten in place counts as new.
+// A file still being written (its size or mtime changed within settleMs) is skipped until a later call; files
+// older than the one ingested are passed over for good (the newest state is what matters). The files are not
+// ours: they are left in place unless deleteAfterIngest is set.
+import { createReadStream, watch, type FSWatcher } from "node:fs";
+import { createGunzip } from "node:zlib";
+import { open, readdir, stat, unlink } from "node:fs/promises";
+import path from "node:path";
+import { ParseError, createV8SnapshotParser, detectFormat, parseText } from "../runtimes/parsers-index.js";
+import type { HeapFormat } from "../model/summary.js";
+import { DumpError, type DumpContext, type HeapSource } from "../model/dump.js";
+import type { DumpSummaryBody } from "../model/summary.js";
+import { abortError, asDumpError, sleepAbortable } from "../sourcekit/run-tool.js";
+
+export interface FileSourceOptions {
+  /** The directory to read. */
+  dir: string;
+  /** Which file names count (default: every name not starting with "."). */
+  match?: RegExp;
+  /** The files' format; default: detected per file. */
+  format?: HeapFormat;
+  /** Delete a file once it has been parsed successfully (default false: the files belong to whoever wrote them). */
+  deleteAfterIngest?: boolean;
+  /** A file is complete once neither its size nor its mtime changed for this long (default 1000 ms). */
+  settleMs?: number;
+  /** Largest text file read (default 256 MiB); V8 snapshots are streamed and have no limit. */
+  maxTextBytes?: number;
+}
+
+interface Entry {
+  name: string;
+  size: number;
+  mtimeMs: number;
+}
+
+const key = (e: Entry): string => `${e.mtimeMs}:${e.size}`;
+
+export class FileSource implements HeapSource {
+  readonly name = "file";
+  /** name → key of the version already ingested (or passed over). */
+  private readonly done = new Map<string, string>();
+  private readonly settleMs: number;
+
+  constructor(private readonly options: FileSourceOptions) {
+    if (options.dir === "") throw new Error("file heap source: the directory is empty");
+    this.settleMs = options.settleMs ?? 1000;
+  }
+
+  /** Reading files written by others costs the target nothing. */
+  async memoryCost(): Promise<number> {
+    return 0;
+  }
+
+  /**
+   * Calls onFile with the path of every matching file that is created or written in the directory (fs.watch),
+   * so a scheduler can dump soon after a new file appears. Returns a function that stops watching.
+   */
+  watch(onFile: (file: string) => void): () => void {
+    let watcher: FSWatcher | undefined;
+    try {
+      watcher = watch(this.options.dir, { persistent: false }, (_event, filename) => {
+        const name = filename?.toString();
+        if (name !== undefined && this.matches(name)) onFile(path.join(this.options.dir, name));
+      });
+      watcher.on("error", () => watcher?.close());
+    } catch {
+      // Directory missing or not watchable: the scheduler's own interval still applies.
+    }
+    return () => watcher?.close();
+  }
+
+  private matches(name: string): boolean {
+    return this.options.match ? this.options.match.test(name) : !name.startsWith(".");
+  }
+
+  private async list(): Promise<Entry[]> {
+    let names: string[];
+    try {
+      names = await readdir(this.options.dir);
+    } catch (err) {
+      throw new DumpError("io_error", `cannot read heap file directory ${this.options.dir}: ${(err as Error).message}`);
+    }
+    const out: Entry[] = [];
+    for (const name of names) {
+      if (!this.matches(name)) continue;
+      try {
+        const st = await stat(path.join(this.options.dir, name));
+        if (st.isFile()) out.push({ name, size: st.size, mtimeMs: st.mtimeMs });
+      } catch {
+        // removed meanwhile
+      }
+    }
+    // Forget files that are gone, so the memory kept does not grow with the directory's history.
+    const present = new Set(out.map((e) => e.name));
+    for (const name of this.done.keys()) if (!present.has(name)) this.done.delete(name);
+    return out;
+  }
+
+  async dump(ctx: DumpContext): Promise<DumpSummaryBody> {
+    const first = (await this.list()).filter((e) => this.done.get(e.name) !== key(e));
+    if (first.length === 0) throw new DumpError("incomplete", `no new heap statistics file in ${this.options.dir}`);
+    // Young files are looked at again after the settle time: one that changed meanwhile is still being written.
+    const now = Date.now();
+    const youngest = Math.max(...first.map((e) => e.mtimeMs));
+    const wait = Math.min(this.settleMs, Math.max(0, this.settleMs - (now - youngest)));
+    let candidates = first;
+    if (wait > 0) {
+      await sleepAbortable(wait, ctx.signal);
+      const again = new Map((await this.list()).map((e) => [e.name, e]));
+      candidates = first.filter((e) => {
+        const later = again.get(e.name);
+        return later !== undefined && key(later) === key(e) && e.size > 0;
+      });
+    } else candidates = first.filter((e) => e.size > 0);
+    if (candidates.length === 0) {
+      throw new DumpError("incomplete", `the new file(s) in ${this.options.dir} are still being written: ${first.map((e) => e.name).join(", ")}`);
+    }
+    candidates.sort((a, b) => b.mtimeMs - a.mtimeMs || (a.name < b.name ? 1 : -1));
+    const pick = candidates[0]!;
+    // Older complete files are passed over for good; a newer file still being written stays for next time.
+    for (const e of candidates) if (e.mtimeMs <= pick.mtimeMs) this.done.set(e.name, key(e));
+    const file = path.join(this.options.dir, pick.name);
+    const body = await this.parse(file, pick, ctx.signal);
+    ctx.logger.debug?.({ file }, "heap statistics file ingested");
+    if (this.options.deleteAfterIngest) {
+      await unlink(file).catch((err: Error) => ctx.logger.warn({ file, err: err.message }, "cannot delete ingested heap file"));
+    }
+    return body;
+  }
+
+  private async parse(file: string, e: Entry, signal: AbortSignal): Promise<DumpSummaryBody> {
+    try {
+      if (await this.isV8Snapshot(file)) return await streamV8Snapshot(file, signal);
+      const max = this.options.maxTextBytes ?? 256 * 1024 * 1024;
+      if (e.size > max) throw new DumpError("parse_error", `${file} is ${e.size} bytes, over the ${max}-byte limit for text formats`);
+      const fh = await open(file, "r");
+      let text: string;
+      try {
+        text = await fh.readFile("utf8");
+      } finally {
+        await fh.close();
+      }
+      return parseText(text, this.options.format);
+    } catch (err) {
+      if (err instanceof DumpError || err instanceof ParseError) throw asDumpError(err, file);
+      if (signal.aborted) throw abortError();
+      if (String((err as NodeJS.ErrnoException).code ?? "").startsWith("Z_")) {
+        throw new DumpError("parse_error", `${file}: not valid gzip data: ${(err as Error).message}`);
+      }
+      throw new DumpError("io_error", `reading ${file}: ${(err as Error).message}`);
+    }
+  }
+
+  private async isV8Snapshot(file: string): Promise<boolean> {
+    if (this.options.format !== undefined) return this.options.format === "v8-heapsnapshot";
+    if (/\.heapsnapshot(?:\.gz)?$/.test(file)) return true;
+    const fh = await open(file, "r");
+    try {
+      const buf = Buffer.alloc(4096);
+      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+      return detectFormat(buf.subarray(0, bytesRead).toString("utf8")) === "v8-heapsnapshot";
+    } finally {
+      await fh.close();
+    }
+  }
+}
+
+/** Streams a (possibly gzipped) V8 snapshot file through the parser; aborting stops the read. */
+async function streamV8Snapshot(file: string, signal: AbortSignal): Promise<DumpSummaryBody> {
+  const parser = createV8SnapshotParser();
+  const raw = createReadStream(file, { highWaterMark: 1 << 20, signal });
+  let input: NodeJS.ReadableStream = raw;
+  if (file.endsWith(".gz")) {
+    const gunzip = createGunzip({ chunkSize: 1 << 20 });
+    raw.on("error", (e) => gunzip.destroy(e));
+    input = raw.pipe(gunzip);
+  }
+  try {
+    for await (const chunk of input as AsyncIterable<Buffer>) parser.write(chunk);
+  } finally {
+    raw.destroy();
+  }
+  return parser.end();
+}
