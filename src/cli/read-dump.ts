@@ -1,21 +1,22 @@
-// Reads a dump file of any supported format into a summary, streaming V8 snapshots (which can be gigabytes)
-// and showing a progress bar on a TTY for large inputs.
+// Reads a dump file of any supported format into a summary, streaming the formats that have a streaming parser
+// (V8 snapshots can be gigabytes), and showing a progress bar on a TTY for large inputs.
 import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { createGunzip } from "node:zlib";
-import { createV8SnapshotParser, parseText } from "../runtimes/parsers-index.js";
+import { TEXT_FORMATS, parseText, streamParserFor } from "../runtimes/index.js";
 import type { DumpSummaryBody, HeapFormat } from "../model/summary.js";
 
 const PROGRESS_MIN_BYTES = 32 * 1024 * 1024;
 
-export const FILE_FORMATS: HeapFormat[] = ["jcmd-histogram", "jmap-histogram", "gcdump-report", "dumpheap-stat", "v8-heapsnapshot", "plain"];
+/** The formats `leakwatch parse` and `diff` read, from the runtime registry. */
+export const FILE_FORMATS: readonly HeapFormat[] = TEXT_FORMATS;
 
-async function looksLikeV8(file: string): Promise<boolean> {
-  if (file.endsWith(".heapsnapshot") || file.endsWith(".heapsnapshot.gz")) return true;
+/** The file's first bytes, to recognise a format that must be streamed. */
+async function head(file: string): Promise<string> {
   const fh = await open(file, "r");
   try {
-    const { buffer, bytesRead } = await fh.read(Buffer.alloc(64), 0, 64, 0);
-    return /^\s*\{\s*"snapshot"/.test(buffer.subarray(0, bytesRead).toString("utf8"));
+    const { buffer, bytesRead } = await fh.read(Buffer.alloc(4096), 0, 4096, 0);
+    return buffer.subarray(0, bytesRead).toString("utf8");
   } finally {
     await fh.close();
   }
@@ -36,14 +37,13 @@ export async function readDumpFile(file: string, opts: { format?: HeapFormat; pr
     bar?.update(Math.floor(read / 1048576));
   };
   try {
-    const v8 = opts.format ? opts.format === "v8-heapsnapshot" : await looksLikeV8(file);
+    const streaming = streamParserFor(file, opts.format !== undefined ? "" : await head(file), opts.format);
     const raw = createReadStream(file, { highWaterMark: 1 << 20 });
     raw.on("data", (c) => tick(c.length));
     const stream = file.endsWith(".gz") ? raw.pipe(createGunzip()) : raw;
-    if (v8) {
-      const parser = createV8SnapshotParser();
-      for await (const chunk of stream) parser.write(chunk as Buffer);
-      return parser.end();
+    if (streaming !== undefined) {
+      for await (const chunk of stream) streaming.write(chunk as Buffer);
+      return streaming.end();
     }
     const parts: Buffer[] = [];
     for await (const chunk of stream) parts.push(chunk as Buffer);

@@ -1,15 +1,16 @@
-// .NET runtime memory metrics from the System.Runtime EventCounters, kept up to date by one background EventPipe
-// counters session per .NET target (src/heap/sources/dotnet/counters.ts). collect() only reads the latest values:
+// .NET runtime memory metrics from the System.Runtime EventCounters, kept up to date by one background
+// counters session per .NET target (src/runtimes/dotnet/counters.ts). collect() only reads the latest values:
 // sessions are started, restarted (target restarts) and stopped by a background reconcile loop, never on the
 // scrape path. Counters (_total) count from when leakwatch's session started; a new session (target restart,
 // leakwatch restart) starts them at 0 again, which Prometheus treats as a counter reset.
 import type { Logger } from "pino";
-import { detectRuntime } from "../runtimes/detect.js";
-import { DotnetCountersSession, type CounterReading, type CountersSessionOptions } from "../runtimes/dotnet/protocol/counters.js";
+import { ProcFs } from "../procfs/process.js";
+import { DotnetCountersSession, type CounterReading, type CountersSessionOptions } from "../runtimes/dotnet/counters.js";
+import { detectRuntime } from "../runtimes/index.js";
 import type { DiagnosticPortListener } from "../runtimes/dotnet/protocol/listener.js";
 import { type Collector, type Emitter, counter, gauge } from "./collector.js";
 
-const UP = gauge("leakwatch_dotnet_counters_up", "1 when leakwatch's EventPipe counters session with the target's .NET runtime is delivering values, else 0.");
+const UP = gauge("leakwatch_dotnet_counters_up", "1 when leakwatch's counters session with the target's .NET runtime is delivering values, else 0.");
 const HEAP = gauge("leakwatch_dotnet_gc_heap_size_bytes", "Bytes in the GC heap (System.Runtime gc-heap-size: GC.GetTotalMemory).");
 const GEN = gauge("leakwatch_dotnet_gc_generation_size_bytes", "Bytes in a GC generation after the last GC: generation 0, 1, 2, loh (large objects), poh (pinned objects).");
 const COMMITTED = gauge("leakwatch_dotnet_gc_committed_bytes", "Bytes of memory the GC has committed (System.Runtime gc-committed).");
@@ -38,7 +39,7 @@ export interface DotnetRuntimeCollectorOptions {
   /** After a failed start, wait this long before trying the same pid again (default 30000 ms). */
   retryMs?: number;
   logger?: Logger;
-  procRoot?: string;
+  proc?: ProcFs;
   /** Reverse mode: runtimes that advertise on this listener are reached through it. */
   listener?: DiagnosticPortListener;
   socketDirs?: readonly string[];
@@ -105,7 +106,7 @@ export class DotnetRuntimeCollector implements Collector {
       if (cur === undefined) {
         if (t.runtime !== "dotnet") {
           if (this.notDotnet.get(t.name) === t.pid) continue;
-          if ((await detectRuntime(t.pid, this.opts.procRoot)) !== "dotnet") {
+          if ((await detectRuntime(this.opts.proc ?? new ProcFs(), t.pid)) !== "dotnet") {
             this.notDotnet.set(t.name, t.pid);
             continue;
           }
@@ -124,7 +125,7 @@ export class DotnetRuntimeCollector implements Collector {
     const sessionOpts: CountersSessionOptions = {
       intervalSec: this.opts.intervalSec,
       logger: this.opts.logger,
-      procRoot: this.opts.procRoot,
+      proc: this.opts.proc,
       listener: this.opts.listener,
       socketDirs: this.opts.socketDirs,
     };

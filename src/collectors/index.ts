@@ -36,7 +36,7 @@ export function createCollectors(deps: {
   registry.register(new CgroupMemoryCollector(targets));
   registry.register(new HostCollector());
   registry.register(new HeapCollector(() => deps.heaps.list(), deps.store));
-  // .NET targets get a background EventPipe counters session; the collector only reads its latest values.
+  // .NET targets get a background counters session; the collector only reads its latest values.
   registry.register(
     createDotnetRuntimeCollector({
       targets: () => deps.targets.targets.map((t) => ({ name: t.name, pid: t.main?.pid, runtime: t.runtime })),

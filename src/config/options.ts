@@ -1,6 +1,7 @@
 // Every setting is declared once here: its flag, its LEAKWATCH_* variable, where it lives in the YAML file, and
 // its help line. The parser, the environment reader and --help are all generated from this table, so they
-// cannot disagree.
+// cannot disagree. The heap sources come from the runtime registry (src/runtimes/index.ts).
+import { HEAP_SOURCE_NAMES } from "../sources/index.js";
 
 export type OptionKind = "string" | "boolean";
 export type OptionScope = "global" | "target" | "selector";
@@ -28,14 +29,14 @@ export const OPTIONS: OptionSpec[] = [
   { flag: "restart", kind: "boolean", scope: "target", section: "Target", help: "with a launched command: relaunch it when it exits instead of lingering and exiting" },
   { flag: "linger", kind: "string", scope: "global", arg: "DURATION", section: "Target", help: "after a launched command exits, keep serving its final metrics this long, then exit with its code (default 30s)" },
   // Heap statistics.
-  { flag: "heap-source", kind: "string", scope: "target", arg: "SOURCE", section: "Heap dumps", help: "auto (default: recognise the runtime), jvm, v8, dotnet-text, command, file, or none" },
+  { flag: "heap-source", kind: "string", scope: "target", arg: "SOURCE", section: "Heap dumps", help: `auto (default: recognise the runtime), ${HEAP_SOURCE_NAMES.join(", ")}, or none` },
   { flag: "dump-schedule", kind: "string", scope: "target", arg: "CRON", section: "Heap dumps", help: "when to dump, as a cron expression (default \"*/5 * * * *\": every 5 minutes)" },
   { flag: "dump-every", kind: "string", scope: "target", arg: "DURATION", section: "Heap dumps", help: "dump at this interval instead of the cron schedule (e.g. 30s)" },
   { flag: "dump-timeout", kind: "string", scope: "target", arg: "DURATION", section: "Heap dumps", help: "kill a dump tool that takes longer (default 2m)" },
   { flag: "dump-at", kind: "string", scope: "target", arg: "FRACTION", section: "Heap dumps", help: "also dump when the cgroup working set reaches this fraction of the limit (e.g. 0.8)" },
   { flag: "heap-command", kind: "string", scope: "target", arg: "\"CMD ARGS\"", section: "Heap dumps", help: "with --heap-source command: a command printing a supported histogram (words split on spaces, no shell; {pid} is replaced)" },
   { flag: "heap-dir", kind: "string", scope: "target", arg: "DIR", section: "Heap dumps", help: "with --heap-source file: a directory where other tools write histograms" },
-  { flag: "open-inspector", kind: "boolean", scope: "target", section: "Heap dumps", help: "for a Node target without --inspect or --heapsnapshot-signal: open its inspector with SIGUSR1" },
+  { flag: "open-inspector", kind: "boolean", scope: "target", section: "Heap dumps", help: "for a Node target started with neither an inspector nor a heap-snapshot signal flag: open its inspector with SIGUSR1" },
   { flag: "keep-dumps", kind: "string", scope: "target", arg: "N", section: "Heap dumps", help: "keep the last N raw dump files (mode 0600, private directory); default 0: delete after parsing" },
   { flag: "max-types", kind: "string", scope: "target", arg: "N", section: "Heap dumps", help: "at most N heap_type series per target, chosen stickily; the rest sum into (other) (default 100)" },
   { flag: "verdict-window", kind: "string", scope: "target", arg: "N", section: "Heap dumps", help: "dumps the leak verdict looks back over (default 12; at least 6 are needed for a suspect)" },

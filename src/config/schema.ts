@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { parseDuration, parseSize } from "../util/units.js";
 import { LOAD_FIELDS, loadIssues } from "../load/config.js";
+import { HEAP_SOURCE_NAMES } from "../sources/index.js";
 
 function defaultDataDir(): string {
   const state = process.env.XDG_STATE_HOME || path.join(os.homedir(), ".local", "state");
@@ -116,7 +117,7 @@ export const targetSchema = z
     command: z.array(z.string()).min(1, "expected a command and its arguments").optional(),
     memoryLimit: size().optional(),
     restart: bool.default(false),
-    heapSource: z.enum(["auto", "jvm", "v8", "dotnet", "dotnet-text", "command", "file", "none"]).default("auto"),
+    heapSource: z.enum(["auto", ...HEAP_SOURCE_NAMES, "none"] as [string, ...string[]]).default("auto"),
     dumpSchedule: cronExpr.default("*/5 * * * *"),
     dumpEvery: duration(0.5).optional(),
     dumpTimeout: duration(1).default(120),

@@ -32,3 +32,17 @@ export function parsePlain(text: string): DumpSummaryBody {
   if (rows === 0) throw new ParseError(format, Math.max(1, lines.length), "no 'count bytes type' rows");
   return table.toBody(format, { bytesExact: true });
 }
+
+const PLAIN_ROW = /^[ \t]*\d+[ \t]+\d+[ \t]+\S/;
+
+/** True when the first 50 non-blank, non-comment lines of a text are all plain rows (and there is one). */
+export function looksPlain(head: string): boolean {
+  let rows = 0;
+  for (const line of head.split("\n").slice(0, 50)) {
+    const t = line.trim();
+    if (t === "" || t.startsWith("#")) continue;
+    if (!PLAIN_ROW.test(line)) return false;
+    rows++;
+  }
+  return rows > 0;
+}

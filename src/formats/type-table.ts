@@ -68,7 +68,7 @@ export class TypeTable {
     const { names, counts, bytes } = this;
     const order = Array.from({ length: names.length }, (_, i) => i);
     // Ties broken by count then name so the output does not depend on input order. Inputs that are already
-    // ranked by bytes (jmap, jcmd) make this sort linear.
+    // ranked by bytes (the JVM histograms) make this sort linear.
     order.sort((a, b) => {
       const d = bytes[b]! - bytes[a]! || counts[b]! - counts[a]!;
       if (d !== 0) return d;

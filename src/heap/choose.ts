@@ -1,42 +1,52 @@
 // The daemon's side of source choice: maps a target's settings (--heap-source and friends) onto the sources,
-// and prepares a launched Node target so that the v8 source can snapshot it by signal.
+// and prepares a target leakwatch launches so that its runtime's cheapest source can dump it.
 import { mkdirSync } from "node:fs";
-import path from "node:path";
 import type { Target } from "../targets/target.js";
 import type { SourceChoice } from "./manager.js";
-import { chooseSourceForPid, createSource, detectRuntime, type HeapSourceOptions } from "../sources/index.js";
+import { ProcFs } from "../procfs/process.js";
+import { RUNTIMES, chooseForPid, detectRuntime } from "../runtimes/index.js";
 import type { DiagnosticPortListener } from "../runtimes/dotnet/protocol/listener.js";
-import { v8SignalLaunchEnv } from "../runtimes/node/signal-source.js";
+import { createSource, type HeapSourceOptions } from "../sources/index.js";
 
 export interface DaemonSourceOptions {
   dotnetListener?: DiagnosticPortListener;
+  proc?: ProcFs;
 }
 
 /** The daemon's ChooseSource: --heap-source auto recognises the runtime; a named source is built as asked. */
 export function makeChooseSource(daemon: DaemonSourceOptions = {}): (t: Target) => Promise<SourceChoice> {
+  const proc = daemon.proc ?? new ProcFs();
   const sourceOptions = (t: Target): HeapSourceOptions => ({
     openInspector: t.config.openInspector,
     command: t.config.heapCommand,
     dir: t.config.heapDir,
     dotnetListener: daemon.dotnetListener,
+    proc,
   });
   return async (t) => {
     const pid = t.main!.pid;
     if (t.config.heapSource === "auto") {
-      const c = await chooseSourceForPid(pid, t.command, sourceOptions(t));
+      const c = await chooseForPid(pid, t.command, sourceOptions(t));
       return { runtime: c.runtime, source: c.source, reason: c.reason };
     }
-    return { runtime: await detectRuntime(pid), source: createSource(t.config.heapSource, sourceOptions(t)) };
+    return { runtime: await detectRuntime(proc, pid), source: createSource(t.config.heapSource, sourceOptions(t)) };
   };
 }
 
 /**
- * A Node target that leakwatch launches gets `--heapsnapshot-signal=SIGUSR2 --diagnostic-dir=<private dir>` in
- * its NODE_OPTIONS: the cheapest way to snapshot it, and the snapshot lands in a 0700 directory of ours.
+ * Extra environment for a target leakwatch launches, from the first runtime that has some for its command (a
+ * Node target gets a heap-snapshot signal and a private diagnostic directory in its NODE_OPTIONS): only with
+ * `--heap-source auto` or one of that runtime's sources. The private directory (rawDir) is created 0700.
  */
 export function launchEnvFor(t: Target, rawDir: string): NodeJS.ProcessEnv | undefined {
-  const exe = path.basename(t.config.command?.[0] ?? "");
-  if (!["auto", "v8"].includes(t.config.heapSource) || !/^node(js)?[\d.]*$/.test(exe)) return undefined;
-  mkdirSync(rawDir, { recursive: true, mode: 0o700 });
-  return v8SignalLaunchEnv(rawDir);
+  const argv = t.config.command ?? [];
+  for (const r of RUNTIMES) {
+    if (r.launchEnv === undefined) continue;
+    if (t.config.heapSource !== "auto" && !r.sources.some((s) => s.name === t.config.heapSource)) continue;
+    const env = r.launchEnv(argv, rawDir);
+    if (env === undefined) continue;
+    mkdirSync(rawDir, { recursive: true, mode: 0o700 });
+    return env;
+  }
+  return undefined;
 }

@@ -1,18 +1,19 @@
-// A heap source takes one heap-statistics snapshot of a running process and returns its per-type table.
-// Adding a runtime means one new file in sources/ (implementing HeapSource) and, if its format is new, a parser.
+// The dump contract every heap source fulfils: one heap-statistics snapshot of a running process in, its per-type
+// table (DumpSummaryBody) out, or a DumpError with one of a fixed set of reasons. Runtimes live in src/runtimes/.
 import type { Logger } from "pino";
+import { ParseError } from "./parse-error.js";
 import type { DumpSummaryBody } from "./summary.js";
 
 /** Why a dump failed or was skipped: a small fixed set, used as the `reason` label. */
 export const DUMP_REASONS = [
   "parse_error", // the tool's output could not be parsed
   "timeout", // the dump took longer than --dump-timeout; the tool was killed
-  "tool_missing", // jcmd / dotnet-gcdump / … not installed
+  "tool_missing", // the runtime's diagnostic tool is not installed
   "target_exited", // the target went away before or during the dump
   "target_down", // no process behind the target when the dump was due
   "insufficient_headroom", // skipped: the dump would need more memory than the cgroup has left
   "attach_failed", // the tool could not attach (other user, namespace, attach listener disabled, …)
-  "not_supported", // the target or runtime does not support this source (e.g. no --heapsnapshot-signal)
+  "not_supported", // the target or runtime does not support this source (e.g. started without the flag it needs)
   "incomplete", // the runtime reported lost events or a truncated stream
   "io_error", // writing or reading a raw dump file failed (disk full, permissions)
   "busy", // a dump of this target was still running
@@ -59,3 +60,20 @@ export interface HeapSource {
   memoryCost(ctx: MemoryCostContext): Promise<number>;
   dump(ctx: DumpContext): Promise<DumpSummaryBody>;
 }
+
+/** Wraps a parser failure as DumpError("parse_error"); other errors pass through. */
+export function asDumpError(err: unknown, what: string): unknown {
+  if (err instanceof DumpError) return err;
+  if (err instanceof ParseError) return new DumpError("parse_error", `${what}: ${err.message}`);
+  return err;
+}
+
+/** Ensures anything thrown from a dump is a DumpError (unknown errors become "internal", keeping the stack). */
+export function toDumpError(err: unknown, what: string): DumpError {
+  const e = asDumpError(err, what);
+  if (e instanceof DumpError) return e;
+  const wrapped = new DumpError("internal", `${what}: ${e instanceof Error ? e.message : String(e)}`);
+  if (e instanceof Error && e.stack) wrapped.stack = `${wrapped.stack ?? ""}\nCaused by: ${e.stack}`;
+  return wrapped;
+}
+

@@ -11,15 +11,12 @@ export interface TypeRow {
   bytes: number;
 }
 
-/** Format identifiers the parsers recognise. */
-export type HeapFormat =
-  | "jcmd-histogram" // jcmd <pid> GC.class_histogram (has a "<pid>:" first line) — same table as jmap
-  | "jmap-histogram" // jmap -histo / -histo:live, JDK 8 and 9+
-  | "gcdump-report" // dotnet-gcdump report <file>
-  | "dumpheap-stat" // SOS dumpheap -stat, native or managed layout
-  | "v8-heapsnapshot" // .heapsnapshot JSON from V8 (Node, Chrome)
-  | "nettrace" // .NET EventPipe GC heap snapshot (native dotnet source)
-  | "plain"; // "count bytes type" lines
+/**
+ * A dump format's name, e.g. "plain": each runtime folder declares its own formats
+ * (src/runtimes/<name>/index.ts), the generic "plain" lives in src/formats/. A string here so that the model
+ * names no runtime; the registry (src/runtimes/index.ts) lists the valid names.
+ */
+export type HeapFormat = string;
 
 export interface DumpSummaryBody {
   format: HeapFormat;

@@ -1,11 +1,14 @@
 // Heap source running a user command: an argv array (never a shell string; `{pid}` anywhere in an argument is
 // replaced by the target's pid) whose stdout is any supported text format (auto-detected) or a plain
 // `count bytes type` table. The command runs in its own process group, all of which is killed on abort.
-import { parseText } from "../runtimes/parsers-index.js";
+import { parseText } from "../runtimes/index.js";
 import type { HeapFormat } from "../model/summary.js";
 import { DumpError, type DumpContext, type HeapSource } from "../model/dump.js";
 import type { DumpSummaryBody } from "../model/summary.js";
-import { asDumpError, firstLine, requireTarget, runTool, stillAlive } from "../sourcekit/run-tool.js";
+import { asDumpError } from "../model/dump.js";
+import { ProcFs } from "../procfs/process.js";
+import { firstLine, runTool } from "../sourcekit/run-tool.js";
+import { requireTarget } from "../sourcekit/target.js";
 
 export interface CommandSourceOptions {
   /** The command: argv[0] is the program (a path, or a name looked up in PATH). Must not be empty. */
@@ -19,8 +22,8 @@ export interface CommandSourceOptions {
   cwd?: string;
   /** Called with the command's pid once started (tests use it). */
   onSpawn?: (pid: number) => void;
-  /** /proc (tests point it elsewhere). */
-  procRoot?: string;
+  /** /proc (tests point it at a fixture tree). */
+  proc?: ProcFs;
 }
 
 /** argv with every `{pid}` replaced by the pid. */
@@ -30,11 +33,11 @@ export function substitutePid(argv: readonly string[], pid: number): string[] {
 
 export class CommandSource implements HeapSource {
   readonly name = "command";
-  private readonly procRoot: string;
+  private readonly proc: ProcFs;
 
   constructor(private readonly options: CommandSourceOptions) {
     if (options.argv.length === 0 || options.argv[0] === "") throw new Error("command heap source: the command is empty");
-    this.procRoot = options.procRoot ?? "/proc";
+    this.proc = options.proc ?? new ProcFs();
   }
 
   async memoryCost(): Promise<number> {
@@ -42,7 +45,7 @@ export class CommandSource implements HeapSource {
   }
 
   async dump(ctx: DumpContext): Promise<DumpSummaryBody> {
-    const id = await requireTarget(ctx.pid, this.procRoot);
+    const id = await requireTarget(this.proc, ctx.pid);
     const [file, ...args] = substitutePid(this.options.argv, ctx.pid);
     const r = await runTool(file!, args, { signal: ctx.signal, env: this.options.env, cwd: this.options.cwd, onSpawn: this.options.onSpawn });
     if (r.spawnError !== undefined) {
@@ -51,7 +54,7 @@ export class CommandSource implements HeapSource {
     }
     if (r.maxBufferExceeded) throw new DumpError("parse_error", `heap command ${file} printed more than 256 MiB; it was killed`);
     if (r.exitCode !== 0) {
-      if (!(await stillAlive(id, this.procRoot))) throw new DumpError("target_exited", `process ${ctx.pid} exited during the dump command`);
+      if (!(await this.proc.stillAlive(id))) throw new DumpError("target_exited", `process ${ctx.pid} exited during the dump command`);
       const how = r.exitCode !== undefined ? `exited with code ${r.exitCode}` : `was killed by ${r.signalName ?? "a signal"}`;
       const detail = firstLine(r.stderr);
       throw new DumpError("attach_failed", `heap command ${file} ${how}${detail ? `: ${detail}` : ""}`);

@@ -1,6 +1,6 @@
-// Heap source reading a directory into which other tools write heap statistics (any supported text format, or
-// V8 .heapsnapshot / .heapsnapshot.gz files, which are streamed). Each dump() ingests the newest complete file
-// not ingested yet; a file is tracked by name + mtime + size, so a file rewritten in place counts as new.
+// Heap source reading a directory into which other tools write heap statistics (any supported format; those with
+// a streaming parser, such as V8 snapshots, are streamed). Each dump() ingests the newest complete file not yet
+// ingested; a file is tracked by name + mtime + size, so a file rewritten in place counts as new.
 // A file still being written (its size or mtime changed within settleMs) is skipped until a later call; files
 // older than the one ingested are passed over for good (the newest state is what matters). The files are not
 // ours: they are left in place unless deleteAfterIngest is set.
@@ -8,11 +8,14 @@ import { createReadStream, watch, type FSWatcher } from "node:fs";
 import { createGunzip } from "node:zlib";
 import { open, readdir, stat, unlink } from "node:fs/promises";
 import path from "node:path";
-import { ParseError, createV8SnapshotParser, detectFormat, parseText } from "../runtimes/parsers-index.js";
+import { ParseError } from "../model/parse-error.js";
+import { parseText, streamParserFor } from "../runtimes/index.js";
+import type { StreamParser } from "../runtimes/runtime.js";
 import type { HeapFormat } from "../model/summary.js";
 import { DumpError, type DumpContext, type HeapSource } from "../model/dump.js";
 import type { DumpSummaryBody } from "../model/summary.js";
-import { abortError, asDumpError, sleepAbortable } from "../sourcekit/run-tool.js";
+import { asDumpError } from "../model/dump.js";
+import { abortError, sleepAbortable } from "../sourcekit/abort.js";
 
 export interface FileSourceOptions {
   /** The directory to read. */
@@ -132,7 +135,8 @@ export class FileSource implements HeapSource {
 
   private async parse(file: string, e: Entry, signal: AbortSignal): Promise<DumpSummaryBody> {
     try {
-      if (await this.isV8Snapshot(file)) return await streamV8Snapshot(file, signal);
+      const streaming = await this.streamParser(file);
+      if (streaming !== undefined) return await streamFile(file, streaming, signal);
       const max = this.options.maxTextBytes ?? 256 * 1024 * 1024;
       if (e.size > max) throw new DumpError("parse_error", `${file} is ${e.size} bytes, over the ${max}-byte limit for text formats`);
       const fh = await open(file, "r");
@@ -153,23 +157,21 @@ export class FileSource implements HeapSource {
     }
   }
 
-  private async isV8Snapshot(file: string): Promise<boolean> {
-    if (this.options.format !== undefined) return this.options.format === "v8-heapsnapshot";
-    if (/\.heapsnapshot(?:\.gz)?$/.test(file)) return true;
+  /** A streaming parser when the file's format has one (V8 snapshots can be gigabytes), else undefined. */
+  private async streamParser(file: string): Promise<StreamParser | undefined> {
     const fh = await open(file, "r");
     try {
       const buf = Buffer.alloc(4096);
       const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-      return detectFormat(buf.subarray(0, bytesRead).toString("utf8")) === "v8-heapsnapshot";
+      return streamParserFor(file, buf.subarray(0, bytesRead).toString("utf8"), this.options.format);
     } finally {
       await fh.close();
     }
   }
 }
 
-/** Streams a (possibly gzipped) V8 snapshot file through the parser; aborting stops the read. */
-async function streamV8Snapshot(file: string, signal: AbortSignal): Promise<DumpSummaryBody> {
-  const parser = createV8SnapshotParser();
+/** Streams a (possibly gzipped) file through a streaming parser; aborting stops the read. */
+async function streamFile(file: string, parser: StreamParser, signal: AbortSignal): Promise<DumpSummaryBody> {
   const raw = createReadStream(file, { highWaterMark: 1 << 20, signal });
   let input: NodeJS.ReadableStream = raw;
   if (file.endsWith(".gz")) {

@@ -1,20 +1,23 @@
 // Where to send diagnostic IPC commands for a process: a runtime that advertised on leakwatch's listener (reverse
 // mode), else the process's own diagnostic socket; a DumpError saying why when there is neither.
 import { DumpError } from "../../model/dump.js";
-import { detectRuntime } from "../detect.js";
-import { type DiagnosticEndpoint, SocketEndpoint, findDiagnosticSocket, namespacePids } from "./protocol/ipc.js";
+import { ProcFs } from "../../procfs/process.js";
+import { isRuntime } from "../detect.js";
+import { DOTNET_SIGNATURE } from "./signature.js";
+import { type DiagnosticEndpoint, SocketEndpoint, findDiagnosticSocket } from "./protocol/ipc.js";
 import type { DiagnosticPortListener } from "./protocol/listener.js";
 
 export interface EndpointOptions {
-  procRoot?: string;
+  /** /proc (tests point it at a fixture tree). */
+  proc?: ProcFs;
   listener?: DiagnosticPortListener;
   socketDirs?: readonly string[];
 }
 
 export async function resolveEndpoint(pid: number, opts: EndpointOptions = {}): Promise<DiagnosticEndpoint> {
-  const procRoot = opts.procRoot ?? "/proc";
+  const proc = opts.proc ?? new ProcFs();
   if (opts.listener !== undefined) {
-    const pids = [pid, ...(await namespacePids(pid, procRoot))];
+    const pids = [pid, ...(await proc.namespacePids(pid))];
     try {
       const ep = opts.listener.endpointFor(pids);
       if (ep !== undefined) return ep;
@@ -22,11 +25,12 @@ export async function resolveEndpoint(pid: number, opts: EndpointOptions = {}): 
       throw new DumpError("attach_failed", (err as Error).message);
     }
   }
-  const socket = await findDiagnosticSocket(pid, { procRoot, extraDirs: opts.socketDirs });
+  const socket = await findDiagnosticSocket(pid, { proc, extraDirs: opts.socketDirs });
   if (socket !== undefined) return new SocketEndpoint(socket);
-  const runtime = await detectRuntime(pid, procRoot);
-  if (runtime !== "dotnet" && runtime !== "unknown") {
-    throw new DumpError("not_supported", `process ${pid} is a ${runtime} process, not .NET: no diagnostic socket`);
+  // Provably not .NET (its mapped libraries are readable and none is the CoreCLR): say so; when /proc cannot tell,
+  // the socket may just be out of sight.
+  if ((await isRuntime(proc, pid, DOTNET_SIGNATURE)) === false) {
+    throw new DumpError("not_supported", `process ${pid} is not a .NET process (no libcoreclr.so mapped): no diagnostic socket`);
   }
   throw new DumpError(
     "attach_failed",

@@ -15,7 +15,10 @@ import { closeSync, openSync, writeSync } from "node:fs";
 import { ParseError } from "../../model/parse-error.js";
 import type { DumpSummaryBody } from "../../model/summary.js";
 import { DumpError, type DumpContext, type HeapSource } from "../../model/dump.js";
-import { abortError, createPrivateFile, rawFileName, requireTarget, stillAlive, type TargetIdentity } from "../../sourcekit/run-tool.js";
+import { ProcFs } from "../../procfs/process.js";
+import { abortError } from "../../sourcekit/abort.js";
+import { createPrivateFile, rawFileName } from "../../sourcekit/raw-files.js";
+import { requireTarget, type TargetIdentity } from "../../sourcekit/target.js";
 import { HeapDumpAggregator } from "./heapdump.js";
 import { GC_HEAP_SNAPSHOT_KEYWORDS, RUNTIME_PROVIDER, SAMPLE_PROFILER_PROVIDER } from "./protocol/events.js";
 import { resolveEndpoint } from "./endpoint.js";
@@ -24,8 +27,8 @@ import type { DiagnosticPortListener } from "./protocol/listener.js";
 import { EventPipeSession, type SessionEnd } from "./protocol/session.js";
 
 export interface DotnetEventPipeSourceOptions {
-  /** /proc (tests point it elsewhere). */
-  procRoot?: string;
+  /** /proc (tests point it at a fixture tree). */
+  proc?: ProcFs;
   /** Reverse mode: runtimes that advertise on this listener are reached through it first. */
   listener?: DiagnosticPortListener;
   /** Extra directories searched for dotnet-diagnostic-* sockets (a shared /tmp mounted elsewhere). */
@@ -49,12 +52,12 @@ export interface DotnetEventPipeSourceOptions {
 
 export class DotnetEventPipeSource implements HeapSource {
   readonly name = "dotnet";
-  private readonly procRoot: string;
+  private readonly proc: ProcFs;
   /** Processes (pid:startTime) whose last dump by this source succeeded: their logged-types table is clean. */
   private readonly clean = new Set<string>();
 
   constructor(private readonly options: DotnetEventPipeSourceOptions = {}) {
-    this.procRoot = options.procRoot ?? "/proc";
+    this.proc = options.proc ?? new ProcFs();
   }
 
   /** The dump costs the target one full blocking GC, not memory: 0. */
@@ -64,12 +67,12 @@ export class DotnetEventPipeSource implements HeapSource {
 
   /** The diagnostic endpoint of a process, or a DumpError saying why there is none. */
   endpoint(pid: number): Promise<DiagnosticEndpoint> {
-    return resolveEndpoint(pid, { procRoot: this.procRoot, listener: this.options.listener, socketDirs: this.options.socketDirs });
+    return resolveEndpoint(pid, { proc: this.proc, listener: this.options.listener, socketDirs: this.options.socketDirs });
   }
 
   async dump(ctx: DumpContext): Promise<DumpSummaryBody> {
     if (ctx.signal.aborted) throw abortError();
-    const id = await requireTarget(ctx.pid, this.procRoot);
+    const id = await requireTarget(this.proc, ctx.pid);
     const endpoint = await this.endpoint(ctx.pid);
     const notes: string[] = [];
     const commandTimeout = this.options.commandTimeoutMs ?? 5000;
@@ -164,12 +167,12 @@ export class DotnetEventPipeSource implements HeapSource {
 
     if (end.kind === "malformed") throw new DumpError("parse_error", `nettrace stream of process ${ctx.pid}: ${end.error.message}`);
     if (agg.state !== "complete") {
-      if (!(await stillAlive(id, this.procRoot))) throw new DumpError("target_exited", `process ${ctx.pid} exited during the heap dump`);
+      if (!(await this.proc.stillAlive(id))) throw new DumpError("target_exited", `process ${ctx.pid} exited during the heap dump`);
       if (ctx.signal.aborted) throw abortError();
       throw new DumpError("incomplete", `the stream of process ${ctx.pid} ended before the induced GC did (${describeEnd(end)})`);
     }
     if (end.kind === "truncated") {
-      if (!(await stillAlive(id, this.procRoot))) throw new DumpError("target_exited", `process ${ctx.pid} exited during the heap dump`);
+      if (!(await this.proc.stillAlive(id))) throw new DumpError("target_exited", `process ${ctx.pid} exited during the heap dump`);
       const why = stopError instanceof Error ? `; StopTracing: ${stopError.message}` : "";
       throw new DumpError("incomplete", `the nettrace stream of process ${ctx.pid} was cut before its end (${describeEnd(end)}${why})`);
     }
@@ -266,7 +269,7 @@ export class DotnetEventPipeSource implements HeapSource {
   /** A failed IPC exchange as a DumpError: gone, refused (with the HRESULT), or unreachable. */
   private async ipcFailure(err: unknown, id: TargetIdentity, command: string): Promise<DumpError> {
     if (err instanceof DumpError) return err;
-    if (!(await stillAlive(id, this.procRoot))) return new DumpError("target_exited", `process ${id.pid} exited during ${command}`);
+    if (!(await this.proc.stillAlive(id))) return new DumpError("target_exited", `process ${id.pid} exited during ${command}`);
     if (err instanceof DiagnosticIpcError) {
       if (err.hresult !== undefined) {
         return new DumpError("not_supported", `the .NET runtime of process ${id.pid} refused ${command} (HRESULT ${describeHresult(err.hresult)})`);

@@ -6,23 +6,17 @@
 // go to the private directory (created 0600 before the tool writes them) and to disposeRaw after parsing.
 import { chmod, stat } from "node:fs/promises";
 import path from "node:path";
-import { parseText } from "../parsers-index.js";
+import { parseDumpheapStat } from "./formats/dumpheap-stat.js";
+import { parseGcdumpReport } from "./formats/gcdump-report.js";
 import type { HeapFormat } from "../../model/summary.js";
 import { DumpError, type DumpContext, type HeapSource } from "../../model/dump.js";
 import type { DumpSummaryBody } from "../../model/summary.js";
-import {
-  asDumpError,
-  createPrivateFile,
-  findExecutable,
-  firstLine,
-  homeDir,
-  rawFileName,
-  requireTarget,
-  runTool,
-  stillAlive,
-  type TargetIdentity,
-  type ToolResult,
-} from "../../sourcekit/run-tool.js";
+import { asDumpError } from "../../model/dump.js";
+import { ProcFs } from "../../procfs/process.js";
+import { findExecutable, homeDir } from "../../sourcekit/find-executable.js";
+import { createPrivateFile, rawFileName } from "../../sourcekit/raw-files.js";
+import { firstLine, runTool, type ToolResult } from "../../sourcekit/run-tool.js";
+import { requireTarget, type TargetIdentity } from "../../sourcekit/target.js";
 
 export interface DotnetTextSourceOptions {
   /** Path or name of dotnet-gcdump (default: looked up in PATH, then ~/.dotnet/tools). */
@@ -31,8 +25,8 @@ export interface DotnetTextSourceOptions {
   dotnetDump?: string;
   /** Environment for the lookup and for the tools (default: process.env). */
   env?: NodeJS.ProcessEnv;
-  /** /proc (tests point it elsewhere). */
-  procRoot?: string;
+  /** /proc (tests point it at a fixture tree). */
+  proc?: ProcFs;
 }
 
 export type DotnetTool = { kind: "gcdump" | "dotnet-dump"; path: string };
@@ -55,11 +49,11 @@ export function classifyDotnetCollectFailure(tool: string, pid: number, r: ToolR
 export class DotnetTextSource implements HeapSource {
   readonly name = "dotnet-text";
   private readonly env: NodeJS.ProcessEnv;
-  private readonly procRoot: string;
+  private readonly proc: ProcFs;
 
   constructor(private readonly options: DotnetTextSourceOptions = {}) {
     this.env = options.env ?? process.env;
-    this.procRoot = options.procRoot ?? "/proc";
+    this.proc = options.proc ?? new ProcFs();
   }
 
   /**
@@ -85,7 +79,7 @@ export class DotnetTextSource implements HeapSource {
 
   async dump(ctx: DumpContext): Promise<DumpSummaryBody> {
     const tool = await this.findTool();
-    const id = await requireTarget(ctx.pid, this.procRoot);
+    const id = await requireTarget(this.proc, ctx.pid);
     const file = rawFileName(ctx.privateDir, ctx.pid, tool.kind === "gcdump" ? "gcdump" : "dmp");
     await createPrivateFile(file);
     let disposed = false;
@@ -102,11 +96,11 @@ export class DotnetTextSource implements HeapSource {
   private async collect(ctx: DumpContext, id: TargetIdentity, toolName: string, toolPath: string, args: string[], file: string): Promise<void> {
     const r = await runTool(toolPath, args, { signal: ctx.signal, env: this.env, cwd: ctx.privateDir });
     if (r.spawnError !== undefined) throw new DumpError("tool_missing", `cannot run ${toolPath}: ${r.spawnError}`);
-    if (r.exitCode !== 0) throw classifyDotnetCollectFailure(toolName, ctx.pid, r, await stillAlive(id, this.procRoot));
+    if (r.exitCode !== 0) throw classifyDotnetCollectFailure(toolName, ctx.pid, r, await this.proc.stillAlive(id));
     // Some builds report failure on stdout with exit code 0 and no file.
     const size = await stat(file).then((s) => s.size).catch(() => 0);
     if (size === 0) {
-      if (!(await stillAlive(id, this.procRoot))) throw new DumpError("target_exited", `process ${ctx.pid} exited during ${toolName} collect`);
+      if (!(await this.proc.stillAlive(id))) throw new DumpError("target_exited", `process ${ctx.pid} exited during ${toolName} collect`);
       throw classifyDotnetCollectFailure(toolName, ctx.pid, r, true);
     }
     await chmod(file, 0o600).catch(() => undefined); // the tool may have replaced our 0600 file
@@ -128,13 +122,13 @@ export class DotnetTextSource implements HeapSource {
     return this.parseReport(r, "dumpheap-stat", `dotnet-dump analyze (dumpheap -stat) of process ${ctx.pid}`);
   }
 
-  private parseReport(r: ToolResult, format: HeapFormat, what: string): DumpSummaryBody {
+  private parseReport(r: ToolResult, format: "gcdump-report" | "dumpheap-stat", what: string): DumpSummaryBody {
     if (r.spawnError !== undefined) throw new DumpError("tool_missing", `${what}: cannot run the tool: ${r.spawnError}`);
     if (r.exitCode !== 0) {
       throw new DumpError("parse_error", `${what} failed (exit ${r.exitCode ?? r.signalName}): ${firstLine(r.stderr) || firstLine(r.stdout)}`);
     }
     try {
-      return parseText(r.stdout, format);
+      return format === "gcdump-report" ? parseGcdumpReport(r.stdout) : parseDumpheapStat(r.stdout);
     } catch (err) {
       throw asDumpError(err, what);
     }

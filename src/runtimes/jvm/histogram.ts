@@ -5,7 +5,8 @@
 // Total        123456       1234567
 import type { DumpSummaryBody } from "../../model/summary.js";
 import { ParseError, excerpt } from "../../model/parse-error.js";
-import { normaliseJavaClassName, parsePlainInt } from "../../formats/normalise.js";
+import { parsePlainInt } from "../../formats/normalise.js";
+import { normaliseJavaClassName } from "./normalise.js";
 import { TypeTable } from "../../formats/type-table.js";
 
 type JavaFormat = "jcmd-histogram" | "jmap-histogram";

@@ -4,28 +4,24 @@
 // non-interactive shell) never opens its attach listener: that case is recognised from /proc without waiting
 // for jcmd's 10.5 s attach timeout.
 import { access, readFile } from "node:fs/promises";
-import { parseText } from "../parsers-index.js";
+import { parseJcmdHistogram } from "./histogram.js";
 import { DumpError, type DumpContext, type HeapSource } from "../../model/dump.js";
 import type { DumpSummaryBody } from "../../model/summary.js";
-import {
-  asDumpError,
-  findExecutable,
-  firstLine,
-  readCmdline,
-  readEnvironVar,
-  requireTarget,
-  runTool,
-  stillAlive,
-} from "../../sourcekit/run-tool.js";
-import { detectRuntime } from "../detect.js";
+import { asDumpError } from "../../model/dump.js";
+import { ProcFs } from "../../procfs/process.js";
+import { findExecutable } from "../../sourcekit/find-executable.js";
+import { firstLine, runTool } from "../../sourcekit/run-tool.js";
+import { requireTarget } from "../../sourcekit/target.js";
+import { isRuntime } from "../detect.js";
+import { JVM_SIGNATURE } from "./signature.js";
 
 export interface JvmSourceOptions {
   /** jcmd to run: a path, or a name looked up in PATH (default "jcmd", then $JAVA_HOME/bin/jcmd). */
   jcmd?: string;
   /** Environment for the lookup and for jcmd (default: process.env). */
   env?: NodeJS.ProcessEnv;
-  /** /proc (tests point it elsewhere). */
-  procRoot?: string;
+  /** /proc (tests point it at a fixture tree). */
+  proc?: ProcFs;
 }
 
 const SAME_USER =
@@ -50,37 +46,14 @@ export function classifyJcmdFailure(pid: number, output: string, alive: boolean)
   return new DumpError("attach_failed", `jcmd failed on process ${pid}: ${exception || "no output"}`);
 }
 
-/** The namespaced pid (last NSpid value) of a process, as a JVM in a container knows itself. */
-async function nsPid(pid: number, procRoot: string): Promise<number> {
-  try {
-    const status = await readFile(`${procRoot}/${pid}/status`, "utf8");
-    const m = /^NSpid:\s*([\d\s]+)$/m.exec(status);
-    const last = m?.[1]?.trim().split(/\s+/).pop();
-    return last ? Number(last) : pid;
-  } catch {
-    return pid;
-  }
-}
-
-/** True when the process ignores SIGQUIT (bit 3 of SigIgn in /proc/PID/status). */
-async function ignoresSigquit(pid: number, procRoot: string): Promise<boolean> {
-  try {
-    const status = await readFile(`${procRoot}/${pid}/status`, "utf8");
-    const m = /^SigIgn:\s*([0-9a-fA-F]+)$/m.exec(status);
-    return m !== null && (BigInt(`0x${m[1]}`) & 4n) !== 0n;
-  } catch {
-    return false;
-  }
-}
-
 export class JvmSource implements HeapSource {
   readonly name = "jvm";
   private readonly env: NodeJS.ProcessEnv;
-  private readonly procRoot: string;
+  private readonly proc: ProcFs;
 
   constructor(private readonly options: JvmSourceOptions = {}) {
     this.env = options.env ?? process.env;
-    this.procRoot = options.procRoot ?? "/proc";
+    this.proc = options.proc ?? new ProcFs();
   }
 
   /** jcmd's class histogram runs inside the target's existing heap: no extra memory worth reserving. */
@@ -100,11 +73,10 @@ export class JvmSource implements HeapSource {
 
   async dump(ctx: DumpContext): Promise<DumpSummaryBody> {
     const jcmd = await this.findJcmd();
-    const id = await requireTarget(ctx.pid, this.procRoot);
-    const runtime = await detectRuntime(ctx.pid, this.procRoot);
-    if (runtime !== "jvm") {
+    const id = await requireTarget(this.proc, ctx.pid);
+    if ((await isRuntime(this.proc, ctx.pid, JVM_SIGNATURE)) !== true) {
       // jcmd would send SIGQUIT, which kills a process that is not a JVM.
-      throw new DumpError("not_supported", `process ${ctx.pid} is not a JVM (detected: ${runtime}); not attaching with jcmd`);
+      throw new DumpError("not_supported", `process ${ctx.pid} is not recognisably a JVM (no java executable or libjvm.so); not attaching with jcmd`);
     }
     await this.checkAttachable(ctx.pid);
     const r = await runTool(jcmd, [String(ctx.pid), "GC.class_histogram"], { signal: ctx.signal, env: this.env });
@@ -112,10 +84,10 @@ export class JvmSource implements HeapSource {
     const output = `${r.stdout}\n${r.stderr}`;
     // jcmd prints its failures (with exit code 1) to stderr, sometimes stdout; "<pid>:" alone is not a histogram.
     if (r.exitCode !== 0 || !/#instances/.test(r.stdout)) {
-      throw classifyJcmdFailure(ctx.pid, output, await stillAlive(id, this.procRoot));
+      throw classifyJcmdFailure(ctx.pid, output, await this.proc.stillAlive(id));
     }
     try {
-      return parseText(r.stdout, "jcmd-histogram");
+      return parseJcmdHistogram(r.stdout);
     } catch (err) {
       throw asDumpError(err, `jcmd GC.class_histogram output of process ${ctx.pid}`);
     }
@@ -127,24 +99,25 @@ export class JvmSource implements HeapSource {
    * would wait 10.5 s and fail, or kill the target. Fails fast with the explanation instead.
    */
   private async checkAttachable(pid: number): Promise<void> {
-    const socket = `${this.procRoot}/${pid}/root/tmp/.java_pid${await nsPid(pid, this.procRoot)}`;
+    // A JVM in a container knows itself by its innermost namespaced pid (the last NSpid value).
+    const socket = this.proc.viaRoot(pid, `/tmp/.java_pid${(await this.proc.namespacePids(pid)).at(-1) ?? pid}`);
     try {
       await access(socket);
       return; // listener open: jcmd connects without a signal
     } catch {
       // no listener yet: jcmd will send SIGQUIT
     }
-    const argv = (await readCmdline(pid, this.procRoot)) ?? [];
+    const argv = (await this.proc.argv(pid)) ?? [];
     const envOptions = [
-      await readEnvironVar(pid, "JAVA_TOOL_OPTIONS", this.procRoot),
-      await readEnvironVar(pid, "JDK_JAVA_OPTIONS", this.procRoot),
+      await this.proc.environVar(pid, "JAVA_TOOL_OPTIONS"),
+      await this.proc.environVar(pid, "JDK_JAVA_OPTIONS"),
     ].flatMap((v) => (v ? v.split(/\s+/) : []));
     const options = [...envOptions, ...argv];
     if (options.includes("-XX:+DisableAttachMechanism")) {
       throw new DumpError("not_supported", `process ${pid} runs with -XX:+DisableAttachMechanism: jcmd cannot attach`);
     }
     if (options.includes("-XX:+StartAttachListener")) return;
-    if (await ignoresSigquit(pid, this.procRoot)) {
+    if (await this.proc.signalMask(pid, "SIGQUIT", "SigIgn")) {
       throw new DumpError(
         "attach_failed",
         `process ${pid} ignores SIGQUIT (it was started in the background of a non-interactive shell, \`java … &\`), ` +

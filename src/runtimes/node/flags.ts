@@ -3,7 +3,7 @@
 // script name is an argument of the script, and acting on it (sending a signal the process never asked for)
 // could kill the process. When in doubt the parse stops early, so a flag is missed rather than invented.
 import { constants as osConstants } from "node:os";
-import { readCmdline, readEnvironVar } from "../../sourcekit/run-tool.js";
+import type { ProcFs } from "../../procfs/process.js";
 
 export interface NodeInspectFlag {
   /** Host from --inspect=host:port (undefined: Node's default, 127.0.0.1). */
@@ -230,8 +230,8 @@ export function nodeFlagsFromArgv(argv: readonly string[], nodeOptions: string |
  * The diagnostic flags of a running node process: argv from /proc/PID/cmdline (or, when unreadable, the
  * command string split on whitespace) and NODE_OPTIONS from /proc/PID/environ (the environment it started with).
  */
-export async function readNodeFlags(pid: number, command: string, procRoot = "/proc"): Promise<NodeDiagnosticFlags> {
-  const argv = (await readCmdline(pid, procRoot)) ?? splitCommandLine(command);
-  const nodeOptions = await readEnvironVar(pid, "NODE_OPTIONS", procRoot);
+export async function readNodeFlags(proc: ProcFs, pid: number, command: string): Promise<NodeDiagnosticFlags> {
+  const argv = (await proc.argv(pid)) ?? splitCommandLine(command);
+  const nodeOptions = await proc.environVar(pid, "NODE_OPTIONS");
   return nodeFlagsFromArgv(argv, nodeOptions);
 }

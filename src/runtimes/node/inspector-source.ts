@@ -11,23 +11,18 @@
 import http from "node:http";
 import { readFile, readdir, readlink } from "node:fs/promises";
 import type WebSocket from "ws";
-import { ParseError, createV8SnapshotParser, type V8SnapshotParser } from "../parsers-index.js";
+import { ParseError } from "../../model/parse-error.js";
+import { createV8SnapshotParser, type V8SnapshotParser } from "./snapshot.js";
 import { DumpError, type DumpContext, type HeapSource, type MemoryCostContext } from "../../model/dump.js";
 import type { DumpSummaryBody } from "../../model/summary.js";
-import {
-  abortError,
-  asDumpError,
-  catchesSignal,
-  checkAborted,
-  requireTarget,
-  sleepAbortable,
-  stillAlive,
-  targetExited,
-  v8SnapshotCost,
-  type TargetIdentity,
-} from "../../sourcekit/run-tool.js";
+import { asDumpError } from "../../model/dump.js";
+import { ProcFs } from "../../procfs/process.js";
+import { abortError, checkAborted, sleepAbortable } from "../../sourcekit/abort.js";
+import { requireTarget, targetExited, type TargetIdentity } from "../../sourcekit/target.js";
+import { v8SnapshotCost } from "./cost.js";
 import { readNodeFlags, type NodeInspectFlag } from "./flags.js";
-import { detectRuntime } from "../detect.js";
+import { isRuntime } from "../detect.js";
+import { NODE_SIGNATURE } from "./signature.js";
 
 export interface V8InspectorSourceOptions {
   /**
@@ -39,8 +34,8 @@ export interface V8InspectorSourceOptions {
   port?: number;
   /** How long to wait for the inspector to answer after SIGUSR1 (default 5000 ms). */
   openTimeoutMs?: number;
-  /** /proc (tests point it elsewhere). */
-  procRoot?: string;
+  /** /proc (tests point it at a fixture tree). */
+  proc?: ProcFs;
 }
 
 const DEFAULT_PORT = 9229;
@@ -54,12 +49,12 @@ export function loopbackFor(host: string | undefined): string | undefined {
 }
 
 /** TCP ports on which the process has a listening socket (on any or a loopback address); undefined when unreadable. */
-export async function listeningPorts(pid: number, procRoot = "/proc"): Promise<Set<number> | undefined> {
+export async function listeningPorts(proc: ProcFs, pid: number): Promise<Set<number> | undefined> {
   const inodes = new Set<string>();
   try {
-    for (const fd of await readdir(`${procRoot}/${pid}/fd`)) {
+    for (const fd of await proc.fds(pid)) {
       try {
-        const m = /^socket:\[(\d+)\]$/.exec(await readlink(`${procRoot}/${pid}/fd/${fd}`));
+        const m = /^socket:\[(\d+)\]$/.exec(await readlink(proc.fdPath(pid, fd)));
         if (m) inodes.add(m[1]!);
       } catch {
         // fd closed meanwhile
@@ -72,7 +67,7 @@ export async function listeningPorts(pid: number, procRoot = "/proc"): Promise<S
   for (const table of ["tcp", "tcp6"]) {
     let text: string;
     try {
-      text = await readFile(`${procRoot}/${pid}/net/${table}`, "utf8");
+      text = await proc.netTable(pid, table);
     } catch {
       continue;
     }
@@ -143,19 +138,19 @@ async function debuggerUrl(ep: InspectorEndpoint, signal: AbortSignal): Promise<
 
 export class V8InspectorSource implements HeapSource {
   readonly name = "v8";
-  private readonly procRoot: string;
+  private readonly proc: ProcFs;
 
   constructor(private readonly options: V8InspectorSourceOptions = {}) {
-    this.procRoot = options.procRoot ?? "/proc";
+    this.proc = options.proc ?? new ProcFs();
   }
 
   /** V8 builds the snapshot graph in the target: see v8SnapshotCost. */
   memoryCost(ctx: MemoryCostContext): Promise<number> {
-    return v8SnapshotCost(ctx.pid, ctx.rss, this.procRoot, ctx.lastObjects);
+    return v8SnapshotCost(this.proc, ctx.pid, ctx.rss, ctx.lastObjects);
   }
 
   async dump(ctx: DumpContext): Promise<DumpSummaryBody> {
-    const id = await requireTarget(ctx.pid, this.procRoot);
+    const id = await requireTarget(this.proc, ctx.pid);
     const url = await this.connectUrl(ctx, id);
     checkAborted(ctx.signal);
     const parser = createV8SnapshotParser();
@@ -164,7 +159,7 @@ export class V8InspectorSource implements HeapSource {
       return parser.end();
     } catch (err) {
       if (err instanceof DumpError) throw err;
-      if (!(await stillAlive(id, this.procRoot))) throw targetExited(ctx.pid, "the heap snapshot");
+      if (!(await this.proc.stillAlive(id))) throw targetExited(ctx.pid, "the heap snapshot");
       if (err instanceof ParseError) throw asDumpError(err, `inspector heap snapshot of process ${ctx.pid}`);
       throw new DumpError("incomplete", `inspector heap snapshot of process ${ctx.pid} failed: ${(err as Error).message}`);
     }
@@ -173,11 +168,10 @@ export class V8InspectorSource implements HeapSource {
   /** Finds (or, when allowed, opens) the target's inspector and returns its WebSocket URL. */
   private async connectUrl(ctx: DumpContext, id: TargetIdentity): Promise<string> {
     const explicit = this.options.port;
-    const runtime = await detectRuntime(ctx.pid, this.procRoot);
-    if (explicit === undefined && runtime !== "node") {
-      throw new DumpError("not_supported", `process ${ctx.pid} is not a Node process (detected: ${runtime})`);
+    if (explicit === undefined && (await isRuntime(this.proc, ctx.pid, NODE_SIGNATURE)) !== true) {
+      throw new DumpError("not_supported", `process ${ctx.pid} is not recognisably a Node process (no node executable or libnode.so)`);
     }
-    const flags = await readNodeFlags(ctx.pid, ctx.command, this.procRoot);
+    const flags = await readNodeFlags(this.proc, ctx.pid, ctx.command);
     if (explicit !== undefined && explicit > 0) {
       return this.urlAt(ctx, id, { host: loopbackFor(flags.inspect?.host ?? flags.inspectPort?.host) ?? "127.0.0.1", port: explicit });
     }
@@ -194,8 +188,8 @@ export class V8InspectorSource implements HeapSource {
         `process ${ctx.pid} runs without --inspect and opening its inspector with SIGUSR1 is not allowed (openInspector: false)`,
       );
     }
-    if (!(await catchesSignal(ctx.pid, "SIGUSR1", this.procRoot))) {
-      if (!(await stillAlive(id, this.procRoot))) throw targetExited(ctx.pid, "the dump");
+    if (!(await this.proc.signalMask(ctx.pid, "SIGUSR1", "SigCgt"))) {
+      if (!(await this.proc.stillAlive(id))) throw targetExited(ctx.pid, "the dump");
       throw new DumpError("not_supported", `process ${ctx.pid} has no SIGUSR1 handler installed (still starting, or not Node); not sending it`);
     }
     try {
@@ -208,7 +202,7 @@ export class V8InspectorSource implements HeapSource {
     let last: unknown;
     while (Date.now() < deadline) {
       await sleepAbortable(100, ctx.signal);
-      if (!(await stillAlive(id, this.procRoot))) throw targetExited(ctx.pid, "opening the inspector");
+      if (!(await this.proc.stillAlive(id))) throw targetExited(ctx.pid, "opening the inspector");
       try {
         const url = await this.tryExisting(ctx, later);
         if (url !== undefined) return url;
@@ -226,7 +220,7 @@ export class V8InspectorSource implements HeapSource {
   private async tryExisting(ctx: DumpContext, flag: NodeInspectFlag): Promise<string | undefined> {
     const host = loopbackFor(flag.host);
     if (host === undefined) return undefined;
-    const ports = await listeningPorts(ctx.pid, this.procRoot);
+    const ports = await listeningPorts(this.proc, ctx.pid);
     const port = flag.port ?? DEFAULT_PORT;
     const candidates = port === 0 ? [...(ports ?? [])] : ports === undefined || ports.has(port) ? [port] : [];
     for (const p of candidates) {
@@ -246,7 +240,7 @@ export class V8InspectorSource implements HeapSource {
     }
     if (flag.port === 0) {
       // --inspect=…:0: a random port. Find the target's listening sockets and ask each.
-      const ports = await listeningPorts(ctx.pid, this.procRoot);
+      const ports = await listeningPorts(this.proc, ctx.pid);
       if (ports === undefined) {
         throw new DumpError("attach_failed", `process ${ctx.pid} uses a random inspector port and its sockets cannot be read; pass the port explicitly`);
       }
@@ -257,16 +251,16 @@ export class V8InspectorSource implements HeapSource {
           if (ctx.signal.aborted) throw abortError();
         }
       }
-      if (!(await stillAlive(id, this.procRoot))) throw targetExited(ctx.pid, "the dump");
+      if (!(await this.proc.stillAlive(id))) throw targetExited(ctx.pid, "the dump");
       throw new DumpError("attach_failed", `process ${ctx.pid}: no inspector answers on any of its listening ports (${[...ports].join(", ") || "none"})`);
     }
     return this.urlAt(ctx, id, { host, port: flag.port ?? DEFAULT_PORT });
   }
 
   private async urlAt(ctx: DumpContext, id: TargetIdentity, ep: InspectorEndpoint): Promise<string> {
-    const ports = await listeningPorts(ctx.pid, this.procRoot);
+    const ports = await listeningPorts(this.proc, ctx.pid);
     if (ports !== undefined && !ports.has(ep.port)) {
-      if (!(await stillAlive(id, this.procRoot))) throw targetExited(ctx.pid, "the dump");
+      if (!(await this.proc.stillAlive(id))) throw targetExited(ctx.pid, "the dump");
       throw new DumpError(
         "attach_failed",
         `process ${ctx.pid} does not listen on inspector port ${ep.port} (the inspector did not open, or another process holds the port); not connecting`,
@@ -276,7 +270,7 @@ export class V8InspectorSource implements HeapSource {
       return await debuggerUrl(ep, ctx.signal);
     } catch (err) {
       if (ctx.signal.aborted) throw abortError();
-      if (!(await stillAlive(id, this.procRoot))) throw targetExited(ctx.pid, "the dump");
+      if (!(await this.proc.stillAlive(id))) throw targetExited(ctx.pid, "the dump");
       const code = (err as NodeJS.ErrnoException).code;
       const what = code === "ECONNREFUSED" ? "connection refused" : (err as Error).message;
       throw new DumpError("attach_failed", `cannot reach the inspector of process ${ctx.pid} at ${ep.host}:${ep.port}: ${what}`);

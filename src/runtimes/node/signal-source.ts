@@ -12,27 +12,22 @@
 import { createReadStream } from "node:fs";
 import { chmod, open, readdir, readlink, stat } from "node:fs/promises";
 import path from "node:path";
-import { ParseError, createV8SnapshotParser } from "../parsers-index.js";
+import { ParseError } from "../../model/parse-error.js";
+import { createV8SnapshotParser } from "./snapshot.js";
 import { DumpError, type DumpContext, type HeapSource, type MemoryCostContext } from "../../model/dump.js";
 import type { DumpSummaryBody } from "../../model/summary.js";
-import {
-  abortError,
-  asDumpError,
-  catchesSignal,
-  checkAborted,
-  requireTarget,
-  sleepAbortable,
-  stillAlive,
-  targetExited,
-  v8SnapshotCost,
-  type TargetIdentity,
-} from "../../sourcekit/run-tool.js";
+import { asDumpError } from "../../model/dump.js";
+import { ProcFs } from "../../procfs/process.js";
+import { abortError, checkAborted, sleepAbortable } from "../../sourcekit/abort.js";
+import { requireTarget, targetExited, type TargetIdentity } from "../../sourcekit/target.js";
+import { v8SnapshotCost } from "./cost.js";
 import { quoteNodeOption, readNodeFlags, splitNodeOptions } from "./flags.js";
-import { detectRuntime } from "../detect.js";
+import { isRuntime } from "../detect.js";
+import { NODE_SIGNATURE } from "./signature.js";
 
 export interface V8SignalSourceOptions {
-  /** /proc (tests point it elsewhere). */
-  procRoot?: string;
+  /** /proc (tests point it at a fixture tree). */
+  proc?: ProcFs;
   /** How often the directory and the file are looked at (default 100 ms). */
   pollMs?: number;
 }
@@ -63,24 +58,25 @@ const TRAILER = "]}";
 
 export class V8SignalSource implements HeapSource {
   readonly name = "v8";
-  private readonly procRoot: string;
+  private readonly proc: ProcFs;
   private readonly pollMs: number;
 
   constructor(options: V8SignalSourceOptions = {}) {
-    this.procRoot = options.procRoot ?? "/proc";
+    this.proc = options.proc ?? new ProcFs();
     this.pollMs = options.pollMs ?? 100;
   }
 
   /** V8 builds the snapshot graph in the target: see v8SnapshotCost. */
   memoryCost(ctx: MemoryCostContext): Promise<number> {
-    return v8SnapshotCost(ctx.pid, ctx.rss, this.procRoot, ctx.lastObjects);
+    return v8SnapshotCost(this.proc, ctx.pid, ctx.rss, ctx.lastObjects);
   }
 
   async dump(ctx: DumpContext): Promise<DumpSummaryBody> {
-    const id = await requireTarget(ctx.pid, this.procRoot);
-    const runtime = await detectRuntime(ctx.pid, this.procRoot);
-    if (runtime !== "node") throw new DumpError("not_supported", `process ${ctx.pid} is not a Node process (detected: ${runtime})`);
-    const flags = await readNodeFlags(ctx.pid, ctx.command, this.procRoot);
+    const id = await requireTarget(this.proc, ctx.pid);
+    if ((await isRuntime(this.proc, ctx.pid, NODE_SIGNATURE)) !== true) {
+      throw new DumpError("not_supported", `process ${ctx.pid} is not recognisably a Node process (no node executable or libnode.so)`);
+    }
+    const flags = await readNodeFlags(this.proc, ctx.pid, ctx.command);
     const sig = flags.heapsnapshotSignal;
     if (sig === undefined) {
       throw new DumpError(
@@ -88,8 +84,8 @@ export class V8SignalSource implements HeapSource {
         `process ${ctx.pid} was not started with --heapsnapshot-signal (in its options or NODE_OPTIONS); not sending any signal`,
       );
     }
-    if (!(await catchesSignal(ctx.pid, sig, this.procRoot))) {
-      if (!(await stillAlive(id, this.procRoot))) throw targetExited(ctx.pid, "the dump");
+    if (!(await this.proc.signalMask(ctx.pid, sig, "SigCgt"))) {
+      if (!(await this.proc.stillAlive(id))) throw targetExited(ctx.pid, "the dump");
       throw new DumpError(
         "not_supported",
         `process ${ctx.pid} has --heapsnapshot-signal=${sig} but no handler for ${sig} installed yet (still starting?); not sending it`,
@@ -119,7 +115,7 @@ export class V8SignalSource implements HeapSource {
       await ctx.disposeRaw(file);
       return body;
     } catch (err) {
-      if (err instanceof DumpError && err.reason === "parse_error" && !(await stillAlive(id, this.procRoot))) {
+      if (err instanceof DumpError && err.reason === "parse_error" && !(await this.proc.stillAlive(id))) {
         throw targetExited(ctx.pid, "the heap snapshot");
       }
       throw asDumpError(err, `heap snapshot of process ${ctx.pid}`);
@@ -134,14 +130,14 @@ export class V8SignalSource implements HeapSource {
     let cwd: string | undefined;
     if (diagnosticDir === undefined || !path.isAbsolute(diagnosticDir)) {
       try {
-        cwd = await readlink(`${this.procRoot}/${pid}/cwd`);
+        cwd = await this.proc.cwd(pid);
       } catch (err) {
         throw new DumpError("attach_failed", `cannot read the working directory of process ${pid}: ${(err as Error).message}`);
       }
     }
     const dir = diagnosticDir === undefined ? cwd! : path.resolve(cwd ?? "/", diagnosticDir);
     // The target may live in another mount namespace (a container): its paths are under /proc/PID/root then.
-    const viaRoot = path.join(`${this.procRoot}/${pid}/root`, dir);
+    const viaRoot = this.proc.viaRoot(pid, dir);
     try {
       const [a, b] = await Promise.all([stat(dir).catch(() => undefined), stat(viaRoot)]);
       if (a === undefined || a.dev !== b.dev || a.ino !== b.ino) return viaRoot;
@@ -168,7 +164,7 @@ export class V8SignalSource implements HeapSource {
       const mine = fresh.filter((n) => n.includes(pidTag));
       const pick = (mine.length > 0 ? mine : fresh).sort().pop();
       if (pick !== undefined) return path.join(dir, pick);
-      if (!(await stillAlive(id, this.procRoot))) throw targetExited(ctx.pid, "the heap snapshot");
+      if (!(await this.proc.stillAlive(id))) throw targetExited(ctx.pid, "the heap snapshot");
     }
   }
 
@@ -187,7 +183,7 @@ export class V8SignalSource implements HeapSource {
       } catch (err) {
         throw new DumpError("io_error", `heap snapshot ${file} disappeared or cannot be read: ${(err as Error).message}`);
       }
-      if (!(await stillAlive(id, this.procRoot))) throw targetExited(ctx.pid, "the heap snapshot");
+      if (!(await this.proc.stillAlive(id))) throw targetExited(ctx.pid, "the heap snapshot");
       const stable = size === lastSize;
       lastSize = size;
       if (!stable || size < TRAILER.length) continue;
@@ -201,13 +197,13 @@ export class V8SignalSource implements HeapSource {
   private async heldOpen(pid: number, dev: number, ino: number): Promise<boolean> {
     let fds: string[];
     try {
-      fds = await readdir(`${this.procRoot}/${pid}/fd`);
+      fds = await this.proc.fds(pid);
     } catch {
       return false; // cannot see: rely on trailer + stable size
     }
     for (const fd of fds) {
       try {
-        const st = await stat(`${this.procRoot}/${pid}/fd/${fd}`);
+        const st = await stat(this.proc.fdPath(pid, fd));
         if (st.ino === ino && st.dev === dev) return true;
       } catch {
         // fd closed meanwhile

@@ -18,7 +18,8 @@ import { open } from "node:fs/promises";
 import { createGunzip } from "node:zlib";
 import type { DumpSummaryBody } from "../../model/summary.js";
 import { ParseError } from "../../model/parse-error.js";
-import { capTypeName, normaliseV8Name } from "../../formats/normalise.js";
+import { capTypeName } from "../../formats/normalise.js";
+import { normaliseV8Name } from "./normalise.js";
 import { TypeTable } from "../../formats/type-table.js";
 import { NAMED_NODE_TYPES, bucketForNodeType } from "./snapshot-classes.js";
 

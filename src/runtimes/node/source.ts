@@ -3,7 +3,8 @@
 // neither → V8InspectorSource opening the inspector with SIGUSR1 when openInspector is allowed; else not_supported.
 import { DumpError, type DumpContext, type HeapSource, type MemoryCostContext } from "../../model/dump.js";
 import type { DumpSummaryBody } from "../../model/summary.js";
-import { v8SnapshotCost } from "../../sourcekit/run-tool.js";
+import { ProcFs } from "../../procfs/process.js";
+import { v8SnapshotCost } from "./cost.js";
 import { nodeFlagsFromArgv, readNodeFlags, splitCommandLine, type NodeDiagnosticFlags } from "./flags.js";
 import { V8InspectorSource } from "./inspector-source.js";
 import { V8SignalSource } from "./signal-source.js";
@@ -13,7 +14,8 @@ export interface V8SourceOptions {
   openInspector?: boolean;
   /** Inspector port when known better than the command line says. */
   inspectorPort?: number;
-  procRoot?: string;
+  /** /proc (tests point it at a fixture tree). */
+  proc?: ProcFs;
   pollMs?: number;
 }
 
@@ -45,20 +47,20 @@ export class V8Source implements HeapSource {
   readonly name = "v8";
   private readonly signalSource: V8SignalSource;
   private readonly inspectorSource: V8InspectorSource;
-  private readonly procRoot: string;
+  private readonly proc: ProcFs;
 
   constructor(private readonly options: V8SourceOptions = {}) {
-    this.procRoot = options.procRoot ?? "/proc";
-    this.signalSource = new V8SignalSource({ procRoot: options.procRoot, pollMs: options.pollMs });
-    this.inspectorSource = new V8InspectorSource({ procRoot: options.procRoot, openInspector: options.openInspector, port: options.inspectorPort });
+    this.proc = options.proc ?? new ProcFs();
+    this.signalSource = new V8SignalSource({ proc: this.proc, pollMs: options.pollMs });
+    this.inspectorSource = new V8InspectorSource({ proc: this.proc, openInspector: options.openInspector, port: options.inspectorPort });
   }
 
   memoryCost(ctx: MemoryCostContext): Promise<number> {
-    return v8SnapshotCost(ctx.pid, ctx.rss, this.procRoot, ctx.lastObjects);
+    return v8SnapshotCost(this.proc, ctx.pid, ctx.rss, ctx.lastObjects);
   }
 
   async dump(ctx: DumpContext): Promise<DumpSummaryBody> {
-    const flags = await readNodeFlags(ctx.pid, ctx.command, this.procRoot);
+    const flags = await readNodeFlags(this.proc, ctx.pid, ctx.command);
     const choice = chooseV8Method(flags, this.options);
     if (choice.method === undefined) throw new DumpError("not_supported", `process ${ctx.pid}: ${choice.reason}`);
     return choice.method === "signal" ? this.signalSource.dump(ctx) : this.inspectorSource.dump(ctx);

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { Samples } from "../../helpers/emitter.js";
 import { DotnetRuntimeCollector } from "../../../src/collectors/dotnet-runtime.js";
-import { unitFactor } from "../../../src/runtimes/dotnet/protocol/counters.js";
+import { unitFactor } from "../../../src/runtimes/dotnet/counters.js";
 import { FakeRuntime } from "../runtimes/dotnet/fake-runtime.js";
 import { NettraceWriter, fixture } from "../runtimes/dotnet/writer.js";
 

@@ -1,13 +1,9 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import {
-  MAX_TYPE_NAME_LENGTH,
-  capTypeName,
-  normaliseDotnetTypeName,
-  normaliseJavaClassName,
-  normaliseV8Name,
-  parseGroupedInt,
-} from "../../../src/formats/normalise.js";
+import { MAX_TYPE_NAME_LENGTH, capTypeName, parseGroupedInt } from "../../../src/formats/normalise.js";
+import { normaliseDotnetTypeName } from "../../../src/runtimes/dotnet/normalise.js";
+import { normaliseJavaClassName } from "../../../src/runtimes/jvm/normalise.js";
+import { normaliseV8Name } from "../../../src/runtimes/node/normalise.js";
 
 describe("normalise", () => {
   it("maps Java array descriptors to readable names", () => {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { detectFormat, parseText } from "../../../src/runtimes/formats.js";
+import { detectFormat, parseText } from "../../../src/runtimes/index.js";
 import { ParseError } from "../../../src/model/parse-error.js";
 import { parsePlain } from "../../../src/formats/plain.js";
 import { FUZZ_RUNS, bodyOrParseError, expectParseError, fixture, fuzzInputArb, hasShared, shared } from "../../helpers/parsers.js";

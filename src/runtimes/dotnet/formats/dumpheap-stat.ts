@@ -6,7 +6,8 @@
 import type { DumpSummaryBody } from "../../../model/summary.js";
 import { ParseError, excerpt } from "../../../model/parse-error.js";
 import { splitLines } from "../../../formats/lines.js";
-import { normaliseDotnetTypeName, parseGroupedInt } from "../../../formats/normalise.js";
+import { parseGroupedInt } from "../../../formats/normalise.js";
+import { normaliseDotnetTypeName } from "../normalise.js";
 import { TypeTable } from "../../../formats/type-table.js";
 
 const NUM = "\\d[\\d,.'’\\u00a0\\u202f]*";

@@ -9,7 +9,8 @@
 import type { DumpSummaryBody } from "../../../model/summary.js";
 import { ParseError, excerpt } from "../../../model/parse-error.js";
 import { splitLines } from "../../../formats/lines.js";
-import { hasDotnetSizeBucket, normaliseDotnetTypeName, parseGroupedInt } from "../../../formats/normalise.js";
+import { parseGroupedInt } from "../../../formats/normalise.js";
+import { hasDotnetSizeBucket, normaliseDotnetTypeName } from "../normalise.js";
 import { TypeTable } from "../../../formats/type-table.js";
 
 // Columns are separated by ASCII blanks only: \s would also match U+00A0/U+202F, which older builds used

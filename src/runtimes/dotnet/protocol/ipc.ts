@@ -10,7 +10,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
-import { readEnvironVar } from "../../../sourcekit/run-tool.js";
+import { ProcFs } from "../../../procfs/process.js";
 
 export const IPC_MAGIC = Buffer.from("DOTNET_IPC_V1\0", "latin1");
 export const IPC_HEADER_SIZE = 20;
@@ -208,7 +208,8 @@ export function decodeAdvertise(buf: Buffer): Advertise {
 const SOCKET_RE = /^dotnet-diagnostic-(\d+)-(\d+)-socket$/;
 
 export interface FindSocketOptions {
-  procRoot?: string;
+  /** /proc (tests point it at a fixture tree). */
+  proc?: ProcFs;
   /** Extra directories to search first (e.g. a shared volume mounted at another path). */
   extraDirs?: readonly string[];
 }
@@ -223,11 +224,11 @@ export interface FindSocketOptions {
  * Returns undefined when none exists.
  */
 export async function findDiagnosticSocket(pid: number, opts: FindSocketOptions = {}): Promise<string | undefined> {
-  const procRoot = opts.procRoot ?? "/proc";
-  const tmpdir = (await readEnvironVar(pid, "TMPDIR", procRoot)) || "/tmp";
-  const pids = new Set<number>([pid, ...(await namespacePids(pid, procRoot))]);
+  const proc = opts.proc ?? new ProcFs();
+  const tmpdir = (await proc.environVar(pid, "TMPDIR")) || "/tmp";
+  const pids = new Set<number>([pid, ...(await proc.namespacePids(pid))]);
   const dirs: string[] = [...(opts.extraDirs ?? [])];
-  for (const d of new Set([tmpdir, "/tmp"])) dirs.push(path.join(procRoot, String(pid), "root", d), d);
+  for (const d of new Set([tmpdir, "/tmp"])) dirs.push(proc.viaRoot(pid, d), d);
   for (const dir of dirs) {
     let names: string[];
     try {
@@ -251,18 +252,6 @@ export async function findDiagnosticSocket(pid: number, opts: FindSocketOptions 
     if (best !== undefined) return best.file;
   }
   return undefined;
-}
-
-/** The pids a process has in nested PID namespaces (NSpid line of /proc/PID/status, innermost last). */
-export async function namespacePids(pid: number, procRoot: string): Promise<number[]> {
-  try {
-    const status = await readFile(`${procRoot}/${pid}/status`, "utf8");
-    const m = /^NSpid:\s*(.+)$/m.exec(status);
-    if (m === null) return [];
-    return m[1]!.trim().split(/\s+/).map(Number).filter((n) => Number.isInteger(n) && n > 0);
-  } catch {
-    return [];
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
-import { chooseSourceForPid, detectRuntime } from "../../../../src/sources/index.js";
+import { ProcFs } from "../../../../src/procfs/process.js";
+import { chooseForPid, detectRuntime } from "../../../../src/runtimes/index.js";
 import { which } from "../../../helpers/env.js";
 import { LineProcess, targetsDir } from "../../../helpers/targets.js";
 
@@ -43,8 +44,8 @@ describe("real .NET target", () => {
       const p = LineProcess.spawnLines(file, [...args]);
       try {
         await p.waitLine(/^entries \d+$/, 20_000);
-        expect(await detectRuntime(p.pid)).toBe("dotnet");
-        const choice = await chooseSourceForPid(p.pid, [file, ...args].join(" "));
+        expect(await detectRuntime(new ProcFs(), p.pid)).toBe("dotnet");
+        const choice = await chooseForPid(p.pid, [file, ...args].join(" "));
         expect(choice).toMatchObject({ runtime: "dotnet", name: "dotnet" });
         expect(choice.source?.name).toBe("dotnet");
       } finally {

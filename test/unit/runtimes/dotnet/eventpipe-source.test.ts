@@ -1,6 +1,7 @@
 // The dotnet heap source's whole flow against a fake diagnostic server: success, and every failure mode ends in
 // the right DumpError reason with the EventPipe session stopped.
 import { afterEach, describe, expect, it } from "vitest";
+import { ProcFs } from "../../../../src/procfs/process.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -143,9 +144,9 @@ describe("dotnet source against a fake runtime", () => {
     const empty = mkdtempSync(path.join(tmpdir(), "lw-empty-"));
     dirs.push(empty);
     // procRoot pointing at an empty dir: the pid is not found at all.
-    await expect(new DotnetEventPipeSource({ procRoot: empty }).dump(ctx())).rejects.toMatchObject({ reason: "target_exited" });
+    await expect(new DotnetEventPipeSource({ proc: new ProcFs(empty) }).dump(ctx())).rejects.toMatchObject({ reason: "target_exited" });
     const s = new DotnetEventPipeSource({ socketDirs: [empty] });
-    // This test process is Node: no dotnet socket, and its runtime is named.
-    await expect(s.dump(ctx())).rejects.toMatchObject({ reason: "not_supported", message: expect.stringMatching(/node process/) });
+    // This test process is Node: no dotnet socket, and no libcoreclr.so mapped.
+    await expect(s.dump(ctx())).rejects.toMatchObject({ reason: "not_supported", message: expect.stringMatching(/not a \.NET process/) });
   });
 });

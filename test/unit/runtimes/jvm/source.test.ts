@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
+import { ProcFs } from "../../../../src/procfs/process.js";
 import { rmSync } from "node:fs";
 import { pino } from "pino";
 import { JvmSource, classifyJcmdFailure } from "../../../../src/runtimes/jvm/source.js";
@@ -18,7 +19,7 @@ function ctx(pid: number) {
   return { pid, command: "java App", signal: new AbortController().signal, privateDir: "/tmp", disposeRaw: async () => undefined, logger: pino({ level: "silent" }) };
 }
 // jcmd is never reached in these cases; /bin/false stands in so a mistake would fail loudly, not hang.
-const source = new JvmSource({ procRoot: root, jcmd: "/bin/false" });
+const source = new JvmSource({ proc: new ProcFs(root), jcmd: "/bin/false" });
 
 describe("jvm source pre-checks (fake /proc)", () => {
   it("fails fast with attach_failed for a JVM that ignores SIGQUIT, naming -XX:+StartAttachListener", async () => {

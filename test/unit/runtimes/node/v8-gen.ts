@@ -2,7 +2,8 @@
 // JSON.parses the whole text, and chunking helpers.
 import fc from "fast-check";
 import type { DumpSummaryBody, TypeRow } from "../../../../src/model/summary.js";
-import { capTypeName, normaliseV8Name } from "../../../../src/formats/normalise.js";
+import { capTypeName } from "../../../../src/formats/normalise.js";
+import { normaliseV8Name } from "../../../../src/runtimes/node/normalise.js";
 import { createV8SnapshotParser } from "../../../../src/runtimes/node/snapshot.js";
 import { ParseError } from "../../../../src/model/parse-error.js";
 
@@ -11,7 +12,7 @@ export const V8_NODE_TYPES = [
   "concatenated string", "sliced string", "symbol", "bigint", "object shape",
 ];
 
-/** The buckets the brief asks for, written out independently of src/parsers/v8-classes.ts. */
+/** The buckets the brief asks for, written out independently of src/runtimes/node/snapshot-classes.ts. */
 const EXPECTED_BUCKET: Record<string, string> = {
   hidden: "(system)", array: "(array)", string: "(string)", code: "(compiled code)", closure: "(closure)",
   regexp: "(regexp)", number: "(number)", synthetic: "(system)", "concatenated string": "(string)",

@@ -1,6 +1,7 @@
 // Diagnostic IPC framing (golden bytes per dotnet/diagnostics ipc-protocol.md), socket discovery on a fixture
 // /proc, and the reverse-mode listener with a fake runtime that advertises.
 import { afterEach, describe, expect, it } from "vitest";
+import { ProcFs } from "../../../../../src/procfs/process.js";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
@@ -119,8 +120,8 @@ describe("finding the diagnostic socket", () => {
     await socketAt(path.join(dir, "dotnet-diagnostic-1-200-socket"));
     await socketAt(path.join(dir, "dotnet-diagnostic-2-300-socket")); // another process
     writeFileSync(path.join(dir, "dotnet-diagnostic-1-999-socket"), ""); // not a socket
-    expect(await findDiagnosticSocket(500, { procRoot: proc })).toBe(path.join(dir, "dotnet-diagnostic-1-200-socket"));
-    expect(await findDiagnosticSocket(501, { procRoot: proc })).toBeUndefined();
+    expect(await findDiagnosticSocket(500, { proc: new ProcFs(proc) })).toBe(path.join(dir, "dotnet-diagnostic-1-200-socket"));
+    expect(await findDiagnosticSocket(501, { proc: new ProcFs(proc) })).toBeUndefined();
   });
 
   it("searches extra directories first (a shared /tmp mounted elsewhere)", async () => {

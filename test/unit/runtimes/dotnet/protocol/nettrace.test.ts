@@ -5,7 +5,7 @@ import { ParseError } from "../../../../../src/model/parse-error.js";
 import { NettraceDecoder, type EventMetadata } from "../../../../../src/runtimes/dotnet/protocol/nettrace.js";
 import { HeapDumpAggregator, gcdumpTypeName } from "../../../../../src/runtimes/dotnet/heapdump.js";
 import { decodeFields } from "../../../../../src/runtimes/dotnet/protocol/events.js";
-import { parseCounterPayload, type CounterReading } from "../../../../../src/runtimes/dotnet/protocol/counters.js";
+import { parseCounterPayload, type CounterReading } from "../../../../../src/runtimes/dotnet/counters.js";
 import { fixture, heapDumpStream } from "../writer.js";
 
 

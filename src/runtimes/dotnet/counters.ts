@@ -7,11 +7,11 @@
 // "%" becomes a 0..1 ratio, "ms" seconds). "Sum" counters (alloc-rate, gen-N-gc-count, …) carry the increment
 // over the interval: their increments are added up into totals that start at 0 when the session starts.
 import type { Logger } from "pino";
-import { resolveEndpoint, type EndpointOptions } from "../endpoint.js";
-import { decodeFields, type FieldValue } from "./events.js";
-import type { DiagnosticEndpoint } from "./ipc.js";
-import type { EventMetadata, EventHeader } from "./nettrace.js";
-import { EventPipeSession } from "./session.js";
+import { resolveEndpoint, type EndpointOptions } from "./endpoint.js";
+import { decodeFields, type FieldValue } from "./protocol/events.js";
+import type { DiagnosticEndpoint } from "./protocol/ipc.js";
+import type { EventMetadata, EventHeader } from "./protocol/nettrace.js";
+import { EventPipeSession } from "./protocol/session.js";
 
 export const COUNTERS_PROVIDER = "System.Runtime";
 

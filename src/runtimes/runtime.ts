@@ -1,0 +1,75 @@
+// What a runtime folder provides (src/runtimes/<name>/index.ts exports one RuntimeDescriptor), and the settings
+// its sources are built from. This file names no runtime: a runtime with settings of its own adds them to
+// SourceSettings by module augmentation in its folder, so adding a runtime never edits this file.
+import type { HeapSource } from "../model/dump.js";
+import type { DumpSummaryBody, HeapFormat } from "../model/summary.js";
+import type { ProcFs } from "../procfs/process.js";
+import type { RuntimeSignature } from "./detect.js";
+
+/** Settings from configuration and long-lived helpers of the daemon, handed to every source factory. */
+export interface SourceSettings {
+  /** Environment for tool lookup and tools (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** /proc (tests point it at a fixture tree). */
+  proc?: ProcFs;
+}
+
+/** One `--heap-source` a runtime offers. */
+export interface SourceDef {
+  /** The `--heap-source` name. */
+  name: string;
+  /** One line for --help and docs/configuration.md. */
+  summary: string;
+  /** Builds the source; throws an Error with a clear message when the settings cannot work. */
+  create(settings: SourceSettings): HeapSource;
+}
+
+/** A parser that takes its input in chunks, for dumps too large to hold as one string. */
+export interface StreamParser {
+  write(chunk: string | Uint8Array): void;
+  end(): DumpSummaryBody;
+}
+
+/** A dump format a runtime's tools produce. */
+export interface FormatDef {
+  name: HeapFormat;
+  /** True when a text's first 64 KiB are in this format (formats are tried in registry order). */
+  detect(head: string): boolean;
+  /** Parses a whole text; throws ParseError. */
+  parse(text: string): DumpSummaryBody;
+  /** A streaming parser, for formats whose dumps can be gigabytes. */
+  stream?(): StreamParser;
+  /** File-name endings that identify the format without reading the file. */
+  suffixes?: readonly string[];
+  /** Binary formats are read by their source only: never detected in text, not offered to `leakwatch parse`. */
+  binary?: boolean;
+}
+
+/** What `--heap-source auto` picks for a process of a runtime. */
+export interface AutoChoice {
+  /** The chosen `--heap-source` name, or "none". */
+  name: string;
+  /** How the source will dump (e.g. V8's "signal" or "inspector"), when it has several ways. */
+  method?: string;
+  source: HeapSource | undefined;
+  /** Why this choice (or why none): fit for a log line or a status page. */
+  reason: string;
+}
+
+export interface RuntimeDescriptor {
+  /** The runtime's name: the `runtime` label of leakwatch_target_info. */
+  name: string;
+  /** The runtime's name for people ("JVM", "Node", ".NET"). */
+  title: string;
+  /** How to recognise a process of this runtime from /proc. */
+  signature: RuntimeSignature;
+  /** The `--heap-source` names it offers; the first is the one `auto` prefers. */
+  sources: readonly SourceDef[];
+  formats: readonly FormatDef[];
+  /** `--heap-source auto` for a process of this runtime, from its command line and the NODE_OPTIONS-like settings. */
+  chooseForCommand(command: string, settings: SourceSettings & { nodeOptions?: string }): AutoChoice;
+  /** `--heap-source auto` for a live process (may read its flags from /proc); defaults to chooseForCommand. */
+  chooseForPid?(proc: ProcFs, pid: number, command: string, settings: SourceSettings): Promise<AutoChoice>;
+  /** Extra environment for a target leakwatch launches, when that makes it cheaper or possible to dump. */
+  launchEnv?(argv: readonly string[], rawDir: string): NodeJS.ProcessEnv | undefined;
+}
