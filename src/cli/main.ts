@@ -3,7 +3,7 @@ import { ConfigError, helpText, loadConfig, parseCli } from "../config/load.js";
 import { createLogger } from "../util/logger.js";
 import { Daemon, ListenError } from "../daemon.js";
 import { TargetError } from "../targets/manager.js";
-import { VERSION } from "../version.js";
+import { VERSION } from "../util/version.js";
 import { ParseError } from "../model/parse-error.js";
 import { UsageError } from "./usage.js";
 

@@ -12,7 +12,7 @@ import { readCgroup } from "../cgroups/read.js";
 import { levelsUpToMount } from "../cgroups/membership.js";
 import { buildReport, type MemorySample } from "../report/model.js";
 import { writeReport } from "../report/write.js";
-import { VERSION } from "../version.js";
+import { VERSION } from "../util/version.js";
 import { UsageError } from "./usage.js";
 
 const RUN_OPTIONS: OptionSpec[] = [

@@ -10,7 +10,7 @@ import { TargetCollector } from "./target.js";
 import { ProcessMemoryCollector } from "./process-memory.js";
 import { CgroupMemoryCollector } from "./cgroup-memory.js";
 import { HostCollector } from "./host.js";
-import { VERSION } from "../version.js";
+import { VERSION } from "../util/version.js";
 import { HeapCollector } from "./heap.js";
 import type { HeapManager } from "../heap/manager.js";
 import type { DumpStore } from "../heap/store.js";

@@ -4,7 +4,7 @@ import cron from "node-cron";
 import os from "node:os";
 import path from "node:path";
 import { parseDuration, parseSize } from "../util/units.js";
-import { LOAD_FIELDS, loadIssues } from "../load/config.js";
+import { LOAD_FIELDS, loadIssues } from "./load-options.js";
 import { HEAP_SOURCE_NAMES } from "../sources/index.js";
 
 function defaultDataDir(): string {

@@ -7,7 +7,7 @@
 //   POST  /targets/:target/load          {"count": N}: load counted elsewhere, added to outcome="ok" (admin)
 import express, { type NextFunction, type Request, type RequestHandler, type Response, type Router } from "express";
 import { z } from "../util/zod.js";
-import { concurrency, httpHeaders, httpMethod, httpUrl, jobs, rate, seconds } from "./config.js";
+import { concurrency, httpHeaders, httpMethod, httpUrl, jobs, rate, seconds } from "../config/load-options.js";
 import type { LoadManager, TargetLoad } from "./manager.js";
 
 const patchSchema = z

@@ -3,7 +3,7 @@ import { diffDumps, type DiffRow, type TypeVerdict } from "../analysis/index.js"
 import type { Daemon } from "../daemon.js";
 import type { DumpSummary } from "../model/summary.js";
 import type { ExitInfo } from "../targets/target.js";
-import { VERSION } from "../version.js";
+import { VERSION } from "../util/version.js";
 
 /** Documented exit codes of `leakwatch run`. */
 export const RUN_EXIT = { ok: 0, leak: 3, crashed: 4 } as const;

@@ -6,11 +6,11 @@ import { looksPlain, parsePlain } from "../formats/plain.js";
 import { ParseError } from "../model/parse-error.js";
 import type { DumpSummaryBody, HeapFormat } from "../model/summary.js";
 import { ProcFs } from "../procfs/process.js";
-import { detectRuntimeAmong, runtimeFromMapsAmong } from "./detect.js";
+import { detectRuntimeAmong, runtimeFromMapsAmong } from "../runtime-kit/detect.js";
 import { dotnet } from "./dotnet/index.js";
 import { jvm } from "./jvm/index.js";
 import { node } from "./node/index.js";
-import type { AutoChoice, FormatDef, RuntimeDescriptor, SourceDef, SourceSettings, StreamParser } from "./runtime.js";
+import type { AutoChoice, FormatDef, RuntimeDescriptor, SourceDef, SourceSettings, StreamParser } from "../runtime-kit/runtime.js";
 
 export const RUNTIMES: readonly RuntimeDescriptor[] = [jvm, node, dotnet];
 

@@ -1,7 +1,7 @@
 // HTTP: /metrics for Prometheus, /healthz for orchestrators. Later capabilities mount their routers here.
 import express, { type Express } from "express";
 import type { CollectorRegistry } from "../collectors/registry.js";
-import { VERSION } from "../version.js";
+import { VERSION } from "../util/version.js";
 import { createApi, type ApiDeps } from "./api.js";
 import { createUi } from "../ui/server.js";
 

@@ -7,8 +7,8 @@ import { DumpError, type DumpContext, type HeapSource } from "../model/dump.js";
 import type { DumpSummaryBody } from "../model/summary.js";
 import { asDumpError } from "../model/dump.js";
 import { ProcFs } from "../procfs/process.js";
-import { firstLine, runTool } from "../sourcekit/run-tool.js";
-import { requireTarget } from "../sourcekit/target.js";
+import { firstLine, runTool } from "../runtime-kit/run-tool.js";
+import { requireTarget } from "../runtime-kit/target.js";
 
 export interface CommandSourceOptions {
   /** The command: argv[0] is the program (a path, or a name looked up in PATH). Must not be empty. */

@@ -10,12 +10,12 @@ import { open, readdir, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { ParseError } from "../model/parse-error.js";
 import { parseText, streamParserFor } from "../runtimes/index.js";
-import type { StreamParser } from "../runtimes/runtime.js";
+import type { StreamParser } from "../runtime-kit/runtime.js";
 import type { HeapFormat } from "../model/summary.js";
 import { DumpError, type DumpContext, type HeapSource } from "../model/dump.js";
 import type { DumpSummaryBody } from "../model/summary.js";
 import { asDumpError } from "../model/dump.js";
-import { abortError, sleepAbortable } from "../sourcekit/abort.js";
+import { abortError, sleepAbortable } from "../runtime-kit/abort.js";
 
 export interface FileSourceOptions {
   /** The directory to read. */

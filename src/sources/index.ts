@@ -4,7 +4,7 @@
 import type { HeapSource } from "../model/dump.js";
 import type { HeapFormat } from "../model/summary.js";
 import { RUNTIME_SOURCES, runtimeSource } from "../runtimes/index.js";
-import type { SourceSettings } from "../runtimes/runtime.js";
+import type { SourceSettings } from "../runtime-kit/runtime.js";
 import { CommandSource } from "./command.js";
 import { FileSource } from "./file.js";
 

@@ -14,7 +14,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import express, { type Router } from "express";
-import { VERSION } from "../version.js";
+import { VERSION } from "../util/version.js";
 import { pageHtml, STYLE } from "./page.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));

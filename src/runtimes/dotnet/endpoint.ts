@@ -2,7 +2,7 @@
 // mode), else the process's own diagnostic socket; a DumpError saying why when there is neither.
 import { DumpError } from "../../model/dump.js";
 import { ProcFs } from "../../procfs/process.js";
-import { isRuntime } from "../detect.js";
+import { isRuntime } from "../../runtime-kit/detect.js";
 import { DOTNET_SIGNATURE } from "./signature.js";
 import { type DiagnosticEndpoint, SocketEndpoint, findDiagnosticSocket } from "./protocol/ipc.js";
 import type { DiagnosticPortListener } from "./protocol/listener.js";

@@ -2,7 +2,7 @@
 // (protocol/: IPC, EventPipe sessions, nettrace), or with the SDK tools dotnet-gcdump / dotnet-dump
 // (`dotnet-text`), whose reports are parsed here too.
 import { ParseError } from "../../model/parse-error.js";
-import type { RuntimeDescriptor, SourceSettings } from "../runtime.js";
+import type { RuntimeDescriptor, SourceSettings } from "../../runtime-kit/runtime.js";
 import { createDotnetEventPipeSource } from "./eventpipe-source.js";
 import { parseDumpheapStat } from "./formats/dumpheap-stat.js";
 import { parseGcdumpReport } from "./formats/gcdump-report.js";
@@ -10,7 +10,7 @@ import type { DiagnosticPortListener } from "./protocol/listener.js";
 import { DOTNET_SIGNATURE } from "./signature.js";
 import { DotnetTextSource } from "./text-source.js";
 
-declare module "../runtime.js" {
+declare module "../../runtime-kit/runtime.js" {
   interface SourceSettings {
     /** Runtimes that connect back through DOTNET_DiagnosticPorts (reverse mode) are reached here first. */
     dotnetListener?: DiagnosticPortListener;

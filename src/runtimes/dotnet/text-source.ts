@@ -13,10 +13,10 @@ import { DumpError, type DumpContext, type HeapSource } from "../../model/dump.j
 import type { DumpSummaryBody } from "../../model/summary.js";
 import { asDumpError } from "../../model/dump.js";
 import { ProcFs } from "../../procfs/process.js";
-import { findExecutable, homeDir } from "../../sourcekit/find-executable.js";
-import { createPrivateFile, rawFileName } from "../../sourcekit/raw-files.js";
-import { firstLine, runTool, type ToolResult } from "../../sourcekit/run-tool.js";
-import { requireTarget, type TargetIdentity } from "../../sourcekit/target.js";
+import { findExecutable, homeDir } from "../../runtime-kit/find-executable.js";
+import { createPrivateFile, rawFileName } from "../../runtime-kit/raw-files.js";
+import { firstLine, runTool, type ToolResult } from "../../runtime-kit/run-tool.js";
+import { requireTarget, type TargetIdentity } from "../../runtime-kit/target.js";
 
 export interface DotnetTextSourceOptions {
   /** Path or name of dotnet-gcdump (default: looked up in PATH, then ~/.dotnet/tools). */

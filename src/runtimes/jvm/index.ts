@@ -1,11 +1,11 @@
 // The JVM: recognised by its java executable or libjvm.so; dumped with `jcmd <pid> GC.class_histogram` (a
 // class histogram after a full GC, a few hundred ms even on large heaps); jcmd and jmap histograms parsed.
-import type { RuntimeDescriptor } from "../runtime.js";
+import type { RuntimeDescriptor } from "../../runtime-kit/runtime.js";
 import { parseJcmdHistogram, parseJmapHistogram } from "./histogram.js";
 import { JVM_SIGNATURE } from "./signature.js";
 import { JvmSource } from "./source.js";
 
-declare module "../runtime.js" {
+declare module "../../runtime-kit/runtime.js" {
   interface SourceSettings {
     /** jcmd path or name (default "jcmd", then $JAVA_HOME/bin/jcmd). */
     jcmd?: string;

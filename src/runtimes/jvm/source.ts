@@ -9,10 +9,10 @@ import { DumpError, type DumpContext, type HeapSource } from "../../model/dump.j
 import type { DumpSummaryBody } from "../../model/summary.js";
 import { asDumpError } from "../../model/dump.js";
 import { ProcFs } from "../../procfs/process.js";
-import { findExecutable } from "../../sourcekit/find-executable.js";
-import { firstLine, runTool } from "../../sourcekit/run-tool.js";
-import { requireTarget } from "../../sourcekit/target.js";
-import { isRuntime } from "../detect.js";
+import { findExecutable } from "../../runtime-kit/find-executable.js";
+import { firstLine, runTool } from "../../runtime-kit/run-tool.js";
+import { requireTarget } from "../../runtime-kit/target.js";
+import { isRuntime } from "../../runtime-kit/detect.js";
 import { JVM_SIGNATURE } from "./signature.js";
 
 export interface JvmSourceOptions {

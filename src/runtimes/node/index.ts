@@ -2,14 +2,14 @@
 // --heapsnapshot-signal or through the inspector; .heapsnapshot files streamed through a hand-written parser.
 import path from "node:path";
 import type { ProcFs } from "../../procfs/process.js";
-import type { AutoChoice, RuntimeDescriptor, SourceSettings } from "../runtime.js";
+import type { AutoChoice, RuntimeDescriptor, SourceSettings } from "../../runtime-kit/runtime.js";
 import { readNodeFlags } from "./flags.js";
 import { NODE_SIGNATURE } from "./signature.js";
 import { v8SignalLaunchEnv } from "./signal-source.js";
 import { createV8SnapshotParser } from "./snapshot.js";
 import { V8Source, chooseV8Method, chooseV8MethodForCommand, type V8Method } from "./source.js";
 
-declare module "../runtime.js" {
+declare module "../../runtime-kit/runtime.js" {
   interface SourceSettings {
     /** Allow SIGUSR1 to open the inspector of a Node target started without --inspect (default false). */
     openInspector?: boolean;

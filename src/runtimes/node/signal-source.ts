@@ -18,11 +18,11 @@ import { DumpError, type DumpContext, type HeapSource, type MemoryCostContext } 
 import type { DumpSummaryBody } from "../../model/summary.js";
 import { asDumpError } from "../../model/dump.js";
 import { ProcFs } from "../../procfs/process.js";
-import { abortError, checkAborted, sleepAbortable } from "../../sourcekit/abort.js";
-import { requireTarget, targetExited, type TargetIdentity } from "../../sourcekit/target.js";
+import { abortError, checkAborted, sleepAbortable } from "../../runtime-kit/abort.js";
+import { requireTarget, targetExited, type TargetIdentity } from "../../runtime-kit/target.js";
 import { v8SnapshotCost } from "./cost.js";
 import { quoteNodeOption, readNodeFlags, splitNodeOptions } from "./flags.js";
-import { isRuntime } from "../detect.js";
+import { isRuntime } from "../../runtime-kit/detect.js";
 import { NODE_SIGNATURE } from "./signature.js";
 
 export interface V8SignalSourceOptions {

@@ -1,4 +1,4 @@
-import type { RuntimeSignature } from "../detect.js";
+import type { RuntimeSignature } from "../../runtime-kit/detect.js";
 
 /**
  * Node: its executable (node, nodejs, node20, node-v20.1.0…), or libnode.so — which embedders of other runtimes

@@ -7,7 +7,7 @@ import { homedir, tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { parseText } from "../../../../src/runtimes/index.js";
-import { findExecutable } from "../../../../src/sourcekit/find-executable.js";
+import { findExecutable } from "../../../../src/runtime-kit/find-executable.js";
 import { DotnetEventPipeSource } from "../../../../src/runtimes/dotnet/eventpipe-source.js";
 import { skipReason } from "../../../helpers/env.js";
 import { DotnetTarget, NS, buildTargets, dotnetMissing, makeContext } from "./helpers.js";

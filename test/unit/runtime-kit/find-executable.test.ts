@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { findExecutable } from "../../../src/sourcekit/find-executable.js";
+import { findExecutable } from "../../../src/runtime-kit/find-executable.js";
 
 describe("findExecutable", () => {
   it("finds executables in PATH and extra directories only", async () => {

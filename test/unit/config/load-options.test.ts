@@ -1,6 +1,6 @@
 // The load options as flags and YAML: defaults, the header forms, unbounded jobs, and one-line errors.
 import { afterAll, describe, expect, it } from "vitest";
-import { configError, load, tempFiles } from "../config/helpers.js";
+import { configError, load, tempFiles } from "./helpers.js";
 
 const files = tempFiles();
 afterAll(() => files.cleanup());

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseLabels, parseMetricSpec, sumMetric } from "../../../src/load/exposition.js";
+import { parseLabels, parseMetricSpec, sumMetric } from "../../../src/util/exposition.js";
 
 const TEXT = `# HELP http_requests_total Requests.
 # TYPE http_requests_total counter

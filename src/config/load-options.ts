@@ -2,7 +2,7 @@
 // the target object) and by the admin API's PATCH. One validator per setting, shared by both.
 import { z } from "../util/zod.js";
 import { parseDuration } from "../util/units.js";
-import { parseMetricSpec, type MetricSpec } from "./exposition.js";
+import { parseMetricSpec, type MetricSpec } from "../util/exposition.js";
 
 export const MAX_CONCURRENCY = 1024;
 
