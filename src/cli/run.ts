@@ -2,17 +2,14 @@
 // load, dumps on schedule, and at the end (duration, target exit or OOM kill, Ctrl-C) writes a report and exits
 // with a verdict: 0 no leak suspected, 3 leak suspected, 4 target crashed or OOM-killed.
 import path from "node:path";
-import { ConfigError, helpText, loadConfig, parseCli } from "../config/load.js";
+import { optionsHelp, parseCli } from "../config/load.js";
 import type { OptionSpec } from "../config/options.js";
-import { Daemon } from "../daemon.js";
-import { TargetError } from "../targets/manager.js";
-import { createLogger } from "../util/logger.js";
 import { formatBytes, parseDuration } from "../util/units.js";
 import { readCgroup } from "../cgroups/read.js";
 import { levelsUpToMount } from "../cgroups/membership.js";
 import { buildReport, type MemorySample } from "../report/model.js";
 import { writeReport } from "../report/write.js";
-import { VERSION } from "../util/version.js";
+import { boot, type Session } from "./boot.js";
 import { UsageError } from "./usage.js";
 
 const RUN_OPTIONS: OptionSpec[] = [
@@ -36,7 +33,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     throw new UsageError(`${(err as Error).message} (see leakwatch run --help)`);
   }
   if (cli.values.help) {
-    process.stdout.write(RUN_USAGE + "\n\n" + helpText(VERSION, RUN_OPTIONS).split("\n").slice(7).join("\n") + "\n");
+    process.stdout.write(RUN_USAGE + "\n\n" + optionsHelp(RUN_OPTIONS) + "\n");
     return 0;
   }
   const durationArg = cli.values.duration as string | undefined;
@@ -50,38 +47,69 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (cli.command.length === 0) throw new UsageError("run needs the command to launch after -- (see leakwatch run --help)");
   if (cli.values.linger === undefined) cli.values.linger = "0";
   if (cli.values.logLevel === undefined && !process.env.LEAKWATCH_LOG_LEVEL) cli.values.logLevel = "warn";
-  let config;
-  try {
-    config = loadConfig(cli);
-  } catch (err) {
-    if (err instanceof ConfigError) throw new UsageError(err.message);
-    throw err;
-  }
 
   const startedAt = Date.now();
-  // Each run is its own soak: its history starts empty (a daemon restart, by contrast, keeps the history).
-  config.dataDir = path.join(config.dataDir, "runs", new Date(startedAt).toISOString().replace(/[:.]/g, "-"));
-  const logger = createLogger(config.logLevel);
-  let finishing: Promise<number> | undefined;
-  let finish: (reason: string) => Promise<number> = async () => 1;
-  // The report charts memory over the whole run from the live history: keep all of it (thinned beyond 10 min), or a
-  // day when the run ends only with its target.
-  const historyKeepMs = Math.max(2 * 3600, (durationSeconds ?? 24 * 3600) + 60) * 1000;
-  const daemon = new Daemon(config, logger, { onAllExited: () => void finish("target_exited"), historyKeepMs });
-  try {
-    await daemon.start();
-  } catch (err) {
-    if (err instanceof TargetError) throw new UsageError(err.message);
-    throw err;
-  }
+  const tty = process.stderr.isTTY;
+  let ticker: NodeJS.Timeout | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  // Declared before boot: a signal during start, or the target's exit, may end the run before boot returns.
+  const finish = (session: Session, reason: string): Promise<number> =>
+    session.end(async () => {
+      clearInterval(ticker);
+      clearTimeout(timer);
+      if (tty) process.stderr.write("\n");
+      return conclude(session, reason);
+    });
+  /** The verdict: a last look, the report written, one line on stderr; returns the exit code. */
+  const conclude = async ({ daemon }: Session, reason: string): Promise<number> => {
+    if (reason === "duration") {
+      // One last look before stopping, so the verdict includes the end of the run.
+      await Promise.all(daemon.targets.targets.map((t) => daemon.heaps.dumpNow(t.name, "final")));
+    }
+    await daemon.history.sample();
+    const cgStats = new Map<string, { oomKills: number; limit?: number }>();
+    for (const t of daemon.targets.targets) {
+      if (!t.cgroup) continue;
+      const s = await readCgroup(t.cgroup.mount.version, levelsUpToMount(t.cgroup.mount, t.cgroup.dir)).catch(() => undefined);
+      if (s) cgStats.set(t.name, { oomKills: s.events.oom_kill ?? 0, limit: s.limit });
+    }
+    // Memory over the run comes from the daemon's live history (the UI's too).
+    const memory = (target: string): MemorySample[] =>
+      daemon.history.memory(target).map((m) => ({ time: m.time, rss: m.rss ?? undefined, workingSet: m.workingSet ?? undefined, limit: m.limit ?? undefined }));
+    const report = buildReport(daemon, {
+      startedAt,
+      endedAt: Date.now(),
+      endReason: reason,
+      memory,
+      oomKills: (t) => cgStats.get(t)?.oomKills ?? 0,
+      limit: (t) => cgStats.get(t)?.limit,
+    });
+    await daemon.stop();
+    const files = await writeReport(reportDir, report);
+    const suspects = report.targets.flatMap((t) => t.suspects.map((s) => `${t.name}: ${s.type}`));
+    process.stderr.write(
+      `leakwatch run: ${report.verdict.replaceAll("_", " ")}${suspects.length ? ` (${suspects.join("; ")})` : ""}; report in ${path.dirname(files[0]!)}\n`,
+    );
+    return report.exitCode;
+  };
+
+  const session = await boot(cli, {
+    // Each run is its own soak: its history starts empty (a daemon restart, by contrast, keeps the history).
+    prepare: (config) => {
+      config.dataDir = path.join(config.dataDir, "runs", new Date(startedAt).toISOString().replace(/[:.]/g, "-"));
+    },
+    // The report charts memory over the whole run from the live history: keep all of it (thinned beyond 10 min), or
+    // a day when the run ends only with its target.
+    historyKeepMs: Math.max(2 * 3600, (durationSeconds ?? 24 * 3600) + 60) * 1000,
+    forwardAs: "SIGTERM",
+    onAllExited: (s) => void finish(s, "target_exited"),
+    onInterrupt: (s) => void finish(s, "interrupted"),
+  });
+  if (session.ending) return session.done;
+  const { daemon } = session;
   const url = daemon.address ? `http://${daemon.address.address === "0.0.0.0" ? "127.0.0.1" : daemon.address.address}:${daemon.address.port}/` : "";
   process.stderr.write(`leakwatch run: watching ${daemon.targets.targets.map((t) => t.name).join(", ")}; live view ${url}\n`);
 
-  // Memory over the run comes from the daemon's live history (the UI's too): the report's chart and this line.
-  const memory = (target: string): MemorySample[] =>
-    daemon.history.memory(target).map((m) => ({ time: m.time, rss: m.rss ?? undefined, workingSet: m.workingSet ?? undefined, limit: m.limit ?? undefined }));
-  const ticker = setInterval(() => progress(), 2000);
-  const tty = process.stderr.isTTY;
   const progress = (): void => {
     if (!tty) return;
     const secs = Math.round((Date.now() - startedAt) / 1000);
@@ -96,51 +124,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     });
     process.stderr.write(`\r\x1b[K[${hms}] ${parts.join(" | ")}`);
   };
-
-  const final = new Promise<number>((resolve) => {
-    finish = (reason) => {
-      finishing ??= (async () => {
-        clearInterval(ticker);
-        clearTimeout(timer);
-        if (tty) process.stderr.write("\n");
-        if (reason === "duration") {
-          // One last look before stopping, so the verdict includes the end of the run.
-          await Promise.all(daemon.targets.targets.map((t) => daemon.heaps.dumpNow(t.name, "final")));
-        }
-        await daemon.history.sample();
-        const cgStats = new Map<string, { oomKills: number; limit?: number }>();
-        for (const t of daemon.targets.targets) {
-          if (!t.cgroup) continue;
-          const s = await readCgroup(t.cgroup.mount.version, levelsUpToMount(t.cgroup.mount, t.cgroup.dir)).catch(() => undefined);
-          if (s) cgStats.set(t.name, { oomKills: s.events.oom_kill ?? 0, limit: s.limit });
-        }
-        const report = buildReport(daemon, {
-          startedAt,
-          endedAt: Date.now(),
-          endReason: reason,
-          memory,
-          oomKills: (t) => cgStats.get(t)?.oomKills ?? 0,
-          limit: (t) => cgStats.get(t)?.limit,
-        });
-        await daemon.stop();
-        const files = await writeReport(reportDir, report);
-        const suspects = report.targets.flatMap((t) => t.suspects.map((s) => `${t.name}: ${s.type}`));
-        process.stderr.write(
-          `leakwatch run: ${report.verdict.replaceAll("_", " ")}${suspects.length ? ` (${suspects.join("; ")})` : ""}; report in ${path.dirname(files[0]!)}\n`,
-        );
-        return report.exitCode;
-      })();
-      void finishing.then(resolve);
-      return finishing;
-    };
-  });
-  const timer = durationSeconds !== undefined ? setTimeout(() => void finish("duration"), durationSeconds * 1000) : undefined;
-  const onSignal = (): void => {
-    if (finishing) process.exit(130); // a second Ctrl-C: now
-    daemon.targets.forward("SIGTERM");
-    void finish("interrupted");
-  };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
-  return final;
+  ticker = setInterval(() => progress(), 2000);
+  if (durationSeconds !== undefined) timer = setTimeout(() => void finish(session, "duration"), durationSeconds * 1000);
+  return session.done;
 }

@@ -159,18 +159,31 @@ function withNames(c: Config): Config {
 }
 
 export function helpText(version: string, extra: typeof OPTIONS = []): string {
-  const specs = [...OPTIONS, ...extra];
-  const lines = [
+  return [
     `leakwatch ${version} — watch a process during a soak test and serve its memory as Prometheus metrics`,
     "",
     "Usage:",
-    "  leakwatch [options] --pid N | --match REGEX | --cgroup PATH",
-    "  leakwatch [options] [--memory-limit SIZE] [--restart] -- COMMAND [ARGS…]",
-    "  leakwatch --config leakwatch.yaml",
-    "  leakwatch parse FILE [--format F] [--json]     per-type table of a heap dump or histogram",
-    "  leakwatch diff OLDER NEWER [--json]           types ranked by growth between two dumps",
+    "  leakwatch [serve] [options] --pid N | --match REGEX | --cgroup PATH",
+    "  leakwatch [serve] [options] [--memory-limit SIZE] [--restart] -- COMMAND [ARGS…]",
+    "  leakwatch [serve] --config leakwatch.yaml",
+    "  leakwatch run [--duration 2h] [--report DIR] [options] -- COMMAND [ARGS…]",
+    "  leakwatch parse FILE [--format F] [--json]",
+    "  leakwatch diff OLDER NEWER [--json]",
     "",
-  ];
+    "Commands:",
+    "  serve   (the default) watch the targets and serve their metrics until stopped; the options below",
+    "  run     a whole soak test: launch, load, dump, report, and exit with the verdict (leakwatch run --help)",
+    "  parse   the per-type table of a heap dump or histogram (leakwatch parse --help)",
+    "  diff    types ranked by growth between two dumps (leakwatch diff --help)",
+    "",
+    optionsHelp(extra),
+  ].join("\n");
+}
+
+/** The options, by section, and what applies to all of them: the part of --help that `run --help` shares. */
+export function optionsHelp(extra: typeof OPTIONS = []): string {
+  const specs = [...OPTIONS, ...extra];
+  const lines: string[] = [];
   const sections = [...new Set(specs.map((o) => o.section))];
   for (const s of sections) {
     lines.push(`${s}:`);

@@ -15,6 +15,17 @@ describe("leakwatch CLI", () => {
     expect(r.exitCode).toBe(0);
     for (const o of OPTIONS) expect(r.stdout).toContain(`--${o.flag}`);
     expect(r.stdout).toContain("LEAKWATCH_");
+    for (const c of ["serve", "run", "parse", "diff"]) expect(r.stdout).toMatch(new RegExp(`^  ${c} `, "m"));
+  });
+
+  it("run --help shows its own usage and every option once", async () => {
+    const r = await leakwatch(["run", "--help"]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toMatch(/^Usage: leakwatch run /);
+    for (const flag of [...OPTIONS.map((o) => o.flag), "duration", "report"]) {
+      expect(r.stdout.split("\n").filter((l) => new RegExp(`^\\s+(-\\w, )?--${flag}( |$)`).test(l)), `--${flag}`).toHaveLength(1);
+    }
+    expect(r.stdout).not.toMatch(/^\s+leakwatch (diff|parse) /m);
   });
 
   it("with no target prints how to name one and exits 2", async () => {
@@ -66,8 +77,8 @@ describe("leakwatch CLI", () => {
     expect(r.exitCode).toBe(5);
   });
 
-  it("forwards SIGTERM to a launched command and exits without lingering", async () => {
-    const p = leakwatch(["--listen", "127.0.0.1:0", "--linger", "60s", "--log-level", "info", "--", process.execPath, "-e",
+  it.each([[[]], [["serve"]]])("%j forwards SIGTERM to a launched command and exits without lingering", async (serve) => {
+    const p = leakwatch([...serve, "--listen", "127.0.0.1:0", "--linger", "60s", "--log-level", "info", "--", process.execPath, "-e",
       "process.on('SIGTERM', () => process.exit(42)); setInterval(() => {}, 1000)"]);
     let stderr = "";
     p.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
@@ -104,5 +115,48 @@ describe("leakwatch CLI", () => {
       p.kill("SIGTERM");
       await p;
     }
+  });
+});
+
+describe("leakwatch serve", () => {
+  // Each case names the outcome too: "the same" must not pass by both forms failing alike.
+  it.each([
+    [[], 2, /^leakwatch: no target given/],
+    [["--pid", "999999999"], 2, /^leakwatch: --pid 999999999: no such process$/],
+    [["--frobnicate"], 2, /^leakwatch: Unknown option '--frobnicate' \(see --help\)$/],
+    [["stray"], 2, /^leakwatch: unexpected argument "stray"/],
+    [["--version"], 0, /^$/],
+    [["--help"], 0, /^$/],
+  ])("behaves as the bare command: %j", async (args, code, stderr) => {
+    const bare = await leakwatch(args);
+    const serve = await leakwatch(["serve", ...args]);
+    expect(bare.exitCode).toBe(code);
+    expect(bare.stderr.trim()).toMatch(stderr);
+    expect(serve.exitCode).toBe(bare.exitCode);
+    expect(serve.stderr).toBe(bare.stderr);
+    expect(serve.stdout).toBe(bare.stdout);
+  });
+
+  it("passes a launched command's exit code through", async () => {
+    const r = await leakwatch(["serve", "--listen", "127.0.0.1:0", "--linger", "0s", "--", process.execPath, "-e", "process.exit(5)"]);
+    expect(r.exitCode).toBe(5);
+  });
+
+  it("serves metrics", async () => {
+    const p = leakwatch(["serve", "--listen", "127.0.0.1:0", "--log-level", "info", "--pid", String(process.pid)]);
+    let stderr = "";
+    p.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
+    try {
+      const address = await waitFor(async () => /"address":"([^"]+)"/.exec(stderr)?.[1], 10_000, "leakwatch to listen");
+      const body = await waitFor(async () => {
+        const text = await (await fetch(`http://${address}/metrics`)).text();
+        return text.includes("leakwatch_target_resident_memory_bytes") ? text : undefined;
+      }, 10_000, "target metrics");
+      expect(body).toMatch(new RegExp(`leakwatch_target_resident_memory_bytes\\{[^}]*target="pid-${process.pid}"`));
+    } finally {
+      p.kill("SIGTERM");
+    }
+    // Not a launched target: SIGTERM stops leakwatch itself, with 0.
+    expect((await p).exitCode).toBe(0);
   });
 });
