@@ -18,6 +18,7 @@ const STAT = gauge("leakwatch_cgroup_memory_stat_bytes", "Selected memory.stat b
 
 export const cgroupMemoryCollector: CollectorDefinition<{ targets: () => Target[] }> = {
   name: "cgroup",
+  help: "The target's memory cgroup (v1 or v2): usage, working set, the effective limit over all ancestors, headroom, events and pressure.",
   metrics: [INFO, USAGE, WS, LIMIT, HEADROOM, HIGH, SWAP_LIMIT, PEAK, EVENTS, PRESSURE, STAT],
   create: (deps) => new CgroupMemoryCollector(deps.targets),
 };

@@ -54,6 +54,8 @@ export interface Collector {
  */
 export interface CollectorDefinition<Deps> {
   readonly name: string;
+  /** What it collects, for docs/metrics.md. */
+  readonly help: string;
   readonly metrics: readonly MetricDesc[];
   /** The families of the collector's views, if it has any. */
   readonly views?: readonly FamilyDesc[];

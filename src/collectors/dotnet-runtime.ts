@@ -25,6 +25,7 @@ const EXCEPTIONS = counter("leakwatch_dotnet_exceptions_total", "Exceptions thro
 /** .NET targets get a background EventPipe counters session; the collector only reads its latest values. */
 export const dotnetRuntimeCollector: CollectorDefinition<{ targets: () => Target[]; logger: Logger; dotnetListener?: DiagnosticPortListener }> = {
   name: "dotnet",
+  help: ".NET runtime memory from the System.Runtime EventCounters, via a background EventPipe session per .NET target.",
   metrics: [UP, HEAP, GEN, COMMITTED, FRAGMENTATION, PAUSE_RATIO, WORKING_SET, COLLECTIONS, ALLOCATED, PAUSE, EXCEPTIONS],
   create: (deps) =>
     createDotnetRuntimeCollector({

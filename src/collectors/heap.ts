@@ -23,6 +23,7 @@ const SUSPECT = gauge("leakwatch_heap_type_leak_suspect", "1 when leakwatch's ve
 
 export const heapCollector: CollectorDefinition<{ heaps: () => TargetHeap[]; store: DumpStore }> = {
   name: "heap",
+  help: "Per-type heap statistics from the latest stored dump, dump health, and the leak verdicts over the recent dumps.",
   metrics: [TYPE_OBJECTS, TYPE_BYTES, OBJECTS, BYTES, EXACT, DUMPS, DURATION, LAST_SUCCESS, SOURCE, GROWTH_BYTES, GROWTH_OBJECTS, STREAK, SUSPECT, PER_REQUEST],
   create: (deps) => new HeapCollector(deps.heaps, deps.store),
 };

@@ -8,6 +8,7 @@ const LOAD = gauge("leakwatch_host_load_average", "Host load average over 1, 5 a
 
 export const hostCollector: CollectorDefinition<{ proc: { root: string } }> = {
   name: "host",
+  help: "Host memory and load (/proc/meminfo, /proc/loadavg): context for the target's numbers.",
   metrics: [TOTAL, AVAILABLE, LOAD],
   create: (deps) => new HostCollector(deps.proc.root),
 };

@@ -23,6 +23,7 @@ const DURATION: FamilyDesc = {
 
 export const loadCollector: CollectorDefinition<{ load?: LoadManager }> = {
   name: "load",
+  help: "Load requests by outcome, in flight, the rate cap and request durations, for every target whose load is known.",
   metrics: [REQUESTS, IN_FLIGHT, TARGET_RATE, RUNNING],
   views: [DURATION],
   create: (deps) => (deps.load ? new LoadCollector(deps.load) : undefined),

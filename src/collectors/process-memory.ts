@@ -21,6 +21,7 @@ type Sum = Required<Pick<ProcMemory, "rss" | "rssPeak" | "rssAnon" | "rssFile" |
 
 export const processMemoryCollector: CollectorDefinition<{ targets: () => Target[]; proc: ProcFs; pssMaxRss: number; clockTicks: number }> = {
   name: "process",
+  help: "The target's own memory and CPU, read from /proc/PID/{status,stat,smaps_rollup,oom_score}; a cgroup target sums its processes.",
   metrics: [RSS, RSS_PEAK, RSS_KIND, VIRT, SWAP, PSS, CPU, OOM, PROCS],
   create: (deps) => new ProcessMemoryCollector(deps.targets, deps.proc, { pssMaxRss: deps.pssMaxRss, clockTicks: deps.clockTicks }),
 };

@@ -14,6 +14,7 @@ const EXIT = gauge("leakwatch_target_last_exit_code", "Exit status of a launched
 
 export const targetCollector: CollectorDefinition<{ targets: () => Target[] }> = {
   name: "target",
+  help: "Whether each target is up, which process is behind it, and how often it came back.",
   metrics: [UP, INFO, START, RESTARTS, EXIT],
   create: (deps) => new TargetCollector(deps.targets),
 };
