@@ -12,7 +12,7 @@ import { writeReport } from "../report/write.js";
 import { boot, type Session } from "./boot.js";
 import { UsageError } from "./usage.js";
 
-const RUN_OPTIONS: OptionSpec[] = [
+export const RUN_OPTIONS: OptionSpec[] = [
   { flag: "duration", kind: "string", scope: "global", arg: "DURATION", section: "Soak run", help: "end the run after this long (e.g. 2h); default: when the target exits or on Ctrl-C" },
   { flag: "report", kind: "string", scope: "global", arg: "DIR", section: "Soak run", help: "write report.json, report.md and report.html here (default ./leakwatch-report)" },
 ];

@@ -1,51 +1,24 @@
-// Every metric leakwatch can expose, for the Prometheus/Grafana bundle (prometheus/, grafana/): its tests check
-// that each rule and dashboard query names only these. The descriptors come from the collectors themselves (each
-// collector's `metrics` field; constructing a collector only stores its arguments), so a renamed metric breaks
-// those tests instead of silently emptying a panel. test/bundle/catalog.test.ts checks that a running daemon's
-// /metrics exposes nothing missing here: a new collector must be listed below.
-import { ProcFs } from "../procfs/process.js";
-import type { DumpStore } from "../heap/store.js";
-import type { MetricDesc } from "./collector.js";
-import { TargetCollector } from "./target.js";
-import { ProcessMemoryCollector } from "./process-memory.js";
-import { CgroupMemoryCollector } from "./cgroup-memory.js";
-import { HostCollector } from "./host.js";
-import { HeapCollector } from "./heap.js";
-import { DotnetRuntimeCollector } from "./dotnet-runtime.js";
+// Every metric leakwatch can expose, for the Prometheus/Grafana bundle (prometheus/, grafana/) and docs/metrics.md:
+// the bundle's tests check that each rule and dashboard query names only these. The entries come from the list of
+// collectors the daemon registers (index.ts), so a renamed metric breaks those tests instead of silently emptying a
+// panel. test/bundle/catalog.test.ts checks that a running daemon's /metrics exposes nothing missing here.
+import type { FamilyDesc } from "./collector.js";
 import { SUCCESS, DURATION } from "./registry.js";
-import { LoadCollector, DURATION_NAME as LOAD_DURATION } from "./load.js";
-import type { LoadManager } from "../load/manager.js";
+import { BUILD_INFO, COLLECTORS } from "./index.js";
 
 /** A metric family as exposed; histogram and summary families expose more than one sample name. */
-export interface CatalogEntry {
-  name: string;
-  type: "gauge" | "counter" | "histogram" | "summary";
-  help: string;
+export interface CatalogEntry extends FamilyDesc {
   /** The collector that declares it ("registry" for the per-collector scrape metrics, "build" for build info). */
   collector: string;
 }
 
-const none = () => [];
-const collectors = [
-  new TargetCollector(none),
-  new ProcessMemoryCollector(none, new ProcFs(), { pssMaxRss: 0, clockTicks: 100 }),
-  new CgroupMemoryCollector(none),
-  new HostCollector(),
-  new HeapCollector(none, undefined as unknown as DumpStore),
-  new DotnetRuntimeCollector({ targets: none }),
-  new LoadCollector(undefined as unknown as LoadManager),
-];
+const entry = (collector: string) => (d: FamilyDesc): CatalogEntry => ({ name: d.name, type: d.type, help: d.help, labels: d.labels, collector });
 
-const entry = (collector: string) => (d: MetricDesc): CatalogEntry => ({ name: d.name, type: d.type, help: d.help, collector });
-
-/** leakwatch's own metric families (leakwatch_*), in declaration order. */
+/** leakwatch's own metric families (leakwatch_*), in exposition order. */
 export const METRIC_CATALOG: readonly CatalogEntry[] = [
-  ...collectors.flatMap((c) => c.metrics.map(entry(c.name))),
-  // Declared by the registry (per-collector scrape health) and inline in index.ts (build info).
   ...[SUCCESS, DURATION].map(entry("registry")),
-  { name: "leakwatch_build_info", type: "gauge", help: "leakwatch's version; always 1.", collector: "build" },
-  // A read-at-scrape histogram registered next to the load collector (load.ts).
-  { name: LOAD_DURATION, type: "histogram", help: "How long load requests took (any outcome), as seen by leakwatch's hammer.", collector: "load" },
+  ...COLLECTORS.flatMap((c) => [...c.metrics, ...(c.views ?? [])].map(entry(c.name))),
+  entry("build")(BUILD_INFO),
 ];
 
 /** The sample names a family exposes (a histogram's _bucket, _sum and _count). */

@@ -4,9 +4,17 @@
 
 export type MetricType = "gauge" | "counter";
 
-export interface MetricDesc {
+/** A metric family as documented: what docs/metrics.md and the bundle's tests know about it. */
+export interface FamilyDesc {
   name: string;
   help: string;
+  type: MetricType | "histogram" | "summary";
+  /** The label names every sample carries (a histogram's `le` aside). */
+  labels: readonly string[];
+}
+
+/** A family a collector emits samples for. */
+export interface MetricDesc extends FamilyDesc {
   type: MetricType;
 }
 
@@ -19,20 +27,47 @@ export interface Emitter {
   fail(err: unknown, context?: string): void;
 }
 
+/**
+ * A family prom-client renders from state read at scrape time (a histogram the hammer fills on its hot path):
+ * `get()` returns what prom-client's Registry reads from a metric. Its descriptor is in the definition's `views`.
+ */
+export interface View {
+  readonly name: string;
+  get(): unknown;
+}
+
 export interface Collector {
   /** The `collector` label of leakwatch_scrape_collector_*; one word. */
   readonly name: string;
-  readonly metrics: MetricDesc[];
+  readonly metrics: readonly MetricDesc[];
   collect(out: Emitter): Promise<void>;
+  /** Read-at-scrape families registered next to the collector's own; few collectors have any. */
+  readonly views?: readonly View[];
   /** Stops whatever the collector runs in the background (sessions, timers). */
   close?(): Promise<void>;
 }
 
-export function gauge(name: string, help: string): MetricDesc {
-  return { name, help, type: "gauge" };
+/**
+ * A collector as listed in index.ts: its name and families are known without building it, so the list the daemon
+ * registers is also the metric catalog (catalog.ts) and docs/metrics.md. `Deps` is the part of the daemon the
+ * collector is built from.
+ */
+export interface CollectorDefinition<Deps> {
+  readonly name: string;
+  /** What it collects, for docs/metrics.md. */
+  readonly help: string;
+  readonly metrics: readonly MetricDesc[];
+  /** The families of the collector's views, if it has any. */
+  readonly views?: readonly FamilyDesc[];
+  /** Builds the collector; undefined when it has nothing to do in this daemon (e.g. no load manager). */
+  create(deps: Deps): Collector | undefined;
 }
 
-export function counter(name: string, help: string): MetricDesc {
+export function gauge(name: string, help: string, labels: readonly string[] = []): MetricDesc {
+  return { name, help, type: "gauge", labels };
+}
+
+export function counter(name: string, help: string, labels: readonly string[] = []): MetricDesc {
   if (!name.endsWith("_total")) throw new Error(`counter ${name} must end in _total`);
-  return { name, help, type: "counter" };
+  return { name, help, type: "counter", labels };
 }

@@ -6,21 +6,35 @@
 import type { Logger } from "pino";
 import { ProcFs } from "../procfs/process.js";
 import { DotnetCountersSession, type CounterReading, type CountersSessionOptions } from "../runtimes/dotnet/counters.js";
-import { detectRuntime } from "../runtimes/index.js";
 import type { DiagnosticPortListener } from "../runtimes/dotnet/protocol/listener.js";
-import { type Collector, type Emitter, counter, gauge } from "./collector.js";
+import { detectRuntime } from "../runtimes/index.js";
+import type { Target } from "../targets/target.js";
+import { type Collector, type CollectorDefinition, type Emitter, counter, gauge } from "./collector.js";
 
-const UP = gauge("leakwatch_dotnet_counters_up", "1 when leakwatch's counters session with the target's .NET runtime is delivering values, else 0.");
-const HEAP = gauge("leakwatch_dotnet_gc_heap_size_bytes", "Bytes in the GC heap (System.Runtime gc-heap-size: GC.GetTotalMemory).");
-const GEN = gauge("leakwatch_dotnet_gc_generation_size_bytes", "Bytes in a GC generation after the last GC: generation 0, 1, 2, loh (large objects), poh (pinned objects).");
-const COMMITTED = gauge("leakwatch_dotnet_gc_committed_bytes", "Bytes of memory the GC has committed (System.Runtime gc-committed).");
-const FRAGMENTATION = gauge("leakwatch_dotnet_gc_fragmentation_ratio", "Fragmentation of the GC heap, 0..1 (System.Runtime gc-fragmentation).");
-const PAUSE_RATIO = gauge("leakwatch_dotnet_gc_pause_ratio", "Share of time spent in GC since the previous GC, 0..1 (System.Runtime time-in-gc).");
-const WORKING_SET = gauge("leakwatch_dotnet_working_set_bytes", "Working set of the process as the runtime reports it (System.Runtime working-set).");
-const COLLECTIONS = counter("leakwatch_dotnet_gc_collections_total", "GCs of a generation (0, 1, 2) counted since leakwatch's counters session started.");
-const ALLOCATED = counter("leakwatch_dotnet_allocated_bytes_total", "Bytes allocated on the GC heap since leakwatch's counters session started (sum of alloc-rate).");
-const PAUSE = counter("leakwatch_dotnet_gc_pause_seconds_total", "Time the runtime was paused by GC since leakwatch's counters session started (total-pause-time-by-gc).");
-const EXCEPTIONS = counter("leakwatch_dotnet_exceptions_total", "Exceptions thrown since leakwatch's counters session started (exception-count).");
+const UP = gauge("leakwatch_dotnet_counters_up", "1 when leakwatch's counters session with the target's .NET runtime is delivering values, else 0.", ["target"]);
+const HEAP = gauge("leakwatch_dotnet_gc_heap_size_bytes", "Bytes in the GC heap (System.Runtime gc-heap-size: GC.GetTotalMemory).", ["target"]);
+const GEN = gauge("leakwatch_dotnet_gc_generation_size_bytes", "Bytes in a GC generation after the last GC: generation 0, 1, 2, loh (large objects), poh (pinned objects).", ["target", "generation"]);
+const COMMITTED = gauge("leakwatch_dotnet_gc_committed_bytes", "Bytes of memory the GC has committed (System.Runtime gc-committed).", ["target"]);
+const FRAGMENTATION = gauge("leakwatch_dotnet_gc_fragmentation_ratio", "Fragmentation of the GC heap, 0..1 (System.Runtime gc-fragmentation).", ["target"]);
+const PAUSE_RATIO = gauge("leakwatch_dotnet_gc_pause_ratio", "Share of time spent in GC since the previous GC, 0..1 (System.Runtime time-in-gc).", ["target"]);
+const WORKING_SET = gauge("leakwatch_dotnet_working_set_bytes", "Working set of the process as the runtime reports it (System.Runtime working-set).", ["target"]);
+const COLLECTIONS = counter("leakwatch_dotnet_gc_collections_total", "GCs of a generation (0, 1, 2) counted since leakwatch's counters session started.", ["target", "generation"]);
+const ALLOCATED = counter("leakwatch_dotnet_allocated_bytes_total", "Bytes allocated on the GC heap since leakwatch's counters session started (sum of alloc-rate).", ["target"]);
+const PAUSE = counter("leakwatch_dotnet_gc_pause_seconds_total", "Time the runtime was paused by GC since leakwatch's counters session started (total-pause-time-by-gc).", ["target"]);
+const EXCEPTIONS = counter("leakwatch_dotnet_exceptions_total", "Exceptions thrown since leakwatch's counters session started (exception-count).", ["target"]);
+
+/** .NET targets get a background counters session; the collector only reads its latest values. */
+export const dotnetRuntimeCollector: CollectorDefinition<{ targets: () => Target[]; logger: Logger; dotnetListener?: DiagnosticPortListener }> = {
+  name: "dotnet",
+  help: ".NET runtime memory from the System.Runtime EventCounters, via a background counters session per .NET target.",
+  metrics: [UP, HEAP, GEN, COMMITTED, FRAGMENTATION, PAUSE_RATIO, WORKING_SET, COLLECTIONS, ALLOCATED, PAUSE, EXCEPTIONS],
+  create: (deps) =>
+    createDotnetRuntimeCollector({
+      targets: () => deps.targets().map((t) => ({ name: t.name, pid: t.main?.pid, runtime: t.runtime })),
+      logger: deps.logger.child({ collector: "dotnet" }),
+      listener: deps.dotnetListener,
+    }),
+};
 
 /** A target as the collector needs it; `pid` undefined while the target is down. */
 export interface DotnetRuntimeTarget {
@@ -53,8 +67,8 @@ interface Watch {
 }
 
 export class DotnetRuntimeCollector implements Collector {
-  readonly name = "dotnet";
-  readonly metrics = [UP, HEAP, GEN, COMMITTED, FRAGMENTATION, PAUSE_RATIO, WORKING_SET, COLLECTIONS, ALLOCATED, PAUSE, EXCEPTIONS];
+  readonly name = dotnetRuntimeCollector.name;
+  readonly metrics = dotnetRuntimeCollector.metrics;
   private readonly watches = new Map<string, Watch>();
   private timer: NodeJS.Timeout | undefined;
   private reconciling: Promise<void> | undefined;

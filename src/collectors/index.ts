@@ -1,23 +1,65 @@
-// Registration in one place: every collector leakwatch runs is listed here.
+// Registration in one place: every collector leakwatch runs is listed here, once. The same list is the metric
+// catalog (catalog.ts), from which the bundle's tests and docs/metrics.md are checked and generated.
 import client from "prom-client";
 import type { Logger } from "pino";
 import type { TargetManager } from "../targets/manager.js";
+import type { Target } from "../targets/target.js";
 import type { ProcFs } from "../procfs/process.js";
 import type { Config } from "../config/schema.js";
 import { clockTicksPerSecond } from "../procfs/system.js";
-import { CollectorRegistry } from "./registry.js";
-import { TargetCollector } from "./target.js";
-import { ProcessMemoryCollector } from "./process-memory.js";
-import { CgroupMemoryCollector } from "./cgroup-memory.js";
-import { HostCollector } from "./host.js";
-import { VERSION } from "../util/version.js";
-import { HeapCollector } from "./heap.js";
+import type { TargetHeap } from "../heap/target-heap.js";
 import type { HeapManager } from "../heap/manager.js";
 import type { DumpStore } from "../heap/store.js";
 import type { LoadManager } from "../load/manager.js";
-import { registerLoadMetrics } from "./load.js";
-import { createDotnetRuntimeCollector } from "./dotnet-runtime.js";
 import type { DiagnosticPortListener } from "../runtimes/dotnet/protocol/listener.js";
+import { VERSION } from "../util/version.js";
+import { type CollectorDefinition, gauge } from "./collector.js";
+import { CollectorRegistry } from "./registry.js";
+import { targetCollector } from "./target.js";
+import { processMemoryCollector } from "./process-memory.js";
+import { cgroupMemoryCollector } from "./cgroup-memory.js";
+import { hostCollector } from "./host.js";
+import { heapCollector } from "./heap.js";
+import { dotnetRuntimeCollector } from "./dotnet-runtime.js";
+import { loadCollector } from "./load.js";
+
+/** The parts of the daemon collectors are built from; each definition takes only what it needs. */
+export interface CollectorDeps {
+  targets: () => Target[];
+  /** The /proc the process and host collectors read. */
+  proc: ProcFs;
+  pssMaxRss: number;
+  /** USER_HZ, for CPU times in /proc/PID/stat. */
+  clockTicks: number;
+  logger: Logger;
+  heaps: () => TargetHeap[];
+  store: DumpStore;
+  load?: LoadManager;
+  dotnetListener?: DiagnosticPortListener;
+}
+
+/** Every collector, in registration (and exposition) order. */
+export const COLLECTORS: readonly CollectorDefinition<CollectorDeps>[] = [
+  targetCollector,
+  processMemoryCollector,
+  cgroupMemoryCollector,
+  hostCollector,
+  heapCollector,
+  dotnetRuntimeCollector,
+  loadCollector,
+];
+
+/** leakwatch's own version, next to prom-client's process/nodejs metrics about leakwatch itself. */
+export const BUILD_INFO = gauge("leakwatch_build_info", "leakwatch's version; always 1.", ["version", "nodejs"]);
+
+/** A registry with the given collectors built from deps (every collector unless told). */
+export function registerCollectors(registry: CollectorRegistry, deps: CollectorDeps, definitions = COLLECTORS): CollectorRegistry {
+  for (const def of definitions) {
+    const c = def.create(deps);
+    if (c) registry.register(c);
+  }
+  return registry;
+}
 
 export function createCollectors(deps: {
   config: Config;
@@ -30,24 +72,20 @@ export function createCollectors(deps: {
   dotnetListener?: DiagnosticPortListener;
 }): CollectorRegistry {
   const registry = new CollectorRegistry({ logger: deps.logger, beforeScrape: () => deps.targets.verify() });
-  const targets = () => deps.targets.targets;
-  registry.register(new TargetCollector(targets));
-  registry.register(new ProcessMemoryCollector(targets, deps.proc, { pssMaxRss: deps.config.pssMaxRss, clockTicks: clockTicksPerSecond() }));
-  registry.register(new CgroupMemoryCollector(targets));
-  registry.register(new HostCollector());
-  registry.register(new HeapCollector(() => deps.heaps.list(), deps.store));
-  // .NET targets get a background counters session; the collector only reads its latest values.
-  registry.register(
-    createDotnetRuntimeCollector({
-      targets: () => deps.targets.targets.map((t) => ({ name: t.name, pid: t.main?.pid, runtime: t.runtime })),
-      logger: deps.logger.child({ collector: "dotnet" }),
-      listener: deps.dotnetListener,
-    }),
-  );
-  if (deps.load) registerLoadMetrics(registry, deps.load);
+  registerCollectors(registry, {
+    targets: () => deps.targets.targets,
+    proc: deps.proc,
+    pssMaxRss: deps.config.pssMaxRss,
+    clockTicks: clockTicksPerSecond(),
+    logger: deps.logger,
+    heaps: () => deps.heaps.list(),
+    store: deps.store,
+    load: deps.load,
+    dotnetListener: deps.dotnetListener,
+  });
 
   // leakwatch itself: build info and prom-client's process/nodejs metrics.
-  new client.Gauge({ name: "leakwatch_build_info", help: "leakwatch's version; always 1.", labelNames: ["version", "nodejs"], registers: [registry.prom] })
+  new client.Gauge({ name: BUILD_INFO.name, help: BUILD_INFO.help, labelNames: BUILD_INFO.labels, registers: [registry.prom] })
     .set({ version: VERSION, nodejs: process.version }, 1);
   // A coarse event-loop monitor: the default 10 ms timer alone costs about 1% of a core while idle.
   client.collectDefaultMetrics({ register: registry.prom, eventLoopMonitoringPrecision: 200 });

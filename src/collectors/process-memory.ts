@@ -3,25 +3,32 @@
 import type { ProcFs } from "../procfs/process.js";
 import type { ProcMemory } from "../procfs/status.js";
 import type { Target } from "../targets/target.js";
-import { type Collector, type Emitter, counter, gauge } from "./collector.js";
+import { type Collector, type CollectorDefinition, type Emitter, counter, gauge } from "./collector.js";
 
-const RSS = gauge("leakwatch_target_resident_memory_bytes", "Resident set size (VmRSS) of the target's process(es).");
-const RSS_PEAK = gauge("leakwatch_target_resident_memory_peak_bytes", "Peak resident set size (VmHWM) of the target's process(es).");
-const RSS_KIND = gauge("leakwatch_target_resident_memory_by_kind_bytes", "Resident memory split into anonymous, file-backed and shared memory.");
-const VIRT = gauge("leakwatch_target_virtual_memory_bytes", "Virtual memory size (VmSize).");
-const SWAP = gauge("leakwatch_target_swap_bytes", "Swapped-out anonymous memory (VmSwap).");
-const PSS = gauge("leakwatch_target_proportional_memory_bytes", "Proportional set size (smaps_rollup Pss); only read below --pss-max-rss of RSS.");
-const CPU = counter("leakwatch_target_cpu_seconds_total", "CPU time consumed by the target's process(es), by mode.");
-const OOM = gauge("leakwatch_target_oom_score", "The kernel's OOM badness score (/proc/PID/oom_score); the highest of a cgroup's processes.");
-const PROCS = gauge("leakwatch_target_processes", "Number of processes whose memory is summed for the target.");
+const RSS = gauge("leakwatch_target_resident_memory_bytes", "Resident set size (VmRSS) of the target's process(es).", ["target"]);
+const RSS_PEAK = gauge("leakwatch_target_resident_memory_peak_bytes", "Peak resident set size (VmHWM) of the target's process(es).", ["target"]);
+const RSS_KIND = gauge("leakwatch_target_resident_memory_by_kind_bytes", "Resident memory split into anonymous, file-backed and shared memory.", ["target", "kind"]);
+const VIRT = gauge("leakwatch_target_virtual_memory_bytes", "Virtual memory size (VmSize).", ["target"]);
+const SWAP = gauge("leakwatch_target_swap_bytes", "Swapped-out anonymous memory (VmSwap).", ["target"]);
+const PSS = gauge("leakwatch_target_proportional_memory_bytes", "Proportional set size (smaps_rollup Pss); only read below --pss-max-rss of RSS.", ["target"]);
+const CPU = counter("leakwatch_target_cpu_seconds_total", "CPU time consumed by the target's process(es), by mode.", ["target", "mode"]);
+const OOM = gauge("leakwatch_target_oom_score", "The kernel's OOM badness score (/proc/PID/oom_score); the highest of a cgroup's processes.", ["target"]);
+const PROCS = gauge("leakwatch_target_processes", "Number of processes whose memory is summed for the target.", ["target"]);
 
 const PSS_MAX_AGE_MS = 30_000;
 
 type Sum = Required<Pick<ProcMemory, "rss" | "rssPeak" | "rssAnon" | "rssFile" | "rssShmem" | "virtual" | "swap">>;
 
+export const processMemoryCollector: CollectorDefinition<{ targets: () => Target[]; proc: ProcFs; pssMaxRss: number; clockTicks: number }> = {
+  name: "process",
+  help: "The target's own memory and CPU, read from /proc/PID/{status,stat,smaps_rollup,oom_score}; a cgroup target sums its processes.",
+  metrics: [RSS, RSS_PEAK, RSS_KIND, VIRT, SWAP, PSS, CPU, OOM, PROCS],
+  create: (deps) => new ProcessMemoryCollector(deps.targets, deps.proc, { pssMaxRss: deps.pssMaxRss, clockTicks: deps.clockTicks }),
+};
+
 export class ProcessMemoryCollector implements Collector {
-  readonly name = "process";
-  readonly metrics = [RSS, RSS_PEAK, RSS_KIND, VIRT, SWAP, PSS, CPU, OOM, PROCS];
+  readonly name = processMemoryCollector.name;
+  readonly metrics = processMemoryCollector.metrics;
 
   constructor(
     private readonly targets: () => Target[],

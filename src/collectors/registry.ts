@@ -28,8 +28,8 @@ class SnapshotMetric {
   }
 }
 
-export const SUCCESS = gauge("leakwatch_scrape_collector_success", "1 if the collector's last scrape succeeded, 0 if it failed in whole or in part.");
-export const DURATION = gauge("leakwatch_scrape_collector_duration_seconds", "How long the collector's last scrape took.");
+export const SUCCESS = gauge("leakwatch_scrape_collector_success", "1 if the collector's last scrape succeeded, 0 if it failed in whole or in part.", ["collector"]);
+export const DURATION = gauge("leakwatch_scrape_collector_duration_seconds", "How long the collector's last scrape took.", ["collector"]);
 
 export interface CollectorRegistryOptions {
   logger: Logger;
@@ -65,6 +65,8 @@ export class CollectorRegistry {
   register(c: Collector): void {
     if (this.collectors.some((x) => x.name === c.name)) throw new Error(`collector ${c.name} registered twice`);
     for (const m of c.metrics) this.family(m);
+    // Views are rendered by prom-client from the collector's own state; they take no part in collect().
+    for (const v of c.views ?? []) this.prom.registerMetric(v as unknown as client.Metric);
     this.collectors.push(c);
   }
 

@@ -80,3 +80,13 @@ export function envName(flag: string): string {
 export function flagForKey(key: string): string | undefined {
   return OPTIONS.find((o) => camel(o.flag) === key)?.flag;
 }
+
+/**
+ * The default an option's help states — "(default X)", "; default X" or "X (default: …)" — if any. --help and
+ * docs/configuration.md say the same thing, and test/unit/config/help.test.ts checks each one is the real default.
+ */
+export function documentedDefault(o: OptionSpec): string | undefined {
+  if (o.kind === "boolean") return undefined;
+  const m = /(?:\(|; )default ("[^"]*"|[^;)\s]+)/.exec(o.help) ?? /^(\S+) \(default: /.exec(o.help);
+  return m ? m[1]!.replace(/:$/, "").replace(/^"(.*)"$/, "$1") : undefined;
+}

@@ -158,6 +158,16 @@ export class ProcFs {
     return sameProcess(await this.identity(id.pid), id);
   }
 
+  /** /proc/meminfo as text (host memory; sync read, see the top of this file). */
+  meminfoText(): string {
+    return readFileSync(`${this.root}/meminfo`, "utf8");
+  }
+
+  /** /proc/loadavg as text (what os.loadavg() reads on Linux). */
+  loadavgText(): string {
+    return readFileSync(`${this.root}/loadavg`, "utf8");
+  }
+
   async pids(): Promise<number[]> {
     const names = await readdir(this.root);
     const out: number[] = [];

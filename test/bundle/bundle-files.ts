@@ -7,7 +7,8 @@ export const ROOT = path.resolve(__dirname, "../..");
 export const RULES_FILE = path.join(ROOT, "prometheus/rules/leakwatch.rules.yml");
 export const RULE_TESTS_DIR = path.join(ROOT, "prometheus/tests");
 export const RUNBOOK = path.join(ROOT, "docs/runbook.md");
-export const RUNBOOK_URL = "https://github.com/leakwatch/leakwatch/blob/main/docs/runbook.md";
+/** The one base every alert's runbook_url is built from (scripts/generate-prometheusrule.mjs applies it). */
+export const RUNBOOK_URL: string = (YAML.parse(readFileSync(path.join(ROOT, "prometheus/settings.yml"), "utf8")) as { runbookBase: string }).runbookBase;
 
 export interface Rule {
   alert?: string;

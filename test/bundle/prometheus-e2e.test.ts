@@ -20,7 +20,7 @@ import os from "node:os";
 import path from "node:path";
 import YAML from "yaml";
 import { skipReason, sleep, waitFor, which } from "../helpers/env.js";
-import { ROOT, RULES_FILE, type RuleGroup } from "./bundle-files.js";
+import { ROOT, RULES_FILE, RUNBOOK_URL, type RuleGroup } from "./bundle-files.js";
 import { dashboardFiles, dashboardQueries, interpolate, customVariableValues, readDashboard } from "./grafana.js";
 
 const FACTOR = 150;
@@ -184,7 +184,7 @@ describe.skipIf(skipReason("Prometheus end-to-end", prometheusBin ? null : "prom
       const growing = firing.find((a) => a.labels.alertname === GROWING)!;
       expect(Number(growing.value), "$value is the slope in bytes per second").toBeGreaterThan(1000);
       expect(growing.annotations.description).toMatch(/^Heap type LeakyThing of target leaky \(127\.0\.0\.1:\d+\) grew at [\d.]+kiB\/s/);
-      expect(growing.annotations.runbook_url).toMatch(/runbook\.md#leakwatchheaptypegrowing$/);
+      expect(growing.annotations.runbook_url).toBe(`${RUNBOOK_URL}#leakwatchheaptypegrowing`);
       const suspected = firing.find((a) => a.labels.alertname === SUSPECTED)!;
       expect(Number(suspected.value)).toBeGreaterThan(1000);
       expect(suspected.labels.severity).toBe("warning");

@@ -43,8 +43,10 @@ describe("alert rule conventions", () => {
     expect(summary, "summary is static").not.toMatch(/\{\{/);
     expect(summary).toMatch(/^[A-Za-z].*\.$/);
     expect(description, "description is templated").toMatch(/\{\{.*\$(labels|value).*\}\}/);
-    expect(runbook_url).toBe(`${RUNBOOK_URL}#${name.toLowerCase()}`);
-    expect(runbookAnchors(), `docs/runbook.md has a section "## ${name}"`).toContain(name.toLowerCase());
+    expect(runbook_url!.startsWith(`${RUNBOOK_URL}#`), `runbook_url starts with prometheus/settings.yml's runbookBase`).toBe(true);
+    const anchor = runbook_url!.slice(RUNBOOK_URL.length + 1);
+    expect(anchor).toBe(name.toLowerCase());
+    expect(runbookAnchors(), `docs/runbook.md has a section "## ${name}"`).toContain(anchor);
     const section = readFileSync(path.join(ROOT, "docs/runbook.md"), "utf8").split(/^## /m).find((s) => s.startsWith(`${name}\n`))!;
     expect(section, `the runbook section of ${name} says what to do`).toMatch(/\*\*Do/);
   });
@@ -53,6 +55,20 @@ describe("alert rule conventions", () => {
     const { errors, metrics } = parsePromQL(r.expr);
     expect(errors).toEqual([]);
     expect(metrics.filter((m) => !isKnownMetric(m, recorded))).toEqual([]);
+  });
+
+  it("the promtool tests expect each alert's own runbook_url", () => {
+    const expected = ruleTestFiles().flatMap((f) => {
+      const doc = YAML.parse(readFileSync(f, "utf8")) as { tests: { alert_rule_test?: { alertname: string; exp_alerts?: { exp_annotations?: Record<string, string> }[] }[] }[] };
+      return doc.tests.flatMap((t) => t.alert_rule_test ?? []).flatMap((c) => (c.exp_alerts ?? []).map((a) => [c.alertname, a.exp_annotations?.runbook_url] as const));
+    });
+    expect(expected.length).toBeGreaterThan(10);
+    for (const [alertname, url] of expected) expect(url, alertname).toBe(alerts.find((a) => a.alert === alertname)?.annotations?.runbook_url);
+  });
+
+  it("every runbook_url is built from prometheus/settings.yml (node scripts/generate-prometheusrule.mjs --check)", async () => {
+    const r = await execa(process.execPath, [path.join(ROOT, "scripts/generate-prometheusrule.mjs"), "--check"], { reject: false });
+    expect(r.exitCode, r.stderr).toBe(0);
   });
 
   it("has promtool tests for every alert, firing and not firing", () => {

@@ -4,6 +4,9 @@ import type { Emitter, Labels, MetricDesc } from "../../src/collectors/collector
 export class Samples implements Emitter {
   readonly rows: Array<{ name: string; labels: Labels; value: number }> = [];
   emit(desc: MetricDesc, labels: Labels, value: number | undefined): void {
+    // Every sample carries exactly the labels its descriptor declares (what docs/metrics.md lists).
+    const names = Object.keys(labels).sort().join(",");
+    if (names !== [...desc.labels].sort().join(",")) throw new Error(`${desc.name}: labels {${names}}, declared [${desc.labels.join(",")}]`);
     if (value !== undefined && Number.isFinite(value)) this.rows.push({ name: desc.name, labels, value });
   }
   fail(err: unknown): void {

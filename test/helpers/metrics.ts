@@ -1,4 +1,5 @@
 // Reads Prometheus text exposition in tests: enough to look up samples by name and labels.
+import { METRIC_CATALOG, sampleNames } from "../../src/collectors/catalog.js";
 
 export interface Sample {
   name: string;
@@ -28,4 +29,20 @@ export function value(samples: Sample[], name: string, labels: Record<string, st
   const found = samples.filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v));
   if (found.length > 1) throw new Error(`${name} ${JSON.stringify(labels)} matches ${found.length} samples`);
   return found[0]?.value;
+}
+
+/**
+ * leakwatch_* samples whose label names differ from those their catalog entry declares (what docs/metrics.md
+ * lists), as "name{labels}: declared [...]" lines; a histogram's `le` on _bucket is its own.
+ */
+export function labelMismatches(samples: Sample[]): string[] {
+  const out: string[] = [];
+  for (const s of samples) {
+    if (!s.name.startsWith("leakwatch_")) continue;
+    const e = METRIC_CATALOG.find((x) => sampleNames(x).includes(s.name));
+    const got = Object.keys(s.labels).filter((l) => !(l === "le" && s.name.endsWith("_bucket"))).sort();
+    if (!e) out.push(`${s.name}: not in the catalog`);
+    else if (got.join(",") !== [...e.labels].sort().join(",")) out.push(`${s.name}{${got.join(",")}}: declared [${e.labels.join(",")}]`);
+  }
+  return [...new Set(out)];
 }

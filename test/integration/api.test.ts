@@ -10,7 +10,7 @@ import { pino } from "pino";
 import { loadConfig, parseCli } from "../../src/config/load.js";
 import { Daemon } from "../../src/daemon.js";
 import type { HeapSource } from "../../src/model/dump.js";
-import { parseExposition, value } from "../helpers/metrics.js";
+import { labelMismatches, parseExposition, value } from "../helpers/metrics.js";
 import { skipReason, which } from "../helpers/env.js";
 import { scriptedSource } from "../helpers/scripted-source.js";
 
@@ -84,6 +84,7 @@ describe("API and heap metrics", () => {
     expect(value(s, "leakwatch_heap_type_growth_bytes_per_second", { target: "svc", heap_type: 'Leaky"Quoted\\Name' })).toBeGreaterThan(0);
     expect(value(s, "leakwatch_heap_source_info", { target: "svc", source: "scripted", runtime: "node" })).toBe(1);
     expect(s.filter((x) => !Number.isFinite(x.value))).toEqual([]);
+    expect(labelMismatches(s), "labels as declared (docs/metrics.md)").toEqual([]);
 
     const noPromtool = which("promtool") ? null : "promtool not installed";
     if (!skipReason("promtool on heap metrics", noPromtool)) {

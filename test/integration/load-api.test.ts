@@ -15,7 +15,7 @@ import { loadConfig, parseCli } from "../../src/config/load.js";
 import { Daemon } from "../../src/daemon.js";
 import type { HeapSource } from "../../src/model/dump.js";
 import type { TypeVerdict } from "../../src/analysis/index.js";
-import { parseExposition, value } from "../helpers/metrics.js";
+import { labelMismatches, parseExposition, value } from "../helpers/metrics.js";
 import { skipReason, sleep, waitFor, which } from "../helpers/env.js";
 import { scriptedSource } from "../helpers/scripted-source.js";
 
@@ -86,7 +86,9 @@ async function start(extra: string[]): Promise<Daemon> {
 }
 
 async function scrape(d: Daemon) {
-  return parseExposition((await request(d.app).get("/metrics").expect(200)).text);
+  const samples = parseExposition((await request(d.app).get("/metrics").expect(200)).text);
+  expect(labelMismatches(samples), "labels as declared (docs/metrics.md)").toEqual([]);
+  return samples;
 }
 
 describe("load API", () => {

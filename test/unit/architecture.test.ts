@@ -25,6 +25,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["daemon"], // src/daemon.ts
   ["report"],
   ["cli"],
+  ["docs"], // the reference pages generated from the code above (npm run docs)
 ];
 
 function sourceFiles(dir: string): string[] {

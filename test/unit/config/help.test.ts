@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { helpText, loadConfig, parseCli } from "../../../src/config/load.js";
-import { OPTIONS, type OptionSpec, camel, envName } from "../../../src/config/options.js";
+import { OPTIONS, type OptionSpec, camel, documentedDefault, envName } from "../../../src/config/options.js";
 import { load, tempFiles } from "./helpers.js";
 
 const files = tempFiles();
@@ -157,9 +157,8 @@ describe('every "(default X)" in --help is the real default', () => {
   /** [flag, default as written in the help]. */
   const claims: [string, string][] = [];
   for (const o of OPTIONS) {
-    if (o.kind === "boolean") continue;
-    const m = /(?:\(|; )default ("[^"]*"|[^;)\s]+)/.exec(o.help) ?? /^(\S+) \(default: /.exec(o.help);
-    if (m) claims.push([o.flag, m[1]!.replace(/:$/, "").replace(/^"(.*)"$/, "$1")]);
+    const written = documentedDefault(o);
+    if (written !== undefined) claims.push([o.flag, written]);
   }
 
   it("finds the documented defaults", () => {
