@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseJavaHistogram, parseJcmdHistogram, parseJmapHistogram } from "../../../src/parsers/java-histogram.js";
+import { type parseJavaHistogram, parseJcmdHistogram, parseJmapHistogram } from "../../../src/parsers/java-histogram.js";
 import { FUZZ_RUNS, assertWellFormed, bodyOrParseError, expectParseError, fixture, fuzzInputArb } from "./helpers.js";
 
 const jcmd17 = fixture("jcmd-class-histogram-jdk17.txt");
