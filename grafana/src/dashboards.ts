@@ -388,7 +388,9 @@ export function heapTypes(): dashboard.Dashboard {
 
 /** Stable panel ids in layout order (Grafana would otherwise assign them on load, differently each time). */
 function numbered(d: dashboard.Dashboard): dashboard.Dashboard {
-  (d.panels ?? []).forEach((p, i) => (p.id = i + 1));
+  (d.panels ?? []).forEach((p, i) => {
+    p.id = i + 1;
+  });
   return d;
 }
 

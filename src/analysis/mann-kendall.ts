@@ -127,7 +127,7 @@ function tieSizes(v: readonly number[]): number[] {
 }
 
 function clamp(x: number, lo: number, hi: number): number {
-  return x < lo ? lo : x > hi ? hi : x;
+  return Math.min(Math.max(x, lo), hi);
 }
 
 /** The null distribution of the inversion count of a random arrangement of a multiset. */

@@ -19,7 +19,7 @@ interface MountEntry {
 }
 
 /** mountinfo escapes spaces and such as octal (\040). */
-function unescape(s: string): string {
+function unescapeOctal(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
 }
 
@@ -33,8 +33,8 @@ export function parseMountinfo(text: string): MountEntry[] {
     const right = line.slice(sep + 3).split(" ");
     if (left.length < 5 || right.length < 3) continue;
     out.push({
-      root: unescape(left[3]!),
-      mountPoint: unescape(left[4]!),
+      root: unescapeOctal(left[3]!),
+      mountPoint: unescapeOctal(left[4]!),
       fsType: right[0]!,
       superOptions: right[2]!.split(","),
     });

@@ -6,6 +6,7 @@
 export const MAX_TYPE_NAME_LENGTH = 200;
 
 const ELLIPSIS = "…";
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
 const NEEDS_CLEANING = /[\u0000-\u001f\u007f\ud800-\udfff]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
@@ -13,6 +14,7 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 export function capTypeName(name: string): string {
   // Control characters would make labels and log lines unreadable (V8 names may contain escaped newlines);
   // lone surrogates (possible in JSON \u escapes) cannot be encoded in UTF-8 output.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it replaces
   const t = (NEEDS_CLEANING.test(name) ? name.replace(/[\u0000-\u001f\u007f]+/g, " ").replace(LONE_SURROGATE, "\ufffd") : name).trim();
   if (t.length === 0) return "(anonymous)";
   if (t.length <= MAX_TYPE_NAME_LENGTH) return t;

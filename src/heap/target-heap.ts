@@ -8,7 +8,7 @@ import type { Target } from "../targets/target.js";
 import { leakVerdicts, TypeSelector, type TypeSelection, type TypeVerdict, type VerdictOptions } from "../analysis/index.js";
 import { DumpError, type DumpReason, type HeapSource } from "../model/dump.js";
 import type { DumpSummary } from "../model/summary.js";
-import { DumpStore, newDumpId } from "./store.js";
+import { type DumpStore, newDumpId } from "./store.js";
 
 export type DumpResult = "success" | "failure" | "skipped";
 

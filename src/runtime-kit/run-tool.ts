@@ -1,5 +1,4 @@
 // Runs a diagnostic tool (a runtime's own, or a --heap-command) as a killable process group and collects its output.
-import path from "node:path";
 import { abortError } from "./abort.js";
 
 /** Process groups of tools still running, killed if leakwatch itself exits while a dump is under way. */

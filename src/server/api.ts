@@ -48,7 +48,7 @@ export function createApi(deps: ApiDeps): Router {
   const api = express.Router();
   const find = (name: string) => deps.targets().find((t) => t.name === name);
 
-  api.param("target", (req, res, next, name: string) => {
+  api.param("target", (_req, res, next, name: string) => {
     const t = find(name);
     if (!t) {
       res.status(404).json({ error: `no target named ${JSON.stringify(name)}` });

@@ -99,7 +99,9 @@ export class SampleRing {
     }
     this.time[i] = s.time;
     this.up[i] = s.up ? 1 : 0;
-    COLUMNS.forEach((c, k) => (this.cols[k]![i] = s[c] ?? NaN));
+    COLUMNS.forEach((c, k) => {
+      this.cols[k]![i] = s[c] ?? NaN;
+    });
   }
 
   /** The k-th oldest sample (0 ≤ k < size). */

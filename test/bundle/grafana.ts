@@ -8,7 +8,7 @@ import { ROOT } from "./bundle-files.js";
 export const DASHBOARD_DIR = path.join(ROOT, "grafana/dashboards");
 export const PROVISIONING_DIR = path.join(ROOT, "grafana/provisioning");
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: parsed dashboard JSON is walked loosely; the tests assert on its shape
 export type Json = any;
 
 export interface DashboardQuery {
@@ -61,7 +61,7 @@ export const BUILTINS: Record<string, string> = {
 /** Substitutes $name, ${name} and ${name:fmt} (and [[name]]) with the given values or the built-ins. */
 export function interpolate(expr: string, values: Record<string, string>): string {
   const all = { ...BUILTINS, ...values };
-  return expr.replace(/\$\{(\w+)(?::\w+)?\}|\$(\w+)|\[\[(\w+)\]\]/g, (whole, a?: string, b?: string, c?: string) => {
+  return expr.replace(/\$\{(\w+)(?::\w+)?\}|\$(\w+)|\[\[(\w+)\]\]/g, (_whole, a?: string, b?: string, c?: string) => {
     const name = (a ?? b ?? c)!;
     const v = all[name];
     if (v === undefined) throw new Error(`no value for variable ${name} in ${expr}`);

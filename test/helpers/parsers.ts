@@ -41,6 +41,7 @@ export function assertWellFormed(body: DumpSummaryBody, opts: { totalBytesIsSum?
     if (typeof r.type !== "string" || r.type.length === 0 || r.type.length > MAX_TYPE_NAME_LENGTH) {
       throw new Error(`bad type name ${JSON.stringify(r.type)}`);
     }
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
     if (r.type !== r.type.trim() || /[\u0000-\u001f]/.test(r.type)) throw new Error(`unnormalised name ${JSON.stringify(r.type)}`);
     if (seen.has(r.type)) throw new Error(`duplicate type ${r.type}`);
     seen.add(r.type);

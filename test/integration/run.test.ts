@@ -8,7 +8,9 @@ import { leakwatch } from "../helpers/cli.js";
 import { memoryCgroupUnavailable, skipReason } from "../helpers/env.js";
 
 const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
 function tmp(): string {
   const d = mkdtempSync(path.join(os.tmpdir(), "lw-run-"));
   dirs.push(d);

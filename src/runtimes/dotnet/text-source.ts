@@ -8,7 +8,6 @@ import { chmod, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseDumpheapStat } from "./formats/dumpheap-stat.js";
 import { parseGcdumpReport } from "./formats/gcdump-report.js";
-import type { HeapFormat } from "../../model/summary.js";
 import { DumpError, type DumpContext, type HeapSource } from "../../model/dump.js";
 import type { DumpSummaryBody } from "../../model/summary.js";
 import { asDumpError } from "../../model/dump.js";

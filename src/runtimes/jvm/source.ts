@@ -3,7 +3,7 @@
 // checked to be a JVM first. A JVM that inherited an ignored SIGQUIT (started with `java … &` from a
 // non-interactive shell) never opens its attach listener: that case is recognised from /proc without waiting
 // for jcmd's 10.5 s attach timeout.
-import { access, readFile } from "node:fs/promises";
+import { access } from "node:fs/promises";
 import { parseJcmdHistogram } from "./histogram.js";
 import { DumpError, type DumpContext, type HeapSource } from "../../model/dump.js";
 import type { DumpSummaryBody } from "../../model/summary.js";

@@ -189,7 +189,7 @@ export function parseHostPort(value: string | undefined): NodeInspectFlag {
 }
 
 function isSignalName(name: string): boolean {
-  return Object.prototype.hasOwnProperty.call(osConstants.signals, name);
+  return Object.hasOwn(osConstants.signals, name);
 }
 
 /** Interprets node options (NODE_OPTIONS first, then argv options: argv wins, as in Node). */

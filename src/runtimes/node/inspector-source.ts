@@ -9,7 +9,7 @@
 // stays open (Node has no way to close it from outside); it listens on 127.0.0.1 unless --inspect-port says
 // otherwise.
 import http from "node:http";
-import { readFile, readdir, readlink } from "node:fs/promises";
+import { readlink } from "node:fs/promises";
 import type WebSocket from "ws";
 import { ParseError } from "../../model/parse-error.js";
 import { createV8SnapshotParser, type V8SnapshotParser } from "./snapshot.js";

@@ -10,7 +10,7 @@
 // file is complete when it ends with the `]}` trailer AND no file descriptor of the target points at it AND its
 // size has not changed between two looks.
 import { createReadStream } from "node:fs";
-import { chmod, open, readdir, readlink, stat } from "node:fs/promises";
+import { chmod, open, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { ParseError } from "../../model/parse-error.js";
 import { createV8SnapshotParser } from "./snapshot.js";

@@ -80,6 +80,7 @@ export async function parseV8SnapshotFile(path: string): Promise<DumpSummaryBody
   return parseV8SnapshotStream(file.pipe(gunzip));
 }
 
+// biome-ignore lint/suspicious/noConstEnum: file-local parser states, inlined as numbers in the hot loop
 const enum S {
   Start,
   Key,

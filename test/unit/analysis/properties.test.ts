@@ -17,7 +17,7 @@ const moderate = fc.double({ min: -1e6, max: 1e6, noNaN: true });
 function assertAllFinite(value: unknown, path = "$"): void {
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new Error(`${path} = ${value}`);
-  } else if (Array.isArray(value)) value.forEach((v, i) => assertAllFinite(v, `${path}[${i}]`));
+  } else if (Array.isArray(value)) for (const [i, v] of value.entries()) assertAllFinite(v, `${path}[${i}]`);
   else if (value !== null && typeof value === "object")
     for (const [k, v] of Object.entries(value)) assertAllFinite(v, `${path}.${k}`);
 }

@@ -7,7 +7,7 @@
 // Responses come in commandset 0xFF (server): 0x00 OK (payload per command), 0xFF error (payload: uint32 HRESULT).
 // Strings are uint32 length in UTF-16 code units INCLUDING the terminating NUL, then the UTF-16LE code units
 // (length 0 for a null string).
-import { readdir, readFile, stat } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { ProcFs } from "../../../procfs/process.js";

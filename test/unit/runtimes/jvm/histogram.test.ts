@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { parseJavaHistogram, parseJcmdHistogram, parseJmapHistogram } from "../../../../src/runtimes/jvm/histogram.js";
+import { type parseJavaHistogram, parseJcmdHistogram, parseJmapHistogram } from "../../../../src/runtimes/jvm/histogram.js";
 import { FUZZ_RUNS, assertWellFormed, bodyOrParseError, expectParseError, fixture, fuzzInputArb } from "../../../helpers/parsers.js";
 
 const jcmd17 = fixture("jcmd-class-histogram-jdk17.txt");

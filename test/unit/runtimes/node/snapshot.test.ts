@@ -17,7 +17,6 @@ const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[
 const fixtureGz = path.join(fixturesDir, "node20-leakything.heapsnapshot.gz");
 const fixtureBuf = gunzipSync(readFileSync(fixtureGz));
 const fixtureText = fixtureBuf.toString("utf8");
-const fixtureOracle = oracle(fixtureText);
 
 const tmp = mkdtempSync(path.join(tmpdir(), "leakwatch-v8-test-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
