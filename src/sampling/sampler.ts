@@ -9,7 +9,7 @@ import type { CgroupMemoryStats } from "../cgroups/stats.js";
 import type { ProcFs, ProcessIdentity } from "../procfs/process.js";
 import type { ProcMemory } from "../procfs/status.js";
 import type { Target } from "../targets/target.js";
-import { MemorySeries, type MemorySample } from "./series.js";
+import { MemorySeries, OLDER_POINTS, type MemorySample } from "./series.js";
 
 export type { MemorySample } from "./series.js";
 
@@ -75,8 +75,6 @@ interface TargetState {
 /** The cgroup reads of one round or one on-demand request: targets sharing a cgroup read it once. */
 type CgroupReads = Map<string, Promise<CgroupMemoryStats>>;
 
-/** Points kept for the older part of a series (see series.ts). */
-const OLDER_POINTS = 720;
 /** smaps_rollup walks every mapping of the process; PSS moves slowly, so 30 s is fresh. */
 const PSS_MAX_AGE_MS = 30_000;
 
@@ -206,9 +204,7 @@ export class MemorySampler {
       // A slow read (a huge cgroup?) is never overlapped; a target sampled on demand just now waits for the next tick.
       return !s?.pending && !(s?.latest && now - s.latest.time < this.intervalMs / 2);
     });
-    void Promise.all(due.map((t) => this.read(t, now, reads))).catch((err: unknown) =>
-      this.opts.logger?.warn({ err: String(err) }, "memory sampling failed"),
-    );
+    void Promise.all(due.map((t) => this.read(t, now, reads))).catch((err: unknown) => this.opts.logger?.warn({ err: String(err) }, "memory sampling failed"));
   }
 
   private state(name: string): TargetState {

@@ -133,7 +133,7 @@ function peakOf(a: MemorySample, b: MemorySample): MemorySample {
 }
 
 /** Points kept for the older part of the series, whatever its length: enough for a chart's width. */
-const OLDER_POINTS = 720;
+export const OLDER_POINTS = 720;
 
 /**
  * Samples taken on demand (a scrape, the headroom guard) come between the ticks: the recent ring grows to keep

@@ -79,7 +79,11 @@ describe("memory collectors over the sampler", () => {
     expect(s.get("leakwatch_target_cpu_seconds_total", { target, mode: "system" })).toBe(3.05);
     expect(s.get("leakwatch_target_oom_score", { target })).toBe(666);
     expect(s.get("leakwatch_target_processes", { target })).toBe(1);
-    expect(s.rows.find((r) => r.name === "leakwatch_cgroup_info" && r.labels.target === "app")?.labels).toEqual({ target, version: "2", path: "/system.slice/app.service" });
+    expect(s.rows.find((r) => r.name === "leakwatch_cgroup_info" && r.labels.target === "app")?.labels).toEqual({
+      target,
+      version: "2",
+      path: "/system.slice/app.service",
+    });
     expect(s.get("leakwatch_cgroup_memory_usage_bytes", { target })).toBe(300 * MiB);
     expect(s.get("leakwatch_cgroup_memory_working_set_bytes", { target })).toBe(240 * MiB);
     expect(s.get("leakwatch_cgroup_memory_limit_bytes", { target })).toBe(512 * MiB);

@@ -30,7 +30,10 @@ function setup(opts: { dumpAt?: number } = {}) {
   t.main = { pid: 42, startTime: 1 };
   t.pids = [42, 43];
   t.cgroup = { mount: { version: 2, mountPoint: dir, root: "/" }, dir, owned: true };
-  const rss = new Map([[42, 30 * MiB], [43, 5 * MiB]]);
+  const rss = new Map([
+    [42, 30 * MiB],
+    [43, 5 * MiB],
+  ]);
   const proc = {
     memory: async (pid: number) => ({ rss: rss.get(pid) }),
     stat: async () => ({ utime: 0, stime: 0, startTime: 1 }),

@@ -36,7 +36,10 @@ function fakeProc(procs: Map<number, FakeProcess>) {
       return { rss: get(pid).rss };
     },
     stat: async (pid: number) => ({ utime: 100, stime: 50, startTime: get(pid).startTime ?? 1 }),
-    oomScore: async (pid: number) => (get(pid), pid),
+    oomScore: async (pid: number) => {
+      get(pid);
+      return pid;
+    },
     pss: async (pid: number) => get(pid).rss / 2,
   } as unknown as ProcFs;
   return { proc, reads };
@@ -130,12 +133,17 @@ describe("MemorySampler: one read of /proc and the cgroup", () => {
     });
     expect(x.cgroup?.events).toEqual({ high: 12, max: 0, oom: 0, oom_kill: 0 });
     expect(x.processErrors).toEqual([]);
-    expect(s.series("app")).toEqual([{ time: 1000, up: true, rss: x.rss, usage: x.usage, workingSet: x.workingSet, limit: x.limit, headroom: x.headroom, requests: 7 }]);
+    expect(s.series("app")).toEqual([
+      { time: 1000, up: true, rss: x.rss, usage: x.usage, workingSet: x.workingSet, limit: x.limit, headroom: x.headroom, requests: 7 },
+    ]);
   });
 
   it("reads a cgroup shared by several targets once per round", async () => {
     const dir = cgroupDir(V2, "/system.slice/app.service");
-    const procs = new Map([[1, { rss: 1 }], [2, { rss: 2 }]]);
+    const procs = new Map([
+      [1, { rss: 1 }],
+      [2, { rss: 2 }],
+    ]);
     const a = target("a", 1);
     const b = target("b", 2);
     a.cgroup = { mount: V2, dir, owned: false };
@@ -173,10 +181,18 @@ describe("MemorySampler: one read of /proc and the cgroup", () => {
   });
 
   it("sums PSS for /metrics below pssMaxRss only, cached for 30 s by pid and start time", async () => {
-    const procs = new Map([[1, { rss: 100 }], [2, { rss: 300 }]]);
+    const procs = new Map([
+      [1, { rss: 100 }],
+      [2, { rss: 300 }],
+    ]);
     const { proc } = fakeProc(procs);
     let pssReads = 0;
-    const counting = Object.assign(Object.create(proc) as ProcFs, { pss: async (pid: number) => (pssReads++, proc.pss(pid)) });
+    const counting = Object.assign(Object.create(proc) as ProcFs, {
+      pss: async (pid: number) => {
+        pssReads++;
+        return proc.pss(pid);
+      },
+    });
     const t = target("t", 1, [1, 2], "cgroup");
     const s = new MemorySampler({ targets: () => [t], proc: counting, pssMaxRss: 500 });
     await s.sample(1000);
@@ -206,14 +222,20 @@ describe("MemorySampler: subscribers and fresh samples", () => {
     await s.sample(2000);
     off();
     await s.sample(3000);
-    expect(seen).toEqual([["t", 1000], ["t", 2000]]);
+    expect(seen).toEqual([
+      ["t", 1000],
+      ["t", 2000],
+    ]);
     expect(s.latest("t")?.time).toBe(3000);
   });
 
   it("answers fresh() with the latest sample while young and of the same process, and reads anew otherwise", async () => {
     let now = 10_000;
     const t = target("t", 42);
-    const procs = new Map([[42, { rss: 1 }], [43, { rss: 3 }]]);
+    const procs = new Map([
+      [42, { rss: 1 }],
+      [43, { rss: 3 }],
+    ]);
     const { proc, reads } = fakeProc(procs);
     const s = new MemorySampler({ targets: () => [t], proc, clock: () => now });
     await s.sample();
@@ -237,7 +259,12 @@ describe("MemorySampler: subscribers and fresh samples", () => {
   it("shares one read among callers in the same turn (the two memory collectors of a scrape)", async () => {
     let now = 10_000;
     const ts = [target("a", 1), target("b", 2)];
-    const { proc, reads } = fakeProc(new Map([[1, { rss: 1 }], [2, { rss: 2 }]]));
+    const { proc, reads } = fakeProc(
+      new Map([
+        [1, { rss: 1 }],
+        [2, { rss: 2 }],
+      ]),
+    );
     const s = new MemorySampler({ targets: () => ts, proc, clock: () => now });
     const [x, y] = await Promise.all([s.fresh(ts, 500), s.fresh(ts, 500)]);
     expect(reads.status).toBe(2); // one per target
