@@ -4,7 +4,7 @@
 import path from "node:path";
 import { optionsHelp, parseCli } from "../config/load.js";
 import type { OptionSpec } from "../config/options.js";
-import { formatBytes, parseDuration } from "../util/units.js";
+import { durationTooLong, formatBytes, parseDuration } from "../util/units.js";
 import { readCgroup } from "../cgroups/read.js";
 import { levelsUpToMount } from "../cgroups/membership.js";
 import { buildReport, type MemorySample } from "../report/model.js";
@@ -44,6 +44,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (durationArg !== undefined && (durationSeconds === undefined || durationSeconds <= 0)) {
     throw new UsageError(`--duration: expected a duration like 30m or 2h, got ${JSON.stringify(durationArg)}`);
   }
+  const tooLong = durationSeconds === undefined ? undefined : durationTooLong(durationSeconds);
+  if (tooLong !== undefined) throw new UsageError(`--duration: expected a duration of ${tooLong}, got ${JSON.stringify(durationArg)}`);
   if (cli.command.length === 0) throw new UsageError("run needs the command to launch after -- (see leakwatch run --help)");
   if (cli.values.linger === undefined) cli.values.linger = "0";
   if (cli.values.logLevel === undefined && !process.env.LEAKWATCH_LOG_LEVEL) cli.values.logLevel = "warn";
