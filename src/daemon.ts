@@ -5,7 +5,8 @@ import type { Logger } from "pino";
 import type { Express } from "express";
 import type { Config } from "./config/schema.js";
 import { ProcFs } from "./procfs/process.js";
-import { TargetManager } from "./targets/manager.js";
+import { TargetError, TargetManager } from "./targets/manager.js";
+import { preflightSource } from "./sources/index.js";
 import { createCollectors } from "./collectors/index.js";
 import type { CollectorRegistry } from "./collectors/registry.js";
 import { createApp } from "./server/app.js";
@@ -79,6 +80,10 @@ export class Daemon {
 
   /** Starts watching; with `listen`, also serves HTTP (tests drive `app` with supertest instead). */
   async start({ listen = true } = {}): Promise<void> {
+    for (const t of this.config.targets) {
+      const problem = await preflightSource(t.heapSource, { command: t.heapCommand, dir: t.heapDir });
+      if (problem !== undefined) throw new TargetError(problem);
+    }
     await this.store.open();
     if (listen) await this.listen();
     await this.dotnetListener?.listen();

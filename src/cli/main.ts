@@ -23,5 +23,8 @@ export async function main(argv: string[]): Promise<void> {
   } catch (err) {
     exitWith(err);
   }
+  // process.exit drops what a pipe has not taken yet: `leakwatch parse big.txt | less` lost all but the first
+  // ~1 MB. Wait until stdout has flushed.
+  await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
   process.exit(code);
 }

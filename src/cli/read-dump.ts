@@ -23,7 +23,12 @@ async function head(file: string): Promise<string> {
 }
 
 export async function readDumpFile(file: string, opts: { format?: HeapFormat; progress?: boolean } = {}): Promise<DumpSummaryBody> {
-  const size = (await stat(file)).size;
+  const st = await stat(file);
+  if (st.isDirectory()) {
+    // Reading a directory fails with an error that names no file: say which one.
+    throw Object.assign(new Error(`${file} is a directory`), { code: "EISDIR", path: file, syscall: "read" });
+  }
+  const size = st.size;
   // cli-progress is loaded only when a bar is shown.
   const cliProgress = opts.progress && process.stderr.isTTY && size >= PROGRESS_MIN_BYTES ? (await import("cli-progress")).default : undefined;
   const bar =

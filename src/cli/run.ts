@@ -4,7 +4,7 @@
 import path from "node:path";
 import { optionsHelp, parseCli } from "../config/load.js";
 import type { OptionSpec } from "../config/options.js";
-import { formatBytes, parseDuration } from "../util/units.js";
+import { durationTooLong, formatBytes, parseDuration } from "../util/units.js";
 import { buildReport } from "../report/model.js";
 import { writeReport } from "../report/write.js";
 import { boot, type Session } from "./boot.js";
@@ -12,10 +12,11 @@ import { UsageError } from "./usage.js";
 
 export const RUN_OPTIONS: OptionSpec[] = [
   { flag: "duration", kind: "string", scope: "global", arg: "DURATION", section: "Soak run", help: "end the run after this long (e.g. 2h); default: when the target exits or on Ctrl-C" },
+  { flag: "dumps", kind: "string", scope: "global", arg: "N", section: "Soak run", help: "end the run once every target with a heap source has N stored dumps (with or without --duration: whichever comes first)" },
   { flag: "report", kind: "string", scope: "global", arg: "DIR", section: "Soak run", help: "write report.json, report.md and report.html here (default ./leakwatch-report)" },
 ];
 
-const RUN_USAGE = `Usage: leakwatch run [--duration 2h] [--report DIR] [--memory-limit SIZE] [load and dump options] -- COMMAND [ARGS…]
+const RUN_USAGE = `Usage: leakwatch run [--duration 2h] [--dumps N] [--report DIR] [--memory-limit SIZE] [load and dump options] -- COMMAND [ARGS…]
 
 Runs a whole soak test: launches COMMAND, watches it, drives load, dumps its heap on schedule, and at the end
 writes a report and exits with the verdict:
@@ -35,13 +36,21 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const durationArg = cli.values.duration as string | undefined;
+  const dumpsArg = cli.values.dumps as string | undefined;
   const reportDir = path.resolve((cli.values.report as string | undefined) ?? "leakwatch-report");
   delete cli.values.duration;
+  delete cli.values.dumps;
   delete cli.values.report;
+  const dumpsWanted = dumpsArg === undefined ? undefined : Number(dumpsArg);
+  if (dumpsWanted !== undefined && !(Number.isSafeInteger(dumpsWanted) && dumpsWanted >= 1)) {
+    throw new UsageError(`--dumps: expected a whole number ≥ 1, got ${JSON.stringify(dumpsArg)}`);
+  }
   const durationSeconds = durationArg === undefined ? undefined : parseDuration(durationArg);
   if (durationArg !== undefined && (durationSeconds === undefined || durationSeconds <= 0)) {
     throw new UsageError(`--duration: expected a duration like 30m or 2h, got ${JSON.stringify(durationArg)}`);
   }
+  const tooLong = durationSeconds === undefined ? undefined : durationTooLong(durationSeconds);
+  if (tooLong !== undefined) throw new UsageError(`--duration: expected a duration of ${tooLong}, got ${JSON.stringify(durationArg)}`);
   if (cli.command.length === 0) throw new UsageError("run needs the command to launch after -- (see leakwatch run --help)");
   if (cli.values.linger === undefined) cli.values.linger = "0";
   if (cli.values.logLevel === undefined && !process.env.LEAKWATCH_LOG_LEVEL) cli.values.logLevel = "warn";
@@ -50,10 +59,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   const tty = process.stderr.isTTY;
   let ticker: NodeJS.Timeout | undefined;
   let timer: NodeJS.Timeout | undefined;
+  let dumpsPoll: NodeJS.Timeout | undefined;
   // Declared before boot: a signal during start, or the target's exit, may end the run before boot returns.
   const finish = (session: Session, reason: string): Promise<number> =>
     session.end(async () => {
       clearInterval(ticker);
+      clearInterval(dumpsPoll);
       clearTimeout(timer);
       if (tty) process.stderr.write("\n");
       return conclude(session, reason);
@@ -109,5 +120,12 @@ export async function runCommand(argv: string[]): Promise<number> {
   };
   ticker = setInterval(() => progress(), 2000);
   if (durationSeconds !== undefined) timer = setTimeout(() => void finish(session, "duration"), durationSeconds * 1000);
+  if (dumpsWanted !== undefined) {
+    // A run measured in dumps, not time: the same verdict on a busy machine as on a quiet one.
+    dumpsPoll = setInterval(() => {
+      const heaps = daemon.heaps.list();
+      if (heaps.length > 0 && heaps.every((h) => daemon.store.list(h.target.name).length >= dumpsWanted)) void finish(session, "dumps");
+    }, 250);
+  }
   return session.done;
 }

@@ -3,8 +3,9 @@
 import type { TargetHeap } from "../heap/target-heap.js";
 import type { DumpStore } from "../heap/store.js";
 import { type Collector, type CollectorDefinition, type Emitter, counter, gauge } from "./collector.js";
+import { OTHER_TYPE, typeLabel } from "../model/summary.js";
 
-const OTHER = "(other)";
+
 
 const TYPE_OBJECTS = gauge("leakwatch_heap_type_objects", "Objects of the type in the latest heap dump; types beyond --max-types are summed in heap_type=\"(other)\".", ["target", "heap_type"]);
 const TYPE_BYTES = gauge("leakwatch_heap_type_bytes", "Bytes of the type in the latest heap dump (shallow sizes; see leakwatch_heap_bytes_exact).", ["target", "heap_type"]);
@@ -59,16 +60,16 @@ export class HeapCollector implements Collector {
       for (const type of tracked) {
         const r = rows.get(type);
         // A tracked type absent from the latest dump has 0 objects: the series continues instead of vanishing.
-        out.emit(TYPE_OBJECTS, { target, heap_type: type }, r?.count ?? 0);
-        out.emit(TYPE_BYTES, { target, heap_type: type }, r?.bytes ?? 0);
+        out.emit(TYPE_OBJECTS, { target, heap_type: typeLabel(type) }, r?.count ?? 0);
+        out.emit(TYPE_BYTES, { target, heap_type: typeLabel(type) }, r?.bytes ?? 0);
       }
       if (h.selection) {
-        out.emit(TYPE_OBJECTS, { target, heap_type: OTHER }, h.selection.other.count);
-        out.emit(TYPE_BYTES, { target, heap_type: OTHER }, h.selection.other.bytes);
+        out.emit(TYPE_OBJECTS, { target, heap_type: OTHER_TYPE }, h.selection.other.count);
+        out.emit(TYPE_BYTES, { target, heap_type: OTHER_TYPE }, h.selection.other.bytes);
       }
       for (const v of h.verdicts) {
         if (!tracked.has(v.type)) continue;
-        const labels = { target, heap_type: v.type };
+        const labels = { target, heap_type: typeLabel(v.type) };
         out.emit(GROWTH_BYTES, labels, v.bytesSlopePerSecond);
         out.emit(GROWTH_OBJECTS, labels, v.objectsSlopePerSecond);
         out.emit(STREAK, labels, v.streak);

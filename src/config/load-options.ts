@@ -1,7 +1,7 @@
 // The load settings of a target, as validated by the config schema (src/config/schema.ts spreads LOAD_FIELDS into
 // the target object) and by the admin API's PATCH. One validator per setting, shared by both.
 import { z } from "../util/zod.js";
-import { parseDuration } from "../util/units.js";
+import { durationTooLong, parseDuration } from "../util/units.js";
 import { parseMetricSpec, type MetricSpec } from "../util/exposition.js";
 
 export const MAX_CONCURRENCY = 1024;
@@ -99,9 +99,9 @@ export const concurrency = z.union([z.number(), z.string()]).transform((v, ctx) 
   return n;
 });
 
-/** Jobs per round: a whole number ≥ 1, or "unbounded" (also 0 or null): one endless round. */
+/** Jobs per round: a whole number ≥ 1, or "unbounded" (or null): one endless round. 0 is refused, not read as "unbounded". */
 export const jobs = z.union([z.number(), z.string(), z.null()]).transform((v, ctx): number | null => {
-  if (v === null || v === "unbounded" || v === 0 || v === "0") return null;
+  if (v === null || v === "unbounded") return null;
   const n = Number(v);
   if (!Number.isSafeInteger(n) || n < 1) {
     ctx.addIssue({ code: "custom", message: `expected a whole number of jobs per round or "unbounded", got ${JSON.stringify(v)}` });
@@ -115,6 +115,11 @@ export const seconds = (min: number) =>
     const n = parseDuration(v);
     if (n === undefined || n < min) {
       ctx.addIssue({ code: "custom", message: `expected a duration like 500ms, 10s or 1m${min > 0 ? ` (at least ${min}s)` : ""}, got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
+    const tooLong = durationTooLong(n);
+    if (tooLong !== undefined) {
+      ctx.addIssue({ code: "custom", message: `expected a duration of ${tooLong}, got ${JSON.stringify(v)}` });
       return z.NEVER;
     }
     return n;

@@ -150,6 +150,7 @@ function withNames(c: Config): Config {
             ? (t.cgroup.replace(/\/+$/, "").split("/").pop() ?? "cgroup")
             : (t.match!.source.replace(/[^A-Za-z0-9_.:-]+/g, "_").replace(/^_+|_+$/g, "") || "match");
     base = base.replace(/[^A-Za-z0-9_.:-]+/g, "_").slice(0, 48) || "target";
+    if (base === "." || base === "..") base = "target"; // the name is a folder under --data-dir
     let name = base;
     for (let i = 2; used.has(name); i++) name = `${base}-${i}`;
     used.add(name);

@@ -3,7 +3,7 @@ import { z } from "../util/zod.js";
 import cron from "node-cron";
 import os from "node:os";
 import path from "node:path";
-import { parseDuration, parseSize } from "../util/units.js";
+import { durationTooLong, parseDuration, parseSize } from "../util/units.js";
 import { LOAD_FIELDS, loadIssues } from "./load-options.js";
 import { HEAP_SOURCE_NAMES } from "../sources/index.js";
 
@@ -43,10 +43,20 @@ export const duration = (min = 0) =>
       });
       return z.NEVER;
     }
+    const tooLong = durationTooLong(n);
+    if (tooLong !== undefined) {
+      ctx.addIssue({ code: "custom", message: `expected a duration of ${tooLong}, got ${JSON.stringify(v)}` });
+      return z.NEVER;
+    }
     return n;
   });
 
 const regex = z.string().transform((v, ctx) => {
+  if (v === "") {
+    // An empty pattern matches every process: the oldest one on the machine would be watched (and dumped).
+    ctx.addIssue({ code: "custom", message: "expected a regular expression that names the process, got an empty one" });
+    return z.NEVER;
+  }
   try {
     return new RegExp(v);
   } catch (err) {
@@ -106,14 +116,20 @@ const words = z.union([z.array(z.string()).min(1), z.string()]).transform((v, ct
 // Label values end up in every series: keep target names short and Prometheus-friendly.
 const targetName = z
   .string()
-  .regex(/^[A-Za-z0-9_.:-]{1,64}$/, "expected 1-64 characters of letters, digits, _ . : -");
+  // It also names the target's folders under --data-dir: "." and ".." would write outside them.
+  .regex(/^(?!\.{1,2}$)[A-Za-z0-9_.:-]{1,64}$/, "expected 1-64 characters of letters, digits, _ . : - (and not . or ..)");
 
 export const targetSchema = z
   .object({
     name: targetName.optional(),
     pid: pid.optional(),
     match: regex.optional(),
-    cgroup: z.string().min(1).optional(),
+    // A ".." would leave the cgroup mount: the path must name a cgroup below it.
+    cgroup: z
+      .string()
+      .min(1)
+      .refine((v) => !v.split("/").includes(".."), "expected a cgroup path without .. segments")
+      .optional(),
     command: z.array(z.string()).min(1, "expected a command and its arguments").optional(),
     memoryLimit: size().optional(),
     restart: bool.default(false),
@@ -186,6 +202,15 @@ export const configSchema = z
   .superRefine((c, ctx) => {
     const seen = new Set<string>();
     c.targets.forEach((t, i) => {
+      // Requests are counted by the hammer, read from the target's own metric, or posted to the API (which needs
+      // the admin token); with none of these the trigger would never fire.
+      if (t.dumpEveryRequests !== undefined && !t.loadUrl && !t.loadCommand && !t.loadFromMetric && !c.adminToken) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["targets", i, "dumpEveryRequests"],
+          message: "needs load to count: --load-url, --load-command, --load-from-metric, or --admin-token for counts posted to the API",
+        });
+      }
       if (t.name && seen.has(t.name)) {
         ctx.addIssue({ code: "custom", path: ["targets", i, "name"], message: `duplicate target name ${JSON.stringify(t.name)}` });
       }

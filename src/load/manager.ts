@@ -4,7 +4,7 @@
 //
 // The cumulative count is the `ok` outcome of leakwatch_load_requests_total: requests the target served. External
 // counts are added to it too (outcome="ok"), so one counter says how much load the target has seen, whoever sent it.
-import { access, constants as fsc } from "node:fs/promises";
+import { findExecutable } from "../runtime-kit/find-executable.js";
 import path from "node:path";
 import type { Logger } from "pino";
 import type { Target } from "../targets/target.js";
@@ -229,18 +229,6 @@ export class TargetLoad {
   }
 }
 
-async function executable(file: string): Promise<boolean> {
-  const dirs = file.includes("/") ? [""] : (process.env.PATH ?? "").split(":").filter(Boolean);
-  for (const d of dirs) {
-    try {
-      await access(d ? path.join(d, file) : file, fsc.X_OK);
-      return true;
-    } catch {
-      // keep looking
-    }
-  }
-  return false;
-}
 
 export interface LoadManagerOptions {
   targets: () => Target[];
@@ -256,7 +244,7 @@ export class LoadManager {
   async start(): Promise<void> {
     for (const t of this.opts.targets()) {
       const cmd = t.config.loadCommand?.[0];
-      if (cmd !== undefined && !(await executable(cmd))) throw new TargetError(`--load-command: command not found or not executable: ${cmd}`);
+      if (cmd !== undefined && (await findExecutable(cmd)) === undefined) throw new TargetError(`--load-command: command not found or not executable: ${cmd}`);
     }
     for (const t of this.opts.targets()) {
       const l = this.for(t);

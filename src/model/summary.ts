@@ -1,6 +1,25 @@
 // The one shape every heap source and parser produces, and the unit the store keeps.
 // Data flows one way: source → parser → DumpSummary → store → analysis → metrics / API / UI.
 
+/**
+ * The `heap_type` of the row that sums every type not exported on its own. A real type of that name is exported
+ * under another label (typeLabel), so the two never share a series.
+ */
+export const OTHER_TYPE = "(other)";
+
+/** "(other)" in any number of balanced double quotes. */
+const LIKE_OTHER = /^("*)\(other\)("*)$/;
+
+/**
+ * The `heap_type` label of a real type: its name, except that a type named "(other)" becomes "\"(other)\"" (and one
+ * named "\"(other)\"" gains another pair of quotes, and so on), so that distinct types keep distinct series and none
+ * is taken for the OTHER_TYPE row.
+ */
+export function typeLabel(type: string): string {
+  const m = LIKE_OTHER.exec(type);
+  return m !== null && m[1]!.length === m[2]!.length ? `"${type}"` : type;
+}
+
 /** Statistics for one normalised type in one dump. */
 export interface TypeRow {
   /** Normalised type name: stable across dumps and restarts (no addresses, ids, module suffixes, size buckets). */

@@ -1,9 +1,12 @@
 // Every `--heap-source`: the runtimes' own (from the registry in src/runtimes/index.ts) and the two generic ones,
 // `command` (a tool of the user's printing any known format) and `file` (files other tools write). Builds the
 // source a name stands for.
+import { constants as fsConstants } from "node:fs";
+import { access, stat } from "node:fs/promises";
 import type { HeapSource } from "../model/dump.js";
 import type { HeapFormat } from "../model/summary.js";
 import { RUNTIME_SOURCES, runtimeSource } from "../runtimes/index.js";
+import { findExecutable } from "../runtime-kit/find-executable.js";
 import type { SourceSettings } from "../runtime-kit/runtime.js";
 import { CommandSource } from "./command.js";
 import { FileSource } from "./file.js";
@@ -57,4 +60,23 @@ export function createSource(name: string, options: HeapSourceOptions = {}): Hea
     default:
       throw new Error(`unknown heap source "${name}": expected one of ${HEAP_SOURCE_NAMES.join(", ")}`);
   }
+}
+
+/**
+ * What can be checked about a source's settings before any dump, so that a typo fails at start with one line
+ * instead of at the first dump minutes later: the --heap-command program exists and is executable, the
+ * --heap-dir is a readable directory. The error message, or undefined when fine.
+ */
+export async function preflightSource(name: string, options: HeapSourceOptions): Promise<string | undefined> {
+  if (name === "command" && options.command?.[0] !== undefined) {
+    const program = options.command[0];
+    if ((await findExecutable(program, options.env ?? process.env)) === undefined) return `--heap-command: command not found or not executable: ${program}`;
+  }
+  if (name === "file" && options.dir !== undefined) {
+    const st = await stat(options.dir).catch((err: NodeJS.ErrnoException) => err.code ?? "error");
+    if (typeof st === "string") return st === "ENOENT" ? `--heap-dir: no such directory: ${options.dir}` : `--heap-dir: cannot read ${options.dir}: ${st}`;
+    if (!st.isDirectory()) return `--heap-dir: not a directory: ${options.dir}`;
+    if (await access(options.dir, fsConstants.R_OK | fsConstants.X_OK).then(() => false, () => true)) return `--heap-dir: cannot read ${options.dir}: EACCES`;
+  }
+  return undefined;
 }

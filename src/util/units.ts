@@ -34,6 +34,17 @@ export function parseSize(input: string | number): number | undefined {
 const DURATION_UNITS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
 
 /** Parses a duration ("500ms", "30s", "5m", "2h", "1h30m", or a bare number of seconds) into seconds. */
+/**
+ * The longest duration leakwatch accepts, in seconds (24d 20h 31m 23s): Node's timers hold a signed 32-bit number
+ * of milliseconds, and a longer wait silently becomes 1 ms (a dump every millisecond, a timeout at once).
+ */
+export const MAX_DURATION_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/** The error for a duration over MAX_DURATION_SECONDS, or undefined. */
+export function durationTooLong(seconds: number): string | undefined {
+  return seconds > MAX_DURATION_SECONDS ? "at most 24 days (Node's timers cannot wait longer)" : undefined;
+}
+
 export function parseDuration(input: string | number): number | undefined {
   if (typeof input === "number") return Number.isFinite(input) && input >= 0 ? input : undefined;
   const s = input.trim();

@@ -1,5 +1,7 @@
 // `leakwatch parse` and `leakwatch diff` on fixtures captured from real tools.
 import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { leakwatch } from "../helpers/cli.js";
 
@@ -37,10 +39,26 @@ describe("leakwatch parse / diff", () => {
     [["parse", fx("jcmd-class-histogram-jdk17.txt"), "--format", "nope"], 2, /--format: expected one of/],
     [["parse", path.resolve(__dirname, "../../package.json")], 1, /line 1: unrecognised heap statistics format/],
     [["diff", fx("jcmd-class-histogram-jdk17.txt")], 2, /diff takes two files/],
+    [["parse", path.resolve(__dirname, "../fixtures")], 1, /cannot read \S+\/test\/fixtures: EISDIR/],
   ])("%j fails with one line and exit %i", async (args, code, message) => {
     const r = await leakwatch(args as string[]);
     expect(r.exitCode).toBe(code);
     expect(r.stderr).toMatch(message);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  });
+
+  it("prints a histogram of 200 k types (spreading that many rows into one call overflowed the stack)", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "lw-parse-"));
+    try {
+      const file = path.join(dir, "many.txt");
+      writeFileSync(file, Array.from({ length: 200_000 }, (_, i) => `${i + 1} ${(i + 1) * 16} Type${i}`).join("\n") + "\n");
+      const r = await leakwatch(["parse", file]);
+      expect(r.stderr).toBe("");
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).toMatch(/200000 types/);
+      expect(r.stdout.trim().split("\n").length).toBeGreaterThan(200_000);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -46,6 +46,10 @@ describe("leakwatch CLI", () => {
     [["--pid", "-5"], /Option '--pid' argument is ambiguous; to specify an option argument starting with a dash use '--pid=-XYZ'/],
     [["--config", "/nonexistent/leakwatch.yaml"], /cannot read config file \/nonexistent\/leakwatch.yaml: ENOENT/],
     [["--", "no-such-command-xyz"], /command not found or not executable: no-such-command-xyz/],
+    // Checked at start, not at the first dump minutes later.
+    [["--pid", String(process.pid), "--heap-source", "command", "--heap-command", "no-such-tool-xyz {pid}", "--listen", "127.0.0.1:0"], /--heap-command: command not found or not executable: no-such-tool-xyz/],
+    [["--pid", String(process.pid), "--heap-source", "file", "--heap-dir", "/nonexistent/heaps", "--listen", "127.0.0.1:0"], /--heap-dir: no such directory: \/nonexistent\/heaps/],
+    [["--pid", String(process.pid), "--heap-source", "file", "--heap-dir", "/etc/hostname", "--listen", "127.0.0.1:0"], /--heap-dir: not a directory: \/etc\/hostname/],
   ])("rejects %j with one line and exit 2", async (args, message) => {
     const r = await leakwatch(args);
     expect(r.exitCode).toBe(2);

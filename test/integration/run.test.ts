@@ -26,11 +26,13 @@ function run(dir: string, args: string[], timeout = 90_000) {
 describe("leakwatch run", () => {
   it("exits 3 for a leaking program and writes a report naming the leaking type", async () => {
     const dir = tmp();
-    const r = await run(dir, ["--duration", "16s", "--dump-every", "2s", "--min-growth", "1k", "--", process.execPath, leaky, "10"]);
+    // Measured in dumps, not seconds: a busy machine takes longer, not fewer dumps.
+    const r = await run(dir, ["--dumps", "8", "--dump-every", "1s", "--min-growth", "1k", "--", process.execPath, leaky, "10"]);
     expect(r.stderr).toMatch(/leak suspected \(node: LeakyThing/);
     expect(r.exitCode).toBe(3);
     const report = JSON.parse(readFileSync(path.join(dir, "report", "report.json"), "utf8"));
-    expect(report).toMatchObject({ verdict: "leak_suspected", exitCode: 3, endReason: "duration" });
+    expect(report).toMatchObject({ verdict: "leak_suspected", exitCode: 3, endReason: "dumps" });
+    expect(report.targets[0].dumps.length).toBeGreaterThanOrEqual(8);
     expect(report.targets[0].suspects.map((s: { type: string }) => s.type)).toContain("LeakyThing");
     expect(report.targets[0].suspects.map((s: { type: string }) => s.type)).not.toContain("StableThing");
     expect(report.targets[0].memory.length).toBeGreaterThan(3);
@@ -43,7 +45,7 @@ describe("leakwatch run", () => {
 
   it("exits 0 for a steady program", async () => {
     const dir = tmp();
-    const r = await run(dir, ["--duration", "16s", "--dump-every", "2s", "--min-growth", "1k", "--", process.execPath, leaky, "0"]);
+    const r = await run(dir, ["--dumps", "7", "--dump-every", "1s", "--min-growth", "1k", "--", process.execPath, leaky, "0"]);
     expect(r.stderr).toMatch(/no leak suspected/);
     expect(r.exitCode).toBe(0);
     const report = JSON.parse(readFileSync(path.join(dir, "report", "report.json"), "utf8"));
@@ -68,5 +70,8 @@ describe("leakwatch run", () => {
     const r = await run(dir, ["--duration", "soon", "--", "true"]);
     expect(r.exitCode).toBe(2);
     expect(String(r.stderr).trim()).toBe('leakwatch: --duration: expected a duration like 30m or 2h, got "soon"');
+    const d = await run(dir, ["--dumps", "0", "--", "true"]);
+    expect(d.exitCode).toBe(2);
+    expect(String(d.stderr).trim()).toBe('leakwatch: --dumps: expected a whole number ≥ 1, got "0"');
   });
 });

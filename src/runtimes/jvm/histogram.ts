@@ -12,8 +12,9 @@ import { TypeTable } from "../../formats/type-table.js";
 type JavaFormat = "jcmd-histogram" | "jmap-histogram";
 
 const HEADER = /^\s*num\s+#instances\s+#bytes\s+class name(?: \(module\))?$/;
-// Class names never contain spaces; JDK 9+ appends " (module@version)" or " (module)".
-const ROW = /^\s*\d+:\s+(\d+)\s+(\d+)\s+(\S+)(?:\s+\([^()\s]*\))?$/;
+// JDK 9+ appends " (module@version)" or " (module)". The JVM allows spaces in class names (other JVM languages and
+// bytecode generators use them), so the name is everything between the bytes column and that suffix.
+const ROW = /^\s*\d+:\s+(\d+)\s+(\d+)\s+(\S.*?)(?:\s+\([^()\s]*\))?$/;
 const TOTAL = /^\s*Total\s+(\d+)\s+(\d+)$/;
 
 /** Parses jcmd GC.class_histogram output (see parseJavaHistogram). */

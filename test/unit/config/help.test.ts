@@ -113,6 +113,8 @@ function sample(o: OptionSpec): string | undefined {
 function baseTarget(o: OptionSpec): Record<string, unknown> | undefined {
   if (o.scope === "global") return undefined;
   if (o.flag === "name") return { pid: 1 };
+  // The request trigger needs load to count.
+  if (o.flag === "dump-every-requests") return { command: ["node", "x.js"], loadUrl: "http://127.0.0.1:8080/" };
   if (o.scope === "selector") return {};
   return { command: ["node", "x.js"] };
 }
@@ -120,7 +122,8 @@ function baseTarget(o: OptionSpec): Record<string, unknown> | undefined {
 function targetArgv(t: Record<string, unknown> | undefined): string[] {
   if (!t) return [];
   if (t.pid !== undefined) return ["--pid", String(t.pid)];
-  if (t.command) return ["--", ...(t.command as string[])];
+  const load = t.loadUrl !== undefined ? ["--load-url", String(t.loadUrl)] : [];
+  if (t.command) return [...load, "--", ...(t.command as string[])];
   return [];
 }
 

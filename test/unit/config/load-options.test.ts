@@ -15,6 +15,10 @@ describe("load options", () => {
     expect(t.dumpEveryRequests).toBeUndefined();
   });
 
+  it("accept --dump-every-requests with load counted by the API (it needs --admin-token)", () => {
+    expect(load(["--dump-every-requests", "10", "--admin-token", "secret-token", ...cmd]).targets[0]!.dumpEveryRequests).toBe(10);
+  });
+
   it("parse every flag", () => {
     const t = load([
       "--load-url", "http://127.0.0.1:8080/orders?x=1#frag",
@@ -75,13 +79,16 @@ describe("load options", () => {
     [["--load-method", "GE T"], /--load-method .*HTTP method/],
     [["--load-from-metric", "http://h/metrics"], /--load-from-metric .*URL#metric_name/],
     [["--dump-every-requests", "0"], /--dump-every-requests .*whole number ≥ 1/],
+    [["--dump-every-requests", "10"], /--dump-every-requests .*needs load to count/],
+    [["--load-jobs", "0", "--load-url", "http://h/"], /--load-jobs .*"unbounded", got "0"/],
+    [["--load-wait", "25d", "--load-url", "http://h/"], /--load-wait .*at most 24 days/],
   ])("rejects %j in one line", (args, re) => {
     expect(configError(() => load([...args, ...cmd]))).toMatch(re);
   });
 
   it("accepts 'unbounded', 0 and a number for --load-jobs", () => {
     expect(load(["--load-jobs", "unbounded", ...cmd]).targets[0]!.loadJobs).toBeNull();
-    expect(load(["--load-jobs", "0", ...cmd]).targets[0]!.loadJobs).toBeNull();
+    expect(() => load(["--load-jobs", "0", ...cmd])).toThrow(/--load-jobs.*"unbounded", got "0"/);
     expect(load(["--load-jobs", "7", ...cmd]).targets[0]!.loadJobs).toBe(7);
   });
 });

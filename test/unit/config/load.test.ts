@@ -260,6 +260,15 @@ describe("bad values: one-line ConfigError naming the field or flag", () => {
     ["--memory-limit without a command", () => load(["--pid", "1", "--memory-limit", "200m"]), /--memory-limit/],
     ["--restart without a command", () => load(["--match", "x", "--restart"]), /--restart/],
     ["--name without a target", () => load(["--name", "x"]), /--name/],
+    // Node timers hold 2^31-1 ms: a longer duration used to become 1 ms (a dump every millisecond).
+    ["--dump-every over 24 days", () => load(["--pid", "1", "--dump-every", "25d"]), /--dump-every.*at most 24 days/],
+    ["--dump-timeout over 24 days", () => load(["--pid", "1", "--dump-timeout", "30d"]), /--dump-timeout.*at most 24 days/],
+    ["--linger over 24 days", () => load(["--pid", "1", "--linger", "30d"]), /--linger.*at most 24 days/],
+    // Target names are folders under --data-dir.
+    ["--name .", () => load(["--pid", "1", "--name", "."]), /--name.*not \. or \.\./],
+    ["--name ..", () => load(["--pid", "1", "--name", ".."]), /--name.*not \. or \.\./],
+    ["an empty --match", () => load(["--match", ""]), /--match.*empty/],
+    ["a --cgroup with ..", () => load(["--cgroup", "../../etc"]), /--cgroup.*without \.\. segments/],
   ];
   it.each(cases)("%s", (_what, fn, re) => {
     expect(configError(fn)).toMatch(re);

@@ -125,6 +125,20 @@ describe("java histogram normalisation", () => {
     expect(body.types).toEqual([{ type: "a.B", count: 3, bytes: 30 }]);
   });
 
+  it("keeps a class whose name contains spaces (legal in the JVM), with and without a module", () => {
+    const body = parseJcmdHistogram(
+      `4242:\n${table([
+        [3, 48, "com.example.My Class"],
+        [1, 16, "com.example.My Class (app@1.0)"],
+        [2, 32, "a.B"],
+      ])}`,
+    );
+    expect(body.types).toEqual([
+      { type: "com.example.My Class", count: 4, bytes: 64 },
+      { type: "a.B", count: 2, bytes: 32 },
+    ]);
+  });
+
   it("accepts CRLF line ends and a jcmd pid line", () => {
     const body = parseJcmdHistogram(`4242:\r\n${table([[2, 20, "[S"]]).replace(/\n/g, "\r\n")}\r\n`);
     expect(body.types).toEqual([{ type: "short[]", count: 2, bytes: 20 }]);
