@@ -112,8 +112,7 @@ export async function runCommand(argv: string[]): Promise<number> {
       const last = daemon.sampler.latest(t.name);
       const used = last?.workingSet ?? last?.rss ?? undefined;
       const mem = used === undefined ? "down" : `${formatBytes(used)}${last?.limit ? ` / ${formatBytes(last.limit)}` : ""}`;
-      const heap = daemon.heaps.get(t.name);
-      const suspects = heap?.verdicts.filter((v) => v.suspect).length ?? 0;
+      const suspects = daemon.heaps.view(t.name)?.suspects.length ?? 0;
       return `${t.name}: ${mem}, ${daemon.store.list(t.name).length} dumps, ${suspects} suspects`;
     });
     process.stderr.write(`\r\x1b[K[${hms}] ${parts.join(" | ")}`);
@@ -123,8 +122,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   if (dumpsWanted !== undefined) {
     // A run measured in dumps, not time: the same verdict on a busy machine as on a quiet one.
     dumpsPoll = setInterval(() => {
-      const heaps = daemon.heaps.list();
-      if (heaps.length > 0 && heaps.every((h) => daemon.store.list(h.target.name).length >= dumpsWanted)) void finish(session, "dumps");
+      const heaps = daemon.heaps.views();
+      if (heaps.length > 0 && heaps.every((h) => daemon.store.list(h.target).length >= dumpsWanted)) void finish(session, "dumps");
     }, 250);
   }
   return session.done;

@@ -24,13 +24,13 @@ const PAUSE = counter("leakwatch_dotnet_gc_pause_seconds_total", "Time the runti
 const EXCEPTIONS = counter("leakwatch_dotnet_exceptions_total", "Exceptions thrown since leakwatch's counters session started (exception-count).", ["target"]);
 
 /** .NET targets get a background counters session; the collector only reads its latest values. */
-export const dotnetRuntimeCollector: CollectorDefinition<{ targets: () => Target[]; logger: Logger; dotnetListener?: DiagnosticPortListener }> = {
+export const dotnetRuntimeCollector: CollectorDefinition<{ targets: () => Target[]; runtime: (target: string) => string; logger: Logger; dotnetListener?: DiagnosticPortListener }> = {
   name: "dotnet",
   help: ".NET runtime memory from the System.Runtime EventCounters, via a background counters session per .NET target.",
   metrics: [UP, HEAP, GEN, COMMITTED, FRAGMENTATION, PAUSE_RATIO, WORKING_SET, COLLECTIONS, ALLOCATED, PAUSE, EXCEPTIONS],
   create: (deps) =>
     createDotnetRuntimeCollector({
-      targets: () => deps.targets().map((t) => ({ name: t.name, pid: t.main?.pid, runtime: t.runtime })),
+      targets: () => deps.targets().map((t) => ({ name: t.name, pid: t.main?.pid, runtime: deps.runtime(t.name) })),
       logger: deps.logger.child({ collector: "dotnet" }),
       listener: deps.dotnetListener,
     }),

@@ -1,7 +1,6 @@
 // Per-type heap statistics from the latest stored dump and the leak verdicts over the recent ones. Reads only
-// in-memory state: the dumps themselves happen on the scheduler's time, never on the scrape path.
-import type { TargetHeap } from "../heap/target-heap.js";
-import type { DumpStore } from "../heap/store.js";
+// each target's current HeapView: the dumps themselves happen on the scheduler's time, never on the scrape path.
+import type { HeapView } from "../heap/state.js";
 import { type Collector, type CollectorDefinition, type Emitter, counter, gauge } from "./collector.js";
 import { OTHER_TYPE, typeLabel } from "../model/summary.js";
 
@@ -22,35 +21,33 @@ const STREAK = gauge("leakwatch_heap_type_increase_streak", "Consecutive dumps, 
 const PER_REQUEST = gauge("leakwatch_heap_type_retained_bytes_per_request", "Theil-Sen slope of the type's bytes against cumulative load requests over the verdict window; only when load is known.", ["target", "heap_type"]);
 const SUSPECT = gauge("leakwatch_heap_type_leak_suspect", "1 when leakwatch's verdict says the type is leaking (Mann-Kendall trend plus growth floors), else 0.", ["target", "heap_type"]);
 
-export const heapCollector: CollectorDefinition<{ heaps: () => TargetHeap[]; store: DumpStore }> = {
+export const heapCollector: CollectorDefinition<{ heaps: () => HeapView[] }> = {
   name: "heap",
   help: "Per-type heap statistics from the latest stored dump, dump health, and the leak verdicts over the recent dumps.",
   metrics: [TYPE_OBJECTS, TYPE_BYTES, OBJECTS, BYTES, EXACT, DUMPS, DURATION, LAST_SUCCESS, SOURCE, GROWTH_BYTES, GROWTH_OBJECTS, STREAK, SUSPECT, PER_REQUEST],
-  create: (deps) => new HeapCollector(deps.heaps, deps.store),
+  create: (deps) => new HeapCollector(deps.heaps),
 };
 
 export class HeapCollector implements Collector {
   readonly name = heapCollector.name;
   readonly metrics = heapCollector.metrics;
 
-  constructor(
-    private readonly heaps: () => TargetHeap[],
-    private readonly store: DumpStore,
-  ) {}
+  constructor(private readonly heaps: () => HeapView[]) {}
 
   async collect(out: Emitter): Promise<void> {
     for (const h of this.heaps()) {
-      const target = h.target.name;
-      out.emit(SOURCE, { target, source: h.source.name, runtime: h.target.runtime }, 1);
+      const target = h.target;
+      out.emit(SOURCE, { target, source: h.source, runtime: h.runtime }, 1);
       // Both results always exist so that rate() and increase() see the first failure.
-      out.emit(DUMPS, { target, result: "success", reason: "" }, h.counts.get("success")?.get("") ?? 0);
-      for (const [result, reasons] of h.counts) {
-        for (const [reason, n] of reasons) if (result !== "success") out.emit(DUMPS, { target, result, reason }, n);
+      out.emit(DUMPS, { target, result: "success", reason: "" }, h.counts.success?.[""] ?? 0);
+      for (const [result, reasons] of Object.entries(h.counts)) {
+        if (result === "success") continue;
+        for (const [reason, n] of Object.entries(reasons!)) out.emit(DUMPS, { target, result, reason }, n);
       }
       out.emit(DURATION, { target }, h.lastDurationSeconds);
       out.emit(LAST_SUCCESS, { target }, h.lastSuccessSeconds);
 
-      const latest = this.store.list(target).at(-1);
+      const latest = h.latest;
       if (!latest) continue;
       out.emit(OBJECTS, { target }, latest.totalObjects);
       out.emit(BYTES, { target }, latest.totalBytes);

@@ -8,9 +8,8 @@ import type { ProcFs } from "../procfs/process.js";
 import type { MemorySampler } from "../sampling/sampler.js";
 import type { Config } from "../config/schema.js";
 import { clockTicksPerSecond } from "../procfs/system.js";
-import type { TargetHeap } from "../heap/target-heap.js";
 import type { HeapManager } from "../heap/manager.js";
-import type { DumpStore } from "../heap/store.js";
+import type { HeapView } from "../heap/state.js";
 import type { LoadManager } from "../load/manager.js";
 import type { DiagnosticPortListener } from "../runtimes/dotnet/protocol/listener.js";
 import { VERSION } from "../util/version.js";
@@ -34,8 +33,10 @@ export interface CollectorDeps {
   /** USER_HZ, for CPU times in /proc/PID/stat. */
   clockTicks: number;
   logger: Logger;
-  heaps: () => TargetHeap[];
-  store: DumpStore;
+  /** Every target's current heap view. */
+  heaps: () => HeapView[];
+  /** The runtime recognised for a target, "unknown" until known. */
+  runtime: (target: string) => string;
   load?: LoadManager;
   dotnetListener?: DiagnosticPortListener;
 }
@@ -70,7 +71,6 @@ export function createCollectors(deps: {
   sampler: MemorySampler;
   logger: Logger;
   heaps: HeapManager;
-  store: DumpStore;
   load?: LoadManager;
   dotnetListener?: DiagnosticPortListener;
 }): CollectorRegistry {
@@ -81,8 +81,8 @@ export function createCollectors(deps: {
     sampler: deps.sampler,
     clockTicks: clockTicksPerSecond(),
     logger: deps.logger,
-    heaps: () => deps.heaps.list(),
-    store: deps.store,
+    heaps: () => deps.heaps.views(),
+    runtime: (target) => deps.heaps.runtime(target),
     load: deps.load,
     dotnetListener: deps.dotnetListener,
   });

@@ -12,17 +12,21 @@ const START = gauge("leakwatch_target_start_time_seconds", "Start time of the ta
 const RESTARTS = counter("leakwatch_target_restarts_total", "Times the target came back as a new process (pid and start time compared).", ["target"]);
 const EXIT = gauge("leakwatch_target_last_exit_code", "Exit status of a launched target's last run (128+signal when killed, 137 for SIGKILL/OOM).", ["target"]);
 
-export const targetCollector: CollectorDefinition<{ targets: () => Target[] }> = {
+export const targetCollector: CollectorDefinition<{ targets: () => Target[]; runtime: (target: string) => string }> = {
   name: "target",
   help: "Whether each target is up, which process is behind it, and how often it came back.",
   metrics: [UP, INFO, START, RESTARTS, EXIT],
-  create: (deps) => new TargetCollector(deps.targets),
+  create: (deps) => new TargetCollector(deps.targets, deps.runtime),
 };
 
 export class TargetCollector implements Collector {
   readonly name = targetCollector.name;
   readonly metrics = targetCollector.metrics;
-  constructor(private readonly targets: () => Target[]) {}
+  constructor(
+    private readonly targets: () => Target[],
+    /** The runtime recognised for a target (the heap manager's), "unknown" until known. */
+    private readonly runtimeOf: (target: string) => string,
+  ) {}
 
   async collect(out: Emitter): Promise<void> {
     for (const t of this.targets()) {
@@ -30,7 +34,7 @@ export class TargetCollector implements Collector {
       out.emit(UP, { target }, t.up ? 1 : 0);
       out.emit(RESTARTS, { target }, t.restarts);
       if (t.main) {
-        out.emit(INFO, { target, pid: String(t.main.pid), command: clip(t.command), runtime: t.runtime, kind: t.kind }, 1);
+        out.emit(INFO, { target, pid: String(t.main.pid), command: clip(t.command), runtime: this.runtimeOf(target), kind: t.kind }, 1);
         out.emit(START, { target }, t.startTimeSeconds);
       }
       if (t.lastExit) out.emit(EXIT, { target }, t.lastExit.status);

@@ -1,6 +1,7 @@
-// Gives every target with heap statistics enabled its source, its TargetHeap and its scheduler. With
+// Gives every target with heap statistics enabled its source, its HeapState and its scheduler. With
 // --heap-source auto the runtime is recognised once the target's process is up, so a target that starts
-// later (or a --match that finds nothing yet) gets its source on a later discovery tick.
+// later (or a --match that finds nothing yet) gets its source on a later discovery tick. The runtime recognised
+// for a target (leakwatch_target_info{runtime}) is known here, and read from here.
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
@@ -9,7 +10,8 @@ import type { MemorySampler } from "../sampling/sampler.js";
 import type { Target } from "../targets/target.js";
 import type { HeapSource } from "../model/dump.js";
 import type { DumpStore } from "./store.js";
-import { TargetHeap, type DumpOutcome } from "./target-heap.js";
+import type { DumpOutcome } from "./runner.js";
+import { HeapState, type DumpListener, type HeapView } from "./state.js";
 import { HeapScheduler } from "./scheduler.js";
 
 export interface SourceChoice {
@@ -37,8 +39,10 @@ export interface HeapManagerOptions {
 }
 
 export class HeapManager {
-  private readonly heaps = new Map<string, TargetHeap>();
+  private readonly heaps = new Map<string, HeapState>();
   private readonly schedulers = new Map<string, HeapScheduler>();
+  private readonly runtimes = new Map<string, string>();
+  private readonly listeners = new Set<DumpListener>();
   private readonly undecided = new Set<Target>();
   private timer: NodeJS.Timeout | undefined;
 
@@ -68,21 +72,22 @@ export class HeapManager {
         this.opts.logger.error({ target: t.name, err: (err as Error).message }, "no heap source");
         continue;
       }
-      t.runtime = choice.runtime;
+      this.runtimes.set(t.name, choice.runtime);
       if (!choice.source) {
         this.opts.logger.warn({ target: t.name, runtime: choice.runtime, reason: choice.reason }, "no heap statistics for this target");
         continue;
       }
       this.opts.logger.info({ target: t.name, runtime: choice.runtime, source: choice.source.name }, "heap source chosen");
-      this.attach(t, choice.source, rawDir);
+      this.attach(t, choice.source, choice.runtime, rawDir);
     }
   }
 
-  private attach(t: Target, source: HeapSource, rawDir: string): void {
+  private attach(t: Target, source: HeapSource, runtime: string, rawDir: string): void {
     const c: TargetConfig = t.config;
-    const heap = new TargetHeap(
+    const heap = new HeapState(
       t,
       source,
+      runtime,
       this.opts.store,
       {
         timeoutSeconds: c.dumpTimeout,
@@ -92,10 +97,11 @@ export class HeapManager {
         rawDir,
       },
       this.opts.logger,
-      // The load as of the dump's start, not its end: the heap was captured then.
-      () => scheduler.requestsAtDump,
     );
-    const scheduler: HeapScheduler = new HeapScheduler(
+    heap.on("dump", (e) => {
+      for (const fn of this.listeners) fn(e);
+    });
+    const scheduler = new HeapScheduler(
       heap,
       {
         cron: c.dumpSchedule,
@@ -115,12 +121,25 @@ export class HeapManager {
     scheduler.start();
   }
 
-  list(): TargetHeap[] {
-    return [...this.heaps.values()];
+  /** The runtime recognised for the target (jvm, node, dotnet), "unknown" until its process has been looked at. */
+  runtime(target: string): string {
+    return this.runtimes.get(target) ?? "unknown";
   }
 
-  get(target: string): TargetHeap | undefined {
-    return this.heaps.get(target);
+  /** The current view of every target with a heap source. */
+  views(): HeapView[] {
+    return [...this.heaps.values()].map((h) => h.view);
+  }
+
+  /** The current view of one target; undefined while it has no heap source. */
+  view(target: string): HeapView | undefined {
+    return this.heaps.get(target)?.view;
+  }
+
+  /** Calls fn after every dump outcome of every target, those that get a heap source later included. Returns an unsubscribe. */
+  on(event: "dump", fn: DumpListener): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
   }
 
   /** On demand (admin API, load trigger). Undefined when the target has no heap source. */

@@ -6,7 +6,8 @@ import cron, { type ScheduledTask } from "node-cron";
 import type { Logger } from "pino";
 import type { MemorySampler, Sample } from "../sampling/sampler.js";
 import type { Target } from "../targets/target.js";
-import type { TargetHeap, DumpOutcome } from "./target-heap.js";
+import type { DumpOutcome } from "./runner.js";
+import type { HeapState } from "./state.js";
 
 /**
  * How old a sample the headroom guard may act on. The guard is what keeps a dump from pushing the target over its
@@ -41,11 +42,9 @@ export class HeapScheduler {
   private nextAtRequests: number | undefined;
   private armed = true;
   private stopped = false;
-  /** Load requests counted when the running (or last) dump started: what that dump records. */
-  requestsAtDump: number | undefined;
 
   constructor(
-    readonly heap: TargetHeap,
+    readonly heap: HeapState,
     private readonly opts: ScheduleOptions,
     private readonly sampler: MemorySampler,
     private readonly log: Logger,
@@ -109,9 +108,8 @@ export class HeapScheduler {
       rss = s?.process?.processes.find((p) => p.pid === main)?.rss;
       if (t.cgroup) headroom = s?.cgroup?.headroom;
     }
-    // The dump records the load as of its start (synchronously before it starts: a dump refused as busy changes nothing).
-    if (!this.heap.busy) this.requestsAtDump = this.opts.requests?.();
-    return this.heap.dump(trigger, { headroom, rss });
+    // The dump records the load as of its start: read synchronously just before it starts.
+    return this.heap.dump(trigger, { headroom, rss, requests: this.opts.requests?.() });
   }
 
   private async currentSample(t: Target): Promise<Sample | undefined> {

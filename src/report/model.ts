@@ -65,9 +65,8 @@ export function buildReport(daemon: Daemon, opts: { startedAt: number; endedAt: 
       .series(t.name)
       .map((m): MemorySample => ({ time: m.time, rss: m.rss ?? undefined, workingSet: m.workingSet ?? undefined, limit: m.limit ?? undefined }));
     const dumps = daemon.store.list(t.name);
-    const heap = daemon.heaps.get(t.name);
-    const suspects = (heap?.verdicts ?? [])
-      .filter((v) => v.suspect)
+    const heap = daemon.heaps.view(t.name);
+    const suspects = [...(heap?.suspects ?? [])]
       .sort((a, b) => b.netGrowthBytes - a.netGrowthBytes)
       .map((v) => ({
         ...v,
@@ -77,17 +76,17 @@ export function buildReport(daemon: Daemon, opts: { startedAt: number; endedAt: 
         }),
       }));
     const failures: TargetReport["dumpFailures"] = [];
-    for (const [result, reasons] of heap?.counts ?? []) {
+    for (const [result, reasons] of Object.entries(heap?.counts ?? {})) {
       if (result === "success") continue;
-      for (const [reason, count] of reasons) failures.push({ result, reason, count });
+      for (const [reason, count] of Object.entries(reasons!)) failures.push({ result, reason, count });
     }
     const first = dumps[0];
     const last = dumps.at(-1);
     return {
       name: t.name,
       command: t.command || (t.config.command ?? []).join(" "),
-      runtime: t.runtime,
-      heapSource: heap?.source.name ?? null,
+      runtime: daemon.heaps.runtime(t.name),
+      heapSource: heap?.source ?? null,
       restarts: t.restarts,
       exit: t.lastExit ?? null,
       oomKills: cgroup?.events.oom_kill ?? 0,

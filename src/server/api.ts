@@ -62,7 +62,7 @@ export function createApi(deps: ApiDeps): Router {
   api.get("/targets", (_req, res) => {
     res.json(
       deps.targets().map((t) => {
-        const heap = deps.heaps.get(t.name);
+        const heap = deps.heaps.view(t.name);
         const dumps = deps.store.list(t.name);
         return {
           name: t.name,
@@ -70,14 +70,14 @@ export function createApi(deps: ApiDeps): Router {
           up: t.up,
           pid: t.main?.pid ?? null,
           command: t.command,
-          runtime: t.runtime,
+          runtime: deps.heaps.runtime(t.name),
           restarts: t.restarts,
           lastExit: t.lastExit ?? null,
-          heapSource: heap?.source.name ?? null,
+          heapSource: heap?.source ?? null,
           dumps: dumps.length,
           lastDump: dumps.at(-1) ? dumpHeader(dumps.at(-1)!) : null,
           lastOutcome: heap?.lastOutcome ? { ...heap.lastOutcome, summary: undefined } : null,
-          suspects: heap?.verdicts.filter((v) => v.suspect).map((v) => v.type) ?? [],
+          suspects: heap?.suspects.map((v) => v.type) ?? [],
         };
       }),
     );
@@ -108,10 +108,9 @@ export function createApi(deps: ApiDeps): Router {
   });
 
   api.get("/targets/:target/suspects", (req, res) => {
-    const heap = deps.heaps.get(req.params.target!);
+    const heap = deps.heaps.view(req.params.target!);
     const all = req.query.all === "1" || req.query.all === "true";
-    const verdicts = heap?.verdicts ?? [];
-    res.json(all ? verdicts : verdicts.filter((v) => v.suspect));
+    res.json((all ? heap?.verdicts : heap?.suspects) ?? []);
   });
 
   api.post("/targets/:target/dumps", requireAdmin(deps.adminToken), async (req, res) => {

@@ -29,8 +29,6 @@ export class Target {
   /** The memory cgroup to read, and whether it belongs to the target alone (created or named by the user). */
   cgroup: { mount: CgroupMount; dir: string; owned: boolean } | undefined;
   lastExit: ExitInfo | undefined;
-  /** Set by the runtime detector (a later capability); "unknown" until then. */
-  runtime = "unknown";
 
   constructor(readonly config: TargetConfig) {
     this.name = config.name!;

@@ -51,11 +51,12 @@ export function mountUiRoutes(api: Router, deps: { sampler: MemorySampler; histo
     const limit = intParam(req.query.limit, 12, 1000);
     const top = intParam(req.query.top, 50, 10_000);
     const dumps = deps.store.list(target).slice(-limit);
-    const verdicts = deps.heaps.get(target)?.verdicts ?? [];
-    const verdictOf = new Map(verdicts.map((v) => [v.type, v]));
+    const view = deps.heaps.view(target);
+    const verdictOf = new Map((view?.verdicts ?? []).map((v) => [v.type, v]));
+    const suspects = view?.suspects ?? [];
     const latest = dumps.at(-1);
     const chosen = new Set<string>();
-    for (const v of verdicts) if (v.suspect) chosen.add(v.type);
+    for (const v of suspects) chosen.add(v.type);
     for (const r of [...(latest?.types ?? [])].sort((a, b) => b.bytes - a.bytes).slice(0, top)) chosen.add(r.type);
     const maps = dumps.map((d) => new Map(d.types.map((r) => [r.type, r])));
     const rows: TypeHistoryRow[] = [...chosen].map((type) => {
@@ -70,7 +71,7 @@ export function mountUiRoutes(api: Router, deps: { sampler: MemorySampler; histo
       };
     });
     // Suspects first, in the verdict's order (biggest net growth first); then the rest by bytes.
-    const rank = new Map(verdicts.filter((v) => v.suspect).map((v, i) => [v.type, i]));
+    const rank = new Map(suspects.map((v, i) => [v.type, i]));
     const r = (t: string) => rank.get(t) ?? Infinity;
     rows.sort((a, b) => r(a.type) - r(b.type) || b.bytes - a.bytes || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
     res.json({

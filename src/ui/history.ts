@@ -1,9 +1,8 @@
 // What the live UI needs over time besides memory (whose series the memory sampler keeps, src/sampling/): per
 // target, a bounded ring of dump outcomes (failed and skipped dumps are not stored with the dumps). In memory only:
 // it starts empty with the daemon; the dump history itself persists in the store.
-import type { DumpOutcome, TargetHeap } from "../heap/target-heap.js";
 import type { HeapManager } from "../heap/manager.js";
-import type { MemorySampler } from "../sampling/sampler.js";
+import type { DumpOutcome } from "../heap/runner.js";
 
 export interface OutcomeRecord {
   /** Unix epoch milliseconds when the dump finished (or was skipped). */
@@ -43,23 +42,24 @@ export class Ring<T> {
 }
 
 export interface OutcomeHistoryOptions {
+  /** Its "dump" event covers every target, those that get a heap source later included. */
   heaps: HeapManager;
-  /** Heaps attached since are looked for on each of its samples (every tick). */
-  sampler: MemorySampler;
   /** Dump outcomes kept per target (default 500). */
   keepOutcomes?: number;
 }
 
 export class OutcomeHistory {
   private readonly outcomes = new Map<string, Ring<OutcomeRecord>>();
-  private readonly watched = new WeakSet<TargetHeap>();
   private unsubscribe: (() => void) | undefined;
 
   constructor(private readonly opts: OutcomeHistoryOptions) {}
 
   start(): void {
-    this.unsubscribe ??= this.opts.sampler.subscribe(() => this.watchHeaps());
-    this.watchHeaps();
+    this.unsubscribe ??= this.opts.heaps.on("dump", ({ target, outcome: o }) => {
+      let ring = this.outcomes.get(target);
+      if (!ring) this.outcomes.set(target, (ring = new Ring(this.opts.keepOutcomes ?? 500)));
+      ring.push({ time: Date.now(), result: o.result, reason: o.reason ?? null, message: o.message ?? null, id: o.summary?.id ?? null });
+    });
   }
 
   stop(): void {
@@ -69,19 +69,5 @@ export class OutcomeHistory {
 
   dumpOutcomes(target: string): OutcomeRecord[] {
     return this.outcomes.get(target)?.toArray() ?? [];
-  }
-
-  /** Dump-outcome listeners on heaps attached since the last look. */
-  watchHeaps(): void {
-    for (const heap of this.opts.heaps.list()) {
-      if (this.watched.has(heap)) continue;
-      this.watched.add(heap);
-      const name = heap.target.name;
-      heap.onDump((o) => {
-        let ring = this.outcomes.get(name);
-        if (!ring) this.outcomes.set(name, (ring = new Ring(this.opts.keepOutcomes ?? 500)));
-        ring.push({ time: Date.now(), result: o.result, reason: o.reason ?? null, message: o.message ?? null, id: o.summary?.id ?? null });
-      });
-    }
   }
 }

@@ -46,7 +46,7 @@ async function watchVerdicts(d: Daemon, target: string, leaking: string, stable:
     const dumps = d.store.list(target).length;
     if (verdicts.find((v) => v.type === leaking)?.suspect) return { dumps, verdicts };
     expect(dumps, `${leaking} not a suspect after ${dumps} dumps`).toBeLessThan(8);
-    const heap = d.heaps.get(target);
+    const heap = d.heaps.view(target);
     expect(Date.now(), `no verdict in time; last outcome ${JSON.stringify(heap?.lastOutcome ?? null)}`).toBeLessThan(deadline);
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -73,7 +73,7 @@ describe("Node target under leakwatch", () => {
     const latest = d.store.list("node").at(-1)!;
     expect(latest.source).toBe("v8");
     expect(latest.types.find((t) => t.type === "StableThing")?.count).toBe(100);
-    expect(d.heaps.get("node")!.counts.get("failure")).toBeUndefined();
+    expect(d.heaps.view("node")!.counts.failure).toBeUndefined();
   }, 120_000);
 
   it("snapshots a Node program it did not launch through its inspector, found by --pid", async () => {

@@ -196,7 +196,7 @@ describe("load API", () => {
       else res.end("ok");
     });
     const d = await start(["--load-from-metric", `${s.url}/metrics#app_requests_total{code="200"}`, "--dump-every-requests", "100"]);
-    await waitFor(async () => d.heaps.get("svc"), 5000, "the heap source");
+    await waitFor(async () => d.heaps.view("svc"), 5000, "the heap source");
     served = 150;
     await waitFor(async () => d.store.list("svc").length === 1, 5000, "a dump at 100 requests");
     await sleep(1500);

@@ -79,8 +79,8 @@ describe.skipIf(skipReason("heap triggers under a memory limit", noCgroup))("hea
       "--", process.execPath, program, "2", "100",
     ]);
     await waitFor(async () => value(await d!.scrape(), "leakwatch_target_up", { target: "hog" }) === 0 || undefined, 30_000, "the OOM kill");
-    const heap = d.daemon.heaps.get("hog")!;
-    expect(heap.counts.get("success")?.get("")).toBe(1);
+    const heap = d.daemon.heaps.view("hog")!;
+    expect(heap.counts.success?.[""]).toBe(1);
     const dump = d.daemon.store.list("hog")[0]!;
     expect(dump.types.find((t) => t.type === "com.example.Session")?.count).toBe(120);
   });
@@ -90,7 +90,7 @@ describe.skipIf(skipReason("heap triggers under a memory limit", noCgroup))("hea
     // ~45 MB of anonymous memory in ballast objects: a snapshot would need about twice that, more than a 100 MiB
     // limit leaves.
     d = await startDaemon(["--memory-limit", "100m", "--name", "tight", "--data-dir", dataDir(), "--", process.execPath, leaky, "1", "200000"]);
-    await waitFor(async () => (d!.daemon.heaps.get("tight") ? true : undefined), 10_000, "a heap source");
+    await waitFor(async () => (d!.daemon.heaps.view("tight") ? true : undefined), 10_000, "a heap source");
     await sleep(3000); // let the ballast be built
     const o = await d.daemon.heaps.dumpNow("tight", "test")!;
     expect(o).toMatchObject({ result: "skipped", reason: "insufficient_headroom" });

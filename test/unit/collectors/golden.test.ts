@@ -53,7 +53,6 @@ async function fixtureTargets(proc: ProcFs): Promise<Target[]> {
   const app = new Target(config({ name: "app", pid: 4242 }));
   await adopt(app, 4242);
   app.pids = [4242];
-  app.runtime = "node";
   app.cgroup = { mount: v2, dir: (await processCgroupDir(proc, v2, 4242))!, owned: false };
 
   const cgroupTarget = async (name: string, mount: CgroupMount, cgroup: string) => {
@@ -98,7 +97,9 @@ async function scrape(): Promise<string> {
   const proc = new ProcFs(PROC_ROOT);
   const targets = await fixtureTargets(proc);
   const sampler = new MemorySampler({ targets: () => targets, proc, pssMaxRss: 1024 ** 3 });
-  const deps = { targets: () => targets, proc, sampler, clockTicks: CLOCK_TICKS };
+  // The heap manager's runtime recognition, as it would have found app's Node.
+  const runtime = (target: string) => (target === "app" ? "node" : "unknown");
+  const deps = { targets: () => targets, runtime, proc, sampler, clockTicks: CLOCK_TICKS };
   const registry = new CollectorRegistry({ logger: pino({ level: "silent" }) });
   for (const def of [targetCollector, processMemoryCollector, cgroupMemoryCollector, hostCollector]) registry.register(def.create(deps)!);
   return normalise(await registry.scrape());

@@ -6,7 +6,6 @@ import { COLLECTORS, registerCollectors, type CollectorDeps } from "../../../src
 import { CollectorRegistry } from "../../../src/collectors/registry.js";
 import { METRIC_CATALOG } from "../../../src/collectors/catalog.js";
 import { ProcFs } from "../../../src/procfs/process.js";
-import { DumpStore } from "../../../src/heap/store.js";
 import { LoadManager } from "../../../src/load/manager.js";
 import { MemorySampler } from "../../../src/sampling/sampler.js";
 
@@ -20,7 +19,7 @@ function deps(load?: LoadManager): CollectorDeps {
     clockTicks: 100,
     logger,
     heaps: () => [],
-    store: new DumpStore({ retention: 1, logger }), // in memory,
+    runtime: () => "unknown",
     load,
   };
 }

@@ -6,7 +6,8 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import type { TargetConfig } from "../../../src/config/schema.js";
 import { GUARD_MAX_AGE_MS, HeapScheduler } from "../../../src/heap/scheduler.js";
-import type { DumpOutcome, TargetHeap } from "../../../src/heap/target-heap.js";
+import type { DumpOutcome } from "../../../src/heap/runner.js";
+import type { HeapState } from "../../../src/heap/state.js";
 import type { ProcFs } from "../../../src/procfs/process.js";
 import { MemorySampler } from "../../../src/sampling/sampler.js";
 import { Target } from "../../../src/targets/target.js";
@@ -49,7 +50,7 @@ function setup(opts: { dumpAt?: number } = {}) {
       dumps.push({ trigger, guard });
       return { result: "success" };
     },
-  } as unknown as TargetHeap;
+  } as unknown as HeapState;
   scheduler = new HeapScheduler(heap, { jitter: 0, pollSeconds: 1, dumpAt: opts.dumpAt }, sampler, logger);
   scheduler.start();
   /** One tick of the sampler at the given usage, and whatever it triggered. */

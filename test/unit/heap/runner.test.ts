@@ -1,0 +1,137 @@
+// One dump through the stateless runner, with a scripted source: the summary it builds (with the request count
+// passed in), failure reasons, the headroom guard, the timeout, and the private raw directory.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { mkdtemp, rm, stat } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { pino } from "pino";
+import { HEADROOM_MARGIN, runDump, type DumpJob, type RunnerOptions } from "../../../src/heap/runner.js";
+import { DumpError, type DumpContext, type HeapSource, type MemoryCostContext } from "../../../src/model/dump.js";
+import type { DumpSummary, DumpSummaryBody } from "../../../src/model/summary.js";
+
+const logger = pino({ level: "silent" });
+let dir: string;
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), "lw-runner-"));
+});
+afterEach(async () => rm(dir, { recursive: true, force: true }));
+
+const BODY: DumpSummaryBody = { format: "plain", totalObjects: 3, totalBytes: 300, bytesExact: true, types: [{ type: "T", count: 3, bytes: 300 }], notes: ["n"] };
+
+function source(step: (ctx: DumpContext) => Promise<DumpSummaryBody>, cost = 0) {
+  const costs: MemoryCostContext[] = [];
+  let calls = 0;
+  const s: HeapSource = {
+    name: "scripted",
+    memoryCost: async (input) => {
+      costs.push(input);
+      return cost;
+    },
+    dump: (ctx) => {
+      calls++;
+      return step(ctx);
+    },
+  };
+  return { s, costs, calls: () => calls };
+}
+
+function job(extra: Partial<DumpJob> = {}): DumpJob {
+  return { target: "svc", pid: process.pid, command: "svc --serve", trigger: "test", requests: undefined, pidNow: () => process.pid, ...extra };
+}
+
+function options(extra: Partial<RunnerOptions> = {}) {
+  const kept: DumpSummary[] = [];
+  const opts: RunnerOptions = {
+    timeoutSeconds: 5,
+    rawDir: path.join(dir, "raw", "svc"),
+    disposeRaw: async () => undefined,
+    keep: async (s) => void kept.push(s),
+    logger,
+    ...extra,
+  };
+  return { opts, kept };
+}
+
+describe("runDump", () => {
+  it("builds the summary from the source's body, with the request count passed in, and keeps it", async () => {
+    const { s } = source(async () => BODY);
+    const { opts, kept } = options();
+    const before = Date.now();
+    const run = await runDump(s, job({ requests: 1234 }), opts);
+    expect(run.outcome.result).toBe("success");
+    const summary = run.outcome.summary!;
+    expect(summary).toMatchObject({ ...BODY, target: "svc", source: "scripted", requests: 1234 });
+    expect(summary.time).toBeGreaterThanOrEqual(before);
+    expect(summary.id).toMatch(/^\d{8}T\d{9}Z-\d{4}$/);
+    expect(run.durationSeconds).toBe(summary.durationSeconds);
+    expect(kept).toEqual([summary]);
+  });
+
+  it("hands the source the target's pid and command and the private directory, created 0700", async () => {
+    let seen: DumpContext | undefined;
+    const { s } = source(async (ctx) => ((seen = ctx), BODY));
+    const { opts } = options();
+    await runDump(s, job({ pid: 4242, pidNow: () => 4242 }), opts);
+    expect(seen).toMatchObject({ pid: 4242, command: "svc --serve", privateDir: opts.rawDir, disposeRaw: opts.disposeRaw });
+    expect(((await stat(opts.rawDir)).mode & 0o777).toString(8)).toBe("700");
+  });
+
+  it("names the reason of a failure: the source's, internal for a bug, target_exited when the process went away", async () => {
+    const { opts, kept } = options();
+    const parse = await runDump(source(async () => Promise.reject(new DumpError("parse_error", "garbled"))).s, job(), opts);
+    expect(parse.outcome).toEqual({ result: "failure", reason: "parse_error", message: "garbled" });
+    expect(parse.durationSeconds).toBeGreaterThanOrEqual(0);
+    const bug = await runDump(source(async () => Promise.reject(new Error("boom"))).s, job(), opts);
+    expect(bug.outcome).toMatchObject({ result: "failure", reason: "internal", message: "boom" });
+    const gone = await runDump(source(async () => Promise.reject(new DumpError("attach_failed", "no such process"))).s, job({ pidNow: () => undefined }), opts);
+    expect(gone.outcome).toMatchObject({ result: "failure", reason: "target_exited" });
+    expect(kept).toEqual([]);
+  });
+
+  it("fails with io_error when the summary cannot be kept", async () => {
+    const { opts } = options({ keep: async () => Promise.reject(new Error("disk full")) });
+    const run = await runDump(source(async () => BODY).s, job(), opts);
+    expect(run.outcome).toEqual({ result: "failure", reason: "io_error", message: "cannot store the summary: disk full" });
+  });
+
+  it("skips a dump that would need more memory than the cgroup has left, without touching the source", async () => {
+    const src = source(async () => BODY, 500_000_000);
+    const { opts } = options();
+    const run = await runDump(src.s, job({ headroom: 100_000_000, rss: 250_000_000, lastObjects: 77 }), opts);
+    expect(run.outcome).toMatchObject({ result: "skipped", reason: "insufficient_headroom" });
+    expect(run.durationSeconds).toBeUndefined();
+    expect(src.calls()).toBe(0);
+    expect(src.costs).toEqual([{ pid: process.pid, rss: 250_000_000, lastObjects: 77 }]);
+  });
+
+  it("dumps when the estimate plus the margin fits, and without a headroom does not ask for an estimate", async () => {
+    const fits = source(async () => BODY, 100_000_000 - HEADROOM_MARGIN);
+    expect((await runDump(fits.s, job({ headroom: 100_000_000 }), options().opts)).outcome.result).toBe("success");
+    const unlimited = source(async () => BODY, 1e15);
+    expect((await runDump(unlimited.s, job(), options().opts)).outcome.result).toBe("success");
+    expect(unlimited.costs).toEqual([]);
+  });
+
+  it("times out a hanging source, aborts it, and does not call it target_exited", async () => {
+    let aborted = false;
+    const hang = source((ctx) => {
+      ctx.signal.addEventListener("abort", () => (aborted = true));
+      return new Promise(() => undefined);
+    });
+    const run = await runDump(hang.s, job({ pidNow: () => undefined }), options({ timeoutSeconds: 0.2 }).opts);
+    expect(run.outcome).toMatchObject({ result: "failure", reason: "timeout" });
+    expect(aborted).toBe(true);
+  });
+
+  it("times out a source that ignores its abort signal", async () => {
+    const deaf = source(() => new Promise(() => undefined));
+    const run = await runDump(deaf.s, job(), options({ timeoutSeconds: 0.2 }).opts);
+    expect(run.outcome).toMatchObject({ result: "failure", reason: "timeout" });
+  });
+
+  it("aborts the source's leftovers once the dump is done", async () => {
+    let signal: AbortSignal | undefined;
+    await runDump(source(async (ctx) => ((signal = ctx.signal), BODY)).s, job(), options().opts);
+    expect(signal?.aborted).toBe(true);
+  });
+});
