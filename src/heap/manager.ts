@@ -137,7 +137,7 @@ export class HeapManager {
   }
 
   /** Calls fn after every dump outcome of every target, those that get a heap source later included. Returns an unsubscribe. */
-  on(event: "dump", fn: DumpListener): () => void {
+  on(_event: "dump", fn: DumpListener): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   }

@@ -73,7 +73,12 @@ export async function runDump(source: HeapSource, job: DumpJob, opts: RunnerOpti
     // margin stays free on top of it.
     const cost = await source.memoryCost({ pid, rss: job.rss, lastObjects: job.lastObjects }).catch(() => 0);
     if (cost > 0 && cost + HEADROOM_MARGIN > headroom) {
-      return skippedRun(log, target, "insufficient_headroom", `the dump needs about ${cost} bytes plus a ${HEADROOM_MARGIN}-byte margin, the cgroup has ${headroom} left`);
+      return skippedRun(
+        log,
+        target,
+        "insufficient_headroom",
+        `the dump needs about ${cost} bytes plus a ${HEADROOM_MARGIN}-byte margin, the cgroup has ${headroom} left`,
+      );
     }
   }
   await ensureRawDir(opts.rawDir);

@@ -126,7 +126,7 @@ export class HeapState {
   }
 
   /** Calls fn after every outcome (success, failure or skip), once the new view is published. Returns an unsubscribe. */
-  on(event: "dump", fn: DumpListener): () => void {
+  on(_event: "dump", fn: DumpListener): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
   }

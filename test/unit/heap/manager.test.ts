@@ -41,7 +41,9 @@ const rows = () => [{ type: "T", count: 1, bytes: 10 }];
 
 describe("HeapManager", () => {
   it("owns the runtime it recognised; a target with no source has a runtime and no view", async () => {
-    const { heaps, a } = await setup(async (t) => (t.name === "a" ? { runtime: "node", reason: "no inspector" } : { runtime: "jvm", source: scriptedSource(rows) }));
+    const { heaps, a } = await setup(async (t) =>
+      t.name === "a" ? { runtime: "node", reason: "no inspector" } : { runtime: "jvm", source: scriptedSource(rows) },
+    );
     a.setMain({ pid: process.pid, startTime: 1 });
     expect(heaps.runtime("a")).toBe("unknown");
     await heaps.start();
@@ -66,7 +68,10 @@ describe("HeapManager", () => {
     expect(heaps.runtime("b")).toBe("dotnet");
     expect((await heaps.dumpNow("b", "test"))?.result).toBe("success");
 
-    expect(events.map((e) => [e.target, e.outcome.result])).toEqual([["a", "success"], ["b", "success"]]);
+    expect(events.map((e) => [e.target, e.outcome.result])).toEqual([
+      ["a", "success"],
+      ["b", "success"],
+    ]);
     expect(events[0]!.view).toBe(heaps.view("a"));
     expect(events[1]!.view).toBe(heaps.view("b"));
     expect(heaps.views().map((v) => v.target)).toEqual(["a", "b"]);

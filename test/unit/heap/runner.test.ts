@@ -16,7 +16,14 @@ beforeEach(async () => {
 });
 afterEach(async () => rm(dir, { recursive: true, force: true }));
 
-const BODY: DumpSummaryBody = { format: "plain", totalObjects: 3, totalBytes: 300, bytesExact: true, types: [{ type: "T", count: 3, bytes: 300 }], notes: ["n"] };
+const BODY: DumpSummaryBody = {
+  format: "plain",
+  totalObjects: 3,
+  totalBytes: 300,
+  bytesExact: true,
+  types: [{ type: "T", count: 3, bytes: 300 }],
+  notes: ["n"],
+};
 
 function source(step: (ctx: DumpContext) => Promise<DumpSummaryBody>, cost = 0) {
   const costs: MemoryCostContext[] = [];
@@ -69,7 +76,10 @@ describe("runDump", () => {
 
   it("hands the source the target's pid and command and the private directory, created 0700", async () => {
     let seen: DumpContext | undefined;
-    const { s } = source(async (ctx) => ((seen = ctx), BODY));
+    const { s } = source(async (ctx) => {
+      seen = ctx;
+      return BODY;
+    });
     const { opts } = options();
     await runDump(s, job({ pid: 4242, pidNow: () => 4242 }), opts);
     expect(seen).toMatchObject({ pid: 4242, command: "svc --serve", privateDir: opts.rawDir, disposeRaw: opts.disposeRaw });
@@ -131,7 +141,11 @@ describe("runDump", () => {
 
   it("aborts the source's leftovers once the dump is done", async () => {
     let signal: AbortSignal | undefined;
-    await runDump(source(async (ctx) => ((signal = ctx.signal), BODY)).s, job(), options().opts);
+    const src = source(async (ctx) => {
+      signal = ctx.signal;
+      return BODY;
+    });
+    await runDump(src.s, job(), options().opts);
     expect(signal?.aborted).toBe(true);
   });
 });

@@ -21,7 +21,14 @@ function body(leakBytes: number): DumpSummaryBody {
     { type: "Leaky", count: leakBytes / 100, bytes: leakBytes },
     { type: "Steady", count: 50, bytes: 5_000_000 },
   ].sort((a, b) => b.bytes - a.bytes);
-  return { format: "plain", totalObjects: types.reduce((s, r) => s + r.count, 0), totalBytes: types.reduce((s, r) => s + r.bytes, 0), bytesExact: true, types, notes: [] };
+  return {
+    format: "plain",
+    totalObjects: types.reduce((s, r) => s + r.count, 0),
+    totalBytes: types.reduce((s, r) => s + r.bytes, 0),
+    bytesExact: true,
+    types,
+    notes: [],
+  };
 }
 
 class ScriptedSource implements HeapSource {
@@ -45,10 +52,20 @@ async function setup(source: HeapSource, opts: Partial<{ keepDumps: number }> = 
   await store.open();
   const t = new Target({ name: "svc", pid: process.pid, restart: false } as never);
   t.setMain({ pid: process.pid, startTime: 1 });
-  const heap = new HeapState(t, source, "node", store, {
-    timeoutSeconds: 5, keepDumps: opts.keepDumps ?? 0, maxTypes: 10,
-    verdict: { minAbsoluteGrowthBytes: 1000 }, rawDir: path.join(dir, "raw", "svc"),
-  }, logger);
+  const heap = new HeapState(
+    t,
+    source,
+    "node",
+    store,
+    {
+      timeoutSeconds: 5,
+      keepDumps: opts.keepDumps ?? 0,
+      maxTypes: 10,
+      verdict: { minAbsoluteGrowthBytes: 1000 },
+      rawDir: path.join(dir, "raw", "svc"),
+    },
+    logger,
+  );
   return { store, heap, t };
 }
 
@@ -76,9 +93,20 @@ describe("HeapState", () => {
     for (let i = 0; i < 8; i++) await first.heap.dump("test");
     const again = new DumpStore({ dataDir: dir, retention: 100, logger });
     await again.open();
-    const heap = new HeapState(first.t, new ScriptedSource(async () => body(1)), "node", again, {
-      timeoutSeconds: 5, keepDumps: 0, maxTypes: 10, verdict: { minAbsoluteGrowthBytes: 1000 }, rawDir: path.join(dir, "raw", "svc"),
-    }, logger);
+    const heap = new HeapState(
+      first.t,
+      new ScriptedSource(async () => body(1)),
+      "node",
+      again,
+      {
+        timeoutSeconds: 5,
+        keepDumps: 0,
+        maxTypes: 10,
+        verdict: { minAbsoluteGrowthBytes: 1000 },
+        rawDir: path.join(dir, "raw", "svc"),
+      },
+      logger,
+    );
     expect(heap.view.suspects.map((x) => x.type)).toEqual(["Leaky"]);
     expect(heap.view.latest?.id).toBe(first.heap.view.latest?.id);
     expect(heap.view.counts).toEqual({});
@@ -86,11 +114,13 @@ describe("HeapState", () => {
   });
 
   it("counts failures by reason and keeps the history untouched", async () => {
-    const { heap, store } = await setup(new ScriptedSource(async (_c, n) => {
-      if (n === 1) throw new DumpError("parse_error", "garbled");
-      if (n === 2) throw new Error("boom");
-      return body(1000);
-    }));
+    const { heap, store } = await setup(
+      new ScriptedSource(async (_c, n) => {
+        if (n === 1) throw new DumpError("parse_error", "garbled");
+        if (n === 2) throw new Error("boom");
+        return body(1000);
+      }),
+    );
     await heap.dump("t");
     const latest = heap.view.latest;
     const failed = await heap.dump("t");
@@ -125,7 +155,12 @@ describe("HeapState", () => {
   it("never runs two dumps of a target at once", async () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
-    const { heap } = await setup(new ScriptedSource(async () => (await gate, body(1000))));
+    const { heap } = await setup(
+      new ScriptedSource(async () => {
+        await gate;
+        return body(1000);
+      }),
+    );
     const a = heap.dump("t");
     expect(heap.busy).toBe(true);
     const b = await heap.dump("t");
@@ -171,7 +206,18 @@ describe("HeapState's view", () => {
     expect((await heap.dump("t", { headroom: 1 })).result).toBe("skipped"); // counts of two results
     const v = heap.view as HeapView & Record<string, unknown>;
     expect(v.suspects.length).toBeGreaterThan(0);
-    for (const part of [v, v.verdicts, v.suspects, v.verdicts[0], v.counts, v.counts.success, v.selection, v.selection!.tracked, v.selection!.other, v.lastOutcome]) {
+    for (const part of [
+      v,
+      v.verdicts,
+      v.suspects,
+      v.verdicts[0],
+      v.counts,
+      v.counts.success,
+      v.selection,
+      v.selection!.tracked,
+      v.selection!.other,
+      v.lastOutcome,
+    ]) {
       expect(Object.isFrozen(part)).toBe(true);
     }
     // ESM is strict mode: writing to a frozen object throws instead of failing silently.
@@ -182,10 +228,12 @@ describe("HeapState's view", () => {
   });
 
   it("never changes once published: each outcome publishes a new one", async () => {
-    const { heap } = await setup(new ScriptedSource(async (_c, n) => {
-      if (n === 1) throw new DumpError("parse_error", "garbled");
-      return body(1_000_000 + n * 200_000);
-    }));
+    const { heap } = await setup(
+      new ScriptedSource(async (_c, n) => {
+        if (n === 1) throw new DumpError("parse_error", "garbled");
+        return body(1_000_000 + n * 200_000);
+      }),
+    );
     const empty = heap.view;
     await heap.dump("t");
     const first = heap.view;
