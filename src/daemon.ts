@@ -15,7 +15,8 @@ import { HeapManager, type ChooseSource } from "./heap/manager.js";
 import { makeChooseSource, launchEnvFor } from "./heap/choose.js";
 import { DiagnosticPortListener } from "./runtimes/dotnet/protocol/listener.js";
 import { LoadManager } from "./load/manager.js";
-import { LiveHistory } from "./ui/history.js";
+import { MemorySampler } from "./sampling/sampler.js";
+import { OutcomeHistory } from "./ui/history.js";
 
 export class ListenError extends Error {}
 
@@ -26,7 +27,9 @@ export class Daemon {
   readonly store: DumpStore;
   readonly heaps: HeapManager;
   readonly load: LoadManager;
-  readonly history: LiveHistory;
+  /** The targets' memory, sampled on one tick: /metrics, the UI, dump triggers and the run report read it. */
+  readonly sampler: MemorySampler;
+  readonly history: OutcomeHistory;
   private server: Server | undefined;
   /** .NET reverse mode (--dotnet-diagnostic-port): runtimes connect to this socket. */
   readonly dotnetListener: DiagnosticPortListener | undefined;
@@ -49,19 +52,30 @@ export class Daemon {
       launchEnv: (t) => launchEnvFor(t, this.heaps.rawDir(t.name)),
     });
     this.load = new LoadManager({ targets: () => this.targets.targets, logger });
+    this.sampler = new MemorySampler({
+      targets: () => this.targets.targets,
+      proc,
+      requests: (t) => this.load.requests(t),
+      pssMaxRss: config.pssMaxRss,
+      logger,
+      keepMs: opts.historyKeepMs,
+    });
     this.heaps = new HeapManager({
       config,
       targets: () => this.targets.targets,
       store: this.store,
-      proc,
+      sampler: this.sampler,
       logger,
       chooseSource: opts.chooseSource ?? makeChooseSource({ dotnetListener: this.dotnetListener }),
       requests: (t) => this.load.requests(t),
       beforeDump: (t) => this.load.beforeDump(t),
     });
-    this.registry = createCollectors({ config, targets: this.targets, proc, logger, heaps: this.heaps, store: this.store, load: this.load, dotnetListener: this.dotnetListener });
-    this.history = new LiveHistory({ targets: () => this.targets.targets, proc, heaps: this.heaps, requests: (t) => this.load.requests(t), logger, keepMs: opts.historyKeepMs });
-    this.app = createApp({ registry: this.registry, api: { targets: () => this.targets.targets, heaps: this.heaps, store: this.store, adminToken: config.adminToken, load: this.load, history: this.history } });
+    this.registry = createCollectors({ config, targets: this.targets, proc, sampler: this.sampler, logger, heaps: this.heaps, store: this.store, load: this.load, dotnetListener: this.dotnetListener });
+    this.history = new OutcomeHistory({ heaps: this.heaps, sampler: this.sampler });
+    this.app = createApp({
+      registry: this.registry,
+      api: { targets: () => this.targets.targets, heaps: this.heaps, store: this.store, adminToken: config.adminToken, load: this.load, ui: { sampler: this.sampler, history: this.history } },
+    });
   }
 
   /** Starts watching; with `listen`, also serves HTTP (tests drive `app` with supertest instead). */
@@ -78,6 +92,7 @@ export class Daemon {
       await this.targets.start();
       await this.heaps.start();
       this.history.start();
+      this.sampler.start();
     } catch (err) {
       await this.stop();
       throw err;
@@ -107,6 +122,7 @@ export class Daemon {
 
   async stop(): Promise<void> {
     this.heaps.stop();
+    this.sampler.stop();
     this.history.stop();
     await this.registry.close();
     await this.dotnetListener?.close().catch(() => undefined);

@@ -5,9 +5,7 @@ import path from "node:path";
 import { optionsHelp, parseCli } from "../config/load.js";
 import type { OptionSpec } from "../config/options.js";
 import { durationTooLong, formatBytes, parseDuration } from "../util/units.js";
-import { readCgroup } from "../cgroups/read.js";
-import { levelsUpToMount } from "../cgroups/membership.js";
-import { buildReport, type MemorySample } from "../report/model.js";
+import { buildReport } from "../report/model.js";
 import { writeReport } from "../report/write.js";
 import { boot, type Session } from "./boot.js";
 import { UsageError } from "./usage.js";
@@ -77,24 +75,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       // One last look before stopping, so the verdict includes the end of the run.
       await Promise.all(daemon.targets.targets.map((t) => daemon.heaps.dumpNow(t.name, "final")));
     }
-    await daemon.history.sample();
-    const cgStats = new Map<string, { oomKills: number; limit?: number }>();
-    for (const t of daemon.targets.targets) {
-      if (!t.cgroup) continue;
-      const s = await readCgroup(t.cgroup.mount.version, levelsUpToMount(t.cgroup.mount, t.cgroup.dir)).catch(() => undefined);
-      if (s) cgStats.set(t.name, { oomKills: s.events.oom_kill ?? 0, limit: s.limit });
-    }
-    // Memory over the run comes from the daemon's live history (the UI's too).
-    const memory = (target: string): MemorySample[] =>
-      daemon.history.memory(target).map((m) => ({ time: m.time, rss: m.rss ?? undefined, workingSet: m.workingSet ?? undefined, limit: m.limit ?? undefined }));
-    const report = buildReport(daemon, {
-      startedAt,
-      endedAt: Date.now(),
-      endReason: reason,
-      memory,
-      oomKills: (t) => cgStats.get(t)?.oomKills ?? 0,
-      limit: (t) => cgStats.get(t)?.limit,
-    });
+    // Memory over the run comes from the daemon's memory sampler (the UI's too): one last sample for the report.
+    await daemon.sampler.sample();
+    const report = buildReport(daemon, { startedAt, endedAt: Date.now(), endReason: reason });
     await daemon.stop();
     const files = await writeReport(reportDir, report);
     const suspects = report.targets.flatMap((t) => t.suspects.map((s) => `${t.name}: ${s.type}`));
@@ -109,7 +92,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     prepare: (config) => {
       config.dataDir = path.join(config.dataDir, "runs", new Date(startedAt).toISOString().replace(/[:.]/g, "-"));
     },
-    // The report charts memory over the whole run from the live history: keep all of it (thinned beyond 10 min), or
+    // The report charts memory over the whole run from the sampler's series: keep all of it (thinned beyond 10 min), or
     // a day when the run ends only with its target.
     historyKeepMs: Math.max(2 * 3600, (durationSeconds ?? 24 * 3600) + 60) * 1000,
     forwardAs: "SIGTERM",
@@ -126,7 +109,7 @@ export async function runCommand(argv: string[]): Promise<number> {
     const secs = Math.round((Date.now() - startedAt) / 1000);
     const hms = new Date(secs * 1000).toISOString().slice(11, 19);
     const parts = daemon.targets.targets.map((t) => {
-      const last = daemon.history.latest(t.name);
+      const last = daemon.sampler.latest(t.name);
       const used = last?.workingSet ?? last?.rss ?? undefined;
       const mem = used === undefined ? "down" : `${formatBytes(used)}${last?.limit ? ` / ${formatBytes(last.limit)}` : ""}`;
       const heap = daemon.heaps.get(t.name);

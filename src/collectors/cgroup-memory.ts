@@ -1,8 +1,10 @@
-// The target's memory cgroup: usage, working set, the effective limit over all ancestors, headroom and events.
-import { levelsUpToMount, cgroupPathOf } from "../cgroups/membership.js";
-import { readCgroup } from "../cgroups/read.js";
+// The target's memory cgroup: usage, working set, the effective limit over all ancestors, headroom and events, from
+// the memory sampler's read of it (see SCRAPE_MAX_AGE_MS for how fresh).
+import { cgroupPathOf } from "../cgroups/membership.js";
+import type { MemorySampler } from "../sampling/sampler.js";
 import type { Target } from "../targets/target.js";
 import { type Collector, type CollectorDefinition, type Emitter, counter, gauge } from "./collector.js";
+import { SCRAPE_MAX_AGE_MS } from "./process-memory.js";
 
 const INFO = gauge("leakwatch_cgroup_info", "The memory cgroup the target is in; always 1.", ["target", "version", "path"]);
 const USAGE = gauge("leakwatch_cgroup_memory_usage_bytes", "Memory charged to the cgroup (v2 memory.current, v1 memory.usage_in_bytes).", ["target"]);
@@ -16,49 +18,52 @@ const EVENTS = counter("leakwatch_cgroup_memory_events_total", "Memory events: o
 const PRESSURE = counter("leakwatch_cgroup_memory_pressure_seconds_total", "Time tasks were stalled on memory (PSI), some or full.", ["target", "kind"]);
 const STAT = gauge("leakwatch_cgroup_memory_stat_bytes", "Selected memory.stat byte fields (hierarchical totals on v1).", ["target", "stat"]);
 
-export const cgroupMemoryCollector: CollectorDefinition<{ targets: () => Target[] }> = {
+export const cgroupMemoryCollector: CollectorDefinition<{ targets: () => Target[]; sampler: MemorySampler }> = {
   name: "cgroup",
   help: "The target's memory cgroup (v1 or v2): usage, working set, the effective limit over all ancestors, headroom, events and pressure.",
   metrics: [INFO, USAGE, WS, LIMIT, HEADROOM, HIGH, SWAP_LIMIT, PEAK, EVENTS, PRESSURE, STAT],
-  create: (deps) => new CgroupMemoryCollector(deps.targets),
+  create: (deps) => new CgroupMemoryCollector(deps.targets, deps.sampler),
 };
 
 export class CgroupMemoryCollector implements Collector {
   readonly name = cgroupMemoryCollector.name;
   readonly metrics = cgroupMemoryCollector.metrics;
 
-  constructor(private readonly targets: () => Target[]) {}
+  constructor(
+    private readonly targets: () => Target[],
+    private readonly sampler: MemorySampler,
+  ) {}
 
   async collect(out: Emitter): Promise<void> {
-    // Targets often share a cgroup (several processes of one container, or everything in the root): read each
-    // cgroup once per scrape.
-    const reads = new Map<string, ReturnType<typeof readCgroup>>();
-    await Promise.all(
-      this.targets().map(async (t) => {
-        const cg = t.cgroup;
-        if (!cg) return;
-        try {
-          let read = reads.get(cg.dir);
-          if (!read) reads.set(cg.dir, (read = readCgroup(cg.mount.version, levelsUpToMount(cg.mount, cg.dir))));
-          const s = await read;
-          const target = t.name;
-          out.emit(INFO, { target, version: String(s.version), path: cgroupPathOf(cg.mount, cg.dir) }, 1);
-          out.emit(USAGE, { target }, s.usage);
-          out.emit(WS, { target }, s.workingSet);
-          out.emit(LIMIT, { target }, s.limit);
-          out.emit(HEADROOM, { target }, s.headroom);
-          out.emit(HIGH, { target }, s.high);
-          out.emit(SWAP_LIMIT, { target }, s.swapLimit);
-          out.emit(PEAK, { target }, s.peak);
-          for (const [event, v] of Object.entries(s.events)) out.emit(EVENTS, { target, event }, v);
-          for (const [kind, v] of Object.entries(s.pressure)) out.emit(PRESSURE, { target, kind }, v);
-          for (const [stat, v] of Object.entries(s.stat)) out.emit(STAT, { target, stat }, v);
-        } catch (err) {
-          // A cgroup that vanished with its target is not a failure; anything else (EACCES, garbage) is.
-          if ((err as NodeJS.ErrnoException).code === "ENOENT" || (!t.up && /no memory\./.test(String(err)))) return;
-          out.fail(err, t.name);
-        }
-      }),
-    );
+    // All targets, as the process collector asks: the two share the reads of this scrape (and targets sharing a
+    // cgroup, one read of it).
+    const targets = this.targets();
+    const samples = await this.sampler.fresh(targets, SCRAPE_MAX_AGE_MS);
+    targets.forEach((t, i) => {
+      const cg = t.cgroup;
+      const sample = samples[i]!;
+      if (!cg) return;
+      const s = sample.cgroup;
+      if (!s) {
+        const err = sample.cgroupError;
+        if (err === undefined) return; // the target got its cgroup after the read: the next scrape has it
+        // A cgroup that vanished with its target is not a failure; anything else (EACCES, garbage) is.
+        if ((err as NodeJS.ErrnoException | undefined)?.code === "ENOENT" || (!t.up && /no memory\./.test(String(err)))) return;
+        out.fail(err, t.name);
+        return;
+      }
+      const target = t.name;
+      out.emit(INFO, { target, version: String(s.version), path: cgroupPathOf(cg.mount, cg.dir) }, 1);
+      out.emit(USAGE, { target }, s.usage);
+      out.emit(WS, { target }, s.workingSet);
+      out.emit(LIMIT, { target }, s.limit);
+      out.emit(HEADROOM, { target }, s.headroom);
+      out.emit(HIGH, { target }, s.high);
+      out.emit(SWAP_LIMIT, { target }, s.swapLimit);
+      out.emit(PEAK, { target }, s.peak);
+      for (const [event, v] of Object.entries(s.events)) out.emit(EVENTS, { target, event }, v);
+      for (const [kind, v] of Object.entries(s.pressure)) out.emit(PRESSURE, { target, kind }, v);
+      for (const [stat, v] of Object.entries(s.stat)) out.emit(STAT, { target, stat }, v);
+    });
   }
 }

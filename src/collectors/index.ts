@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import type { TargetManager } from "../targets/manager.js";
 import type { Target } from "../targets/target.js";
 import type { ProcFs } from "../procfs/process.js";
+import type { MemorySampler } from "../sampling/sampler.js";
 import type { Config } from "../config/schema.js";
 import { clockTicksPerSecond } from "../procfs/system.js";
 import type { TargetHeap } from "../heap/target-heap.js";
@@ -26,9 +27,10 @@ import { loadCollector } from "./load.js";
 /** The parts of the daemon collectors are built from; each definition takes only what it needs. */
 export interface CollectorDeps {
   targets: () => Target[];
-  /** The /proc the process and host collectors read. */
+  /** The /proc the host collector reads. */
   proc: ProcFs;
-  pssMaxRss: number;
+  /** The targets' memory, which the process and cgroup collectors expose. */
+  sampler: MemorySampler;
   /** USER_HZ, for CPU times in /proc/PID/stat. */
   clockTicks: number;
   logger: Logger;
@@ -65,6 +67,7 @@ export function createCollectors(deps: {
   config: Config;
   targets: TargetManager;
   proc: ProcFs;
+  sampler: MemorySampler;
   logger: Logger;
   heaps: HeapManager;
   store: DumpStore;
@@ -75,7 +78,7 @@ export function createCollectors(deps: {
   registerCollectors(registry, {
     targets: () => deps.targets.targets,
     proc: deps.proc,
-    pssMaxRss: deps.config.pssMaxRss,
+    sampler: deps.sampler,
     clockTicks: clockTicksPerSecond(),
     logger: deps.logger,
     heaps: () => deps.heaps.list(),

@@ -1,7 +1,6 @@
-// The target's own memory and CPU, read straight from /proc (no ps on the scrape path).
+// The target's own memory and CPU, from the memory sampler (which reads /proc; no ps on the scrape path).
 // A cgroup target sums its processes.
-import type { ProcFs } from "../procfs/process.js";
-import type { ProcMemory } from "../procfs/status.js";
+import type { MemorySampler, Sample } from "../sampling/sampler.js";
 import type { Target } from "../targets/target.js";
 import { type Collector, type CollectorDefinition, type Emitter, counter, gauge } from "./collector.js";
 
@@ -15,15 +14,21 @@ const CPU = counter("leakwatch_target_cpu_seconds_total", "CPU time consumed by 
 const OOM = gauge("leakwatch_target_oom_score", "The kernel's OOM badness score (/proc/PID/oom_score); the highest of a cgroup's processes.", ["target"]);
 const PROCS = gauge("leakwatch_target_processes", "Number of processes whose memory is summed for the target.", ["target"]);
 
-const PSS_MAX_AGE_MS = 30_000;
+/**
+ * How old a sample a scrape may expose. Prometheus stamps what it scrapes with the scrape's time, so the values must
+ * be of that moment, not of the sampler's last 2 s tick: a scrape takes the tick's sample when it is at most half a
+ * second old (as good as "now" at the precision of a scrape, which itself takes milliseconds per target and lands
+ * anywhere in Prometheus' interval) and otherwise reads anew, as every scrape did before the sampler; both memory
+ * collectors ask for the same targets in the same turn, so they share that one read. A scrape thus never does more
+ * /proc and cgroup reads than it did, and a tick's sample saves some.
+ */
+export const SCRAPE_MAX_AGE_MS = 500;
 
-type Sum = Required<Pick<ProcMemory, "rss" | "rssPeak" | "rssAnon" | "rssFile" | "rssShmem" | "virtual" | "swap">>;
-
-export const processMemoryCollector: CollectorDefinition<{ targets: () => Target[]; proc: ProcFs; pssMaxRss: number; clockTicks: number }> = {
+export const processMemoryCollector: CollectorDefinition<{ targets: () => Target[]; sampler: MemorySampler; clockTicks: number }> = {
   name: "process",
   help: "The target's own memory and CPU, read from /proc/PID/{status,stat,smaps_rollup,oom_score}; a cgroup target sums its processes.",
   metrics: [RSS, RSS_PEAK, RSS_KIND, VIRT, SWAP, PSS, CPU, OOM, PROCS],
-  create: (deps) => new ProcessMemoryCollector(deps.targets, deps.proc, { pssMaxRss: deps.pssMaxRss, clockTicks: deps.clockTicks }),
+  create: (deps) => new ProcessMemoryCollector(deps.targets, deps.sampler, { clockTicks: deps.clockTicks }),
 };
 
 export class ProcessMemoryCollector implements Collector {
@@ -32,55 +37,23 @@ export class ProcessMemoryCollector implements Collector {
 
   constructor(
     private readonly targets: () => Target[],
-    private readonly proc: ProcFs,
-    private readonly opts: { pssMaxRss: number; clockTicks: number },
+    private readonly sampler: MemorySampler,
+    private readonly opts: { clockTicks: number },
   ) {}
 
-  /** pid → last PSS reading. smaps_rollup walks every mapping of the process; PSS moves slowly, so 30 s is fresh. */
-  private readonly pssCache = new Map<number, { startTime: number; at: number; value: number | undefined }>();
-
-  private async cachedPss(pid: number, startTime: number): Promise<number | undefined> {
-    const now = Date.now();
-    const hit = this.pssCache.get(pid);
-    if (hit && hit.startTime === startTime && now - hit.at < PSS_MAX_AGE_MS) return hit.value;
-    const value = await this.proc.pss(pid).catch(() => undefined);
-    this.pssCache.set(pid, { startTime, at: now, value });
-    if (this.pssCache.size > 4096) for (const [k, v] of this.pssCache) if (now - v.at >= PSS_MAX_AGE_MS) this.pssCache.delete(k);
-    return value;
-  }
-
   async collect(out: Emitter): Promise<void> {
-    await Promise.all(this.targets().filter((t) => t.up).map((t) => this.collectTarget(t, out)));
+    // All targets, as the cgroup collector asks: the two share the reads of this scrape.
+    const targets = this.targets();
+    const samples = await this.sampler.fresh(targets, SCRAPE_MAX_AGE_MS);
+    await Promise.all(targets.map((t, i) => (t.up ? this.collectTarget(t, samples[i]!, out) : undefined)));
   }
 
-  private async collectTarget(t: Target, out: Emitter): Promise<void> {
-    const sum: Sum = { rss: 0, rssPeak: 0, rssAnon: 0, rssFile: 0, rssShmem: 0, virtual: 0, swap: 0 };
-    let user = 0;
-    let system = 0;
-    let oom: number | undefined;
-    let pss: number | undefined = 0;
-    let seen = 0;
-    for (const pid of t.pids) {
-      try {
-        const [mem, stat, score] = await Promise.all([this.proc.memory(pid), this.proc.stat(pid), this.proc.oomScore(pid)]);
-        // A pid reused by another process since discovery is not the target.
-        if (t.kind !== "cgroup" && t.main && stat.startTime !== t.main.startTime) continue;
-        for (const k of Object.keys(sum) as (keyof Sum)[]) sum[k] += mem[k] ?? 0;
-        user += stat.utime / this.opts.clockTicks;
-        system += stat.stime / this.opts.clockTicks;
-        oom = Math.max(oom ?? 0, score);
-        if (pss !== undefined && this.opts.pssMaxRss > 0 && (mem.rss ?? 0) <= this.opts.pssMaxRss) {
-          const p = await this.cachedPss(pid, stat.startTime);
-          pss = p === undefined ? undefined : pss + p;
-        } else pss = undefined;
-        seen++;
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        // ENOENT/ESRCH: the process exited between discovery and now; that is the target going down, not a failure.
-        if (code !== "ENOENT" && code !== "ESRCH") out.fail(err, `${t.name} pid ${pid}`);
-      }
-    }
-    if (seen === 0) return;
+  private async collectTarget(t: Target, s: Sample, out: Emitter): Promise<void> {
+    for (const { err, context } of s.processErrors) out.fail(err, context);
+    const p = s.process;
+    if (!p) return;
+    const sum = p.memory;
+    const pss = await this.sampler.pss(s);
     const target = t.name;
     out.emit(RSS, { target }, sum.rss);
     out.emit(RSS_PEAK, { target }, sum.rssPeak);
@@ -90,9 +63,9 @@ export class ProcessMemoryCollector implements Collector {
     out.emit(VIRT, { target }, sum.virtual);
     out.emit(SWAP, { target }, sum.swap);
     out.emit(PSS, { target }, pss);
-    out.emit(CPU, { target, mode: "user" }, user);
-    out.emit(CPU, { target, mode: "system" }, system);
-    out.emit(OOM, { target }, oom);
-    out.emit(PROCS, { target }, seen);
+    out.emit(CPU, { target, mode: "user" }, p.utime / this.opts.clockTicks);
+    out.emit(CPU, { target, mode: "system" }, p.stime / this.opts.clockTicks);
+    out.emit(OOM, { target }, p.oomScore);
+    out.emit(PROCS, { target }, p.processes.length);
   }
 }

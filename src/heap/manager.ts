@@ -5,7 +5,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import type { Config, TargetConfig } from "../config/schema.js";
-import type { ProcFs } from "../procfs/process.js";
+import type { MemorySampler } from "../sampling/sampler.js";
 import type { Target } from "../targets/target.js";
 import type { HeapSource } from "../model/dump.js";
 import type { DumpStore } from "./store.js";
@@ -26,7 +26,8 @@ export interface HeapManagerOptions {
   config: Config;
   targets: () => Target[];
   store: DumpStore;
-  proc: ProcFs;
+  /** Memory of the targets: the --dump-at trigger and the headroom guard read it. */
+  sampler: MemorySampler;
   logger: Logger;
   chooseSource: ChooseSource;
   /** Cumulative load requests of a target, when load is known. */
@@ -106,7 +107,7 @@ export class HeapManager {
         requests: () => this.opts.requests?.(t.name),
         beforeDump: this.opts.beforeDump ? () => this.opts.beforeDump!(t.name) : undefined,
       },
-      this.opts.proc,
+      this.opts.sampler,
       this.opts.logger,
     );
     this.heaps.set(t.name, heap);

@@ -1,12 +1,19 @@
 // When dumps happen: on a cron schedule or a fixed interval (with a little jitter so many leakwatches do not
 // dump in lockstep), when the cgroup's working set crosses --dump-at of the limit (capture the heap before the
-// OOM killer ends the run), and on demand. Before each dump the headroom guard gets the cgroup's headroom.
+// OOM killer ends the run), and on demand. Before each dump the headroom guard gets the cgroup's headroom. Memory
+// comes from the memory sampler: the threshold is checked on each of its samples, the guard reads a current one.
 import cron, { type ScheduledTask } from "node-cron";
 import type { Logger } from "pino";
-import { readCgroup } from "../cgroups/read.js";
-import { levelsUpToMount } from "../cgroups/membership.js";
-import type { ProcFs } from "../procfs/process.js";
+import type { MemorySampler, Sample } from "../sampling/sampler.js";
+import type { Target } from "../targets/target.js";
 import type { TargetHeap, DumpOutcome } from "./target-heap.js";
+
+/**
+ * How old a sample the headroom guard may act on. The guard is what keeps a dump from pushing the target over its
+ * limit, and a target near its limit can grow by much in one 2 s tick: it takes the sample that triggered the dump
+ * (--dump-at) or one taken now, never the tick's last when that is older.
+ */
+export const GUARD_MAX_AGE_MS = 500;
 
 export interface ScheduleOptions {
   /** Cron expression (5 or 6 fields); ignored when `everySeconds` is set. */
@@ -14,9 +21,9 @@ export interface ScheduleOptions {
   everySeconds?: number;
   /** Fraction of the interval (at most 5 s) by which each dump may start late. */
   jitter: number;
-  /** Dump when working set / limit reaches this fraction (0 < f < 1); re-armed when it falls 5 points below. */
+  /** Dump when working set / limit reaches this fraction (0 < f < 1); re-armed when it falls 5 points below. Checked on every memory sample. */
   dumpAt?: number;
-  /** How often the memory threshold is checked. */
+  /** How often the load request count is checked (at most every 0.25 s). */
   pollSeconds: number;
   /** Dump each time this many more load requests have been counted (--dump-every-requests; needs `requests`). */
   everyRequests?: number;
@@ -29,7 +36,7 @@ export interface ScheduleOptions {
 export class HeapScheduler {
   private task: ScheduledTask | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private poll: NodeJS.Timeout | undefined;
+  private unsubscribe: (() => void) | undefined;
   private requestPoll: NodeJS.Timeout | undefined;
   private nextAtRequests: number | undefined;
   private armed = true;
@@ -40,7 +47,7 @@ export class HeapScheduler {
   constructor(
     readonly heap: TargetHeap,
     private readonly opts: ScheduleOptions,
-    private readonly proc: ProcFs,
+    private readonly sampler: MemorySampler,
     private readonly log: Logger,
   ) {}
 
@@ -51,8 +58,9 @@ export class HeapScheduler {
       this.task = cron.schedule(this.opts.cron, () => this.fire("schedule", this.jitterMs(60)), { noOverlap: true });
     }
     if (this.opts.dumpAt !== undefined) {
-      this.poll = setInterval(() => void this.checkThreshold(), this.opts.pollSeconds * 1000);
-      this.poll.unref();
+      this.unsubscribe = this.sampler.subscribe((t, s) => {
+        if (t === this.heap.target) this.checkThreshold(s);
+      });
     }
     if (this.opts.everyRequests !== undefined && this.opts.requests) {
       this.requestPoll = setInterval(() => void this.checkRequests(), Math.min(0.25, this.opts.pollSeconds) * 1000);
@@ -96,32 +104,37 @@ export class HeapScheduler {
     let headroom: number | undefined;
     let rss: number | undefined;
     if (t.main) {
-      rss = (await this.proc.memory(t.main.pid).catch(() => undefined))?.rss;
-      if (t.cgroup) {
-        headroom = (await readCgroup(t.cgroup.mount.version, levelsUpToMount(t.cgroup.mount, t.cgroup.dir)).catch(() => undefined))?.headroom;
-      }
+      const main = t.main.pid;
+      const s = await this.currentSample(t);
+      rss = s?.process?.processes.find((p) => p.pid === main)?.rss;
+      if (t.cgroup) headroom = s?.cgroup?.headroom;
     }
     // The dump records the load as of its start (synchronously before it starts: a dump refused as busy changes nothing).
     if (!this.heap.busy) this.requestsAtDump = this.opts.requests?.();
     return this.heap.dump(trigger, { headroom, rss });
   }
 
-  private async checkThreshold(): Promise<void> {
-    const t = this.heap.target;
-    if (!t.cgroup || !t.main) return;
+  private async currentSample(t: Target): Promise<Sample | undefined> {
     try {
-      const s = await readCgroup(t.cgroup.mount.version, levelsUpToMount(t.cgroup.mount, t.cgroup.dir));
-      if (s.limit === undefined) return;
-      const used = s.workingSet / s.limit;
-      if (this.armed && used >= this.opts.dumpAt!) {
-        this.armed = false;
-        this.log.warn({ target: t.name, used }, "working set crossed --dump-at: dumping before the OOM killer acts");
-        await this.dumpNow("memory_threshold");
-      } else if (!this.armed && used < this.opts.dumpAt! - 0.05) {
-        this.armed = true;
-      }
+      return (await this.sampler.fresh([t], GUARD_MAX_AGE_MS))[0];
     } catch {
-      // the collector reports cgroup read failures; nothing to add here
+      return undefined;
+    }
+  }
+
+  /** --dump-at, on each memory sample of the target (a failed cgroup read has no working set: nothing to check). */
+  private checkThreshold(s: Sample): void {
+    const t = this.heap.target;
+    if (!t.cgroup || !t.main || this.stopped) return;
+    const cg = s.cgroup;
+    if (cg?.limit === undefined) return;
+    const used = cg.workingSet / cg.limit;
+    if (this.armed && used >= this.opts.dumpAt!) {
+      this.armed = false;
+      this.log.warn({ target: t.name, used }, "working set crossed --dump-at: dumping before the OOM killer acts");
+      void this.dumpNow("memory_threshold");
+    } else if (!this.armed && used < this.opts.dumpAt! - 0.05) {
+      this.armed = true;
     }
   }
 
@@ -130,7 +143,7 @@ export class HeapScheduler {
     void this.task?.stop();
     void this.task?.destroy();
     clearTimeout(this.timer);
-    clearInterval(this.poll);
+    this.unsubscribe?.();
     clearInterval(this.requestPoll);
   }
 }

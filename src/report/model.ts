@@ -54,11 +54,16 @@ export function verdictOf(targets: TargetReport[]): { verdict: Verdict; exitCode
   return { verdict: "no_leak_suspected", exitCode: RUN_EXIT.ok };
 }
 
-export function buildReport(
-  daemon: Daemon,
-  opts: { startedAt: number; endedAt: number; endReason: string; memory: (target: string) => MemorySample[]; oomKills: (target: string) => number; limit: (target: string) => number | undefined },
-): RunReport {
+/**
+ * The report of a run that ends now. Memory comes from the daemon's memory sampler: the chart and the peak from the
+ * target's series (the whole run), the OOM kills and the limit from its latest sample, so take one last sample first.
+ */
+export function buildReport(daemon: Daemon, opts: { startedAt: number; endedAt: number; endReason: string }): RunReport {
   const targets: TargetReport[] = daemon.targets.targets.map((t) => {
+    const cgroup = t.cgroup ? daemon.sampler.latest(t.name)?.cgroup : undefined;
+    const memory = daemon.sampler
+      .series(t.name)
+      .map((m): MemorySample => ({ time: m.time, rss: m.rss ?? undefined, workingSet: m.workingSet ?? undefined, limit: m.limit ?? undefined }));
     const dumps = daemon.store.list(t.name);
     const heap = daemon.heaps.get(t.name);
     const suspects = (heap?.verdicts ?? [])
@@ -85,9 +90,9 @@ export function buildReport(
       heapSource: heap?.source.name ?? null,
       restarts: t.restarts,
       exit: t.lastExit ?? null,
-      oomKills: opts.oomKills(t.name),
-      memoryLimit: opts.limit(t.name) ?? null,
-      memory: opts.memory(t.name),
+      oomKills: cgroup?.events.oom_kill ?? 0,
+      memoryLimit: cgroup?.limit ?? null,
+      memory,
       requests: daemon.load.requests(t.name) ?? null,
       dumps: dumps.map((d) => ({ id: d.id, time: d.time, source: d.source, durationSeconds: d.durationSeconds, totalObjects: d.totalObjects, totalBytes: d.totalBytes, bytesExact: d.bytesExact, requests: d.requests })),
       dumpFailures: failures,

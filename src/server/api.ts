@@ -8,7 +8,8 @@ import type { DumpSummary } from "../model/summary.js";
 import type { Target } from "../targets/target.js";
 import type { LoadManager } from "../load/manager.js";
 import { mountLoadRoutes } from "../load/api.js";
-import type { LiveHistory } from "../ui/history.js";
+import type { MemorySampler } from "../sampling/sampler.js";
+import type { OutcomeHistory } from "../ui/history.js";
 import { mountUiRoutes } from "../ui/api.js";
 
 export interface ApiDeps {
@@ -18,7 +19,7 @@ export interface ApiDeps {
   adminToken?: string;
   load?: LoadManager;
   /** Memory samples and dump outcomes over time, for the live UI (GET …/memory, …/outcomes, …/types/history). */
-  history?: LiveHistory;
+  ui?: { sampler: MemorySampler; history: OutcomeHistory };
 }
 
 function dumpHeader(d: DumpSummary) {
@@ -125,7 +126,7 @@ export function createApi(deps: ApiDeps): Router {
   });
 
   if (deps.load) mountLoadRoutes(api, { load: deps.load, admin: requireAdmin(deps.adminToken) });
-  if (deps.history) mountUiRoutes(api, { history: deps.history, store: deps.store, heaps: deps.heaps });
+  if (deps.ui) mountUiRoutes(api, { ...deps.ui, store: deps.store, heaps: deps.heaps });
 
   api.use((_req, res) => {
     res.status(404).json({ error: "no such API endpoint" });

@@ -1,5 +1,5 @@
 // Read-only API routes the live UI needs, mounted on the API router (so that :target is already resolved):
-//   GET /targets/:target/memory?since=MS          memory samples over time (LiveHistory), oldest first
+//   GET /targets/:target/memory?since=MS          memory samples over time (the memory sampler's series), oldest first
 //   GET /targets/:target/outcomes                 dump outcomes seen since leakwatch started (failed/skipped too)
 //   GET /targets/:target/types/history?limit=12&top=50
 //                                                 per-type bytes/objects over the last `limit` dumps, for the top
@@ -9,8 +9,9 @@ import type { Router } from "express";
 import type { TypeVerdict } from "../analysis/verdict.js";
 import type { HeapManager } from "../heap/manager.js";
 import type { DumpStore } from "../heap/store.js";
+import type { MemorySampler } from "../sampling/sampler.js";
 import type { Target } from "../targets/target.js";
-import type { LiveHistory } from "./history.js";
+import type { OutcomeHistory } from "./history.js";
 
 export interface TypeHistoryRow {
   type: string;
@@ -28,16 +29,16 @@ function intParam(q: unknown, dflt: number, max: number): number {
   return Math.max(1, Math.min(n, max));
 }
 
-export function mountUiRoutes(api: Router, deps: { history: LiveHistory; store: DumpStore; heaps: HeapManager }): void {
+export function mountUiRoutes(api: Router, deps: { sampler: MemorySampler; history: OutcomeHistory; store: DumpStore; heaps: HeapManager }): void {
   const name = (res: { locals: Record<string, unknown> }) => (res.locals.target as Target).name;
 
   api.get("/targets/:target/memory", (req, res) => {
     const since = typeof req.query.since === "string" && /^\d+$/.test(req.query.since) ? Number(req.query.since) : 0;
     res.json({
       target: name(res),
-      intervalSeconds: deps.history.intervalMs / 1000,
-      keepSeconds: deps.history.keepMs / 1000,
-      samples: deps.history.memory(name(res), since),
+      intervalSeconds: deps.sampler.intervalMs / 1000,
+      keepSeconds: deps.sampler.keepMs / 1000,
+      samples: deps.sampler.series(name(res), since),
     });
   });
 

@@ -1,4 +1,4 @@
-// The UI's server side without a browser: the history ring and sampler, the read-only endpoints the UI adds
+// The UI's server side without a browser: the dump-outcome ring, the read-only endpoints the UI adds
 // (…/memory, …/outcomes, …/types/history), the assets served at / (no CDN, CSP, no innerHTML in the client), and
 // that a packed leakwatch ships the UI.
 import { afterEach, describe, expect, it } from "vitest";
@@ -13,10 +13,7 @@ import { pino } from "pino";
 import { loadConfig, parseCli } from "../../src/config/load.js";
 import { Daemon } from "../../src/daemon.js";
 import { DumpError, type HeapSource } from "../../src/model/dump.js";
-import type { ProcFs } from "../../src/procfs/process.js";
-import { Target } from "../../src/targets/target.js";
-import type { TargetConfig } from "../../src/config/schema.js";
-import { LiveHistory, Ring, SampleRing, type MemorySample } from "../../src/ui/history.js";
+import { Ring } from "../../src/ui/history.js";
 import { waitFor } from "../helpers/env.js";
 import { scriptedSource } from "../helpers/scripted-source.js";
 
@@ -31,90 +28,6 @@ describe("Ring", () => {
     expect(r.toArray()).toEqual([5, 6, 7]);
     expect(r.size).toBe(3);
     expect(() => new Ring(0)).toThrow(RangeError);
-  });
-});
-
-describe("SampleRing", () => {
-  const sample = (i: number): MemorySample => ({
-    time: i * 1000,
-    up: i % 2 === 1,
-    rss: i * 10,
-    usage: null,
-    workingSet: 2 ** 40 + i, // beyond 32 bits: kept exactly
-    limit: i === 4 ? 0 : null,
-    headroom: -i,
-    requests: i === 4 ? null : i,
-  });
-
-  it("keeps the last `capacity` samples in columns, nulls and zeros as they were", () => {
-    const r = new SampleRing(3);
-    expect(r.between(0)).toEqual([]);
-    expect(r.last()).toBeUndefined();
-    for (let i = 1; i <= 5; i++) r.push(sample(i));
-    expect(r.size).toBe(3);
-    expect(r.between(0)).toEqual([sample(3), sample(4), sample(5)]);
-    expect(r.between(3000, 5000)).toEqual([sample(4)]);
-    expect(r.last()).toEqual(sample(5));
-    expect(r.lastTime()).toBe(5000);
-    expect(() => new SampleRing(0)).toThrow(RangeError);
-  });
-});
-
-describe("LiveHistory", () => {
-  it("samples RSS of the target's processes, bounded to keepMs / intervalMs, and filters by time", async () => {
-    const t = new Target({ name: "t", pid: 42 } as TargetConfig);
-    t.main = { pid: 42, startTime: 1 };
-    t.pids = [42, 43];
-    let rss = 1000;
-    const proc = { memory: async (pid: number) => (pid === 43 ? Promise.reject(Object.assign(new Error("gone"), { code: "ENOENT" })) : { rss }) } as unknown as ProcFs;
-    let requests: number | undefined;
-    const h = new LiveHistory({ targets: () => [t], proc, requests: () => requests, intervalMs: 1000, keepMs: 3000 });
-    for (let i = 1; i <= 5; i++) {
-      rss += 100;
-      if (i === 4) requests = 10;
-      await h.sample(i * 1000);
-    }
-    const all = h.memory("t");
-    expect(all.map((s) => s.time)).toEqual([3000, 4000, 5000]);
-    expect(all.map((s) => s.rss)).toEqual([1300, 1400, 1500]);
-    expect(all.map((s) => s.requests)).toEqual([null, 10, 10]);
-    expect(all[0]).toMatchObject({ up: true, usage: null, workingSet: null, limit: null, headroom: null });
-    expect(h.memory("t", 4000).map((s) => s.time)).toEqual([5000]);
-    t.main = undefined;
-    await h.sample(6000);
-    expect(h.memory("t").at(-1)).toMatchObject({ time: 6000, up: false, rss: null });
-    expect(h.memory("nope")).toEqual([]);
-  });
-
-  it("keeps every sample of the last recentMs and thins older ones to keepMs / 720 apart", async () => {
-    const t = new Target({ name: "t", pid: 42 } as TargetConfig);
-    t.main = { pid: 42, startTime: 1 };
-    t.pids = [42];
-    let rss = 1;
-    const proc = { memory: async () => ({ rss }) } as unknown as ProcFs;
-    const h = new LiveHistory({ targets: () => [t], proc, intervalMs: 1000, keepMs: 3_600_000, recentMs: 10_000 });
-    expect(h.olderIntervalMs).toBe(5000);
-    const end = 2 * 3_600_000; // twice keepMs of samples, one a second
-    const spikeAt = end - 3_000_000 + 2000; // one sample in the middle of a thinned step
-    for (let now = 1000; now <= end; now += 1000) {
-      rss = now === spikeAt ? 999 : 1;
-      await h.sample(now);
-    }
-    const times = h.memory("t").map((s) => s.time);
-    const recent = times.filter((x) => x > end - 10_000);
-    const older = times.filter((x) => x <= end - 10_000);
-    expect(recent).toEqual(Array.from({ length: 10 }, (_, i) => end - 9000 + i * 1000));
-    expect(older[0]).toBeGreaterThanOrEqual(end - 3_600_000);
-    expect(older.length).toBeGreaterThan(700);
-    expect(older.length).toBeLessThanOrEqual(721);
-    for (let i = 1; i < older.length; i++) expect(older[i]! - older[i - 1]!).toBe(5000);
-    expect(h.memory("t", end - 3000).map((s) => s.time)).toEqual([end - 2000, end - 1000, end]);
-    expect(h.latest("t")?.time).toBe(end);
-    // The thinned step keeps the peak of the samples it stands for.
-    const spike = h.memory("t").filter((x) => x.rss === 999);
-    expect(spike).toHaveLength(1);
-    expect(spike[0]!.time - spikeAt).toBeGreaterThanOrEqual(0);
-    expect(spike[0]!.time - spikeAt).toBeLessThan(5000);
   });
 });
 

@@ -19,6 +19,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["sources"],
   ["config"],
   ["targets", "analysis"],
+  ["sampling"], // the memory sampler: the targets' memory on one tick, read by collectors, UI, heap triggers, report
   ["load", "heap"],
   ["collectors", "ui"],
   ["server"],

@@ -5,7 +5,8 @@
 import type uPlotT from "uplot";
 import type { DiffRow } from "../../analysis/diff.js";
 import type { TypeVerdict } from "../../analysis/verdict.js";
-import type { MemorySample, OutcomeRecord } from "../history.js";
+import type { MemorySample } from "../../sampling/series.js";
+import type { OutcomeRecord } from "../history.js";
 import type { TypeHistoryRow } from "../api.js";
 
 declare global {

@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { ProcFs } from "../../../src/procfs/process.js";
+import { MemorySampler } from "../../../src/sampling/sampler.js";
 import { bootTimeSeconds } from "../../../src/procfs/system.js";
 import { type CgroupMount, findMemoryMounts } from "../../../src/cgroups/mounts.js";
 import { cgroupProcesses, processCgroupDir, resolveCgroupArg } from "../../../src/targets/resolve.js";
@@ -96,7 +97,8 @@ function normalise(text: string): string {
 async function scrape(): Promise<string> {
   const proc = new ProcFs(PROC_ROOT);
   const targets = await fixtureTargets(proc);
-  const deps = { targets: () => targets, proc, pssMaxRss: 1024 ** 3, clockTicks: CLOCK_TICKS };
+  const sampler = new MemorySampler({ targets: () => targets, proc, pssMaxRss: 1024 ** 3 });
+  const deps = { targets: () => targets, proc, sampler, clockTicks: CLOCK_TICKS };
   const registry = new CollectorRegistry({ logger: pino({ level: "silent" }) });
   for (const def of [targetCollector, processMemoryCollector, cgroupMemoryCollector, hostCollector]) registry.register(def.create(deps)!);
   return normalise(await registry.scrape());

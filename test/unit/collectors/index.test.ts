@@ -8,6 +8,7 @@ import { METRIC_CATALOG } from "../../../src/collectors/catalog.js";
 import { ProcFs } from "../../../src/procfs/process.js";
 import { DumpStore } from "../../../src/heap/store.js";
 import { LoadManager } from "../../../src/load/manager.js";
+import { MemorySampler } from "../../../src/sampling/sampler.js";
 
 const logger = pino({ level: "silent" });
 
@@ -15,7 +16,7 @@ function deps(load?: LoadManager): CollectorDeps {
   return {
     targets: () => [],
     proc: new ProcFs(),
-    pssMaxRss: 0,
+    sampler: new MemorySampler({ targets: () => [], proc: new ProcFs() }),
     clockTicks: 100,
     logger,
     heaps: () => [],

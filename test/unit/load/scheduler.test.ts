@@ -11,6 +11,7 @@ import { HeapScheduler } from "../../../src/heap/scheduler.js";
 import type { HeapSource } from "../../../src/model/dump.js";
 import type { DumpSummaryBody } from "../../../src/model/summary.js";
 import type { ProcFs } from "../../../src/procfs/process.js";
+import { MemorySampler } from "../../../src/sampling/sampler.js";
 import { Target } from "../../../src/targets/target.js";
 
 const logger = pino({ level: "silent" });
@@ -30,9 +31,10 @@ async function setup(source: HeapSource, opts: { everyRequests?: number; request
   await store.open();
   const t = new Target({ name: "svc", pid: process.pid, restart: false } as never);
   t.setMain({ pid: process.pid, startTime: 1 });
-  const proc = { memory: async () => ({ rss: 1 }) } as unknown as ProcFs;
+  const proc = { memory: async () => ({ rss: 1 }), stat: async () => ({ utime: 0, stime: 0, startTime: 1 }), oomScore: async () => 0 } as unknown as ProcFs;
+  const sampler = new MemorySampler({ targets: () => [t], proc });
   const heap: TargetHeap = new TargetHeap(t, source, store, { timeoutSeconds: 5, keepDumps: 0, maxTypes: 10, verdict: {}, rawDir: path.join(dir, "raw") }, logger, () => scheduler!.requestsAtDump);
-  scheduler = new HeapScheduler(heap, { jitter: 0, pollSeconds: 0.05, ...opts }, proc, logger);
+  scheduler = new HeapScheduler(heap, { jitter: 0, pollSeconds: 0.05, ...opts }, sampler, logger);
   return { store, heap, scheduler };
 }
 
