@@ -69,7 +69,7 @@ export function createApi(deps: ApiDeps): Router {
           kind: t.kind,
           up: t.up,
           pid: t.main?.pid ?? null,
-          command: t.command,
+          command: t.shownCommand,
           runtime: t.runtime,
           restarts: t.restarts,
           lastExit: t.lastExit ?? null,
