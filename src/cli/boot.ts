@@ -23,6 +23,8 @@ export interface Session {
 }
 
 export interface BootOptions {
+  /** The command's own defaults for global settings, below the config file, the environment and the flags. */
+  defaults?: Record<string, unknown>;
   /** Adjusts or checks the loaded config before anything is created (throw a UsageError to refuse it). */
   prepare?: (config: Config) => void;
   /** How much live history the daemon keeps (the Daemon's default otherwise). */
@@ -40,7 +42,7 @@ export interface BootOptions {
 
 /** Loads the config from `cli`, starts a Daemon on it and returns the running session. Errors are left to exit.ts. */
 export async function boot(cli: CliArgs, opts: BootOptions): Promise<Session> {
-  const config = loadConfig(cli);
+  const config = loadConfig(cli, process.env, [], opts.defaults);
   opts.prepare?.(config);
   const logger = createLogger(config.logLevel);
 

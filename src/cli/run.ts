@@ -16,13 +16,17 @@ export const RUN_OPTIONS: OptionSpec[] = [
   { flag: "report", kind: "string", scope: "global", arg: "DIR", section: "Soak run", help: "write report.json, report.md and report.html here (default ./leakwatch-report)" },
 ];
 
+/** A run's own defaults for daemon settings (flags, LEAKWATCH_* and the config file override them). */
+export const RUN_DEFAULTS: Readonly<Record<string, unknown>> = { listen: "127.0.0.1:9477", linger: "0", logLevel: "warn" };
+
 const RUN_USAGE = `Usage: leakwatch run [--duration 2h] [--dumps N] [--report DIR] [--memory-limit SIZE] [load and dump options] -- COMMAND [ARGS…]
 
 Runs a whole soak test: launches COMMAND, watches it, drives load, dumps its heap on schedule, and at the end
 writes a report and exits with the verdict:
   0  no leak suspected      3  leak suspected      4  target crashed or OOM-killed
   1  leakwatch's own error  2  bad usage or configuration
-The daemon's options all apply (see below); in a run --linger defaults to 0 and --log-level to warn.`;
+The daemon's options all apply (see below); in a run --listen defaults to 127.0.0.1:9477, --linger to 0 and
+--log-level to warn.`;
 
 export async function runCommand(argv: string[]): Promise<number> {
   let cli;
@@ -52,8 +56,6 @@ export async function runCommand(argv: string[]): Promise<number> {
   const tooLong = durationSeconds === undefined ? undefined : durationTooLong(durationSeconds);
   if (tooLong !== undefined) throw new UsageError(`--duration: expected a duration of ${tooLong}, got ${JSON.stringify(durationArg)}`);
   if (cli.command.length === 0) throw new UsageError("run needs the command to launch after -- (see leakwatch run --help)");
-  if (cli.values.linger === undefined) cli.values.linger = "0";
-  if (cli.values.logLevel === undefined && !process.env.LEAKWATCH_LOG_LEVEL) cli.values.logLevel = "warn";
 
   const startedAt = Date.now();
   const tty = process.stderr.isTTY;
@@ -88,6 +90,9 @@ export async function runCommand(argv: string[]): Promise<number> {
   };
 
   const session = await boot(cli, {
+    // A soak on a laptop is not a service: it listens on loopback unless told otherwise (the daemon keeps
+    // node_exporter's all-interfaces default).
+    defaults: RUN_DEFAULTS,
     // Each run is its own soak: its history starts empty (a daemon restart, by contrast, keeps the history).
     prepare: (config) => {
       config.dataDir = path.join(config.dataDir, "runs", new Date(startedAt).toISOString().replace(/[:.]/g, "-"));

@@ -34,7 +34,7 @@ export class TargetCollector implements Collector {
       out.emit(UP, { target }, t.up ? 1 : 0);
       out.emit(RESTARTS, { target }, t.restarts);
       if (t.main) {
-        out.emit(INFO, { target, pid: String(t.main.pid), command: clip(t.command), runtime: this.runtimeOf(target), kind: t.kind }, 1);
+        out.emit(INFO, { target, pid: String(t.main.pid), command: clip(t.shownCommand), runtime: this.runtimeOf(target), kind: t.kind }, 1);
         out.emit(START, { target }, t.startTimeSeconds);
       }
       if (t.lastExit) out.emit(EXIT, { target }, t.lastExit.status);

@@ -74,7 +74,11 @@ function readFileConfig(file: string): Record<string, unknown> {
   return doc as Record<string, unknown>;
 }
 
-export function loadConfig(cli: CliArgs, env: NodeJS.ProcessEnv = process.env, extra: typeof OPTIONS = []): Config {
+/**
+ * Merges flags > LEAKWATCH_* > the YAML file > `defaults` (a subcommand's own defaults for global settings) > the
+ * schema's defaults, and validates.
+ */
+export function loadConfig(cli: CliArgs, env: NodeJS.ProcessEnv = process.env, extra: typeof OPTIONS = [], defaults: Record<string, unknown> = {}): Config {
   const specs = [...OPTIONS, ...extra];
   const scopeOf = new Map(specs.map((o) => [camel(o.flag), o.scope]));
   const envValues = fromEnv(env, specs);
@@ -118,7 +122,7 @@ export function loadConfig(cli: CliArgs, env: NodeJS.ProcessEnv = process.env, e
   }
   const targets = baseTargets.map((t) => (typeof t === "object" && t !== null ? { ...t, ...envL.target, ...cliL.target } : t));
 
-  const merged = { ...fileGlobal, ...envL.global, ...cliL.global, targets };
+  const merged = { ...defaults, ...fileGlobal, ...envL.global, ...cliL.global, targets };
   const result = configSchema.safeParse(merged);
   if (!result.success) {
     const issue = result.error.issues[0]!;

@@ -8,6 +8,13 @@ export const MAX_TYPE_NAME_LENGTH = 200;
 const ELLIPSIS = "…";
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
 const NEEDS_CLEANING = /[\u0000-\u001f\u007f\ud800-\udfff]/;
+/**
+ * Bidirectional formatting characters (LRM, RLM, ALM, the embeddings, overrides and isolates): in a type name they
+ * would reorder the text around it wherever it is shown (U+202E reverses its neighbours), so they are written out
+ * as visible escapes instead: "Foo\u{202E}Bar".
+ */
+const BIDI_CONTROL = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+const BIDI_CONTROLS = new RegExp(BIDI_CONTROL.source, "g");
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** Trims and caps a type name to MAX_TYPE_NAME_LENGTH characters; empty names become "(anonymous)". */
@@ -15,7 +22,8 @@ export function capTypeName(name: string): string {
   // Control characters would make labels and log lines unreadable (V8 names may contain escaped newlines);
   // lone surrogates (possible in JSON \u escapes) cannot be encoded in UTF-8 output.
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it replaces
-  const t = (NEEDS_CLEANING.test(name) ? name.replace(/[\u0000-\u001f\u007f]+/g, " ").replace(LONE_SURROGATE, "\ufffd") : name).trim();
+  let t = (NEEDS_CLEANING.test(name) ? name.replace(/[\u0000-\u001f\u007f]+/g, " ").replace(LONE_SURROGATE, "\ufffd") : name).trim();
+  if (BIDI_CONTROL.test(t)) t = t.replace(BIDI_CONTROLS, (c) => `\\u{${c.charCodeAt(0).toString(16).toUpperCase()}}`);
   if (t.length === 0) return "(anonymous)";
   if (t.length <= MAX_TYPE_NAME_LENGTH) return t;
   let end = MAX_TYPE_NAME_LENGTH - ELLIPSIS.length;

@@ -5,6 +5,7 @@
 // The cumulative count is the `ok` outcome of leakwatch_load_requests_total: requests the target served. External
 // counts are added to it too (outcome="ok"), so one counter says how much load the target has seen, whoever sent it.
 import { findExecutable } from "../runtime-kit/find-executable.js";
+import { redactUrl } from "../util/redact.js";
 import path from "node:path";
 import type { Logger } from "pino";
 import type { Target } from "../targets/target.js";
@@ -32,14 +33,6 @@ export interface LoadPatch {
 const SCRAPE_TIMEOUT_MS = 5000;
 const SCRAPE_MAX_BYTES = 32 * 1024 * 1024;
 
-function redactUrl(href: string): string {
-  const u = new URL(href);
-  if (u.username || u.password) {
-    u.username = "";
-    u.password = "";
-  }
-  return u.href;
-}
 
 export class TargetLoad {
   readonly stats = new LoadStats();
@@ -199,7 +192,7 @@ export class TargetLoad {
     await this.runner?.close();
   }
 
-  /** The read-only view (GET …/load): no header values, URL credentials or command arguments (they may be secrets). */
+  /** The read-only view (GET …/load): no header values, URL credentials or query values, or command arguments (they may be secrets). */
   status(): Record<string, unknown> {
     const job = this.job;
     return {

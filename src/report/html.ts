@@ -38,7 +38,7 @@ export function renderHtml(r: RunReport): string {
   }
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>leakwatch report: ${esc(r.verdict)}</title>
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<style>body{font:14px system-ui,sans-serif;margin:2em;max-width:960px}table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}td:first-child,th:first-child{text-align:left;word-break:break-all}.verdict{font-size:1.3em;font-weight:bold}.ok{color:#2ca02c}.bad{color:#d62728}code{word-break:break-all}</style>
+<style>body{font:14px system-ui,sans-serif;margin:2em;max-width:960px}table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}td:first-child,th:first-child{text-align:left;word-break:break-all;unicode-bidi:isolate}.verdict{font-size:1.3em;font-weight:bold}.ok{color:#2ca02c}.bad{color:#d62728}code{word-break:break-all}</style>
 </head><body>${body.join("\n")}</body></html>
 `;
 }

@@ -8,8 +8,17 @@ const VERDICT_TEXT = {
   target_crashed: "Target crashed or was OOM-killed",
 } as const;
 
-/** Type names come from the target's heap: keep them from breaking the Markdown table. */
-const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/[\r\n]+/g, " ").replace(/`/g, "'");
+/**
+ * Type names come from the target's heap: keep them from breaking the Markdown table, and from being read as HTML
+ * (Markdown viewers render inline HTML: a type named `<img onerror=…>` or `</td>` must stay text).
+ */
+const HTML_CHARS: Record<string, string> = { "<": "&lt;", ">": "&gt;", "&": "&amp;" };
+const cell = (s: string) =>
+  s
+    .replace(/[<>&]/g, (c) => HTML_CHARS[c]!)
+    .replace(/\|/g, "\\|")
+    .replace(/[\r\n]+/g, " ")
+    .replace(/`/g, "'");
 
 export function renderMarkdown(r: RunReport): string {
   const L: string[] = [];

@@ -3,6 +3,7 @@ import { diffDumps, type DiffRow, type TypeVerdict } from "../analysis/index.js"
 import type { Daemon } from "../daemon.js";
 import type { DumpSummary } from "../model/summary.js";
 import type { ExitInfo } from "../targets/target.js";
+import { redactCommandLine } from "../util/redact.js";
 import { VERSION } from "../util/version.js";
 
 /** Documented exit codes of `leakwatch run`. */
@@ -84,7 +85,7 @@ export function buildReport(daemon: Daemon, opts: { startedAt: number; endedAt: 
     const last = dumps.at(-1);
     return {
       name: t.name,
-      command: t.command || (t.config.command ?? []).join(" "),
+      command: t.shownCommand || redactCommandLine((t.config.command ?? []).join(" ")),
       runtime: daemon.heaps.runtime(t.name),
       heapSource: heap?.source ?? null,
       restarts: t.restarts,

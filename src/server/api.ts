@@ -69,7 +69,7 @@ export function createApi(deps: ApiDeps): Router {
           kind: t.kind,
           up: t.up,
           pid: t.main?.pid ?? null,
-          command: t.command,
+          command: t.shownCommand,
           runtime: deps.heaps.runtime(t.name),
           restarts: t.restarts,
           lastExit: t.lastExit ?? null,

@@ -3,6 +3,7 @@
 import type { TargetConfig } from "../config/schema.js";
 import type { CgroupMount } from "../cgroups/mounts.js";
 import type { ProcessIdentity } from "../procfs/process.js";
+import { redactCommandLine } from "../util/redact.js";
 
 export type TargetKind = "pid" | "match" | "cgroup" | "command";
 
@@ -21,7 +22,9 @@ export class Target {
   main: ProcessIdentity | undefined;
   /** All processes whose memory is summed (just the main one, except for cgroup targets). */
   pids: number[] = [];
+  /** The process's command line as /proc shows it: may hold secrets; for the sources, never for display. */
   command = "";
+  private shown: { of: string; text: string } | undefined;
   startTimeSeconds: number | undefined;
   restarts = 0;
   /** Has the target ever been up? A first appearance is not a restart. */
@@ -33,6 +36,12 @@ export class Target {
   constructor(readonly config: TargetConfig) {
     this.name = config.name!;
     this.kind = config.pid !== undefined ? "pid" : config.match ? "match" : config.cgroup ? "cgroup" : "command";
+  }
+
+  /** The command line with secret values replaced (src/util/redact.ts): what metrics, the API, the UI and reports show. */
+  get shownCommand(): string {
+    if (this.shown?.of !== this.command) this.shown = { of: this.command, text: redactCommandLine(this.command) };
+    return this.shown.text;
   }
 
   get up(): boolean {

@@ -85,7 +85,7 @@ main { padding:14px 18px; max-width:1400px; margin:0 auto; }
 .card { background:var(--panel); border:1px solid var(--line); border-radius:6px; padding:10px 14px; }
 .card h3 { margin:0 0 4px; font-size:12px; text-transform:uppercase; letter-spacing:.04em; color:var(--muted); font-weight:600; }
 .card .big { font-size:22px; font-weight:600; font-variant-numeric:tabular-nums; }
-.card .sub { color:var(--muted); font-size:12px; min-height:1.4em; }
+.card .sub { color:var(--muted); font-size:12px; min-height:1.4em; unicode-bidi:isolate; }
 .card.low .big { color:var(--bad); }
 .panel { background:var(--panel); border:1px solid var(--line); border-radius:6px; padding:10px 14px; margin-bottom:12px; }
 .panel h2 { font-size:15px; margin:0 0 8px; }
@@ -101,7 +101,7 @@ table.grid { width:100%; border-collapse:collapse; font-variant-numeric:tabular-
 table.grid th, table.grid td { padding:4px 8px; border-bottom:1px solid var(--line); text-align:left; vertical-align:middle; }
 table.grid th { font-size:12px; color:var(--muted); font-weight:600; }
 table.grid td.num, table.grid th.num { text-align:right; white-space:nowrap; }
-table.grid td.type { font-family:ui-monospace, SFMono-Regular, Menlo, monospace; font-size:12.5px; word-break:break-all; }
+table.grid td.type { font-family:ui-monospace, SFMono-Regular, Menlo, monospace; font-size:12.5px; word-break:break-all; unicode-bidi:isolate; }
 table.grid td.reason { color:var(--muted); font-size:12px; }
 tr.suspect td { background:#fff1f0; } tr.suspect td.type { font-weight:600; }
 .pos { color:var(--bad); } .neg { color:var(--ok); }

@@ -17,12 +17,16 @@ const TOKEN = "ui-escape-test-token-0123456789";
 const IMG = "<img src=x onerror=alert(1)>";
 const SCRIPT = "<script>window.__pwned=1</script>";
 const MIXED = `"&amp;<b>bold</b>'`;
+// A right-to-left override (U+202E): the parsers write it out as "\u{202E}", but a source that does not parse
+// (and summaries stored before) may still carry it; the UI isolates type names so it cannot reorder their neighbours.
+const RLO = "Evil\u202Egnp.exe";
 
 function scripted(): HeapSource {
   return scriptedSource((n) => [
     { type: IMG, count: n * 1000, bytes: n * 2_000_000 },
     { type: SCRIPT, count: 500, bytes: 10_000_000 },
     { type: MIXED, count: 10 + n, bytes: 1_000 + n * 10 },
+    { type: RLO, count: 5, bytes: 500 },
   ]);
 }
 
@@ -65,7 +69,11 @@ describe.skipIf(skipReason("UI escaping in chromium", noBrowser))("type names wi
     await waitFor(async () => ((await page.$$("#diff tbody tr[data-type]")).length >= 2 ? true : undefined), 5000, "diff rows");
 
     const typeCells = await page.$$eval("#types tbody td.type", (tds) => tds.map((td) => td.textContent));
-    expect(typeCells).toEqual([IMG, SCRIPT, MIXED]); // the suspect first, then by bytes
+    expect(typeCells).toEqual([IMG, SCRIPT, MIXED, RLO]); // the suspect first, then by bytes
+    // Every place a type name is shown isolates it (unicode-bidi: isolate), so an override stays inside it.
+    const bidi = await page.$$eval("#types tbody td.type, #diff tbody td.type, #card-suspects-sub", (els) => els.map((e) => getComputedStyle(e).unicodeBidi));
+    expect(bidi.length).toBeGreaterThan(4);
+    expect(new Set(bidi)).toEqual(new Set(["isolate"]));
     const firstRow = await page.$eval("#types tbody tr", (tr) => ({ cls: tr.className, type: (tr as HTMLElement).dataset.type }));
     expect(firstRow).toEqual({ cls: "suspect", type: IMG });
     expect(await page.textContent("#card-suspects-sub")).toBe(IMG);

@@ -3,6 +3,7 @@ import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ConfigError, loadConfig, parseCli } from "../../../src/config/load.js";
 import type { TargetConfig } from "../../../src/config/schema.js";
+import { RUN_DEFAULTS } from "../../../src/cli/run.js";
 import { configError, load, tempFiles } from "./helpers.js";
 
 const files = tempFiles();
@@ -314,5 +315,20 @@ describe("bad config files: one-line ConfigError", () => {
 
   it("errors are ConfigError, not zod or YAML errors leaking through", () => {
     expect(() => load(["-c", files.yaml("targets: [ {pid: }\n")])).toThrow(ConfigError);
+  });
+});
+
+describe("a subcommand's own defaults (leakwatch run's)", () => {
+  const withRunDefaults = (argv: string[], env: NodeJS.ProcessEnv = {}) => loadConfig(parseCli([...argv, "--", "node", "x.js"]), env, [], RUN_DEFAULTS);
+
+  it("listen on loopback, linger 0 and log at warn unless told otherwise", () => {
+    expect(withRunDefaults([])).toMatchObject({ listen: { host: "127.0.0.1", port: 9477 }, linger: 0, logLevel: "warn" });
+    expect(loadConfig(parseCli(["--", "node", "x.js"]), {}).listen.host).toBe("0.0.0.0"); // serve keeps all interfaces
+  });
+
+  it("sit below the flags, the environment and the config file", () => {
+    expect(withRunDefaults(["--listen", "0.0.0.0:9000"]).listen).toEqual({ host: "0.0.0.0", port: 9000 });
+    expect(withRunDefaults([], { LEAKWATCH_LISTEN: "0.0.0.0:9001" }).listen).toEqual({ host: "0.0.0.0", port: 9001 });
+    expect(withRunDefaults(["-c", files.yaml("listen: 0.0.0.0:9002\nlogLevel: debug\n")])).toMatchObject({ listen: { host: "0.0.0.0", port: 9002 }, logLevel: "debug" });
   });
 });

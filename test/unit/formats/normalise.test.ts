@@ -55,6 +55,13 @@ describe("normalise", () => {
       { numRuns: 2000 },
     );
   });
+  it("writes bidirectional controls out as visible escapes, so a name cannot reorder the text around it", () => {
+    expect(capTypeName("Foo\u202Egnp.exe")).toBe("Foo\\u{202E}gnp.exe");
+    expect(capTypeName("\u2066a\u2069\u200Fb")).toBe("\\u{2066}a\\u{2069}\\u{200F}b");
+    expect(capTypeName("plain (no controls)")).toBe("plain (no controls)");
+    const c = capTypeName("x\u202Ey");
+    expect(capTypeName(c)).toBe(c);
+  });
   it("parses thousands separators strictly", () => {
     expect(parseGroupedInt("1,302,804")).toBe(1302804);
     expect(parseGroupedInt("1.302.804")).toBe(1302804);

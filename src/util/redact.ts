@@ -1,0 +1,58 @@
+// What leakwatch shows of a command line or a URL without authentication (/metrics, the read-only API, the UI, the
+// run report): the shape, never a secret. Command lines carry passwords and tokens as arguments
+// (`--db-password=…`, `-Djavax.net.ssl.keyStorePassword=…`, `API_KEY=…`) and URLs carry them in their userinfo
+// and query strings (`?apikey=…`). Values are replaced, names are kept, so a reader still sees what was passed.
+
+/** The mark that stands for a removed value. */
+export const REDACTED = "***";
+
+/** Option and variable names whose values are secrets: password, passwd, pwd, token, secret, key, credential(s), auth. */
+const SECRET_NAME = /pass(?:word|wd)?|pwd|token|secret|(?:^|[-_.])key(?:s|store)?(?:$|[-_.])|apikey|api[-_]key|credential|auth|cookie|session|private/i;
+
+/** A URL's userinfo password and every query value replaced (parameter names kept); the input when not a URL. */
+export function redactUrl(text: string): string {
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    return text;
+  }
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return text;
+  if (u.password) u.password = REDACTED;
+  if (u.search) {
+    const names = [...new Set([...u.searchParams.keys()])];
+    u.search = names.map((n) => `${encodeURIComponent(n)}=${REDACTED}`).join("&");
+  }
+  return u.href.replace(/%2A%2A%2A/g, REDACTED);
+}
+
+/** True when an option or variable name (without leading dashes or -D) names a secret. */
+export function isSecretName(name: string): boolean {
+  return SECRET_NAME.test(name);
+}
+
+/**
+ * A command line (words separated by spaces, as /proc/PID/cmdline joined) with every secret value replaced by
+ * "***": `--password=x` and `--password x`, `-Dsome.password=x`, `NAME_TOKEN=x`, and the credentials and query
+ * values of URLs anywhere in it.
+ */
+export function redactCommandLine(command: string): string {
+  const words = command.split(" ");
+  const out: string[] = [];
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i]!;
+    const assign = /^(--?[\w.-]+|-D[\w.-]+|[A-Za-z_][\w.]*)=(.*)$/.exec(w);
+    if (assign !== null) {
+      const name = assign[1]!.replace(/^--?D?/, "");
+      out.push(isSecretName(name) && assign[2] !== "" ? `${assign[1]}=${REDACTED}` : `${assign[1]}=${redactUrl(assign[2]!)}`);
+      continue;
+    }
+    out.push(redactUrl(w));
+    // `--password VALUE`: the next word is the secret (unless it is itself an option).
+    if (/^--?[\w.-]+$/.test(w) && isSecretName(w.replace(/^--?/, "")) && i + 1 < words.length && !words[i + 1]!.startsWith("-")) {
+      out.push(REDACTED);
+      i++;
+    }
+  }
+  return out.join(" ");
+}

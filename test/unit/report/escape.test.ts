@@ -1,0 +1,59 @@
+// Type names come from the target's heap: report.md and report.html must show them as text, never as markup.
+import { describe, expect, it } from "vitest";
+import { renderHtml } from "../../../src/report/html.js";
+import { renderMarkdown } from "../../../src/report/markdown.js";
+import type { RunReport, TargetReport } from "../../../src/report/model.js";
+
+const HOSTILE = ["<script>alert(1)</script>", "<img src=x onerror=alert(1)>", "a</td><td>b", "x|y`z"];
+
+function report(): RunReport {
+  const suspects = HOSTILE.map((type) => ({
+    type,
+    suspect: true,
+    netGrowthBytes: 1e6,
+    relativeGrowth: 0.5,
+    bytesSlopePerSecond: 10,
+    objectsSlopePerSecond: 1,
+    mkP: 0.001,
+    lastBytes: 2e6,
+    series: [{ time: 1, bytes: 1, count: 1 }],
+  })) as unknown as TargetReport["suspects"];
+  const target: TargetReport = {
+    name: "svc",
+    command: "node <b>x</b>.js",
+    runtime: "node",
+    heapSource: "v8",
+    restarts: 0,
+    exit: null,
+    oomKills: 0,
+    memoryLimit: null,
+    memory: [],
+    requests: null,
+    dumps: [],
+    dumpFailures: [],
+    suspects,
+    diff: HOSTILE.map((type) => ({ type, deltaBytes: 10, deltaCount: 1 })) as unknown as TargetReport["diff"],
+  };
+  return { leakwatch: "0", startedAt: "a", endedAt: "b", durationSeconds: 1, endReason: "dumps", verdict: "leak_suspected", exitCode: 3, targets: [target] };
+}
+
+describe("report escaping", () => {
+  it("report.md carries no raw tag from a type name, and keeps each table row one row", () => {
+    const md = renderMarkdown(report());
+    expect(md).not.toMatch(/<script|<img|<\/td>|<b>/);
+    expect(md).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
+    expect(md).toContain("a&lt;/td&gt;&lt;td&gt;b");
+    expect(md).toContain("x\\|y'z");
+    const cells = (line: string) => line.split(/(?<!\\)\|/).length - 2; // unescaped pipes delimit the cells
+    const rows = md.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| ---") && !l.startsWith("| suspect") && !l.startsWith("| type"));
+    expect(rows).toHaveLength(2 * HOSTILE.length);
+    for (const r of rows.slice(0, HOSTILE.length)) expect(cells(r), r).toBe(7); // the suspects table
+    for (const r of rows.slice(HOSTILE.length)) expect(cells(r), r).toBe(3); // the diff table
+  });
+
+  it("report.html carries no raw tag from a type name", () => {
+    const html = renderHtml(report());
+    expect(html).not.toMatch(/<script|<img|a<\/td>|<b>x/);
+    expect(html).toContain("&#60;script&#62;");
+  });
+});
