@@ -47,7 +47,9 @@ function stamp(text, file, nameKey) {
 const wanted = new Map();
 const rulesText = stamp(read(source), source, "alert");
 wanted.set(source, rulesText);
-for (const f of readdirSync(path.join(root, testsDir)).filter((f) => f.endsWith(".test.yml")).sort()) {
+for (const f of readdirSync(path.join(root, testsDir))
+  .filter((f) => f.endsWith(".test.yml"))
+  .sort()) {
   const rel = `${testsDir}/${f}`;
   wanted.set(rel, stamp(read(rel), rel, "alertname"));
 }

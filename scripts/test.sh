@@ -20,5 +20,5 @@ fi
 npm ci --no-audit --no-fund
 npm run build --silent
 npm run typecheck --silent   # the tests too: vitest strips types without checking them
-# (re-enabled with the formatting commit) npm run lint --silent        # formatting and lint rules (biome.jsonc); `npm run format` fixes the formatting
+npm run lint --silent        # formatting and lint rules (biome.jsonc); `npm run format` fixes the formatting
 npx vitest run "$@"

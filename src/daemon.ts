@@ -70,11 +70,27 @@ export class Daemon {
       requests: (t) => this.load.requests(t),
       beforeDump: (t) => this.load.beforeDump(t),
     });
-    this.registry = createCollectors({ config, targets: this.targets, proc, sampler: this.sampler, logger, heaps: this.heaps, load: this.load, dotnetListener: this.dotnetListener });
+    this.registry = createCollectors({
+      config,
+      targets: this.targets,
+      proc,
+      sampler: this.sampler,
+      logger,
+      heaps: this.heaps,
+      load: this.load,
+      dotnetListener: this.dotnetListener,
+    });
     this.history = new OutcomeHistory({ heaps: this.heaps });
     this.app = createApp({
       registry: this.registry,
-      api: { targets: () => this.targets.targets, heaps: this.heaps, store: this.store, adminToken: config.adminToken, load: this.load, ui: { sampler: this.sampler, history: this.history } },
+      api: {
+        targets: () => this.targets.targets,
+        heaps: this.heaps,
+        store: this.store,
+        adminToken: config.adminToken,
+        load: this.load,
+        ui: { sampler: this.sampler, history: this.history },
+      },
     });
   }
 

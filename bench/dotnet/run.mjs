@@ -43,7 +43,11 @@ function build() {
   if (existsSync(dll)) return { dll, sdk };
   const work = mkdtempSync(path.join(os.tmpdir(), "lw-bench-build-"));
   cpSync(SRC, work, { recursive: true });
-  execFileSync("dotnet", ["build", path.join(work, "LeakTarget.csproj"), "-c", "Release", "-o", out, "-nologo", "-v", "q", "-nodeReuse:false", "-p:UseSharedCompilation=false"], { env: ENV, stdio: "inherit" });
+  execFileSync(
+    "dotnet",
+    ["build", path.join(work, "LeakTarget.csproj"), "-c", "Release", "-o", out, "-nologo", "-v", "q", "-nodeReuse:false", "-p:UseSharedCompilation=false"],
+    { env: ENV, stdio: "inherit" },
+  );
   rmSync(work, { recursive: true, force: true });
   return { dll, sdk };
 }
@@ -155,7 +159,16 @@ for (const size of SIZES) {
   const exactLeaky = row(body, `${NS}LeakySession`)?.count === leaked;
   const exactBallast = (row(body, `${NS}Ballast`)?.count ?? 0) === ballast;
   const gcMs = Number(/\(([\d.]+) ms in the target/.exec(body.notes.join(" "))?.[1] ?? NaN);
-  const r = { size, gcPauseMs: gcMs, objects: body.totalObjects, bytes: body.totalBytes, types: body.types.length, lwMs: median(lw), lwMin: Math.min(...lw), exact: exactLeaky && exactBallast };
+  const r = {
+    size,
+    gcPauseMs: gcMs,
+    objects: body.totalObjects,
+    bytes: body.totalBytes,
+    types: body.types.length,
+    lwMs: median(lw),
+    lwMin: Math.min(...lw),
+    exact: exactLeaky && exactBallast,
+  };
   if (gcdump) {
     const g = [];
     let gb;
@@ -165,7 +178,9 @@ for (const size of SIZES) {
       gb = x.body;
     }
     r.gcMs = median(g);
-    r.gcAgree = row(gb, `${NS}LeakySession`)?.count === row(body, `${NS}LeakySession`)?.count && (row(gb, `${NS}Ballast`)?.count ?? 0) === (row(body, `${NS}Ballast`)?.count ?? 0);
+    r.gcAgree =
+      row(gb, `${NS}LeakySession`)?.count === row(body, `${NS}LeakySession`)?.count &&
+      (row(gb, `${NS}Ballast`)?.count ?? 0) === (row(body, `${NS}Ballast`)?.count ?? 0);
   }
   rows.push(r);
   console.log(JSON.stringify(r));

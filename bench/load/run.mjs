@@ -147,7 +147,9 @@ async function main() {
         res.serverCpu = serverCpu(server.pid) - s0;
         res.rps = res.requests / res.seconds;
         runs[tool].push(res);
-        process.stderr.write(`${tool} c=${connections} round ${r + 1}: ${res.rps.toFixed(0)} req/s, client CPU ${(res.cpu / res.seconds * 100).toFixed(0)}% of a core, errors ${res.errors}\n`);
+        process.stderr.write(
+          `${tool} c=${connections} round ${r + 1}: ${res.rps.toFixed(0)} req/s, client CPU ${((res.cpu / res.seconds) * 100).toFixed(0)}% of a core, errors ${res.errors}\n`,
+        );
       }
     }
     const summary = (list) => ({
@@ -184,7 +186,10 @@ function writeResults(o, rows, rate) {
   const lines = [
     `Run ${new Date().toISOString()} at commit ${commit}${dirty ? ` (${dirty} uncommitted change(s) under src/)` : ""}: \`node bench/load/run.mjs ${process.argv.slice(2).join(" ")}\`.`,
     "",
-    `- machine: nproc ${cpus.length} (${cpus[0]?.model.trim()}), Node ${process.version}, load average at the end ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`,
+    `- machine: nproc ${cpus.length} (${cpus[0]?.model.trim()}), Node ${process.version}, load average at the end ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}`,
     `- clients: leakwatch's hammer (undici ${undiciVersion} Pool, keep-alive) and autocannon ${acVersion}, each in its own process, ${o.rounds} alternating run(s) of ${o.duration} s after a ${WARMUP_S} s warm-up; the server is a third Node process answering "ok".`,
     "",
     "| concurrency | hammer req/s | autocannon req/s | hammer / autocannon | hammer CPU (% of a core) | autocannon CPU | hammer CPU µs/request | autocannon CPU µs/request | goal ≥ 70% |",
@@ -196,8 +201,15 @@ function writeResults(o, rows, rate) {
       `| ${r.connections} | ${r.hammer.rps.toFixed(0)} | ${r.autocannon.rps.toFixed(0)} | ${(ratio * 100).toFixed(0)}% | ${r.hammer.cpuPct.toFixed(0)}% | ${r.autocannon.cpuPct.toFixed(0)}% | ${r.hammer.cpuUsPerReq.toFixed(1)} | ${r.autocannon.cpuUsPerReq.toFixed(1)} | ${ratio >= GOAL ? "met" : "**not met**"} |`,
     );
   }
-  lines.push("", `Runs (req/s): ${rows.map((r) => `c=${r.connections}: hammer ${r.hammer.all.map((x) => x.toFixed(0)).join(", ")}; autocannon ${r.autocannon.all.map((x) => x.toFixed(0)).join(", ")}`).join("; ")}. Errors: hammer ${rows.reduce((s, r) => s + r.hammer.errors, 0)}, autocannon ${rows.reduce((s, r) => s + r.autocannon.errors, 0)}.`);
-  if (rate) lines.push("", `Rate cap: \`--load-rate ${rate.target}\` at concurrency ${rate.connections} achieved ${rate.achieved.toFixed(1)} req/s (${((rate.achieved / rate.target) * 100).toFixed(1)}%), hammer CPU ${rate.cpuPct.toFixed(0)}% of a core.`);
+  lines.push(
+    "",
+    `Runs (req/s): ${rows.map((r) => `c=${r.connections}: hammer ${r.hammer.all.map((x) => x.toFixed(0)).join(", ")}; autocannon ${r.autocannon.all.map((x) => x.toFixed(0)).join(", ")}`).join("; ")}. Errors: hammer ${rows.reduce((s, r) => s + r.hammer.errors, 0)}, autocannon ${rows.reduce((s, r) => s + r.autocannon.errors, 0)}.`,
+  );
+  if (rate)
+    lines.push(
+      "",
+      `Rate cap: \`--load-rate ${rate.target}\` at concurrency ${rate.connections} achieved ${rate.achieved.toFixed(1)} req/s (${((rate.achieved / rate.target) * 100).toFixed(1)}%), hammer CPU ${rate.cpuPct.toFixed(0)}% of a core.`,
+    );
   const block = lines.join("\n");
   const begin = "<!-- results:begin (written by bench/load/run.mjs; edit outside these markers) -->";
   const end = "<!-- results:end -->";

@@ -29,7 +29,14 @@ const retained = () => {
 const value = (i, k) => 1_500_000_000 + ((i * 7919 + k * 104729) % 100_000) * 4096;
 
 // leakwatch's series
-const targets = Array.from({ length: TARGETS }, (_, i) => ({ name: `t${i}`, kind: "pid", up: true, main: { pid: 1000 + i, startTime: 1 }, pids: [1000 + i], cgroup: undefined }));
+const targets = Array.from({ length: TARGETS }, (_, i) => ({
+  name: `t${i}`,
+  kind: "pid",
+  up: true,
+  main: { pid: 1000 + i, startTime: 1 },
+  pids: [1000 + i],
+  cgroup: undefined,
+}));
 let n = 0;
 const proc = { memory: async () => ({ rss: value(n++, 1) }), stat: async () => ({ utime: n, stime: n, startTime: 1 }), oomScore: async () => 0 };
 let base = retained();
@@ -43,7 +50,16 @@ base = retained();
 const rings = Array.from({ length: TARGETS }, () => []);
 for (let i = 0; i < ROUNDS; i++) {
   for (const [t, ring] of rings.entries()) {
-    ring.push({ time: T0 + i * INTERVAL_MS, up: true, rss: value(i, t), usage: value(i, t + 1), workingSet: value(i, t + 2), limit: value(i, t + 3), headroom: value(i, t + 4), requests: i * 37 });
+    ring.push({
+      time: T0 + i * INTERVAL_MS,
+      up: true,
+      rss: value(i, t),
+      usage: value(i, t + 1),
+      workingSet: value(i, t + 2),
+      limit: value(i, t + 3),
+      headroom: value(i, t + 4),
+      requests: i * 37,
+    });
   }
 }
 const objects = retained() - base;

@@ -113,7 +113,13 @@ async function stopAll() {
 
 // Last resort when the event loop is gone (process.exit from an error path): synchronous SIGKILL.
 process.on("exit", () => {
-  for (const c of started) if (alive(c)) try { c.kill("SIGKILL"); } catch { /* already gone */ }
+  for (const c of started)
+    if (alive(c))
+      try {
+        c.kill("SIGKILL");
+      } catch {
+        /* already gone */
+      }
 });
 let interrupted = false;
 for (const sig of ["SIGINT", "SIGTERM", "SIGHUP"]) {
@@ -445,8 +451,16 @@ function collectorDurations(body) {
 function report(o, m, lw, pe, peNote) {
   const goals = [
     { goal: `p99 /metrics latency ≤ ${GOALS.p99Ms} ms`, value: `${f(lw.lat.p99)} ms`, pass: lw.lat.p99 <= GOALS.p99Ms },
-    { goal: `idle RSS ≤ ${GOALS.rssMb} MB at the end of the ${Math.round(lw.idle.seconds)} s window`, value: `${f(mb(lw.idle.rssEnd), 1)} MB (max seen in the window ${f(mb(lw.idle.rssMax), 1)})`, pass: mb(lw.idle.rssEnd) <= GOALS.rssMb },
-    { goal: `idle CPU ≤ ${GOALS.cpuPct}% of one core at a ${o.scrapeInterval} s scrape`, value: `${f(lw.idle.cpuPct, 3)} %`, pass: lw.idle.cpuPct <= GOALS.cpuPct },
+    {
+      goal: `idle RSS ≤ ${GOALS.rssMb} MB at the end of the ${Math.round(lw.idle.seconds)} s window`,
+      value: `${f(mb(lw.idle.rssEnd), 1)} MB (max seen in the window ${f(mb(lw.idle.rssMax), 1)})`,
+      pass: mb(lw.idle.rssEnd) <= GOALS.rssMb,
+    },
+    {
+      goal: `idle CPU ≤ ${GOALS.cpuPct}% of one core at a ${o.scrapeInterval} s scrape`,
+      value: `${f(lw.idle.cpuPct, 3)} %`,
+      pass: lw.idle.cpuPct <= GOALS.cpuPct,
+    },
   ];
   const col = (x) => (x === undefined ? "—" : x);
   const rows = [
@@ -467,39 +481,66 @@ function report(o, m, lw, pe, peNote) {
     ["idle RSS max seen (MB)", (e) => f(e && mb(e.idle.rssMax), 1), (a, b) => ratio(a?.idle.rssMax, b?.idle.rssMax)],
   ];
   const L = [];
-  L.push(`Run ${m.date} at commit ${m.commit} — ${m.leakwatch}; dist/ built ${m.distBuilt}${m.srcChanges ? ` (the work tree had ${m.srcChanges} uncommitted change(s) under src/)` : ""}.`, "");
+  L.push(
+    `Run ${m.date} at commit ${m.commit} — ${m.leakwatch}; dist/ built ${m.distBuilt}${m.srcChanges ? ` (the work tree had ${m.srcChanges} uncommitted change(s) under src/)` : ""}.`,
+    "",
+  );
   L.push("Machine:", "");
   L.push(`- nproc: ${m.nproc} (${m.cpuModel}), ${f(m.memGiB, 1)} GiB RAM, Linux ${m.kernel}, CLK_TCK ${m.clkTck}`);
   L.push(`- Node ${m.node}`);
-  L.push(`- load average (1/5/15 min) at the start: ${m.loadavg.map((x) => x.toFixed(2)).join(" ")}, at the end: ${m.loadavgEnd.map((x) => x.toFixed(2)).join(" ")} (other work on the machine makes the figures noisier)`);
+  L.push(
+    `- load average (1/5/15 min) at the start: ${m.loadavg.map((x) => x.toFixed(2)).join(" ")}, at the end: ${m.loadavgEnd.map((x) => x.toFixed(2)).join(" ")} (other work on the machine makes the figures noisier)`,
+  );
   L.push("");
   L.push("Setup:", "");
-  L.push(`- ${N_TARGETS} targets: 14 \`sleep\` and 4 idle \`node -e "setInterval(…)"\` processes watched by \`pid\`, 1 \`sleep\` and 1 \`node\` watched by \`match\` (config in bench/tmp/bench.yaml).`);
-  L.push(`- leakwatch: \`node ${[...m.nodeFlags, ""].join(" ")}bin/leakwatch.js --config bench/tmp/bench.yaml --log-level warn\`${o.cpuProf ? " under --cpu-prof" : ""}` +
-    `${m.nodeFlags.length ? " (the node flags of the bin's shebang, as `npx leakwatch` runs it; `--node-flags \"\"` for none)" : ""}, defaults otherwise (discovery every 2 s, PSS read below 1 GiB RSS).`);
-  L.push(`- competitor: ${pe ? `prometheus-process-exporter ${pe.version} with one group per target (\`comm\` + \`cmdline\` regex, the same processes), \`-threads=false\` (leakwatch has no per-thread series), smaps (PSS) gathered as leakwatch does; \`-recheck\` off (default).` : peNote}`);
-  L.push(`- latency: ${o.warmup} warm-up requests, then ${o.requests} sequential GET /metrics over one keep-alive connection (Node http), time to the last byte of the body; each exporter measured alone while the other idles.`);
-  L.push(`- idle: ${o.settleSeconds} s settle after the burst, then a ${o.idleSeconds} s window in which both exporters are scraped every ${o.scrapeInterval} s (${lw.idle.scrapes} scrapes each); CPU = Δ(utime+stime) of /proc/PID/stat over the window, RSS = VmRSS of /proc/PID/status, sampled every second. A longer window (\`--idle-seconds 600\`) gives a steadier CPU figure.`);
+  L.push(
+    `- ${N_TARGETS} targets: 14 \`sleep\` and 4 idle \`node -e "setInterval(…)"\` processes watched by \`pid\`, 1 \`sleep\` and 1 \`node\` watched by \`match\` (config in bench/tmp/bench.yaml).`,
+  );
+  L.push(
+    `- leakwatch: \`node ${[...m.nodeFlags, ""].join(" ")}bin/leakwatch.js --config bench/tmp/bench.yaml --log-level warn\`${o.cpuProf ? " under --cpu-prof" : ""}` +
+      `${m.nodeFlags.length ? ' (the node flags of the bin\'s shebang, as `npx leakwatch` runs it; `--node-flags ""` for none)' : ""}, defaults otherwise (discovery every 2 s, PSS read below 1 GiB RSS).`,
+  );
+  L.push(
+    `- competitor: ${pe ? `prometheus-process-exporter ${pe.version} with one group per target (\`comm\` + \`cmdline\` regex, the same processes), \`-threads=false\` (leakwatch has no per-thread series), smaps (PSS) gathered as leakwatch does; \`-recheck\` off (default).` : peNote}`,
+  );
+  L.push(
+    `- latency: ${o.warmup} warm-up requests, then ${o.requests} sequential GET /metrics over one keep-alive connection (Node http), time to the last byte of the body; each exporter measured alone while the other idles.`,
+  );
+  L.push(
+    `- idle: ${o.settleSeconds} s settle after the burst, then a ${o.idleSeconds} s window in which both exporters are scraped every ${o.scrapeInterval} s (${lw.idle.scrapes} scrapes each); CPU = Δ(utime+stime) of /proc/PID/stat over the window, RSS = VmRSS of /proc/PID/status, sampled every second. A longer window (\`--idle-seconds 600\`) gives a steadier CPU figure.`,
+  );
   L.push("");
   L.push(pe ? "| metric | leakwatch | process-exporter | ratio leakwatch / process-exporter |" : "| metric | leakwatch |");
   L.push(pe ? "| --- | ---: | ---: | ---: |" : "| --- | ---: |");
   for (const [label, val, rat] of rows) L.push(pe ? `| ${label} | ${val(lw)} | ${val(pe)} | ${rat(lw, pe)} |` : `| ${label} | ${val(lw)} |`);
   L.push("");
   if (!pe) L.push(`No competitor measured: ${peNote}`, "");
-  L.push(`RSS (MB) before each idle-window scrape, every ${o.scrapeInterval} s: leakwatch ${lw.idle.rssTrace.map((b) => f(mb(b), 1)).join(", ")}, end ${f(mb(lw.idle.rssEnd), 1)}` +
-    (pe ? `; process-exporter ${pe.idle.rssTrace.map((b) => f(mb(b), 1)).join(", ")}, end ${f(mb(pe.idle.rssEnd), 1)}.` : "."), "");
+  L.push(
+    `RSS (MB) before each idle-window scrape, every ${o.scrapeInterval} s: leakwatch ${lw.idle.rssTrace.map((b) => f(mb(b), 1)).join(", ")}, end ${f(mb(lw.idle.rssEnd), 1)}` +
+      (pe ? `; process-exporter ${pe.idle.rssTrace.map((b) => f(mb(b), 1)).join(", ")}, end ${f(mb(pe.idle.rssEnd), 1)}.` : "."),
+    "",
+  );
   const heap = heapBreakdown(lw.idle.lastBody);
   if (heap) L.push(`leakwatch's own view at the last idle scrape (prom-client): ${heap}.`, "");
-  if (m.othersSeen.length) L.push(`**Another run of this benchmark overlapped with this one** (figures disturbed): ${m.othersSeen.map((x) => `\`${x}\``).join(", ")}.`, "");
+  if (m.othersSeen.length)
+    L.push(`**Another run of this benchmark overlapped with this one** (figures disturbed): ${m.othersSeen.map((x) => `\`${x}\``).join(", ")}.`, "");
   const gcs = lw.lat.gc.filter((g) => g.count > 0);
   if (gcs.length) {
-    L.push(`leakwatch's garbage collection during the ${o.requests}-request burst (its own nodejs_gc_duration_seconds, which counts the last warm-up scrape's too): ` +
-      gcs.map((g) => `${g.kind} ${g.count}× ${f(g.ms, 1)} ms in all`).join(", ") +
-      `; requests over 10 ms: ${lw.lat.slow.over10}, over 20 ms: ${lw.lat.slow.over20}.`, "");
+    L.push(
+      `leakwatch's garbage collection during the ${o.requests}-request burst (its own nodejs_gc_duration_seconds, which counts the last warm-up scrape's too): ` +
+        gcs.map((g) => `${g.kind} ${g.count}× ${f(g.ms, 1)} ms in all`).join(", ") +
+        `; requests over 10 ms: ${lw.lat.slow.over10}, over 20 ms: ${lw.lat.slow.over20}.`,
+      "",
+    );
   }
   const durs = collectorDurations(lw.lat.lastBody);
   if (Object.keys(durs).length) {
-    L.push(`leakwatch's own per-collector scrape durations (last scrape of the burst): ${Object.entries(durs).map(([k, v]) => `${k} ${f(v)} ms`).join(", ")}.`, "");
+    L.push(
+      `leakwatch's own per-collector scrape durations (last scrape of the burst): ${Object.entries(durs)
+        .map(([k, v]) => `${k} ${f(v)} ms`)
+        .join(", ")}.`,
+      "",
+    );
   }
   L.push("Goals:", "");
   L.push("| goal | measured | result |", "| --- | ---: | :---: |");
@@ -626,7 +667,9 @@ async function main() {
   for (const e of exporters) {
     e.idle = idleRes.get(e);
     if (!alive(e.child)) throw new Error(`${e.name} died during the run`);
-    log(`  ${e.name}: CPU ${f(e.idle.cpuPct, 3)} % of a core (${f(e.idle.cpuSeconds)} s), RSS end ${f(mb(e.idle.rssEnd), 1)} MB, max ${f(mb(e.idle.rssMax), 1)} MB, ${e.idle.scrapes} scrapes, ${e.idle.errors} errors`);
+    log(
+      `  ${e.name}: CPU ${f(e.idle.cpuPct, 3)} % of a core (${f(e.idle.cpuSeconds)} s), RSS end ${f(mb(e.idle.rssEnd), 1)} MB, max ${f(mb(e.idle.rssMax), 1)} MB, ${e.idle.scrapes} scrapes, ${e.idle.errors} errors`,
+    );
   }
 
   noteOtherBenchmarks();
@@ -636,7 +679,10 @@ async function main() {
   const { markdown, goals } = report(o, m, lw, pe, peNote);
   writeResults(o.results, markdown);
   const strip = (e) => e && { ...e, child: undefined, lat: { ...e.lat, lastBody: undefined }, idle: { ...e.idle, lastBody: undefined } };
-  writeFileSync(path.join(TMP, "metrics-results.json"), JSON.stringify({ options: o, machine: m, leakwatch: strip(lw), competitor: strip(pe) ?? peNote, goals }, null, 2));
+  writeFileSync(
+    path.join(TMP, "metrics-results.json"),
+    JSON.stringify({ options: o, machine: m, leakwatch: strip(lw), competitor: strip(pe) ?? peNote, goals }, null, 2),
+  );
   process.stdout.write(markdown + "\n");
   process.stdout.write(`\nresults written to ${path.relative(process.cwd(), o.results)}\n`);
   return goals.every((g) => g.pass) ? 0 : 1;

@@ -50,7 +50,12 @@ function generate(kind, n) {
 }
 
 const cpu = os.cpus();
-console.log(`machine: ${cpu.length} × ${cpu[0]?.model}, Node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+console.log(
+  `machine: ${cpu.length} × ${cpu[0]?.model}, Node ${process.version}, load average ${os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(" ")}`,
+);
 for (const kind of shape === "both" ? ["leak", "distinct"] : [shape]) {
   let t0 = performance.now();
   let text = generate(kind, rows);

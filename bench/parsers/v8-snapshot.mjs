@@ -114,17 +114,27 @@ async function main() {
     `| leakwatch (median of ${ok.length}) | ${s(median(ok.map((r) => r.ms)))} | ${s(median(ok.map((r) => r.wallMs)))} | ${median(ok.map((r) => r.userS + r.sysS)).toFixed(2)} s | ${mb(Math.max(...ok.map((r) => r.maxRssMB)))} (max) | ${best?.leaky} | ${best?.nodes} |`,
   ];
   if (memlab?.ok) {
-    lines.push(`| memlab getFullHeapFromFile | ${s(memlab.ms)} (parse ${s(memlab.parseMs)}) | ${s(memlab.wallMs)} | ${(memlab.userS + memlab.sysS).toFixed(2)} s | ${mb(memlab.maxRssMB)} | ${memlab.leaky} | ${memlab.nodes} |`);
-    lines.push("", `speed ratio (memlab / leakwatch, parse wall): ${(memlab.ms / median(ok.map((r) => r.ms))).toFixed(1)}×;` +
-      ` child wall: ${(memlab.wallMs / median(ok.map((r) => r.wallMs))).toFixed(1)}×;` +
-      ` CPU time (user+sys): ${(memlab.userS + memlab.sysS).toFixed(1)} s vs ${median(ok.map((r) => r.userS + r.sysS)).toFixed(2)} s =` +
-      ` ${((memlab.userS + memlab.sysS) / median(ok.map((r) => r.userS + r.sysS))).toFixed(1)}×;` +
-      ` peak RSS ratio: ${(memlab.maxRssMB / Math.max(...ok.map((r) => r.maxRssMB))).toFixed(1)}×`);
+    lines.push(
+      `| memlab getFullHeapFromFile | ${s(memlab.ms)} (parse ${s(memlab.parseMs)}) | ${s(memlab.wallMs)} | ${(memlab.userS + memlab.sysS).toFixed(2)} s | ${mb(memlab.maxRssMB)} | ${memlab.leaky} | ${memlab.nodes} |`,
+    );
+    lines.push(
+      "",
+      `speed ratio (memlab / leakwatch, parse wall): ${(memlab.ms / median(ok.map((r) => r.ms))).toFixed(1)}×;` +
+        ` child wall: ${(memlab.wallMs / median(ok.map((r) => r.wallMs))).toFixed(1)}×;` +
+        ` CPU time (user+sys): ${(memlab.userS + memlab.sysS).toFixed(1)} s vs ${median(ok.map((r) => r.userS + r.sysS)).toFixed(2)} s =` +
+        ` ${((memlab.userS + memlab.sysS) / median(ok.map((r) => r.userS + r.sysS))).toFixed(1)}×;` +
+        ` peak RSS ratio: ${(memlab.maxRssMB / Math.max(...ok.map((r) => r.maxRssMB))).toFixed(1)}×`,
+    );
   } else if (memlab) {
     lines.push(`| memlab getFullHeapFromFile | failed: ${memlab.error} after ${s(memlab.wallMs)} | | | | | |`);
   }
   const cpu = os.cpus();
-  console.log(`\nmachine: ${cpu.length} × ${cpu[0]?.model}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  console.log(
+    `\nmachine: ${cpu.length} × ${cpu[0]?.model}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Node ${process.version}, load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}`,
+  );
   console.log(`snapshot: ${(bytes / 1e6).toFixed(1)} MB, ${n} LeakyThing expected\n`);
   console.log(lines.join("\n"));
 }
@@ -152,7 +162,8 @@ function runChild(childArgs, timeoutS) {
       const line = out.split("\n").find((l) => l.startsWith("RESULT "));
       if (code === 0 && line) resolve({ ok: true, wallMs, ...JSON.parse(line.slice(7)) });
       else {
-        const reason = signal === "SIGKILL" ? `killed after the ${timeoutS} s timeout` : `exit ${code ?? signal}: ${err.trim().split("\n").slice(-3).join(" / ")}`;
+        const reason =
+          signal === "SIGKILL" ? `killed after the ${timeoutS} s timeout` : `exit ${code ?? signal}: ${err.trim().split("\n").slice(-3).join(" / ")}`;
         resolve({ ok: false, wallMs, error: reason });
       }
     });

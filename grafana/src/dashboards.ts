@@ -16,7 +16,11 @@ export const DATASOURCE: common.DataSourceRef = { type: "prometheus", uid: "leak
 // Queries ------------------------------------------------------------------------------------------------------
 
 function query(expr: string, legend = "", refId = "A"): prometheus.DataqueryBuilder {
-  return new prometheus.DataqueryBuilder().datasource(DATASOURCE).expr(expr).legendFormat(legend || "__auto").refId(refId);
+  return new prometheus.DataqueryBuilder()
+    .datasource(DATASOURCE)
+    .expr(expr)
+    .legendFormat(legend || "__auto")
+    .refId(refId);
 }
 
 /** An instant query as a table row per series (for tables and bar gauges). */
@@ -29,9 +33,7 @@ const T = 'target=~"$target"';
 // Panels -------------------------------------------------------------------------------------------------------
 
 function thresholds(steps: [number | null, string][]): dashboard.ThresholdsConfigBuilder {
-  return new dashboard.ThresholdsConfigBuilder()
-    .mode(dashboard.ThresholdsMode.Absolute)
-    .steps(steps.map(([value, color]) => ({ value, color })));
+  return new dashboard.ThresholdsConfigBuilder().mode(dashboard.ThresholdsMode.Absolute).steps(steps.map(([value, color]) => ({ value, color })));
 }
 
 function series(title: string, unit: string, description: string): timeseries.PanelBuilder {
@@ -136,14 +138,21 @@ export function soakOverview(): dashboard.Dashboard {
     .withVariable(targetVariable())
     .withRow(new dashboard.RowBuilder("Memory"))
     .withPanel(
-      series("Memory vs effective limit", "bytes", "Working set (usage minus inactive file cache), RSS and the heap total of the latest dump, against the effective limit (the lowest over the cgroup and its ancestors) and memory.high.")
+      series(
+        "Memory vs effective limit",
+        "bytes",
+        "Working set (usage minus inactive file cache), RSS and the heap total of the latest dump, against the effective limit (the lowest over the cgroup and its ancestors) and memory.high.",
+      )
         .withTarget(query(`leakwatch_cgroup_memory_working_set_bytes{${T}}`, "{{target}} working set", "A"))
         .withTarget(query(`leakwatch_target_resident_memory_bytes{${T}}`, "{{target}} RSS", "B"))
         .withTarget(query(`leakwatch_heap_bytes{${T}}`, "{{target}} heap (latest dump)", "C"))
         .withTarget(query(`leakwatch_cgroup_memory_limit_bytes{${T}}`, "{{target}} limit", "D"))
         .withTarget(query(`leakwatch_cgroup_memory_high_bytes{${T}}`, "{{target}} memory.high", "E"))
         .overrideByRegexp(".* limit$", limitStyle())
-        .overrideByRegexp(".* memory\\.high$", [{ id: "custom.lineStyle", value: { fill: "dash", dash: [4, 4] } }, { id: "custom.fillOpacity", value: 0 }])
+        .overrideByRegexp(".* memory\\.high$", [
+          { id: "custom.lineStyle", value: { fill: "dash", dash: [4, 4] } },
+          { id: "custom.fillOpacity", value: 0 },
+        ])
         .min(0)
         .height(9)
         .span(16),
@@ -151,12 +160,22 @@ export function soakOverview(): dashboard.Dashboard {
     .withPanel(
       single("Headroom", "bytes", "The lowest (limit - usage) over the limited levels of the target's cgroup and its ancestors. Empty: no memory limit.")
         .withTarget(query(`leakwatch_cgroup_memory_headroom_bytes{${T}}`, "{{target}}"))
-        .thresholds(thresholds([[null, "red"], [64 * 1024 * 1024, "orange"], [256 * 1024 * 1024, "green"]]))
+        .thresholds(
+          thresholds([
+            [null, "red"],
+            [64 * 1024 * 1024, "orange"],
+            [256 * 1024 * 1024, "green"],
+          ]),
+        )
         .height(9)
         .span(4),
     )
     .withPanel(
-      single("Predicted time to OOM", "s", "When the linear trend of the working set over the last 30 minutes reaches the effective limit (as the LeakwatchOomPredicted alert computes it). Empty: not growing, or no limit.")
+      single(
+        "Predicted time to OOM",
+        "s",
+        "When the linear trend of the working set over the last 30 minutes reaches the effective limit (as the LeakwatchOomPredicted alert computes it). Empty: not growing, or no limit.",
+      )
         .withTarget(
           query(
             `(leakwatch_cgroup_memory_limit_bytes{${T}} - predict_linear(leakwatch_cgroup_memory_working_set_bytes{${T}}[30m], 0)) / (deriv(leakwatch_cgroup_memory_working_set_bytes{${T}}[30m]) > 0)`,
@@ -164,39 +183,72 @@ export function soakOverview(): dashboard.Dashboard {
           ),
         )
         .noValue("not growing")
-        .thresholds(thresholds([[null, "red"], [7200, "orange"], [6 * 3600, "green"]]))
+        .thresholds(
+          thresholds([
+            [null, "red"],
+            [7200, "orange"],
+            [6 * 3600, "green"],
+          ]),
+        )
         .height(9)
         .span(4),
     )
     .withRow(new dashboard.RowBuilder("Load"))
     .withPanel(
-      series("Load rate", "reqps", "Load requests per second by outcome (leakwatch's hammer, plus load counted elsewhere as ok), the configured rate cap, and requests in flight.")
+      series(
+        "Load rate",
+        "reqps",
+        "Load requests per second by outcome (leakwatch's hammer, plus load counted elsewhere as ok), the configured rate cap, and requests in flight.",
+      )
         .withTarget(query(`sum by (target, outcome) (rate(leakwatch_load_requests_total{${T}}[$__rate_interval]))`, "{{target}} {{outcome}}", "A"))
         .withTarget(query(`leakwatch_load_target_rate{${T}}`, "{{target}} cap", "B"))
         .withTarget(query(`leakwatch_load_in_flight{${T}}`, "{{target}} in flight", "C"))
         .overrideByRegexp(".* cap$", limitStyle())
-        .overrideByRegexp(".* in flight$", [{ id: "unit", value: "short" }, { id: "custom.axisPlacement", value: "right" }])
+        .overrideByRegexp(".* in flight$", [
+          { id: "unit", value: "short" },
+          { id: "custom.axisPlacement", value: "right" },
+        ])
         .min(0)
         .height(8)
         .span(8),
     )
     .withPanel(
       series("Request latency", "s", "Load request duration quantiles from leakwatch's hammer (any outcome).")
-        .withTarget(query(`histogram_quantile(0.5, sum by (target, le) (rate(leakwatch_load_request_duration_seconds_bucket{${T}}[$__rate_interval])))`, "{{target}} p50", "A"))
-        .withTarget(query(`histogram_quantile(0.99, sum by (target, le) (rate(leakwatch_load_request_duration_seconds_bucket{${T}}[$__rate_interval])))`, "{{target}} p99", "B"))
+        .withTarget(
+          query(
+            `histogram_quantile(0.5, sum by (target, le) (rate(leakwatch_load_request_duration_seconds_bucket{${T}}[$__rate_interval])))`,
+            "{{target}} p50",
+            "A",
+          ),
+        )
+        .withTarget(
+          query(
+            `histogram_quantile(0.99, sum by (target, le) (rate(leakwatch_load_request_duration_seconds_bucket{${T}}[$__rate_interval])))`,
+            "{{target}} p99",
+            "B",
+          ),
+        )
         .min(0)
         .height(8)
         .span(8),
     )
     .withPanel(
-      series("Retained bytes per request", "bytes", "Per heap type: the Theil-Sen slope of its bytes against cumulative load requests over the verdict window - what each request leaves behind. Top 10 types.")
+      series(
+        "Retained bytes per request",
+        "bytes",
+        "Per heap type: the Theil-Sen slope of its bytes against cumulative load requests over the verdict window - what each request leaves behind. Top 10 types.",
+      )
         .withTarget(query(`topk(10, leakwatch_heap_type_retained_bytes_per_request{${T}})`, "{{target}} {{heap_type}}"))
         .height(8)
         .span(8),
     )
     .withRow(new dashboard.RowBuilder("cgroup"))
     .withPanel(
-      series("cgroup memory events", "short", "memory.events per interval: oom_kill (the OOM killer), oom, max (usage hit the hard limit), high (over memory.high: throttled); v1: failcnt.")
+      series(
+        "cgroup memory events",
+        "short",
+        "memory.events per interval: oom_kill (the OOM killer), oom, max (usage hit the hard limit), high (over memory.high: throttled); v1: failcnt.",
+      )
         .withTarget(query(`sum by (target, event) (increase(leakwatch_cgroup_memory_events_total{${T}}[$__rate_interval]))`, "{{target}} {{event}}"))
         .drawStyle(common.GraphDrawStyle.Bars)
         .overrideByRegexp(".* oom_kill$", [{ id: "color", value: { mode: "fixed", fixedColor: "red" } }])
@@ -205,7 +257,11 @@ export function soakOverview(): dashboard.Dashboard {
         .span(12),
     )
     .withPanel(
-      series("Memory pressure (PSI)", "percentunit", "Share of time tasks of the cgroup were stalled on memory (cgroup v2 PSI): some = at least one task, full = all.")
+      series(
+        "Memory pressure (PSI)",
+        "percentunit",
+        "Share of time tasks of the cgroup were stalled on memory (cgroup v2 PSI): some = at least one task, full = all.",
+      )
         .withTarget(query(`rate(leakwatch_cgroup_memory_pressure_seconds_total{${T}}[$__rate_interval])`, "{{target}} {{kind}}"))
         .min(0)
         .height(8)
@@ -224,7 +280,13 @@ export function soakOverview(): dashboard.Dashboard {
     .withPanel(
       single("Last successful dump", "s", "Age of the last successful heap dump (LeakwatchHeapDumpStale fires past 30 minutes).")
         .withTarget(query(`time() - leakwatch_heap_dump_last_success_timestamp_seconds{${T}}`, "{{target}}"))
-        .thresholds(thresholds([[null, "green"], [900, "orange"], [1800, "red"]]))
+        .thresholds(
+          thresholds([
+            [null, "green"],
+            [900, "orange"],
+            [1800, "red"],
+          ]),
+        )
         .noValue("never")
         .height(8)
         .span(4),
@@ -240,7 +302,10 @@ export function soakOverview(): dashboard.Dashboard {
       single("Target up", "none", "1 while the target's process runs. Restarts: leakwatch_target_restarts_total.")
         .withTarget(query(`leakwatch_target_up{${T}}`, "{{target}}"))
         .mappings([
-          { type: dashboard.MappingType.ValueToText, options: { "0": { text: "down", color: "red", index: 0 }, "1": { text: "up", color: "green", index: 1 } } },
+          {
+            type: dashboard.MappingType.ValueToText,
+            options: { "0": { text: "down", color: "red", index: 0 }, "1": { text: "up", color: "green", index: 1 } },
+          },
         ])
         .colorMode(common.BigValueColorMode.Background)
         .graphMode(common.BigValueGraphMode.None)
@@ -250,7 +315,12 @@ export function soakOverview(): dashboard.Dashboard {
     .withPanel(
       single("Suspected leaking types", "short", "Heap types leakwatch's verdict currently calls leaking (details: leakwatch / Heap types).")
         .withTarget(query(`sum by (target) (leakwatch_heap_type_leak_suspect{${T}})`, "{{target}}"))
-        .thresholds(thresholds([[null, "green"], [1, "red"]]))
+        .thresholds(
+          thresholds([
+            [null, "green"],
+            [1, "red"],
+          ]),
+        )
         .graphMode(common.BigValueGraphMode.None)
         .height(4)
         .span(4),
@@ -280,16 +350,13 @@ export function heapTypes(): dashboard.Dashboard {
         .multi(false)
         .includeAll(false),
     )
-    .withVariable(
-      new dashboard.CustomVariableBuilder("top")
-        .label("Top")
-        .values("10,20,50")
-        .current({ text: "10", value: "10", selected: true }),
-    )
+    .withVariable(new dashboard.CustomVariableBuilder("top").label("Top").values("10,20,50").current({ text: "10", value: "10", selected: true }))
     .withPanel(
       new table.PanelBuilder()
         .title("Suspects")
-        .description("Types leakwatch's verdict calls leaking (Mann-Kendall trend plus growth floors over the verdict window), with their size, Theil-Sen growth, increase streak and retained bytes per request.")
+        .description(
+          "Types leakwatch's verdict calls leaking (Mann-Kendall trend plus growth floors over the verdict window), with their size, Theil-Sen growth, increase streak and retained bytes per request.",
+        )
         .datasource(DATASOURCE)
         .withTarget(instantTable(`leakwatch_heap_type_bytes{${T}} and on (job, instance, target, heap_type) ${suspect}`, "A"))
         .withTarget(instantTable(`leakwatch_heap_type_objects{${T}} and on (job, instance, target, heap_type) ${suspect}`, "B"))
@@ -321,7 +388,11 @@ export function heapTypes(): dashboard.Dashboard {
         .span(24),
     )
     .withPanel(
-      series("Top types by bytes", "bytes", "The $top largest types in the latest dump of each scrape (shallow sizes; \"(other)\" sums the types beyond --max-types).")
+      series(
+        "Top types by bytes",
+        "bytes",
+        'The $top largest types in the latest dump of each scrape (shallow sizes; "(other)" sums the types beyond --max-types).',
+      )
         .withTarget(query(`topk($top, leakwatch_heap_type_bytes{${T}})`, "{{target}} {{heap_type}}"))
         .min(0)
         .height(10)
@@ -347,7 +418,11 @@ export function heapTypes(): dashboard.Dashboard {
         .span(12),
     )
     .withPanel(
-      series("Objects of the top types", "short", "Object counts of the $top largest types by count. Objects growing with bytes: a collection keeps entries; bytes growing alone: objects grow.")
+      series(
+        "Objects of the top types",
+        "short",
+        "Object counts of the $top largest types by count. Objects growing with bytes: a collection keeps entries; bytes growing alone: objects grow.",
+      )
         .withTarget(query(`topk($top, leakwatch_heap_type_objects{${T}})`, "{{target}} {{heap_type}}"))
         .min(0)
         .height(10)
@@ -358,7 +433,10 @@ export function heapTypes(): dashboard.Dashboard {
       series("$heap_type: bytes and objects", "bytes", "The chosen type's bytes (left) and objects (right) in every dump.")
         .withTarget(query(`leakwatch_heap_type_bytes{${T},${H}}`, "{{target}} bytes", "A"))
         .withTarget(query(`leakwatch_heap_type_objects{${T},${H}}`, "{{target}} objects", "B"))
-        .overrideByRegexp(".* objects$", [{ id: "unit", value: "short" }, { id: "custom.axisPlacement", value: "right" }])
+        .overrideByRegexp(".* objects$", [
+          { id: "unit", value: "short" },
+          { id: "custom.axisPlacement", value: "right" },
+        ])
         .min(0)
         .height(9)
         .span(12),
@@ -368,8 +446,14 @@ export function heapTypes(): dashboard.Dashboard {
         .withTarget(query(`leakwatch_heap_type_increase_streak{${T},${H}}`, "{{target}} increase streak", "A"))
         .withTarget(query(`leakwatch_heap_type_leak_suspect{${T},${H}}`, "{{target}} suspect", "B"))
         .withTarget(query(`leakwatch_heap_type_growth_bytes_per_second{${T},${H}}`, "{{target}} growth", "C"))
-        .overrideByRegexp(".* growth$", [{ id: "unit", value: "Bps" }, { id: "custom.axisPlacement", value: "right" }])
-        .overrideByRegexp(".* suspect$", [{ id: "custom.drawStyle", value: "bars" }, { id: "color", value: { mode: "fixed", fixedColor: "red" } }])
+        .overrideByRegexp(".* growth$", [
+          { id: "unit", value: "Bps" },
+          { id: "custom.axisPlacement", value: "right" },
+        ])
+        .overrideByRegexp(".* suspect$", [
+          { id: "custom.drawStyle", value: "bars" },
+          { id: "color", value: { mode: "fixed", fixedColor: "red" } },
+        ])
         .height(9)
         .span(12),
     )
@@ -378,7 +462,10 @@ export function heapTypes(): dashboard.Dashboard {
       series("Heap total", "bytes", "Bytes and objects in the latest dump (0 bytes-exact means per-type bytes are estimates, e.g. dotnet-gcdump).")
         .withTarget(query(`leakwatch_heap_bytes{${T}}`, "{{target}} bytes", "A"))
         .withTarget(query(`leakwatch_heap_objects{${T}}`, "{{target}} objects", "B"))
-        .overrideByRegexp(".* objects$", [{ id: "unit", value: "short" }, { id: "custom.axisPlacement", value: "right" }])
+        .overrideByRegexp(".* objects$", [
+          { id: "unit", value: "short" },
+          { id: "custom.axisPlacement", value: "right" },
+        ])
         .min(0)
         .height(8)
         .span(24),

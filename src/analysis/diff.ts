@@ -49,8 +49,5 @@ export function diffDumps(a: TypeRowsInput, b: TypeRowsInput): DiffRow[] {
       status: ra === undefined ? "new" : rb === undefined ? "gone" : "both",
     });
   }
-  return rows.sort(
-    (x, y) =>
-      y.deltaBytes - x.deltaBytes || y.deltaCount - x.deltaCount || (x.type < y.type ? -1 : x.type > y.type ? 1 : 0),
-  );
+  return rows.sort((x, y) => y.deltaBytes - x.deltaBytes || y.deltaCount - x.deltaCount || (x.type < y.type ? -1 : x.type > y.type ? 1 : 0));
 }

@@ -174,16 +174,13 @@ export function resolveVerdictOptions(options: VerdictOptions = {}): ResolvedVer
   if (!Number.isInteger(o.window) || o.window < 2) bad(`window must be an integer ≥ 2, got ${o.window}`);
   if (!Number.isInteger(o.minDumps) || o.minDumps < 2) bad(`minDumps must be an integer ≥ 2, got ${o.minDumps}`);
   if (!(o.pValue > 0 && o.pValue <= 1)) bad(`pValue must be in (0, 1], got ${o.pValue}`);
-  if (!(o.minRelativeGrowth >= 0) || !Number.isFinite(o.minRelativeGrowth))
-    bad(`minRelativeGrowth must be ≥ 0, got ${o.minRelativeGrowth}`);
+  if (!(o.minRelativeGrowth >= 0) || !Number.isFinite(o.minRelativeGrowth)) bad(`minRelativeGrowth must be ≥ 0, got ${o.minRelativeGrowth}`);
   if (!(o.minAbsoluteGrowthBytes >= 0) || !Number.isFinite(o.minAbsoluteGrowthBytes))
     bad(`minAbsoluteGrowthBytes must be ≥ 0, got ${o.minAbsoluteGrowthBytes}`);
   if (o.minAbsoluteGrowthObjects !== undefined && !(o.minAbsoluteGrowthObjects >= 0 && Number.isFinite(o.minAbsoluteGrowthObjects)))
     bad(`minAbsoluteGrowthObjects must be ≥ 0, got ${o.minAbsoluteGrowthObjects}`);
-  if (!(o.recentSlopeRatio >= 0) || !Number.isFinite(o.recentSlopeRatio))
-    bad(`recentSlopeRatio must be ≥ 0, got ${o.recentSlopeRatio}`);
-  if (!(o.earlySlopeRatio >= 0) || !Number.isFinite(o.earlySlopeRatio))
-    bad(`earlySlopeRatio must be ≥ 0, got ${o.earlySlopeRatio}`);
+  if (!(o.recentSlopeRatio >= 0) || !Number.isFinite(o.recentSlopeRatio)) bad(`recentSlopeRatio must be ≥ 0, got ${o.recentSlopeRatio}`);
+  if (!(o.earlySlopeRatio >= 0) || !Number.isFinite(o.earlySlopeRatio)) bad(`earlySlopeRatio must be ≥ 0, got ${o.earlySlopeRatio}`);
   return o;
 }
 
@@ -221,12 +218,7 @@ export function leakVerdicts(dumps: readonly VerdictDump[], options: VerdictOpti
     }
     out.push(evaluate(type, points, opts));
   }
-  return out.sort(
-    (a, b) =>
-      Number(b.suspect) - Number(a.suspect) ||
-      b.netGrowthBytes - a.netGrowthBytes ||
-      (a.type < b.type ? -1 : a.type > b.type ? 1 : 0),
-  );
+  return out.sort((a, b) => Number(b.suspect) - Number(a.suspect) || b.netGrowthBytes - a.netGrowthBytes || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
 }
 
 /**
@@ -272,8 +264,7 @@ function checkTrend(xs: number[], ys: number[], absFloor: number, opts: Resolved
     significant: mk.pIncreasing < opts.pValue,
     aboveAbsolute: growth > absFloor,
     aboveRelative: relative > opts.minRelativeGrowth,
-    recentHolds:
-      recentSlope > 0 && recentSlope >= opts.recentSlopeRatio * ts.slope && recentSlope >= opts.earlySlopeRatio * earlySlope,
+    recentHolds: recentSlope > 0 && recentSlope >= opts.recentSlopeRatio * ts.slope && recentSlope >= opts.earlySlopeRatio * earlySlope,
   };
 }
 
@@ -357,14 +348,7 @@ function addLoad(v: TypeVerdict, points: readonly SeriesPoint[], xs: number[], b
   v.growsWithoutLoad = idleGrowth > 0 && slope > 0 && idleRate >= 0.5 * slope;
 }
 
-function explain(
-  v: TypeVerdict,
-  b: TrendCheck,
-  c: TrendCheck,
-  enough: boolean,
-  byCount: boolean,
-  opts: ResolvedVerdictOptions,
-): string {
+function explain(v: TypeVerdict, b: TrendCheck, c: TrendCheck, enough: boolean, byCount: boolean, opts: ResolvedVerdictOptions): string {
   const est = v.bytesExact ? "" : " (bytes estimated)";
   const load = v.growsWithoutLoad ? ", grows without load" : "";
   if (v.suspect && !byCount)
@@ -379,12 +363,7 @@ function explain(
     );
   if (!enough) return `only ${v.dumps} dumps (need ${opts.minDumps})`;
   if (!b.significant) return `no significant rise (MK p=${formatP(b.p)} ≥ ${opts.pValue})${est}`;
-  if (!b.aboveAbsolute)
-    return `growth ${formatBytes(b.growth)} not above floor ${formatBytes(opts.minAbsoluteGrowthBytes)}${est}`;
-  if (!b.aboveRelative)
-    return `growth ${formatPercent(b.relative)} not above floor ${formatPercent(opts.minRelativeGrowth)}${est}`;
-  return (
-    `levelling off: recent slope ${formatBytes(b.recentSlope)}/s vs ${formatBytes(b.slope)}/s overall, ` +
-    `${formatBytes(b.earlySlope)}/s early${est}`
-  );
+  if (!b.aboveAbsolute) return `growth ${formatBytes(b.growth)} not above floor ${formatBytes(opts.minAbsoluteGrowthBytes)}${est}`;
+  if (!b.aboveRelative) return `growth ${formatPercent(b.relative)} not above floor ${formatPercent(opts.minRelativeGrowth)}${est}`;
+  return `levelling off: recent slope ${formatBytes(b.recentSlope)}/s vs ${formatBytes(b.slope)}/s overall, ` + `${formatBytes(b.earlySlope)}/s early${est}`;
 }

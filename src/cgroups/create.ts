@@ -27,12 +27,7 @@ function hint(limit: number): string {
  * Creates `<own memory cgroup>/<name>` with the limit. Nesting under leakwatch's own cgroup works on hosts, in
  * containers and in delegated (systemd --user) trees alike, and the limit of any ancestor still applies.
  */
-export async function createMemoryCgroup(
-  mount: CgroupMount,
-  name: string,
-  limit: number,
-  selfCgroupFile = "/proc/self/cgroup",
-): Promise<CreatedCgroup> {
+export async function createMemoryCgroup(mount: CgroupMount, name: string, limit: number, selfCgroupFile = "/proc/self/cgroup"): Promise<CreatedCgroup> {
   const own = memoryCgroupPath(parseProcCgroup(await readFile(selfCgroupFile, "utf8")), mount) ?? "/";
   let parent = cgroupDir(mount, own);
   if (mount.version === 2) parent = await v2Parent(mount, parent, limit);

@@ -41,7 +41,10 @@ export function cgroupDir(mount: CgroupMount, cgPath: string): string {
   }
   // Paths outside our view (another namespace) cannot be reached; normalise keeps "/.." from escaping the mount.
   // Trailing slashes go too, so the process's own cgroup in a container ("0::/") is exactly the mount point.
-  const clean = path.posix.normalize("/" + rel).replace(/^(\/\.\.)+/, "").replace(/\/+$/, "");
+  const clean = path.posix
+    .normalize("/" + rel)
+    .replace(/^(\/\.\.)+/, "")
+    .replace(/\/+$/, "");
   return path.join(mount.mountPoint, clean);
 }
 

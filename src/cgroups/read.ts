@@ -2,13 +2,7 @@
 // are skipped; any other read error propagates so the collector reports failure.
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import {
-  type CgroupMemoryStats,
-  V1_UNLIMITED_THRESHOLD,
-  effectiveLimit,
-  parseKeyValues,
-  parsePressure,
-} from "./stats.js";
+import { type CgroupMemoryStats, V1_UNLIMITED_THRESHOLD, effectiveLimit, parseKeyValues, parsePressure } from "./stats.js";
 
 // cgroupfs files live in kernel memory: synchronous reads are much cheaper than thread-pool round trips.
 async function readOpt(file: string): Promise<string | undefined> {
@@ -38,21 +32,54 @@ function v1Limit(text: string | undefined): number | undefined {
 
 // Byte-valued memory.stat fields worth a series each; counters such as pgfault are left out on purpose.
 const V2_STAT_FIELDS = [
-  "anon", "file", "kernel", "kernel_stack", "pagetables", "sock", "shmem", "file_mapped", "file_dirty",
-  "file_writeback", "swapcached", "anon_thp", "active_anon", "inactive_anon", "active_file", "inactive_file",
-  "unevictable", "slab", "slab_reclaimable", "slab_unreclaimable",
+  "anon",
+  "file",
+  "kernel",
+  "kernel_stack",
+  "pagetables",
+  "sock",
+  "shmem",
+  "file_mapped",
+  "file_dirty",
+  "file_writeback",
+  "swapcached",
+  "anon_thp",
+  "active_anon",
+  "inactive_anon",
+  "active_file",
+  "inactive_file",
+  "unevictable",
+  "slab",
+  "slab_reclaimable",
+  "slab_unreclaimable",
 ];
 const V1_STAT_FIELDS = [
-  "cache", "rss", "rss_huge", "shmem", "mapped_file", "dirty", "writeback", "swap", "active_anon",
-  "inactive_anon", "active_file", "inactive_file", "unevictable",
+  "cache",
+  "rss",
+  "rss_huge",
+  "shmem",
+  "mapped_file",
+  "dirty",
+  "writeback",
+  "swap",
+  "active_anon",
+  "inactive_anon",
+  "active_file",
+  "inactive_file",
+  "unevictable",
 ];
 
 export async function readCgroupV2(levels: string[]): Promise<CgroupMemoryStats> {
   const dir = levels[0]!;
   const f = (name: string) => readOpt(path.join(dir, name));
   const [current, high, swapMax, peak, eventsText, pressureText, statText] = await Promise.all([
-    f("memory.current"), f("memory.high"), f("memory.swap.max"), f("memory.peak"),
-    f("memory.events"), f("memory.pressure"), f("memory.stat"),
+    f("memory.current"),
+    f("memory.high"),
+    f("memory.swap.max"),
+    f("memory.peak"),
+    f("memory.events"),
+    f("memory.pressure"),
+    f("memory.stat"),
   ]);
   if (current === undefined) throw new Error(`${dir}: no memory.current (memory controller not enabled here)`);
   const usage = num(current) ?? 0;
@@ -84,8 +111,13 @@ export async function readCgroupV1(levels: string[]): Promise<CgroupMemoryStats>
   const dir = levels[0]!;
   const f = (name: string) => readOpt(path.join(dir, name));
   const [usageText, memswLimit, maxUsage, failcnt, memswFailcnt, oomControl, statText] = await Promise.all([
-    f("memory.usage_in_bytes"), f("memory.memsw.limit_in_bytes"), f("memory.max_usage_in_bytes"),
-    f("memory.failcnt"), f("memory.memsw.failcnt"), f("memory.oom_control"), f("memory.stat"),
+    f("memory.usage_in_bytes"),
+    f("memory.memsw.limit_in_bytes"),
+    f("memory.max_usage_in_bytes"),
+    f("memory.failcnt"),
+    f("memory.memsw.failcnt"),
+    f("memory.oom_control"),
+    f("memory.stat"),
   ]);
   if (usageText === undefined) throw new Error(`${dir}: no memory.usage_in_bytes`);
   const usage = num(usageText) ?? 0;

@@ -25,7 +25,9 @@ export async function diffCommand(argv: string[]): Promise<number> {
     process.stdout.write(JSON.stringify({ older: positionals[0], newer: positionals[1], rows: rows.slice(0, top) }, null, 2) + "\n");
     return 0;
   }
-  const table = rows.slice(0, top).map((r) => [signed(r.deltaBytes), signed(r.deltaCount), fmtInt(r.bytesA), fmtInt(r.bytesB), r.status === "both" ? r.type : `${r.type} (${r.status})`]);
+  const table = rows
+    .slice(0, top)
+    .map((r) => [signed(r.deltaBytes), signed(r.deltaCount), fmtInt(r.bytesA), fmtInt(r.bytesB), r.status === "both" ? r.type : `${r.type} (${r.status})`]);
   const estimates = !a!.bytesExact || !b!.bytesExact ? "\n(bytes per type are estimates in at least one dump)" : "";
   process.stdout.write(renderTable(["Δbytes", "Δobjects", "bytes before", "bytes after", "type"], table, [true, true, true, true, false]) + estimates + "\n");
   return 0;

@@ -31,10 +31,9 @@ export async function readDumpFile(file: string, opts: { format?: HeapFormat; pr
   const size = st.size;
   // cli-progress is loaded only when a bar is shown.
   const cliProgress = opts.progress && process.stderr.isTTY && size >= PROGRESS_MIN_BYTES ? (await import("cli-progress")).default : undefined;
-  const bar =
-    cliProgress
-      ? new cliProgress.SingleBar({ format: `${file} [{bar}] {percentage}% {value}/{total} MiB`, stream: process.stderr }, cliProgress.Presets.shades_classic)
-      : undefined;
+  const bar = cliProgress
+    ? new cliProgress.SingleBar({ format: `${file} [{bar}] {percentage}% {value}/{total} MiB`, stream: process.stderr }, cliProgress.Presets.shades_classic)
+    : undefined;
   bar?.start(Math.ceil(size / 1048576), 0);
   let read = 0;
   const tick = (n: number) => {

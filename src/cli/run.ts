@@ -11,9 +11,30 @@ import { boot, type Session } from "./boot.js";
 import { UsageError } from "./usage.js";
 
 export const RUN_OPTIONS: OptionSpec[] = [
-  { flag: "duration", kind: "string", scope: "global", arg: "DURATION", section: "Soak run", help: "end the run after this long (e.g. 2h); default: when the target exits or on Ctrl-C" },
-  { flag: "dumps", kind: "string", scope: "global", arg: "N", section: "Soak run", help: "end the run once every target with a heap source has N stored dumps (with or without --duration: whichever comes first)" },
-  { flag: "report", kind: "string", scope: "global", arg: "DIR", section: "Soak run", help: "write report.json, report.md and report.html here (default ./leakwatch-report)" },
+  {
+    flag: "duration",
+    kind: "string",
+    scope: "global",
+    arg: "DURATION",
+    section: "Soak run",
+    help: "end the run after this long (e.g. 2h); default: when the target exits or on Ctrl-C",
+  },
+  {
+    flag: "dumps",
+    kind: "string",
+    scope: "global",
+    arg: "N",
+    section: "Soak run",
+    help: "end the run once every target with a heap source has N stored dumps (with or without --duration: whichever comes first)",
+  },
+  {
+    flag: "report",
+    kind: "string",
+    scope: "global",
+    arg: "DIR",
+    section: "Soak run",
+    help: "write report.json, report.md and report.html here (default ./leakwatch-report)",
+  },
 ];
 
 /** A run's own defaults for daemon settings (flags, LEAKWATCH_* and the config file override them). */

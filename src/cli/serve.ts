@@ -33,7 +33,11 @@ export async function serveCommand(argv: string[]): Promise<number> {
     throw new UsageError(`unexpected argument ${JSON.stringify(cli.positionals[0])}; put the command to launch after -- (see --help)`);
   }
   // A failing stop must not change the exit code the session ends with.
-  const stopThen = (s: Session, code: number) => () => s.daemon.stop().then(() => code, () => code);
+  const stopThen = (s: Session, code: number) => () =>
+    s.daemon.stop().then(
+      () => code,
+      () => code,
+    );
   const session = await boot(cli, {
     prepare: (config) => {
       if (config.targets.length === 0) throw new UsageError(NO_TARGET);

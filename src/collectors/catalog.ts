@@ -12,7 +12,9 @@ export interface CatalogEntry extends FamilyDesc {
   collector: string;
 }
 
-const entry = (collector: string) => (d: FamilyDesc): CatalogEntry => ({ name: d.name, type: d.type, help: d.help, labels: d.labels, collector });
+const entry =
+  (collector: string) =>
+  (d: FamilyDesc): CatalogEntry => ({ name: d.name, type: d.type, help: d.help, labels: d.labels, collector });
 
 /** leakwatch's own metric families (leakwatch_*), in exposition order. */
 export const METRIC_CATALOG: readonly CatalogEntry[] = [

@@ -9,12 +9,21 @@ import { SCRAPE_MAX_AGE_MS } from "./process-memory.js";
 const INFO = gauge("leakwatch_cgroup_info", "The memory cgroup the target is in; always 1.", ["target", "version", "path"]);
 const USAGE = gauge("leakwatch_cgroup_memory_usage_bytes", "Memory charged to the cgroup (v2 memory.current, v1 memory.usage_in_bytes).", ["target"]);
 const WS = gauge("leakwatch_cgroup_memory_working_set_bytes", "Usage minus inactive file cache, floored at 0 (as cAdvisor's working set).", ["target"]);
-const LIMIT = gauge("leakwatch_cgroup_memory_limit_bytes", "Effective memory limit: the lowest over the cgroup and its ancestors; absent when unlimited.", ["target"]);
+const LIMIT = gauge("leakwatch_cgroup_memory_limit_bytes", "Effective memory limit: the lowest over the cgroup and its ancestors; absent when unlimited.", [
+  "target",
+]);
 const HEADROOM = gauge("leakwatch_cgroup_memory_headroom_bytes", "Lowest (limit - usage) over the limited levels of the cgroup and its ancestors.", ["target"]);
 const HIGH = gauge("leakwatch_cgroup_memory_high_bytes", "memory.high throttling threshold (v2); absent when unset.", ["target"]);
-const SWAP_LIMIT = gauge("leakwatch_cgroup_memory_swap_limit_bytes", "Swap the cgroup may use (v2 memory.swap.max, v1 memsw minus limit); absent when unlimited.", ["target"]);
+const SWAP_LIMIT = gauge(
+  "leakwatch_cgroup_memory_swap_limit_bytes",
+  "Swap the cgroup may use (v2 memory.swap.max, v1 memsw minus limit); absent when unlimited.",
+  ["target"],
+);
 const PEAK = gauge("leakwatch_cgroup_memory_peak_bytes", "Peak usage (v2 memory.peak, v1 memory.max_usage_in_bytes).", ["target"]);
-const EVENTS = counter("leakwatch_cgroup_memory_events_total", "Memory events: oom, oom_kill, high, max (v2 memory.events); failcnt, oom_kill (v1).", ["target", "event"]);
+const EVENTS = counter("leakwatch_cgroup_memory_events_total", "Memory events: oom, oom_kill, high, max (v2 memory.events); failcnt, oom_kill (v1).", [
+  "target",
+  "event",
+]);
 const PRESSURE = counter("leakwatch_cgroup_memory_pressure_seconds_total", "Time tasks were stalled on memory (PSI), some or full.", ["target", "kind"]);
 const STAT = gauge("leakwatch_cgroup_memory_stat_bytes", "Selected memory.stat byte fields (hierarchical totals on v1).", ["target", "stat"]);
 

@@ -11,20 +11,44 @@ import { detectRuntime } from "../runtimes/index.js";
 import type { Target } from "../targets/target.js";
 import { type Collector, type CollectorDefinition, type Emitter, counter, gauge } from "./collector.js";
 
-const UP = gauge("leakwatch_dotnet_counters_up", "1 when leakwatch's counters session with the target's .NET runtime is delivering values, else 0.", ["target"]);
+const UP = gauge("leakwatch_dotnet_counters_up", "1 when leakwatch's counters session with the target's .NET runtime is delivering values, else 0.", [
+  "target",
+]);
 const HEAP = gauge("leakwatch_dotnet_gc_heap_size_bytes", "Bytes in the GC heap (System.Runtime gc-heap-size: GC.GetTotalMemory).", ["target"]);
-const GEN = gauge("leakwatch_dotnet_gc_generation_size_bytes", "Bytes in a GC generation after the last GC: generation 0, 1, 2, loh (large objects), poh (pinned objects).", ["target", "generation"]);
+const GEN = gauge(
+  "leakwatch_dotnet_gc_generation_size_bytes",
+  "Bytes in a GC generation after the last GC: generation 0, 1, 2, loh (large objects), poh (pinned objects).",
+  ["target", "generation"],
+);
 const COMMITTED = gauge("leakwatch_dotnet_gc_committed_bytes", "Bytes of memory the GC has committed (System.Runtime gc-committed).", ["target"]);
 const FRAGMENTATION = gauge("leakwatch_dotnet_gc_fragmentation_ratio", "Fragmentation of the GC heap, 0..1 (System.Runtime gc-fragmentation).", ["target"]);
 const PAUSE_RATIO = gauge("leakwatch_dotnet_gc_pause_ratio", "Share of time spent in GC since the previous GC, 0..1 (System.Runtime time-in-gc).", ["target"]);
-const WORKING_SET = gauge("leakwatch_dotnet_working_set_bytes", "Working set of the process as the runtime reports it (System.Runtime working-set).", ["target"]);
-const COLLECTIONS = counter("leakwatch_dotnet_gc_collections_total", "GCs of a generation (0, 1, 2) counted since leakwatch's counters session started.", ["target", "generation"]);
-const ALLOCATED = counter("leakwatch_dotnet_allocated_bytes_total", "Bytes allocated on the GC heap since leakwatch's counters session started (sum of alloc-rate).", ["target"]);
-const PAUSE = counter("leakwatch_dotnet_gc_pause_seconds_total", "Time the runtime was paused by GC since leakwatch's counters session started (total-pause-time-by-gc).", ["target"]);
+const WORKING_SET = gauge("leakwatch_dotnet_working_set_bytes", "Working set of the process as the runtime reports it (System.Runtime working-set).", [
+  "target",
+]);
+const COLLECTIONS = counter("leakwatch_dotnet_gc_collections_total", "GCs of a generation (0, 1, 2) counted since leakwatch's counters session started.", [
+  "target",
+  "generation",
+]);
+const ALLOCATED = counter(
+  "leakwatch_dotnet_allocated_bytes_total",
+  "Bytes allocated on the GC heap since leakwatch's counters session started (sum of alloc-rate).",
+  ["target"],
+);
+const PAUSE = counter(
+  "leakwatch_dotnet_gc_pause_seconds_total",
+  "Time the runtime was paused by GC since leakwatch's counters session started (total-pause-time-by-gc).",
+  ["target"],
+);
 const EXCEPTIONS = counter("leakwatch_dotnet_exceptions_total", "Exceptions thrown since leakwatch's counters session started (exception-count).", ["target"]);
 
 /** .NET targets get a background counters session; the collector only reads its latest values. */
-export const dotnetRuntimeCollector: CollectorDefinition<{ targets: () => Target[]; runtime: (target: string) => string; logger: Logger; dotnetListener?: DiagnosticPortListener }> = {
+export const dotnetRuntimeCollector: CollectorDefinition<{
+  targets: () => Target[];
+  runtime: (target: string) => string;
+  logger: Logger;
+  dotnetListener?: DiagnosticPortListener;
+}> = {
   name: "dotnet",
   help: ".NET runtime memory from the System.Runtime EventCounters, via a background counters session per .NET target.",
   metrics: [UP, HEAP, GEN, COMMITTED, FRAGMENTATION, PAUSE_RATIO, WORKING_SET, COLLECTIONS, ALLOCATED, PAUSE, EXCEPTIONS],
@@ -92,10 +116,12 @@ export class DotnetRuntimeCollector implements Collector {
     if (this.timer !== undefined) clearInterval(this.timer);
     this.timer = undefined;
     await this.reconciling?.catch(() => undefined);
-    await Promise.all([...this.watches.values()].map(async (w) => {
-      await w.starting?.catch(() => undefined);
-      await w.session.stop();
-    }));
+    await Promise.all(
+      [...this.watches.values()].map(async (w) => {
+        await w.starting?.catch(() => undefined);
+        await w.session.stop();
+      }),
+    );
     this.watches.clear();
   }
 
@@ -183,7 +209,13 @@ export class DotnetRuntimeCollector implements Collector {
       const v = (name: string): number | undefined => r.get(name)?.value;
       const total = (name: string): number | undefined => total0(r.get(name));
       out.emit(HEAP, { target }, v("gc-heap-size"));
-      for (const [gen, name] of [["0", "gen-0-size"], ["1", "gen-1-size"], ["2", "gen-2-size"], ["loh", "loh-size"], ["poh", "poh-size"]] as const) {
+      for (const [gen, name] of [
+        ["0", "gen-0-size"],
+        ["1", "gen-1-size"],
+        ["2", "gen-2-size"],
+        ["loh", "loh-size"],
+        ["poh", "poh-size"],
+      ] as const) {
         out.emit(GEN, { target, generation: gen }, v(name));
       }
       out.emit(COMMITTED, { target }, v("gc-committed"));

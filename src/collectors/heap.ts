@@ -4,22 +4,48 @@ import type { HeapView } from "../heap/state.js";
 import { type Collector, type CollectorDefinition, type Emitter, counter, gauge } from "./collector.js";
 import { OTHER_TYPE, typeLabel } from "../model/summary.js";
 
-
-
-const TYPE_OBJECTS = gauge("leakwatch_heap_type_objects", "Objects of the type in the latest heap dump; types beyond --max-types are summed in heap_type=\"(other)\".", ["target", "heap_type"]);
-const TYPE_BYTES = gauge("leakwatch_heap_type_bytes", "Bytes of the type in the latest heap dump (shallow sizes; see leakwatch_heap_bytes_exact).", ["target", "heap_type"]);
+const TYPE_OBJECTS = gauge(
+  "leakwatch_heap_type_objects",
+  'Objects of the type in the latest heap dump; types beyond --max-types are summed in heap_type="(other)".',
+  ["target", "heap_type"],
+);
+const TYPE_BYTES = gauge("leakwatch_heap_type_bytes", "Bytes of the type in the latest heap dump (shallow sizes; see leakwatch_heap_bytes_exact).", [
+  "target",
+  "heap_type",
+]);
 const OBJECTS = gauge("leakwatch_heap_objects", "Objects in the latest heap dump.", ["target"]);
 const BYTES = gauge("leakwatch_heap_bytes", "Bytes in the latest heap dump.", ["target"]);
-const EXACT = gauge("leakwatch_heap_bytes_exact", "1 when the latest dump's bytes per type are exact, 0 when they are estimates (e.g. dotnet-gcdump report).", ["target"]);
+const EXACT = gauge("leakwatch_heap_bytes_exact", "1 when the latest dump's bytes per type are exact, 0 when they are estimates (e.g. dotnet-gcdump report).", [
+  "target",
+]);
 const DUMPS = counter("leakwatch_heap_dumps_total", "Heap dumps by result (success, failure, skipped) and reason.", ["target", "result", "reason"]);
 const DURATION = gauge("leakwatch_heap_dump_duration_seconds", "How long the last heap dump took, successful or not.", ["target"]);
-const LAST_SUCCESS = gauge("leakwatch_heap_dump_last_success_timestamp_seconds", "When the last successful heap dump finished, since the Unix epoch.", ["target"]);
+const LAST_SUCCESS = gauge("leakwatch_heap_dump_last_success_timestamp_seconds", "When the last successful heap dump finished, since the Unix epoch.", [
+  "target",
+]);
 const SOURCE = gauge("leakwatch_heap_source_info", "The heap source chosen for the target; always 1.", ["target", "source", "runtime"]);
-const GROWTH_BYTES = gauge("leakwatch_heap_type_growth_bytes_per_second", "Theil-Sen slope of the type's bytes over the verdict window.", ["target", "heap_type"]);
-const GROWTH_OBJECTS = gauge("leakwatch_heap_type_growth_objects_per_second", "Theil-Sen slope of the type's object count over the verdict window.", ["target", "heap_type"]);
-const STREAK = gauge("leakwatch_heap_type_increase_streak", "Consecutive dumps, ending with the latest, in which the type's bytes did not decrease.", ["target", "heap_type"]);
-const PER_REQUEST = gauge("leakwatch_heap_type_retained_bytes_per_request", "Theil-Sen slope of the type's bytes against cumulative load requests over the verdict window; only when load is known.", ["target", "heap_type"]);
-const SUSPECT = gauge("leakwatch_heap_type_leak_suspect", "1 when leakwatch's verdict says the type is leaking (Mann-Kendall trend plus growth floors), else 0.", ["target", "heap_type"]);
+const GROWTH_BYTES = gauge("leakwatch_heap_type_growth_bytes_per_second", "Theil-Sen slope of the type's bytes over the verdict window.", [
+  "target",
+  "heap_type",
+]);
+const GROWTH_OBJECTS = gauge("leakwatch_heap_type_growth_objects_per_second", "Theil-Sen slope of the type's object count over the verdict window.", [
+  "target",
+  "heap_type",
+]);
+const STREAK = gauge("leakwatch_heap_type_increase_streak", "Consecutive dumps, ending with the latest, in which the type's bytes did not decrease.", [
+  "target",
+  "heap_type",
+]);
+const PER_REQUEST = gauge(
+  "leakwatch_heap_type_retained_bytes_per_request",
+  "Theil-Sen slope of the type's bytes against cumulative load requests over the verdict window; only when load is known.",
+  ["target", "heap_type"],
+);
+const SUSPECT = gauge(
+  "leakwatch_heap_type_leak_suspect",
+  "1 when leakwatch's verdict says the type is leaking (Mann-Kendall trend plus growth floors), else 0.",
+  ["target", "heap_type"],
+);
 
 export const heapCollector: CollectorDefinition<{ heaps: () => HeapView[] }> = {
   name: "heap",

@@ -88,8 +88,10 @@ export function createCollectors(deps: {
   });
 
   // leakwatch itself: build info and prom-client's process/nodejs metrics.
-  new client.Gauge({ name: BUILD_INFO.name, help: BUILD_INFO.help, labelNames: BUILD_INFO.labels, registers: [registry.prom] })
-    .set({ version: VERSION, nodejs: process.version }, 1);
+  new client.Gauge({ name: BUILD_INFO.name, help: BUILD_INFO.help, labelNames: BUILD_INFO.labels, registers: [registry.prom] }).set(
+    { version: VERSION, nodejs: process.version },
+    1,
+  );
   // A coarse event-loop monitor: the default 10 ms timer alone costs about 1% of a core while idle.
   client.collectDefaultMetrics({ register: registry.prom, eventLoopMonitoringPrecision: 200 });
   // These three are gauges named *_total, which `promtool check metrics` rejects; their counts are also in

@@ -9,7 +9,11 @@ import type { LoadManager } from "../load/manager.js";
 import { OUTCOMES } from "../load/stats.js";
 import { type Collector, type CollectorDefinition, type Emitter, type FamilyDesc, type View, counter, gauge } from "./collector.js";
 
-const REQUESTS = counter("leakwatch_load_requests_total", "Load requests by outcome (ok, error, timeout): sent by leakwatch's hammer, plus load counted elsewhere (POST .../load, --load-from-metric) as ok.", ["target", "outcome"]);
+const REQUESTS = counter(
+  "leakwatch_load_requests_total",
+  "Load requests by outcome (ok, error, timeout): sent by leakwatch's hammer, plus load counted elsewhere (POST .../load, --load-from-metric) as ok.",
+  ["target", "outcome"],
+);
 const IN_FLIGHT = gauge("leakwatch_load_in_flight", "Load requests (or commands) running now.", ["target"]);
 const TARGET_RATE = gauge("leakwatch_load_target_rate", "The configured cap on load requests per second; absent when uncapped.", ["target"]);
 const RUNNING = gauge("leakwatch_load_running", "1 while leakwatch's hammer is running against the target, else 0.", ["target"]);
@@ -56,7 +60,13 @@ class DurationHistogramView implements View {
   readonly type = DURATION.type;
   constructor(private readonly load: LoadManager) {}
 
-  get(): { name: string; help: string; type: string; aggregator: string; values: { labels: Record<string, string | number>; value: number; metricName: string }[] } {
+  get(): {
+    name: string;
+    help: string;
+    type: string;
+    aggregator: string;
+    values: { labels: Record<string, string | number>; value: number; metricName: string }[];
+  } {
     const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
     for (const l of this.load.list()) {
       if (!l.job) continue;

@@ -6,7 +6,10 @@ import { type Collector, type CollectorDefinition, type Emitter, counter, gauge 
 
 const RSS = gauge("leakwatch_target_resident_memory_bytes", "Resident set size (VmRSS) of the target's process(es).", ["target"]);
 const RSS_PEAK = gauge("leakwatch_target_resident_memory_peak_bytes", "Peak resident set size (VmHWM) of the target's process(es).", ["target"]);
-const RSS_KIND = gauge("leakwatch_target_resident_memory_by_kind_bytes", "Resident memory split into anonymous, file-backed and shared memory.", ["target", "kind"]);
+const RSS_KIND = gauge("leakwatch_target_resident_memory_by_kind_bytes", "Resident memory split into anonymous, file-backed and shared memory.", [
+  "target",
+  "kind",
+]);
 const VIRT = gauge("leakwatch_target_virtual_memory_bytes", "Virtual memory size (VmSize).", ["target"]);
 const SWAP = gauge("leakwatch_target_swap_bytes", "Swapped-out anonymous memory (VmSwap).", ["target"]);
 const PSS = gauge("leakwatch_target_proportional_memory_bytes", "Proportional set size (smaps_rollup Pss); only read below --pss-max-rss of RSS.", ["target"]);

@@ -28,7 +28,9 @@ class SnapshotMetric {
   }
 }
 
-export const SUCCESS = gauge("leakwatch_scrape_collector_success", "1 if the collector's last scrape succeeded, 0 if it failed in whole or in part.", ["collector"]);
+export const SUCCESS = gauge("leakwatch_scrape_collector_success", "1 if the collector's last scrape succeeded, 0 if it failed in whole or in part.", [
+  "collector",
+]);
 export const DURATION = gauge("leakwatch_scrape_collector_duration_seconds", "How long the collector's last scrape took.", ["collector"]);
 
 export interface CollectorRegistryOptions {
@@ -71,7 +73,9 @@ export class CollectorRegistry {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.collectors.map((c) => c.close?.().catch((err: unknown) => this.opts.logger.warn({ collector: c.name, err: String(err) }, "collector close failed"))));
+    await Promise.all(
+      this.collectors.map((c) => c.close?.().catch((err: unknown) => this.opts.logger.warn({ collector: c.name, err: String(err) }, "collector close failed"))),
+    );
   }
 
   /** Concurrent scrapes share one collection: two Prometheus servers get the same answer for the same instant. */
@@ -140,6 +144,11 @@ export class CollectorRegistry {
     // collections and be promoted to the old generation, which only a full collection gives back.
     for (const f of this.families.values()) f.samples = [];
     // (prom-client spells it "Nan".)
-    return / Nan$/m.test(text) ? text.split("\n").filter((l) => !l.endsWith(" Nan")).join("\n") : text;
+    return / Nan$/m.test(text)
+      ? text
+          .split("\n")
+          .filter((l) => !l.endsWith(" Nan"))
+          .join("\n")
+      : text;
   }
 }

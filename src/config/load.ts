@@ -27,7 +27,10 @@ export function parseCli(argv: string[], extra: typeof OPTIONS = []): CliArgs {
   } catch (err) {
     // Node's messages name the flag, sometimes over several lines: keep it to one ("ambiguous" keeps the hint on
     // how to pass a value starting with a dash), and drop the "To specify a positional argument…" advice.
-    const lines = (err as Error).message.split("\n").map((l) => l.trim()).filter(Boolean);
+    const lines = (err as Error).message
+      .split("\n")
+      .map((l) => l.trim())
+      .filter(Boolean);
     const first = lines[0]!.split(". ")[0]!.replace(/\.$/, "");
     const dash = lines.find((l) => l.startsWith("To specify an option argument starting with a dash"));
     throw new ConfigError(dash ? `${first}; ${dash.charAt(0).toLowerCase()}${dash.slice(1).replace(/\.$/, "")}` : first);
@@ -114,9 +117,7 @@ export function loadConfig(cli: CliArgs, env: NodeJS.ProcessEnv = process.env, e
   // A target named on the command line or in the environment replaces the file's list: one precedence rule for
   // the whole "what to watch" question. Per-target settings from flags/env apply to every target.
   const hasSelector = ["pid", "match", "cgroup", "command"].some((k) => cliSelector[k] !== undefined);
-  const baseTargets: Record<string, unknown>[] = hasSelector
-    ? [cliSelector]
-    : ((fileTargets as Record<string, unknown>[] | undefined) ?? []);
+  const baseTargets: Record<string, unknown>[] = hasSelector ? [cliSelector] : ((fileTargets as Record<string, unknown>[] | undefined) ?? []);
   if (!hasSelector && cliSelector.name !== undefined) {
     throw new ConfigError("--name: expected a target to name (--pid, --match, --cgroup or -- CMD ARGS…)");
   }
@@ -133,7 +134,10 @@ export function loadConfig(cli: CliArgs, env: NodeJS.ProcessEnv = process.env, e
 
 function describeIssue(p: PropertyKey[], message: string, fromCli: boolean): string {
   const key = p.filter((x) => typeof x === "string").at(-1) as string | undefined;
-  const dotted = p.map((x) => (typeof x === "number" ? `[${x}]` : `.${String(x)}`)).join("").replace(/^\./, "");
+  const dotted = p
+    .map((x) => (typeof x === "number" ? `[${x}]` : `.${String(x)}`))
+    .join("")
+    .replace(/^\./, "");
   const flag = key ? flagForKey(key) : undefined;
   const where = flag && (fromCli || p[0] !== "targets") ? `--${flag} (${dotted})` : dotted || "config";
   if (message.startsWith("Unrecognized key")) return `${where}: ${message.toLowerCase()}`;
@@ -152,7 +156,7 @@ function withNames(c: Config): Config {
           ? (t.command[0]!.split("/").pop() ?? "command")
           : t.cgroup
             ? (t.cgroup.replace(/\/+$/, "").split("/").pop() ?? "cgroup")
-            : (t.match!.source.replace(/[^A-Za-z0-9_.:-]+/g, "_").replace(/^_+|_+$/g, "") || "match");
+            : t.match!.source.replace(/[^A-Za-z0-9_.:-]+/g, "_").replace(/^_+|_+$/g, "") || "match";
     base = base.replace(/[^A-Za-z0-9_.:-]+/g, "_").slice(0, 48) || "target";
     if (base === "." || base === "..") base = "target"; // the name is a folder under --data-dir
     let name = base;
@@ -204,7 +208,7 @@ export function optionsHelp(extra: typeof OPTIONS = []): string {
     "Endpoints: /metrics (Prometheus), /healthz, /api/v1/targets[/NAME/dumps|/NAME/dumps/ID|/NAME/diff|/NAME/suspects];",
     "  /api/v1/targets/NAME/load (load status), / (live view);",
     "with --admin-token: POST /api/v1/targets/NAME/dumps takes a dump now; POST …/load/start, …/load/stop,",
-    "PATCH …/load and POST …/load {\"count\": N} drive or report load.",
+    'PATCH …/load and POST …/load {"count": N} drive or report load.',
     "Exit codes: 0 ok; 2 bad usage or configuration; 1 runtime error; with a launched command, its exit code",
     "(128+signal when killed, e.g. 137 after an OOM kill).",
   );

@@ -65,20 +65,18 @@ const regex = z.string().transform((v, ctx) => {
   }
 });
 
-const pid = z
-  .union([z.number(), z.string()])
-  .transform((v, ctx) => {
-    const n = typeof v === "number" ? v : /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
-    if (!Number.isSafeInteger(n) || n <= 0) {
-      ctx.addIssue({ code: "custom", message: `expected a positive process id, got ${JSON.stringify(v)}` });
-      return z.NEVER;
-    }
-    return n;
-  });
+const pid = z.union([z.number(), z.string()]).transform((v, ctx) => {
+  const n = typeof v === "number" ? v : /^\s*\d+\s*$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n) || n <= 0) {
+    ctx.addIssue({ code: "custom", message: `expected a positive process id, got ${JSON.stringify(v)}` });
+    return z.NEVER;
+  }
+  return n;
+});
 
-const bool = z.union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])]).transform((v) =>
-  typeof v === "boolean" ? v : ["true", "1", "yes"].includes(v),
-);
+const bool = z
+  .union([z.boolean(), z.enum(["true", "false", "1", "0", "yes", "no"])])
+  .transform((v) => (typeof v === "boolean" ? v : ["true", "1", "yes"].includes(v)));
 
 const cronExpr = z.string().superRefine((v, ctx) => {
   if (!cron.validate(v)) ctx.addIssue({ code: "custom", message: `expected a cron expression such as "*/5 * * * *", got ${JSON.stringify(v)}` });

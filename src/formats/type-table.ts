@@ -61,10 +61,7 @@ export class TypeTable {
     return this.names.length;
   }
 
-  toBody(
-    format: HeapFormat,
-    opts: { bytesExact: boolean; notes?: string[]; totalBytes?: number },
-  ): DumpSummaryBody {
+  toBody(format: HeapFormat, opts: { bytesExact: boolean; notes?: string[]; totalBytes?: number }): DumpSummaryBody {
     const { names, counts, bytes } = this;
     const order = Array.from({ length: names.length }, (_, i) => i);
     // Ties broken by count then name so the output does not depend on input order. Inputs that are already

@@ -83,10 +83,13 @@ export class HeapScheduler {
 
   private scheduleInterval(): void {
     const every = this.opts.everySeconds!;
-    this.timer = setTimeout(async () => {
-      await this.fire("interval", 0);
-      if (!this.stopped) this.scheduleInterval();
-    }, every * 1000 + this.jitterMs(every));
+    this.timer = setTimeout(
+      async () => {
+        await this.fire("interval", 0);
+        if (!this.stopped) this.scheduleInterval();
+      },
+      every * 1000 + this.jitterMs(every),
+    );
     this.timer.unref();
   }
 

@@ -93,15 +93,18 @@ export class Hammer {
   private startSweep(run: Run): void {
     clearInterval(run.sweep);
     const timeoutMs = this.settingsNow.timeoutSeconds * 1000;
-    run.sweep = setInterval(() => {
-      const limit = performance.now() - this.settingsNow.timeoutSeconds * 1000;
-      for (const c of run.inflight) {
-        if (c.started <= limit && !c.cancelled) {
-          c.cancelled = "timeout";
-          c.cancel?.();
+    run.sweep = setInterval(
+      () => {
+        const limit = performance.now() - this.settingsNow.timeoutSeconds * 1000;
+        for (const c of run.inflight) {
+          if (c.started <= limit && !c.cancelled) {
+            c.cancelled = "timeout";
+            c.cancel?.();
+          }
         }
-      }
-    }, Math.min(250, Math.max(5, timeoutMs / 8)));
+      },
+      Math.min(250, Math.max(5, timeoutMs / 8)),
+    );
     run.sweep.unref();
   }
 

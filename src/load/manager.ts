@@ -33,7 +33,6 @@ export interface LoadPatch {
 const SCRAPE_TIMEOUT_MS = 5000;
 const SCRAPE_MAX_BYTES = 32 * 1024 * 1024;
 
-
 export class TargetLoad {
   readonly stats = new LoadStats();
   settings: HammerSettings;
@@ -172,7 +171,8 @@ export class TargetLoad {
       this.metric.error = undefined;
     } catch (err) {
       const message = (err as Error).message ?? String(err);
-      if (this.metric.error !== message) this.log.warn({ target: this.name, url: redactUrl(spec.url), metric: spec.metric, err: message }, "cannot read the load metric");
+      if (this.metric.error !== message)
+        this.log.warn({ target: this.name, url: redactUrl(spec.url), metric: spec.metric, err: message }, "cannot read the load metric");
       this.metric.error = message;
     }
   }
@@ -216,12 +216,18 @@ export class TargetLoad {
       cumulativeRequests: this.requests ?? null,
       lastError: this.stats.lastError ?? null,
       fromMetric: this.fromMetric
-        ? { url: redactUrl(this.fromMetric.url), metric: this.fromMetric.metric, labels: this.fromMetric.labels, value: this.metric.value ?? null, at: this.metric.at ?? null, error: this.metric.error ?? null }
+        ? {
+            url: redactUrl(this.fromMetric.url),
+            metric: this.fromMetric.metric,
+            labels: this.fromMetric.labels,
+            value: this.metric.value ?? null,
+            at: this.metric.at ?? null,
+            error: this.metric.error ?? null,
+          }
         : null,
     };
   }
 }
-
 
 export interface LoadManagerOptions {
   targets: () => Target[];

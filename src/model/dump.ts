@@ -76,4 +76,3 @@ export function toDumpError(err: unknown, what: string): DumpError {
   if (e instanceof Error && e.stack) wrapped.stack = `${wrapped.stack ?? ""}\nCaused by: ${e.stack}`;
   return wrapped;
 }
-

@@ -122,7 +122,11 @@ export class ProcFs {
     try {
       const m = /^NSpid:\s*(.+)$/m.exec(await this.statusText(pid));
       if (m === null) return [];
-      return m[1]!.trim().split(/\s+/).map(Number).filter((n) => Number.isInteger(n) && n > 0);
+      return m[1]!
+        .trim()
+        .split(/\s+/)
+        .map(Number)
+        .filter((n) => Number.isInteger(n) && n > 0);
     } catch {
       return [];
     }

@@ -22,7 +22,10 @@ export function parseStat(text: string): ProcStat {
   const pid = Number(text.slice(0, open).trim());
   const comm = text.slice(open + 1, close);
   // Fields after comm start at field 3 (state); index 0 here is field 3.
-  const f = text.slice(close + 2).trim().split(" ");
+  const f = text
+    .slice(close + 2)
+    .trim()
+    .split(" ");
   if (f.length < 22) throw new Error(`malformed /proc/PID/stat: ${f.length + 2} fields`);
   const num = (field: number): number => Number(f[field - 3]);
   return {

@@ -28,14 +28,21 @@ export function renderMarkdown(r: RunReport): string {
   for (const t of r.targets) {
     L.push(`## ${cell(t.name)}`, "");
     L.push(`- Command: \`${cell(t.command)}\``);
-    L.push(`- Runtime: ${t.runtime}; heap source: ${t.heapSource ?? "none"}; dumps: ${t.dumps.length}${t.requests !== null ? `; requests: ${t.requests}` : ""}`);
+    L.push(
+      `- Runtime: ${t.runtime}; heap source: ${t.heapSource ?? "none"}; dumps: ${t.dumps.length}${t.requests !== null ? `; requests: ${t.requests}` : ""}`,
+    );
     const peak = Math.max(0, ...t.memory.map((m) => m.workingSet ?? m.rss ?? 0));
-    L.push(`- Memory: peak ${formatBytes(peak)}${t.memoryLimit ? ` of a ${formatBytes(t.memoryLimit)} limit` : ""}; OOM kills: ${t.oomKills}; restarts: ${t.restarts}`);
+    L.push(
+      `- Memory: peak ${formatBytes(peak)}${t.memoryLimit ? ` of a ${formatBytes(t.memoryLimit)} limit` : ""}; OOM kills: ${t.oomKills}; restarts: ${t.restarts}`,
+    );
     if (t.exit) L.push(`- Exit: ${t.exit.signal ? `killed by ${t.exit.signal}` : `code ${t.exit.code}`} (status ${t.exit.status})`);
     if (t.dumpFailures.length) L.push(`- Dumps not taken: ${t.dumpFailures.map((f) => `${f.count}× ${f.result} (${f.reason})`).join(", ")}`);
     L.push("");
     if (t.suspects.length) {
-      L.push("| suspect type | growth | bytes/s | objects/s | bytes/request | p (Mann–Kendall) | last bytes |", "| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+      L.push(
+        "| suspect type | growth | bytes/s | objects/s | bytes/request | p (Mann–Kendall) | last bytes |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+      );
       for (const s of t.suspects) {
         L.push(
           `| ${cell(s.type)} | +${formatBytes(s.netGrowthBytes)} (${(s.relativeGrowth * 100).toFixed(0)}%) | ${s.bytesSlopePerSecond.toFixed(1)} | ${s.objectsSlopePerSecond.toFixed(2)} | ${s.bytesPerRequest !== undefined ? s.bytesPerRequest.toFixed(1) : "—"} | ${s.mkP.toPrecision(2)} | ${formatBytes(s.lastBytes)} |`,
@@ -47,7 +54,8 @@ export function renderMarkdown(r: RunReport): string {
     }
     if (t.diff.length) {
       L.push("Largest growth between the first and the last dump:", "", "| type | Δbytes | Δobjects |", "| --- | ---: | ---: |");
-      for (const d of t.diff.slice(0, 10)) L.push(`| ${cell(d.type)} | ${d.deltaBytes >= 0 ? "+" : ""}${formatBytes(d.deltaBytes)} | ${d.deltaCount >= 0 ? "+" : ""}${d.deltaCount} |`);
+      for (const d of t.diff.slice(0, 10))
+        L.push(`| ${cell(d.type)} | ${d.deltaBytes >= 0 ? "+" : ""}${formatBytes(d.deltaBytes)} | ${d.deltaCount >= 0 ? "+" : ""}${d.deltaCount} |`);
       L.push("");
     }
   }

@@ -26,4 +26,3 @@ export function sleepAbortable(ms: number, signal: AbortSignal): Promise<void> {
     signal.addEventListener("abort", onAbort, { once: true });
   });
 }
-

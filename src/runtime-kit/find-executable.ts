@@ -31,4 +31,3 @@ async function isExecutable(file: string): Promise<boolean> {
 export function homeDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.HOME && env.HOME !== "" ? env.HOME : homedir();
 }
-

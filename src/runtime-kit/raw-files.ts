@@ -19,4 +19,3 @@ export function rawFileName(privateDir: string, pid: number, ext: string): strin
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "");
   return path.join(privateDir, `leakwatch-${pid}-${stamp}-${process.pid}-${Math.random().toString(36).slice(2, 8)}.${ext}`);
 }
-

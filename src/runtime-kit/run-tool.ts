@@ -110,7 +110,10 @@ export async function runTool(file: string, args: readonly string[], opts: RunTo
 
 /** The first non-blank line of a tool's output, trimmed and capped (for error messages). */
 export function firstLine(text: string, max = 300): string {
-  const line = text.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "";
+  const line =
+    text
+      .split("\n")
+      .map((l) => l.trim())
+      .find((l) => l !== "") ?? "";
   return line.length > max ? `${line.slice(0, max)}…` : line;
 }
-

@@ -95,8 +95,7 @@ export function createApi(deps: ApiDeps): Router {
 
   api.get("/targets/:target/diff", (req, res) => {
     const dumps = deps.store.list(req.params.target!);
-    const pick = (q: unknown, fallback: DumpSummary | undefined) =>
-      typeof q === "string" && q ? dumps.find((d) => d.id === q) : fallback;
+    const pick = (q: unknown, fallback: DumpSummary | undefined) => (typeof q === "string" && q ? dumps.find((d) => d.id === q) : fallback);
     const from = pick(req.query.from, dumps[0]);
     const to = pick(req.query.to, dumps.at(-1));
     if (!from || !to) {

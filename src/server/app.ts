@@ -14,7 +14,10 @@ export function createApp(deps: { registry: CollectorRegistry; api: ApiDeps }): 
       const body = await deps.registry.scrape();
       res.type(deps.registry.prom.contentType).send(body);
     } catch (err) {
-      res.status(500).type("text/plain").send(`scrape failed: ${(err as Error).message}\n`);
+      res
+        .status(500)
+        .type("text/plain")
+        .send(`scrape failed: ${(err as Error).message}\n`);
     }
   });
   app.get("/healthz", (_req, res) => {

@@ -76,7 +76,13 @@ export async function preflightSource(name: string, options: HeapSourceOptions):
     const st = await stat(options.dir).catch((err: NodeJS.ErrnoException) => err.code ?? "error");
     if (typeof st === "string") return st === "ENOENT" ? `--heap-dir: no such directory: ${options.dir}` : `--heap-dir: cannot read ${options.dir}: ${st}`;
     if (!st.isDirectory()) return `--heap-dir: not a directory: ${options.dir}`;
-    if (await access(options.dir, fsConstants.R_OK | fsConstants.X_OK).then(() => false, () => true)) return `--heap-dir: cannot read ${options.dir}: EACCES`;
+    if (
+      await access(options.dir, fsConstants.R_OK | fsConstants.X_OK).then(
+        () => false,
+        () => true,
+      )
+    )
+      return `--heap-dir: cannot read ${options.dir}: EACCES`;
   }
   return undefined;
 }

@@ -50,7 +50,7 @@ export class Launched {
     this.exited = this.child.then((r) => {
       const signal = r.signal ?? null;
       const code = r.exitCode ?? null;
-      const signo = signal ? (constants.signals as Record<string, number>)[signal] ?? 0 : 0;
+      const signo = signal ? ((constants.signals as Record<string, number>)[signal] ?? 0) : 0;
       if (r.failed && code === null && !signal) {
         opts.logger.error({ command: opts.command, err: r.shortMessage }, "target could not be started");
       }

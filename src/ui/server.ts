@@ -69,9 +69,15 @@ export function createUi(): Router {
   });
   ui.get("/ui/app.js", async (_req, res) => {
     try {
-      res.type("application/javascript").set("Cache-Control", "no-cache").send(await clientScript());
+      res
+        .type("application/javascript")
+        .set("Cache-Control", "no-cache")
+        .send(await clientScript());
     } catch (err) {
-      res.status(500).type("text/plain").send(`the UI script is missing from this build: ${(err as Error).message}\n`);
+      res
+        .status(500)
+        .type("text/plain")
+        .send(`the UI script is missing from this build: ${(err as Error).message}\n`);
     }
   });
   let vendor: string | undefined;

@@ -29,11 +29,18 @@ export function readRuleGroups(file = RULES_FILE): RuleGroup[] {
 }
 
 export const ruleTestFiles = (): string[] =>
-  readdirSync(RULE_TESTS_DIR).filter((f) => f.endsWith(".test.yml")).sort().map((f) => path.join(RULE_TESTS_DIR, f));
+  readdirSync(RULE_TESTS_DIR)
+    .filter((f) => f.endsWith(".test.yml"))
+    .sort()
+    .map((f) => path.join(RULE_TESTS_DIR, f));
 
 /** GitHub's anchor for a Markdown heading. */
 export function slug(heading: string): string {
-  return heading.trim().toLowerCase().replace(/[^\p{L}\p{N}\s-]/gu, "").replace(/\s/g, "-");
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}\s-]/gu, "")
+    .replace(/\s/g, "-");
 }
 
 export function runbookAnchors(): Set<string> {

@@ -42,7 +42,8 @@ function mounts(s: Service): { source: string; target: string; bind: boolean }[]
   });
 }
 
-const pinned = (image: string) => /^[\w./-]+(:[\w.-]*\d[\w.-]*)?(@sha256:[0-9a-f]{64})?$/.test(image) && /(:[\w.-]*\d|@sha256:)/.test(image) && !/:latest\b/.test(image);
+const pinned = (image: string) =>
+  /^[\w./-]+(:[\w.-]*\d[\w.-]*)?(@sha256:[0-9a-f]{64})?$/.test(image) && /(:[\w.-]*\d|@sha256:)/.test(image) && !/:latest\b/.test(image);
 
 describe("docker-compose.yml", () => {
   it("has the bundle's services, each with a healthcheck", () => {
@@ -61,7 +62,13 @@ describe("docker-compose.yml", () => {
         }
       }
     }
-    const used = new Set(Object.values(services).flatMap((s) => mounts(s).filter((m) => !m.bind).map((m) => m.source)));
+    const used = new Set(
+      Object.values(services).flatMap((s) =>
+        mounts(s)
+          .filter((m) => !m.bind)
+          .map((m) => m.source),
+      ),
+    );
     expect([...used].sort()).toEqual(Object.keys(compose.volumes).sort());
   });
 
@@ -115,7 +122,11 @@ describe("docker-compose.yml", () => {
     expect(pm).toContainEqual({ source: "./prometheus/prometheus.yml", target: "/etc/prometheus/prometheus.yml", bind: true });
     expect(pm).toContainEqual({ source: "./prometheus/rules", target: "/etc/prometheus/rules", bind: true });
     expect(([] as string[]).concat(services.prometheus!.command ?? [])).toContain("--config.file=/etc/prometheus/prometheus.yml");
-    expect(mounts(services.alertmanager!)).toContainEqual({ source: "./prometheus/alertmanager.yml", target: "/etc/alertmanager/alertmanager.yml", bind: true });
+    expect(mounts(services.alertmanager!)).toContainEqual({
+      source: "./prometheus/alertmanager.yml",
+      target: "/etc/alertmanager/alertmanager.yml",
+      bind: true,
+    });
 
     const gm = mounts(services.grafana!);
     expect(gm).toContainEqual({ source: "./grafana/provisioning", target: "/etc/grafana/provisioning", bind: true });
@@ -135,8 +146,14 @@ describe("docker-compose.yml", () => {
 
 describe("Dockerfile", () => {
   const text = readFileSync(path.join(ROOT, "Dockerfile"), "utf8").replace(/\\\n/g, " ");
-  const lines = text.split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
-  const ignore = readFileSync(path.join(ROOT, ".dockerignore"), "utf8").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("#"));
+  const lines = text
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"));
+  const ignore = readFileSync(path.join(ROOT, ".dockerignore"), "utf8")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith("#"));
 
   it("is multi-stage with pinned base images", () => {
     const froms = lines.filter((l) => /^FROM\s/i.test(l)).map((l) => l.split(/\s+/)[1]!);
@@ -156,7 +173,10 @@ describe("Dockerfile", () => {
     const copies = lines.filter((l) => /^COPY\s/i.test(l) && !/--from=/i.test(l));
     expect(copies.length).toBeGreaterThan(3);
     for (const c of copies) {
-      const words = c.split(/\s+/).slice(1).filter((w) => !w.startsWith("--"));
+      const words = c
+        .split(/\s+/)
+        .slice(1)
+        .filter((w) => !w.startsWith("--"));
       for (const src of words.slice(0, -1)) {
         expect(existsSync(path.join(ROOT, src)), `COPY source ${src} exists`).toBe(true);
         const top = src.replace(/^\.\//, "").split("/")[0]!;

@@ -45,7 +45,16 @@ describe("generated dashboards", () => {
       expect(d.annotations.list.map((a: { name: string }) => a.name)).toEqual(["Restarts", "OOM kills"]);
     }
     const titles = (d: unknown) => allPanels(d).map((p) => p.title as string);
-    for (const t of ["Memory vs effective limit", "Headroom", "Predicted time to OOM", "Load rate", "Retained bytes per request", "cgroup memory events", "Heap dumps", "Last successful dump"]) {
+    for (const t of [
+      "Memory vs effective limit",
+      "Headroom",
+      "Predicted time to OOM",
+      "Load rate",
+      "Retained bytes per request",
+      "cgroup memory events",
+      "Heap dumps",
+      "Last successful dump",
+    ]) {
       expect(titles(overview)).toContain(t);
     }
     for (const t of ["Top types by bytes", "Growth slopes", "Suspects", "$heap_type: bytes and objects"]) expect(titles(heap)).toContain(t);
@@ -69,7 +78,10 @@ describe.each(files)("grafana/dashboards/%s", (file) => {
     const { errors, metrics } = parsePromQL(expr);
     expect(errors, expr).toEqual([]);
     expect(metrics.length, `${expr} selects a metric`).toBeGreaterThan(0);
-    expect(metrics.filter((m) => !isKnownMetric(m)), expr).toEqual([]);
+    expect(
+      metrics.filter((m) => !isKnownMetric(m)),
+      expr,
+    ).toEqual([]);
   });
 
   it("refers only to the provisioned Prometheus datasource", () => {

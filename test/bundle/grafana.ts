@@ -20,7 +20,10 @@ export interface DashboardQuery {
   instant: boolean;
 }
 
-export const dashboardFiles = (): string[] => readdirSync(DASHBOARD_DIR).filter((f) => f.endsWith(".json")).sort();
+export const dashboardFiles = (): string[] =>
+  readdirSync(DASHBOARD_DIR)
+    .filter((f) => f.endsWith(".json"))
+    .sort();
 export const readDashboard = (file: string): Json => JSON.parse(readFileSync(path.join(DASHBOARD_DIR, file), "utf8"));
 
 export function allPanels(d: Json): Json[] {
@@ -96,8 +99,5 @@ export function provisionedDatasources(): ProvisionedDatasource[] {
 export function datasourceRefs(node: Json, at = "$"): { at: string; ref: Json }[] {
   if (Array.isArray(node)) return node.flatMap((x, i) => datasourceRefs(x, `${at}[${i}]`));
   if (node === null || typeof node !== "object") return [];
-  return Object.entries(node).flatMap(([k, v]) => [
-    ...(k === "datasource" ? [{ at: `${at}.${k}`, ref: v }] : []),
-    ...datasourceRefs(v, `${at}.${k}`),
-  ]);
+  return Object.entries(node).flatMap(([k, v]) => [...(k === "datasource" ? [{ at: `${at}.${k}`, ref: v }] : []), ...datasourceRefs(v, `${at}.${k}`)]);
 }

@@ -34,7 +34,13 @@ describe("sidecar example and PodMonitor", () => {
     expect(pod.shareProcessNamespace).toBe(true);
     expect(pod.securityContext.runAsNonRoot).toBe(true);
     expect(pod.securityContext.runAsUser).toBeGreaterThan(0);
-    const tmp = pod.volumes.find((v: { name: string; emptyDir?: unknown }) => v.emptyDir !== undefined && pod.containers.every((c: { volumeMounts: { name: string; mountPath: string }[] }) => c.volumeMounts.some((m) => m.name === v.name && m.mountPath === "/tmp")));
+    const tmp = pod.volumes.find(
+      (v: { name: string; emptyDir?: unknown }) =>
+        v.emptyDir !== undefined &&
+        pod.containers.every((c: { volumeMounts: { name: string; mountPath: string }[] }) =>
+          c.volumeMounts.some((m) => m.name === v.name && m.mountPath === "/tmp"),
+        ),
+    );
     expect(tmp, "an emptyDir mounted at /tmp in every container").toBeDefined();
     for (const c of pod.containers) expect(c.securityContext?.runAsUser ?? pod.securityContext.runAsUser).toBe(pod.securityContext.runAsUser);
   });

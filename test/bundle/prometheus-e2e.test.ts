@@ -75,132 +75,144 @@ const prometheusBin = which("prometheus");
 const GROWING = "LeakwatchHeapTypeGrowing";
 const SUSPECTED = "LeakwatchHeapTypeLeakSuspected";
 
-describe.skipIf(skipReason("Prometheus end-to-end", prometheusBin ? null : "prometheus not installed (Debian package prometheus; scripts/test.sh installs it)"))(
-  "leakwatch + Prometheus + the bundle's rules and dashboards",
-  () => {
-    let dir = "";
-    let leakwatch: ResultPromise | undefined;
-    let prometheus: ResultPromise | undefined;
-    let promUrl = "";
-    const logs: string[] = [];
+describe.skipIf(
+  skipReason("Prometheus end-to-end", prometheusBin ? null : "prometheus not installed (Debian package prometheus; scripts/test.sh installs it)"),
+)("leakwatch + Prometheus + the bundle's rules and dashboards", () => {
+  let dir = "";
+  let leakwatch: ResultPromise | undefined;
+  let prometheus: ResultPromise | undefined;
+  let promUrl = "";
+  const logs: string[] = [];
 
-    async function api<T>(p: string, params: Record<string, string> = {}): Promise<T> {
-      const res = await fetch(`${promUrl}${p}?${new URLSearchParams(params)}`);
-      const body = (await res.json()) as { status: string; data: T; error?: string; errorType?: string };
-      if (body.status !== "success") throw new Error(`${p} ${JSON.stringify(params)}: ${body.errorType}: ${body.error}`);
-      return body.data;
-    }
+  async function api<T>(p: string, params: Record<string, string> = {}): Promise<T> {
+    const res = await fetch(`${promUrl}${p}?${new URLSearchParams(params)}`);
+    const body = (await res.json()) as { status: string; data: T; error?: string; errorType?: string };
+    if (body.status !== "success") throw new Error(`${p} ${JSON.stringify(params)}: ${body.errorType}: ${body.error}`);
+    return body.data;
+  }
 
-    beforeAll(async () => {
-      dir = mkdtempSync(path.join(os.tmpdir(), "lw-prom-e2e-"));
-      const [lwPort, promPort] = [await freePort(), await freePort()];
-      promUrl = `http://127.0.0.1:${promPort}`;
-      const leaky = path.join(ROOT, "test/fixtures/targets/leaky.js");
-      writeFileSync(
-        path.join(dir, "leakwatch.yaml"),
-        YAML.stringify({
-          dataDir: path.join(dir, "leakwatch-data"),
-          logLevel: "warn",
-          targets: [
-            { name: "leaky", command: [process.execPath, leaky, "10"] },
-            { name: "steady", command: [process.execPath, leaky, "0"] },
-          ],
-        }),
-      );
-      const groups = YAML.parse(readFileSync(RULES_FILE, "utf8")).groups as RuleGroup[];
-      writeFileSync(path.join(dir, "rules.yml"), YAML.stringify({ groups: shortenedRules(groups) }, { lineWidth: 0 }));
-      writeFileSync(
-        path.join(dir, "prometheus.yml"),
-        YAML.stringify({
-          global: { scrape_interval: "1s", scrape_timeout: "900ms", evaluation_interval: "1s" },
-          rule_files: ["rules.yml"],
-          scrape_configs: [
-            { job_name: "leakwatch", static_configs: [{ targets: [`127.0.0.1:${lwPort}`] }] },
-            { job_name: "prometheus", static_configs: [{ targets: [`127.0.0.1:${promPort}`] }] },
-          ],
-        }),
-      );
-
-      // The targets are leakwatch's children and inherit its stdin: leaky.js exits when stdin ends, so keep a pipe open.
-      leakwatch = execa(
-        process.execPath,
-        [path.join(ROOT, "bin/leakwatch.js"), "--config", path.join(dir, "leakwatch.yaml"), "--dump-every", "2s", "--min-growth", "1k", "--listen", `127.0.0.1:${lwPort}`],
-        { stdin: "pipe", stdout: "pipe", stderr: "pipe", reject: false, cleanup: true },
-      );
-      leakwatch.stderr?.on("data", (b: Buffer) => logs.push(`leakwatch: ${b}`));
-      prometheus = execa(
-        prometheusBin!,
-        [
-          `--config.file=${path.join(dir, "prometheus.yml")}`,
-          `--storage.tsdb.path=${path.join(dir, "prometheus-data")}`,
-          `--web.listen-address=127.0.0.1:${promPort}`,
-          "--storage.tsdb.retention.time=1h",
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(os.tmpdir(), "lw-prom-e2e-"));
+    const [lwPort, promPort] = [await freePort(), await freePort()];
+    promUrl = `http://127.0.0.1:${promPort}`;
+    const leaky = path.join(ROOT, "test/fixtures/targets/leaky.js");
+    writeFileSync(
+      path.join(dir, "leakwatch.yaml"),
+      YAML.stringify({
+        dataDir: path.join(dir, "leakwatch-data"),
+        logLevel: "warn",
+        targets: [
+          { name: "leaky", command: [process.execPath, leaky, "10"] },
+          { name: "steady", command: [process.execPath, leaky, "0"] },
         ],
-        { stdin: "ignore", stdout: "ignore", stderr: "pipe", reject: false, cleanup: true },
-      );
-      prometheus.stderr?.on("data", (b: Buffer) => {
-        if (/level=(error|warn)/.test(String(b))) logs.push(`prometheus: ${b}`);
-      });
-      await waitFor(async () => (await fetch(`${promUrl}/-/ready`)).ok, 30_000, "Prometheus ready");
-      await waitFor(async () => (await fetch(`http://127.0.0.1:${lwPort}/healthz`)).ok, 30_000, "leakwatch ready");
-    }, 60_000);
+      }),
+    );
+    const groups = YAML.parse(readFileSync(RULES_FILE, "utf8")).groups as RuleGroup[];
+    writeFileSync(path.join(dir, "rules.yml"), YAML.stringify({ groups: shortenedRules(groups) }, { lineWidth: 0 }));
+    writeFileSync(
+      path.join(dir, "prometheus.yml"),
+      YAML.stringify({
+        global: { scrape_interval: "1s", scrape_timeout: "900ms", evaluation_interval: "1s" },
+        rule_files: ["rules.yml"],
+        scrape_configs: [
+          { job_name: "leakwatch", static_configs: [{ targets: [`127.0.0.1:${lwPort}`] }] },
+          { job_name: "prometheus", static_configs: [{ targets: [`127.0.0.1:${promPort}`] }] },
+        ],
+      }),
+    );
 
-    afterAll(async () => {
-      for (const p of [prometheus, leakwatch]) {
-        p?.kill("SIGTERM");
-        const killer = setTimeout(() => p?.kill("SIGKILL"), 5000);
-        await p?.catch(() => undefined);
-        clearTimeout(killer);
-      }
-      if (dir) rmSync(dir, { recursive: true, force: true });
+    // The targets are leakwatch's children and inherit its stdin: leaky.js exits when stdin ends, so keep a pipe open.
+    leakwatch = execa(
+      process.execPath,
+      [
+        path.join(ROOT, "bin/leakwatch.js"),
+        "--config",
+        path.join(dir, "leakwatch.yaml"),
+        "--dump-every",
+        "2s",
+        "--min-growth",
+        "1k",
+        "--listen",
+        `127.0.0.1:${lwPort}`,
+      ],
+      { stdin: "pipe", stdout: "pipe", stderr: "pipe", reject: false, cleanup: true },
+    );
+    leakwatch.stderr?.on("data", (b: Buffer) => logs.push(`leakwatch: ${b}`));
+    prometheus = execa(
+      prometheusBin!,
+      [
+        `--config.file=${path.join(dir, "prometheus.yml")}`,
+        `--storage.tsdb.path=${path.join(dir, "prometheus-data")}`,
+        `--web.listen-address=127.0.0.1:${promPort}`,
+        "--storage.tsdb.retention.time=1h",
+      ],
+      { stdin: "ignore", stdout: "ignore", stderr: "pipe", reject: false, cleanup: true },
+    );
+    prometheus.stderr?.on("data", (b: Buffer) => {
+      if (/level=(error|warn)/.test(String(b))) logs.push(`prometheus: ${b}`);
     });
+    await waitFor(async () => (await fetch(`${promUrl}/-/ready`)).ok, 30_000, "Prometheus ready");
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${lwPort}/healthz`)).ok, 30_000, "leakwatch ready");
+  }, 60_000);
 
-    it("fires the growth and verdict alerts for the leaking type only, and every rule evaluates cleanly", async () => {
-      const started = Date.now();
-      const seen = new Map<string, number>();
-      const isWatched = (a: Alert) => a.labels.alertname === GROWING || a.labels.alertname === SUSPECTED;
-      const innocent = (a: Alert) =>
-        a.labels.target === "steady" || (a.labels.target === "leaky" && ["StableThing", "StableOther"].includes(a.labels.heap_type ?? ""));
+  afterAll(async () => {
+    for (const p of [prometheus, leakwatch]) {
+      p?.kill("SIGTERM");
+      const killer = setTimeout(() => p?.kill("SIGKILL"), 5000);
+      await p?.catch(() => undefined);
+      clearTimeout(killer);
+    }
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
 
-      const firing = await waitFor(
-        async () => {
-          const { alerts } = await api<{ alerts: Alert[] }>("/api/v1/alerts");
-          for (const a of alerts.filter(isWatched)) {
-            const key = `${a.labels.alertname} ${a.labels.target} ${a.labels.heap_type} ${a.state}`;
-            if (!seen.has(key)) seen.set(key, Math.round((Date.now() - started) / 1000));
-            expect(innocent(a), `no ${a.labels.alertname} for ${a.labels.target}/${a.labels.heap_type}`).toBe(false);
-          }
-          const leaking = alerts.filter((a) => a.state === "firing" && a.labels.target === "leaky" && a.labels.heap_type === "LeakyThing");
-          const names = new Set(leaking.map((a) => a.labels.alertname));
-          return names.has(GROWING) && names.has(SUSPECTED) ? leaking : undefined;
-        },
-        120_000,
-        "LeakwatchHeapTypeGrowing and LeakwatchHeapTypeLeakSuspected firing for leaky/LeakyThing",
-      ).catch((err: Error) => {
-        throw new Error(`${err.message}\nalerts seen (s after start): ${JSON.stringify([...seen])}\n${logs.join("").slice(-3000)}`);
-      });
-      console.log(`alerts seen (seconds after start): ${JSON.stringify(Object.fromEntries(seen))}`);
+  it("fires the growth and verdict alerts for the leaking type only, and every rule evaluates cleanly", async () => {
+    const started = Date.now();
+    const seen = new Map<string, number>();
+    const isWatched = (a: Alert) => a.labels.alertname === GROWING || a.labels.alertname === SUSPECTED;
+    const innocent = (a: Alert) =>
+      a.labels.target === "steady" || (a.labels.target === "leaky" && ["StableThing", "StableOther"].includes(a.labels.heap_type ?? ""));
 
-      const growing = firing.find((a) => a.labels.alertname === GROWING)!;
-      expect(Number(growing.value), "$value is the slope in bytes per second").toBeGreaterThan(1000);
-      expect(growing.annotations.description).toMatch(/^Heap type LeakyThing of target leaky \(127\.0\.0\.1:\d+\) grew at [\d.]+kiB\/s/);
-      expect(growing.annotations.runbook_url).toBe(`${RUNBOOK_URL}#leakwatchheaptypegrowing`);
-      const suspected = firing.find((a) => a.labels.alertname === SUSPECTED)!;
-      expect(Number(suspected.value)).toBeGreaterThan(1000);
-      expect(suspected.labels.severity).toBe("warning");
+    const firing = await waitFor(
+      async () => {
+        const { alerts } = await api<{ alerts: Alert[] }>("/api/v1/alerts");
+        for (const a of alerts.filter(isWatched)) {
+          const key = `${a.labels.alertname} ${a.labels.target} ${a.labels.heap_type} ${a.state}`;
+          if (!seen.has(key)) seen.set(key, Math.round((Date.now() - started) / 1000));
+          expect(innocent(a), `no ${a.labels.alertname} for ${a.labels.target}/${a.labels.heap_type}`).toBe(false);
+        }
+        const leaking = alerts.filter((a) => a.state === "firing" && a.labels.target === "leaky" && a.labels.heap_type === "LeakyThing");
+        const names = new Set(leaking.map((a) => a.labels.alertname));
+        return names.has(GROWING) && names.has(SUSPECTED) ? leaking : undefined;
+      },
+      120_000,
+      "LeakwatchHeapTypeGrowing and LeakwatchHeapTypeLeakSuspected firing for leaky/LeakyThing",
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\nalerts seen (s after start): ${JSON.stringify([...seen])}\n${logs.join("").slice(-3000)}`);
+    });
+    console.log(`alerts seen (seconds after start): ${JSON.stringify(Object.fromEntries(seen))}`);
 
-      // The steady program had as long, and a few more evaluations, to misbehave.
-      await sleep(3000);
-      const { alerts } = await api<{ alerts: Alert[] }>("/api/v1/alerts");
-      expect(alerts.filter(isWatched).filter(innocent)).toEqual([]);
+    const growing = firing.find((a) => a.labels.alertname === GROWING)!;
+    expect(Number(growing.value), "$value is the slope in bytes per second").toBeGreaterThan(1000);
+    expect(growing.annotations.description).toMatch(/^Heap type LeakyThing of target leaky \(127\.0\.0\.1:\d+\) grew at [\d.]+kiB\/s/);
+    expect(growing.annotations.runbook_url).toBe(`${RUNBOOK_URL}#leakwatchheaptypegrowing`);
+    const suspected = firing.find((a) => a.labels.alertname === SUSPECTED)!;
+    expect(Number(suspected.value)).toBeGreaterThan(1000);
+    expect(suspected.labels.severity).toBe("warning");
 
-      const { groups } = await api<{ groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[] }>("/api/v1/rules");
-      const rules = groups.flatMap((g) => g.rules);
-      expect(rules.length).toBe(YAML.parse(readFileSync(RULES_FILE, "utf8")).groups.flatMap((g: RuleGroup) => g.rules).length);
-      for (const r of rules) expect({ rule: r.name, health: r.health, error: r.lastError ?? "" }).toEqual({ rule: r.name, health: "ok", error: "" });
-    }, 150_000);
+    // The steady program had as long, and a few more evaluations, to misbehave.
+    await sleep(3000);
+    const { alerts } = await api<{ alerts: Alert[] }>("/api/v1/alerts");
+    expect(alerts.filter(isWatched).filter(innocent)).toEqual([]);
 
-    it.each(dashboardFiles())("every query of %s runs against the live data", async (file) => {
+    const { groups } = await api<{ groups: { name: string; rules: { name: string; health: string; lastError?: string }[] }[] }>("/api/v1/rules");
+    const rules = groups.flatMap((g) => g.rules);
+    expect(rules.length).toBe(YAML.parse(readFileSync(RULES_FILE, "utf8")).groups.flatMap((g: RuleGroup) => g.rules).length);
+    for (const r of rules) expect({ rule: r.name, health: r.health, error: r.lastError ?? "" }).toEqual({ rule: r.name, health: "ok", error: "" });
+  }, 150_000);
+
+  it.each(dashboardFiles())(
+    "every query of %s runs against the live data",
+    async (file) => {
       const d = readDashboard(file);
       const values = { ...customVariableValues(d), target: "leaky|steady", heap_type: "LeakyThing", __rate_interval: "4s", __interval: "1s", __range: "1m" };
       const end = Date.now() / 1000;
@@ -220,7 +232,11 @@ describe.skipIf(skipReason("Prometheus end-to-end", prometheusBin ? null : "prom
       // Launched targets without a memory limit, no load and no restarts: those panels are legitimately empty
       // (the Suspects table's E is retained bytes per request, which needs load).
       const mayBeEmpty = /limit|memory\.high|Headroom|OOM|events|pressure|Load|latency|Retained|Restarts|Suspects \/ E$/i;
-      expect(empty.filter((w) => !mayBeEmpty.test(w)), "queries with no data").toEqual([]);
-    }, 60_000);
-  },
-);
+      expect(
+        empty.filter((w) => !mayBeEmpty.test(w)),
+        "queries with no data",
+      ).toEqual([]);
+    },
+    60_000,
+  );
+});

@@ -47,7 +47,9 @@ describe("alert rule conventions", () => {
     const anchor = runbook_url!.slice(RUNBOOK_URL.length + 1);
     expect(anchor).toBe(name.toLowerCase());
     expect(runbookAnchors(), `docs/runbook.md has a section "## ${name}"`).toContain(anchor);
-    const section = readFileSync(path.join(ROOT, "docs/runbook.md"), "utf8").split(/^## /m).find((s) => s.startsWith(`${name}\n`))!;
+    const section = readFileSync(path.join(ROOT, "docs/runbook.md"), "utf8")
+      .split(/^## /m)
+      .find((s) => s.startsWith(`${name}\n`))!;
     expect(section, `the runbook section of ${name} says what to do`).toMatch(/\*\*Do/);
   });
 
@@ -59,8 +61,12 @@ describe("alert rule conventions", () => {
 
   it("the promtool tests expect each alert's own runbook_url", () => {
     const expected = ruleTestFiles().flatMap((f) => {
-      const doc = YAML.parse(readFileSync(f, "utf8")) as { tests: { alert_rule_test?: { alertname: string; exp_alerts?: { exp_annotations?: Record<string, string> }[] }[] }[] };
-      return doc.tests.flatMap((t) => t.alert_rule_test ?? []).flatMap((c) => (c.exp_alerts ?? []).map((a) => [c.alertname, a.exp_annotations?.runbook_url] as const));
+      const doc = YAML.parse(readFileSync(f, "utf8")) as {
+        tests: { alert_rule_test?: { alertname: string; exp_alerts?: { exp_annotations?: Record<string, string> }[] }[] }[];
+      };
+      return doc.tests
+        .flatMap((t) => t.alert_rule_test ?? [])
+        .flatMap((c) => (c.exp_alerts ?? []).map((a) => [c.alertname, a.exp_annotations?.runbook_url] as const));
     });
     expect(expected.length).toBeGreaterThan(10);
     for (const [alertname, url] of expected) expect(url, alertname).toBe(alerts.find((a) => a.alert === alertname)?.annotations?.runbook_url);
@@ -78,26 +84,35 @@ describe("alert rule conventions", () => {
     });
     for (const a of alerts) {
       const mine = cases.filter((c) => c.alertname === a.alert);
-      expect(mine.some((c) => (c.exp_alerts ?? []).length > 0), `${a.alert} has a firing case`).toBe(true);
-      expect(mine.some((c) => (c.exp_alerts ?? []).length === 0), `${a.alert} has a not-firing case`).toBe(true);
+      expect(
+        mine.some((c) => (c.exp_alerts ?? []).length > 0),
+        `${a.alert} has a firing case`,
+      ).toBe(true);
+      expect(
+        mine.some((c) => (c.exp_alerts ?? []).length === 0),
+        `${a.alert} has a not-firing case`,
+      ).toBe(true);
     }
   });
 });
 
 const promtool = which("promtool");
-describe.skipIf(skipReason("promtool rule checks", promtool ? null : "promtool not installed (Debian package prometheus; scripts/test.sh installs it)"))("promtool", () => {
-  it("check rules", async () => {
-    const r = await execa("promtool", ["check", "rules", RULES_FILE], { reject: false });
-    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
-  });
+describe.skipIf(skipReason("promtool rule checks", promtool ? null : "promtool not installed (Debian package prometheus; scripts/test.sh installs it)"))(
+  "promtool",
+  () => {
+    it("check rules", async () => {
+      const r = await execa("promtool", ["check", "rules", RULES_FILE], { reject: false });
+      expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    });
 
-  it("check config (prometheus.yml, with its rule files)", async () => {
-    const r = await execa("promtool", ["check", "config", path.join(ROOT, "prometheus/prometheus.yml")], { reject: false });
-    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
-  });
+    it("check config (prometheus.yml, with its rule files)", async () => {
+      const r = await execa("promtool", ["check", "config", path.join(ROOT, "prometheus/prometheus.yml")], { reject: false });
+      expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    });
 
-  it.each(ruleTestFiles().map((f) => [path.relative(ROOT, f), f]))("test rules %s", async (_, file) => {
-    const r = await execa("promtool", ["test", "rules", file], { reject: false, cwd: path.dirname(file) });
-    expect(r.exitCode, r.stdout + r.stderr).toBe(0);
-  });
-});
+    it.each(ruleTestFiles().map((f) => [path.relative(ROOT, f), f]))("test rules %s", async (_, file) => {
+      const r = await execa("promtool", ["test", "rules", file], { reject: false, cwd: path.dirname(file) });
+      expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+    });
+  },
+);

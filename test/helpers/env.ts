@@ -21,7 +21,11 @@ export function memoryCgroupUnavailable(): string | null {
     const mountinfo = readFileSync("/proc/self/mountinfo", "utf8");
     const line = mountinfo.split("\n").find((l) => / - cgroup .*\bmemory\b/.test(l));
     if (!line) return (cgroupReason = "no v1 memory cgroup mounted (v2-only hosts are covered by fixture tests)");
-    const own = readFileSync("/proc/self/cgroup", "utf8").split("\n").find((l) => /:memory:/.test(l))?.split(":")[2] ?? "/";
+    const own =
+      readFileSync("/proc/self/cgroup", "utf8")
+        .split("\n")
+        .find((l) => /:memory:/.test(l))
+        ?.split(":")[2] ?? "/";
     const mountPoint = line.split(" ")[4]!;
     const probe = path.join(mountPoint, own, `lw-probe-${process.pid}`);
     mkdirSync(probe);

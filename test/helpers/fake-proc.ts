@@ -22,7 +22,12 @@ export function fakeProc(procs: FakeProcess[]): string {
     mkdirSync(dir);
     if (p.exe) symlinkSync(p.exe, path.join(dir, "exe"));
     writeFileSync(path.join(dir, "cmdline"), p.argv ? `${p.argv.join("\0")}\0` : "");
-    writeFileSync(path.join(dir, "environ"), Object.entries(p.environ ?? {}).map(([k, v]) => `${k}=${v}\0`).join(""));
+    writeFileSync(
+      path.join(dir, "environ"),
+      Object.entries(p.environ ?? {})
+        .map(([k, v]) => `${k}=${v}\0`)
+        .join(""),
+    );
     if (p.maps !== undefined) writeFileSync(path.join(dir, "maps"), p.maps);
     const comm = path.basename(p.argv?.[0] ?? "x");
     const stat = `${p.pid} (${comm}) ${p.state ?? "S"} 1 ${p.pid} ${p.pid} 0 -1 4194304 0 0 0 0 1 1 0 0 20 0 1 0 ${p.startTime ?? 1000} 1000000 100 18446744073709551615`;

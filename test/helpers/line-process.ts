@@ -48,7 +48,8 @@ export class LineProcess {
         const m = re.exec(src[i]!);
         if (m) return m;
       }
-      if (Date.now() > end) throw new Error(`timed out waiting for ${re} (stdout: ${this.lines.slice(-3).join(" | ")}; stderr: ${this.errLines.slice(-3).join(" | ")})`);
+      if (Date.now() > end)
+        throw new Error(`timed out waiting for ${re} (stdout: ${this.lines.slice(-3).join(" | ")}; stderr: ${this.errLines.slice(-3).join(" | ")})`);
       if (this.exited) throw new Error(`process exited (${this.proc.exitCode}) before ${re}; stderr: ${this.errLines.slice(-3).join(" | ")}`);
       await new Promise<void>((r) => {
         const t = setTimeout(r, 100);

@@ -40,7 +40,9 @@ export function labelMismatches(samples: Sample[]): string[] {
   for (const s of samples) {
     if (!s.name.startsWith("leakwatch_")) continue;
     const e = METRIC_CATALOG.find((x) => sampleNames(x).includes(s.name));
-    const got = Object.keys(s.labels).filter((l) => !(l === "le" && s.name.endsWith("_bucket"))).sort();
+    const got = Object.keys(s.labels)
+      .filter((l) => !(l === "le" && s.name.endsWith("_bucket")))
+      .sort();
     if (!e) out.push(`${s.name}: not in the catalog`);
     else if (got.join(",") !== [...e.labels].sort().join(",")) out.push(`${s.name}{${got.join(",")}}: declared [${e.labels.join(",")}]`);
   }

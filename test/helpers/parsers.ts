@@ -97,16 +97,46 @@ export function expectParseError(fn: () => unknown, line: number | undefined, re
 }
 
 const INTERESTING = [
-  "0", "9", "1,234", " ", "  ", "\t", "\n", "\r\n", ",", ".", ":", "(", ")", "[", "]", ";", "$", "/", "@", "#",
-  "-", "\"", "\\", "\u00a0", "\u202f", "Total", "objects", "bytes", "Free", "x", "99999999999999999999",
-  "(Bytes > 10K)", "/0x00007f4b4c002c00", "$$Lambda$9", "\ud83d", "\u0000",
+  "0",
+  "9",
+  "1,234",
+  " ",
+  "  ",
+  "\t",
+  "\n",
+  "\r\n",
+  ",",
+  ".",
+  ":",
+  "(",
+  ")",
+  "[",
+  "]",
+  ";",
+  "$",
+  "/",
+  "@",
+  "#",
+  "-",
+  '"',
+  "\\",
+  "\u00a0",
+  "\u202f",
+  "Total",
+  "objects",
+  "bytes",
+  "Free",
+  "x",
+  "99999999999999999999",
+  "(Bytes > 10K)",
+  "/0x00007f4b4c002c00",
+  "$$Lambda$9",
+  "\ud83d",
+  "\u0000",
 ];
 
 /** Fragments that are likely to hit parser edge cases when spliced into real input. */
-export const fragmentArb: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom(...INTERESTING),
-  fc.string({ unit: "binary", minLength: 1, maxLength: 4 }),
-);
+export const fragmentArb: fc.Arbitrary<string> = fc.oneof(fc.constantFrom(...INTERESTING), fc.string({ unit: "binary", minLength: 1, maxLength: 4 }));
 
 type Mutation =
   | { kind: "truncate"; at: number }
@@ -147,16 +177,22 @@ export function applyMutation(text: string, m: Mutation): string {
 
 /** Real fixtures with 1–4 random mutations (truncations, flipped characters, inserted/removed lines). */
 export function mutatedArb(bases: string[]): fc.Arbitrary<string> {
-  return fc
-    .tuple(fc.constantFrom(...bases), fc.array(mutationArb, { minLength: 1, maxLength: 4 }))
-    .map(([base, ms]) => ms.reduce(applyMutation, base));
+  return fc.tuple(fc.constantFrom(...bases), fc.array(mutationArb, { minLength: 1, maxLength: 4 })).map(([base, ms]) => ms.reduce(applyMutation, base));
 }
 
 /** Arbitrary strings, line soups of interesting fragments, and mutated fixtures. */
 export function fuzzInputArb(bases: string[]): fc.Arbitrary<string> {
   return fc.oneof(
     { weight: 2, arbitrary: fc.string({ unit: "binary", maxLength: 200 }) },
-    { weight: 2, arbitrary: fc.array(fc.array(fragmentArb, { maxLength: 8 }).map((a) => a.join("")), { maxLength: 12 }).map((l) => l.join("\n")) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .array(
+          fc.array(fragmentArb, { maxLength: 8 }).map((a) => a.join("")),
+          { maxLength: 12 },
+        )
+        .map((l) => l.join("\n")),
+    },
     { weight: 6, arbitrary: mutatedArb(bases) },
   );
 }

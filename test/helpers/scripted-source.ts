@@ -13,7 +13,14 @@ export function scriptedSource(rows: (n: number) => TypeRow[], opts: { failOn?: 
       const err = opts.failOn?.(n);
       if (err) throw err;
       const types = rows(n).sort((a, b) => b.bytes - a.bytes);
-      return { format: "plain", totalObjects: types.reduce((s, r) => s + r.count, 0), totalBytes: types.reduce((s, r) => s + r.bytes, 0), bytesExact: true, types, notes: [] };
+      return {
+        format: "plain",
+        totalObjects: types.reduce((s, r) => s + r.count, 0),
+        totalBytes: types.reduce((s, r) => s + r.bytes, 0),
+        bytesExact: true,
+        types,
+        notes: [],
+      };
     },
   };
 }

@@ -23,7 +23,10 @@ describe("leakwatch CLI", () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/^Usage: leakwatch run /);
     for (const flag of [...OPTIONS.map((o) => o.flag), "duration", "report"]) {
-      expect(r.stdout.split("\n").filter((l) => new RegExp(`^\\s+(-\\w, )?--${flag}( |$)`).test(l)), `--${flag}`).toHaveLength(1);
+      expect(
+        r.stdout.split("\n").filter((l) => new RegExp(`^\\s+(-\\w, )?--${flag}( |$)`).test(l)),
+        `--${flag}`,
+      ).toHaveLength(1);
     }
     expect(r.stdout).not.toMatch(/^\s+leakwatch (diff|parse) /m);
   });
@@ -47,9 +50,18 @@ describe("leakwatch CLI", () => {
     [["--config", "/nonexistent/leakwatch.yaml"], /cannot read config file \/nonexistent\/leakwatch.yaml: ENOENT/],
     [["--", "no-such-command-xyz"], /command not found or not executable: no-such-command-xyz/],
     // Checked at start, not at the first dump minutes later.
-    [["--pid", String(process.pid), "--heap-source", "command", "--heap-command", "no-such-tool-xyz {pid}", "--listen", "127.0.0.1:0"], /--heap-command: command not found or not executable: no-such-tool-xyz/],
-    [["--pid", String(process.pid), "--heap-source", "file", "--heap-dir", "/nonexistent/heaps", "--listen", "127.0.0.1:0"], /--heap-dir: no such directory: \/nonexistent\/heaps/],
-    [["--pid", String(process.pid), "--heap-source", "file", "--heap-dir", "/etc/hostname", "--listen", "127.0.0.1:0"], /--heap-dir: not a directory: \/etc\/hostname/],
+    [
+      ["--pid", String(process.pid), "--heap-source", "command", "--heap-command", "no-such-tool-xyz {pid}", "--listen", "127.0.0.1:0"],
+      /--heap-command: command not found or not executable: no-such-tool-xyz/,
+    ],
+    [
+      ["--pid", String(process.pid), "--heap-source", "file", "--heap-dir", "/nonexistent/heaps", "--listen", "127.0.0.1:0"],
+      /--heap-dir: no such directory: \/nonexistent\/heaps/,
+    ],
+    [
+      ["--pid", String(process.pid), "--heap-source", "file", "--heap-dir", "/etc/hostname", "--listen", "127.0.0.1:0"],
+      /--heap-dir: not a directory: \/etc\/hostname/,
+    ],
   ])("rejects %j with one line and exit 2", async (args, message) => {
     const r = await leakwatch(args);
     expect(r.exitCode).toBe(2);
@@ -82,8 +94,19 @@ describe("leakwatch CLI", () => {
   });
 
   it.each([[[]], [["serve"]]])("%j forwards SIGTERM to a launched command and exits without lingering", async (serve) => {
-    const p = leakwatch([...serve, "--listen", "127.0.0.1:0", "--linger", "60s", "--log-level", "info", "--", process.execPath, "-e",
-      "process.on('SIGTERM', () => process.exit(42)); setInterval(() => {}, 1000)"]);
+    const p = leakwatch([
+      ...serve,
+      "--listen",
+      "127.0.0.1:0",
+      "--linger",
+      "60s",
+      "--log-level",
+      "info",
+      "--",
+      process.execPath,
+      "-e",
+      "process.on('SIGTERM', () => process.exit(42)); setInterval(() => {}, 1000)",
+    ]);
     let stderr = "";
     p.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
     await waitFor(async () => /launched target/.test(stderr), 10_000, "the target to launch");
@@ -95,18 +118,24 @@ describe("leakwatch CLI", () => {
 
   const noPromtool = which("promtool") ? null : "promtool not installed (Debian package prometheus)";
   it.skipIf(skipReason("promtool check metrics", noPromtool))("serves metrics that `promtool check metrics` finds clean", async () => {
-    const p = leakwatch(["--listen", "127.0.0.1:0", "--log-level", "info", "--memory-limit", "300m", "--", process.execPath, "-e", "setInterval(() => {}, 1000)"].filter(
-      // Without cgroup permission the scrape is still checked, just without the cgroup series.
-      (a, i, all) => process.getuid?.() === 0 || !(a === "--memory-limit" || all[i - 1] === "--memory-limit"),
-    ));
+    const p = leakwatch(
+      ["--listen", "127.0.0.1:0", "--log-level", "info", "--memory-limit", "300m", "--", process.execPath, "-e", "setInterval(() => {}, 1000)"].filter(
+        // Without cgroup permission the scrape is still checked, just without the cgroup series.
+        (a, i, all) => process.getuid?.() === 0 || !(a === "--memory-limit" || all[i - 1] === "--memory-limit"),
+      ),
+    );
     let stderr = "";
     p.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
     try {
       const address = await waitFor(async () => /"address":"([^"]+)"/.exec(stderr)?.[1], 10_000, "leakwatch to listen");
-      const body = await waitFor(async () => {
-        const text = await (await fetch(`http://${address}/metrics`)).text();
-        return text.includes("leakwatch_target_resident_memory_bytes") ? text : undefined;
-      }, 10_000, "target metrics");
+      const body = await waitFor(
+        async () => {
+          const text = await (await fetch(`http://${address}/metrics`)).text();
+          return text.includes("leakwatch_target_resident_memory_bytes") ? text : undefined;
+        },
+        10_000,
+        "target metrics",
+      );
       let out = "";
       try {
         out = execFileSync("promtool", ["check", "metrics"], { input: body, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"] });
@@ -152,10 +181,14 @@ describe("leakwatch serve", () => {
     p.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
     try {
       const address = await waitFor(async () => /"address":"([^"]+)"/.exec(stderr)?.[1], 10_000, "leakwatch to listen");
-      const body = await waitFor(async () => {
-        const text = await (await fetch(`http://${address}/metrics`)).text();
-        return text.includes("leakwatch_target_resident_memory_bytes") ? text : undefined;
-      }, 10_000, "target metrics");
+      const body = await waitFor(
+        async () => {
+          const text = await (await fetch(`http://${address}/metrics`)).text();
+          return text.includes("leakwatch_target_resident_memory_bytes") ? text : undefined;
+        },
+        10_000,
+        "target metrics",
+      );
       expect(body).toMatch(new RegExp(`leakwatch_target_resident_memory_bytes\\{[^}]*target="pid-${process.pid}"`));
     } finally {
       p.kill("SIGTERM");

@@ -106,10 +106,16 @@ describe.skipIf(skipReason(".NET end-to-end", noDotnet))(".NET target under leak
     const d = await run(["--pid", String(target.pid), "--name", "pwsh"]);
     await watchVerdicts(d, "pwsh", `${NS}LeakySession`, [`${NS}TransientSession`]);
     expect(d.store.list("pwsh").at(-1)!.source).toBe("dotnet");
-    const s = await waitFor(async () => {
-      const s = parseExposition((await request(d.app).get("/metrics")).text);
-      return value(s, "leakwatch_dotnet_counters_up", { target: "pwsh" }) === 1 && value(s, "leakwatch_dotnet_gc_heap_size_bytes", { target: "pwsh" }) ? s : undefined;
-    }, 30_000, "the .NET counters");
+    const s = await waitFor(
+      async () => {
+        const s = parseExposition((await request(d.app).get("/metrics")).text);
+        return value(s, "leakwatch_dotnet_counters_up", { target: "pwsh" }) === 1 && value(s, "leakwatch_dotnet_gc_heap_size_bytes", { target: "pwsh" })
+          ? s
+          : undefined;
+      },
+      30_000,
+      "the .NET counters",
+    );
     expect(value(s, "leakwatch_dotnet_gc_heap_size_bytes", { target: "pwsh" })).toBeGreaterThan(100_000);
     expect(s.find((x) => x.name === "leakwatch_target_info")!.labels.runtime).toBe("dotnet");
   }, 180_000);

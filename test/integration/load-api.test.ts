@@ -37,7 +37,9 @@ afterEach(async () => {
 });
 
 /** A local server counting hits; `status` decides the answer. */
-async function server(handler?: (req: http.IncomingMessage, res: http.ServerResponse) => void): Promise<{ url: string; hits: () => number; bodies: string[]; headers: http.IncomingHttpHeaders[] }> {
+async function server(
+  handler?: (req: http.IncomingMessage, res: http.ServerResponse) => void,
+): Promise<{ url: string; hits: () => number; bodies: string[]; headers: http.IncomingHttpHeaders[] }> {
   let hits = 0;
   const bodies: string[] = [];
   const headers: http.IncomingHttpHeaders[] = [];
@@ -76,7 +78,10 @@ function scripted(requests: () => number): HeapSource {
 
 async function start(extra: string[]): Promise<Daemon> {
   dataDir = await mkdtemp(path.join(os.tmpdir(), "lw-load-"));
-  const config = loadConfig(parseCli(["--pid", String(process.pid), "--name", "svc", "--data-dir", dataDir, "--min-growth", "1k", "--admin-token", TOKEN, ...extra]), {});
+  const config = loadConfig(
+    parseCli(["--pid", String(process.pid), "--name", "svc", "--data-dir", dataDir, "--min-growth", "1k", "--admin-token", TOKEN, ...extra]),
+    {},
+  );
   const d: Daemon = new Daemon(config, pino({ level: process.env.LEAKWATCH_TEST_LOG ?? "silent" }), {
     chooseSource: async () => ({ runtime: "node", source: scripted(() => d.load.requests("svc") ?? 0) }),
   });
@@ -95,7 +100,12 @@ describe("load API", () => {
   it("guards the changing calls with the admin token, and keeps secrets out of the open status", async () => {
     const s = await server();
     const d = await start(["--load-url", `http://user:pw@${s.url.slice(7)}/x`, "--load-header", "Authorization: Bearer target-secret", "--load-rate", "20"]);
-    for (const [method, url] of [["post", "/load/start"], ["post", "/load/stop"], ["patch", "/load"], ["post", "/load"]] as const) {
+    for (const [method, url] of [
+      ["post", "/load/start"],
+      ["post", "/load/stop"],
+      ["patch", "/load"],
+      ["post", "/load"],
+    ] as const) {
       await request(d.app)[method](`/api/v1/targets/svc${url}`).send({}).expect(401);
     }
     await request(d.app).get("/api/v1/targets/nope/load").expect(404);
@@ -222,7 +232,16 @@ describe("load API", () => {
       res.statusCode = fail ? 500 : 200;
       res.end();
     });
-    const d = await start(["--load-command", `${process.execPath} ${path.join(fixtures, "get.mjs")} ${s.url}/job`, "--load-concurrency", "2", "--load-jobs", "3", "--load-wait", "200ms"]);
+    const d = await start([
+      "--load-command",
+      `${process.execPath} ${path.join(fixtures, "get.mjs")} ${s.url}/job`,
+      "--load-concurrency",
+      "2",
+      "--load-jobs",
+      "3",
+      "--load-wait",
+      "200ms",
+    ]);
     await waitFor(async () => (d.load.requests("svc") ?? 0) >= 6, 20_000, "two rounds of jobs");
     fail = true;
     await waitFor(async () => d.load.for("svc")!.stats.counts.error >= 2, 20_000, "failing jobs");
@@ -230,7 +249,12 @@ describe("load API", () => {
     const c = d.load.for("svc")!.stats.counts;
     expect(c.ok + c.error).toBe(s.hits());
     expect(c.timeout).toBe(0);
-    expect((await request(d.app).get("/api/v1/targets/svc/load")).body).toMatchObject({ kind: "command", command: path.basename(process.execPath), jobs: 3, wait: 0.2 });
+    expect((await request(d.app).get("/api/v1/targets/svc/load")).body).toMatchObject({
+      kind: "command",
+      command: path.basename(process.execPath),
+      jobs: 3,
+      wait: 0.2,
+    });
   }, 60_000);
 
   it("counts refused connections as errors and backs off instead of spinning", async () => {

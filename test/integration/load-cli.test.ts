@@ -12,7 +12,17 @@ describe("leakwatch with load options", () => {
     [["--load-from-metric", "http://127.0.0.1:1/metrics"], /--load-from-metric .*expected URL#metric_name/],
     [["--load-rate=-5"], /--load-rate .*requests per second > 0/],
   ])("rejects %j with one line and exit 2", async (args, message) => {
-    const r = await leakwatch(["--listen", "127.0.0.1:0", "--data-dir", "/tmp/lw-load-cli", ...args, "--", process.execPath, "-e", "setTimeout(() => {}, 5000)"]);
+    const r = await leakwatch([
+      "--listen",
+      "127.0.0.1:0",
+      "--data-dir",
+      "/tmp/lw-load-cli",
+      ...args,
+      "--",
+      process.execPath,
+      "-e",
+      "setTimeout(() => {}, 5000)",
+    ]);
     expect(r.exitCode).toBe(2);
     expect(String(r.stderr).trim()).toMatch(message);
     expect(oneLine(String(r.stderr))).toBe(true);

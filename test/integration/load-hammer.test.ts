@@ -46,9 +46,26 @@ async function run(argv: string[], port: number, mode: string): Promise<Daemon> 
   dataDir = await mkdtemp(path.join(os.tmpdir(), "lw-load-e2e-"));
   const config = loadConfig(
     parseCli([
-      "--name", "fx", "--data-dir", dataDir, "--min-growth", "1k", "--discovery-interval", "300ms", "--admin-token", TOKEN,
-      "--load-url", `http://127.0.0.1:${port}/work`, "--load-concurrency", "4",
-      ...argv, "--", process.execPath, SERVER, String(port), mode,
+      "--name",
+      "fx",
+      "--data-dir",
+      dataDir,
+      "--min-growth",
+      "1k",
+      "--discovery-interval",
+      "300ms",
+      "--admin-token",
+      TOKEN,
+      "--load-url",
+      `http://127.0.0.1:${port}/work`,
+      "--load-concurrency",
+      "4",
+      ...argv,
+      "--",
+      process.execPath,
+      SERVER,
+      String(port),
+      mode,
     ]),
     {},
   );
@@ -126,7 +143,10 @@ describe("the hammer against a leaking Node server", () => {
     expect(record.idleGrowthBytes).toBe(0);
     expect(background.growsWithoutLoad).toBe(true);
     expect(background.idleGrowthBytes).toBeGreaterThan(0);
-    const latest = d.store.list("fx").at(-1)!.types.find((t) => t.type === "RequestRecord")!;
+    const latest = d.store
+      .list("fx")
+      .at(-1)!
+      .types.find((t) => t.type === "RequestRecord")!;
     within(record.bytesPerRequest, latest.bytes / latest.count, 0.2, "RequestRecord bytes per request");
     const ok = d.load.for("fx")!.stats.counts.ok;
     expect(ok).toBe(await served(port));

@@ -24,10 +24,14 @@ describe.skipIf(skipReason("memory-limit integration", noCgroup))("--memory-limi
     const cgDir = target.cgroup!.dir;
     expect(existsSync(cgDir)).toBe(true);
 
-    const first = await waitFor(async () => {
-      const s = await d!.scrape();
-      return value(s, "leakwatch_target_resident_memory_bytes", { target: "hog" }) !== undefined ? s : undefined;
-    }, 10_000, "first RSS sample");
+    const first = await waitFor(
+      async () => {
+        const s = await d!.scrape();
+        return value(s, "leakwatch_target_resident_memory_bytes", { target: "hog" }) !== undefined ? s : undefined;
+      },
+      10_000,
+      "first RSS sample",
+    );
     expect(value(first, "leakwatch_target_up", { target: "hog" })).toBe(1);
     expect(value(first, "leakwatch_cgroup_memory_limit_bytes", { target: "hog" })).toBe(209715200);
     expect(value(first, "leakwatch_cgroup_memory_swap_limit_bytes", { target: "hog" })).toBe(0);
@@ -41,10 +45,14 @@ describe.skipIf(skipReason("memory-limit integration", noCgroup))("--memory-limi
     expect(rss1).toBeGreaterThan(rss0 + 16 * 1024 * 1024);
     expect(headroom1).toBeLessThan(headroom0 - 16 * 1024 * 1024);
 
-    const afterOom = await waitFor(async () => {
-      const s = await d!.scrape();
-      return value(s, "leakwatch_target_up", { target: "hog" }) === 0 ? s : undefined;
-    }, 30_000, "the target to be OOM-killed");
+    const afterOom = await waitFor(
+      async () => {
+        const s = await d!.scrape();
+        return value(s, "leakwatch_target_up", { target: "hog" }) === 0 ? s : undefined;
+      },
+      30_000,
+      "the target to be OOM-killed",
+    );
     const ev = (event: string) => value(afterOom, "leakwatch_cgroup_memory_events_total", { target: "hog", event });
     expect(ev("oom_kill")).toBeGreaterThanOrEqual(1);
     // failcnt is exposed, but this machine's 6.18 kernel leaves v1 failcnt at 0 even through an OOM kill, so only
@@ -72,11 +80,29 @@ describe.skipIf(skipReason("heap triggers under a memory limit", noCgroup))("hea
 
   it("dumps when the working set crosses --dump-at, before the OOM kill", async () => {
     d = await startDaemon([
-      "--memory-limit", "200m", "--dump-at", "0.5", "--linger", "60s", "--name", "hog", "--discovery-interval", "200ms",
-      "--heap-source", "command", "--heap-command", `${process.execPath} ${plainTable} {pid}`, "--data-dir", dataDir(),
+      "--memory-limit",
+      "200m",
+      "--dump-at",
+      "0.5",
+      "--linger",
+      "60s",
+      "--name",
+      "hog",
+      "--discovery-interval",
+      "200ms",
+      "--heap-source",
+      "command",
+      "--heap-command",
+      `${process.execPath} ${plainTable} {pid}`,
+      "--data-dir",
+      dataDir(),
       // 2 MiB per 100 ms: the threshold (100 MiB) comes ~5 s before the OOM kill, time enough for the dump
       // even on a loaded machine.
-      "--", process.execPath, program, "2", "100",
+      "--",
+      process.execPath,
+      program,
+      "2",
+      "100",
     ]);
     await waitFor(async () => value(await d!.scrape(), "leakwatch_target_up", { target: "hog" }) === 0 || undefined, 30_000, "the OOM kill");
     const heap = d.daemon.heaps.view("hog")!;

@@ -20,7 +20,10 @@ const leaky = path.resolve(__dirname, "../fixtures/targets/leaky.js");
 const hog = path.resolve(__dirname, "../fixtures/programs/alloc-steadily.js");
 
 function run(dir: string, args: string[], timeout = 90_000) {
-  return leakwatch(["run", "--report", path.join(dir, "report"), "--data-dir", path.join(dir, "data"), "--listen", "127.0.0.1:0", ...args], { timeout, stdin: "pipe" });
+  return leakwatch(["run", "--report", path.join(dir, "report"), "--data-dir", path.join(dir, "data"), "--listen", "127.0.0.1:0", ...args], {
+    timeout,
+    stdin: "pipe",
+  });
 }
 
 describe("leakwatch run", () => {
@@ -54,15 +57,19 @@ describe("leakwatch run", () => {
     expect(report.targets[0].dumps.length).toBeGreaterThanOrEqual(6);
   }, 120_000);
 
-  it.skipIf(skipReason("leakwatch run OOM", memoryCgroupUnavailable()))("exits 4 when the target is OOM-killed", async () => {
-    const dir = tmp();
-    const r = await run(dir, ["--memory-limit", "100m", "--dump-every", "2s", "--", process.execPath, hog, "8", "100"]);
-    expect(r.exitCode).toBe(4);
-    const report = JSON.parse(readFileSync(path.join(dir, "report", "report.json"), "utf8"));
-    expect(report).toMatchObject({ verdict: "target_crashed", endReason: "target_exited" });
-    expect(report.targets[0].oomKills).toBeGreaterThanOrEqual(1);
-    expect(report.targets[0].exit.status).toBe(137);
-  }, 60_000);
+  it.skipIf(skipReason("leakwatch run OOM", memoryCgroupUnavailable()))(
+    "exits 4 when the target is OOM-killed",
+    async () => {
+      const dir = tmp();
+      const r = await run(dir, ["--memory-limit", "100m", "--dump-every", "2s", "--", process.execPath, hog, "8", "100"]);
+      expect(r.exitCode).toBe(4);
+      const report = JSON.parse(readFileSync(path.join(dir, "report", "report.json"), "utf8"));
+      expect(report).toMatchObject({ verdict: "target_crashed", endReason: "target_exited" });
+      expect(report.targets[0].oomKills).toBeGreaterThanOrEqual(1);
+      expect(report.targets[0].exit.status).toBe(137);
+    },
+    60_000,
+  );
 
   it("rejects a run without a command, or a bad duration, with exit 2", async () => {
     const dir = tmp();

@@ -24,7 +24,18 @@ afterEach(async () => {
 describe("secrets in command lines and URLs", () => {
   it("are not served by /metrics, /api/v1/targets or the load status", async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), "lw-secrets-"));
-    const argv = ["--name", "svc", "--data-dir", dataDir, "--heap-source", "none", "--load-url", "http://127.0.0.1:9/orders?apikey=TOPSECRET-KEY", "--load-rate", "1"];
+    const argv = [
+      "--name",
+      "svc",
+      "--data-dir",
+      dataDir,
+      "--heap-source",
+      "none",
+      "--load-url",
+      "http://127.0.0.1:9/orders?apikey=TOPSECRET-KEY",
+      "--load-rate",
+      "1",
+    ];
     const config = loadConfig(parseCli([...argv, "--", process.execPath, idle, "--db-password=HUNTER2", "--token", "TOKEN-VALUE"]), {});
     daemon = new Daemon(config, pino({ level: "silent" }), {});
     await daemon.start({ listen: false });

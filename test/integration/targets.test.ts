@@ -36,26 +36,38 @@ describe("target discovery", () => {
     const marker = `lw-match-${process.pid}-${Date.now()}`;
     const first = startIdle(marker);
     d = await startDaemon(["--match", marker, "--name", "svc", "--discovery-interval", "200ms"]);
-    let s = await waitFor(async () => {
-      const s = await d!.scrape();
-      return value(s, "leakwatch_target_up", { target: "svc" }) === 1 ? s : undefined;
-    }, 5000, "the match target up");
+    let s = await waitFor(
+      async () => {
+        const s = await d!.scrape();
+        return value(s, "leakwatch_target_up", { target: "svc" }) === 1 ? s : undefined;
+      },
+      5000,
+      "the match target up",
+    );
     expect(s.find((x) => x.name === "leakwatch_target_info")?.labels.pid).toBe(String(first.pid));
     expect(value(s, "leakwatch_target_restarts_total", { target: "svc" })).toBe(0);
     expect(value(s, "leakwatch_target_resident_memory_bytes", { target: "svc" })).toBeGreaterThan(1e6);
 
     await kill(first);
-    s = await waitFor(async () => {
-      const s = await d!.scrape();
-      return value(s, "leakwatch_target_up", { target: "svc" }) === 0 ? s : undefined;
-    }, 5000, "the target down");
+    s = await waitFor(
+      async () => {
+        const s = await d!.scrape();
+        return value(s, "leakwatch_target_up", { target: "svc" }) === 0 ? s : undefined;
+      },
+      5000,
+      "the target down",
+    );
     expect(value(s, "leakwatch_target_resident_memory_bytes", { target: "svc" })).toBeUndefined();
 
     const second = startIdle(marker);
-    s = await waitFor(async () => {
-      const s = await d!.scrape();
-      return value(s, "leakwatch_target_up", { target: "svc" }) === 1 ? s : undefined;
-    }, 5000, "the target back");
+    s = await waitFor(
+      async () => {
+        const s = await d!.scrape();
+        return value(s, "leakwatch_target_up", { target: "svc" }) === 1 ? s : undefined;
+      },
+      5000,
+      "the target back",
+    );
     expect(s.find((x) => x.name === "leakwatch_target_info")?.labels.pid).toBe(String(second.pid));
     expect(value(s, "leakwatch_target_restarts_total", { target: "svc" })).toBe(1);
   });
@@ -75,10 +87,14 @@ describe("target discovery", () => {
 
   it("relaunches a launched command with --restart and counts the restart", async () => {
     d = await startDaemon(["--restart", "--name", "flaky", "--", process.execPath, "-e", "setTimeout(() => process.exit(3), 300)"]);
-    const s = await waitFor(async () => {
-      const s = await d!.scrape();
-      return (value(s, "leakwatch_target_restarts_total", { target: "flaky" }) ?? 0) >= 1 ? s : undefined;
-    }, 10_000, "a restart");
+    const s = await waitFor(
+      async () => {
+        const s = await d!.scrape();
+        return (value(s, "leakwatch_target_restarts_total", { target: "flaky" }) ?? 0) >= 1 ? s : undefined;
+      },
+      10_000,
+      "a restart",
+    );
     expect(value(s, "leakwatch_target_last_exit_code", { target: "flaky" })).toBe(3);
   });
 
@@ -91,7 +107,10 @@ describe("target discovery", () => {
 
   const noCgroup = memoryCgroupUnavailable();
   it.skipIf(skipReason("--cgroup target", noCgroup))("sums the processes of a --cgroup target", async () => {
-    const own = readFileSync("/proc/self/cgroup", "utf8").split("\n").find((l) => /:memory:/.test(l))!.split(":")[2]!;
+    const own = readFileSync("/proc/self/cgroup", "utf8")
+      .split("\n")
+      .find((l) => /:memory:/.test(l))!
+      .split(":")[2]!;
     const dir = path.join("/sys/fs/cgroup/memory", own, `lw-test-${process.pid}`);
     mkdirSync(dir);
     try {

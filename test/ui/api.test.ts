@@ -53,7 +53,10 @@ describe("UI endpoints and assets", () => {
 
   async function start(source: HeapSource) {
     dataDir = await mkdtemp(path.join(os.tmpdir(), "lw-ui-api-"));
-    const config = loadConfig(parseCli(["--pid", String(process.pid), "--name", "svc", "--data-dir", dataDir, "--min-growth", "1k", "--admin-token", TOKEN]), {});
+    const config = loadConfig(
+      parseCli(["--pid", String(process.pid), "--name", "svc", "--data-dir", dataDir, "--min-growth", "1k", "--admin-token", TOKEN]),
+      {},
+    );
     daemon = new Daemon(config, pino({ level: "silent" }), { chooseSource: async () => ({ runtime: "node", source }) });
     await daemon.start({ listen: false });
     return daemon;
@@ -67,17 +70,25 @@ describe("UI endpoints and assets", () => {
       await new Promise((r) => setTimeout(r, 15));
     }
 
-    const mem = await waitFor(async () => {
-      const r = await request(d.app).get("/api/v1/targets/svc/memory").expect(200);
-      return r.body.samples.length >= 1 ? r.body : undefined;
-    }, 5000, "a memory sample");
+    const mem = await waitFor(
+      async () => {
+        const r = await request(d.app).get("/api/v1/targets/svc/memory").expect(200);
+        return r.body.samples.length >= 1 ? r.body : undefined;
+      },
+      5000,
+      "a memory sample",
+    );
     expect(mem).toMatchObject({ target: "svc", intervalSeconds: 2, keepSeconds: 7200 });
     expect(mem.samples[0]).toMatchObject({ up: true });
     expect(mem.samples[0].rss).toBeGreaterThan(1024 * 1024);
     const last = mem.samples.at(-1).time;
     expect((await request(d.app).get(`/api/v1/targets/svc/memory?since=${last}`).expect(200)).body.samples).toEqual([]);
 
-    const outcomes = (await request(d.app).get("/api/v1/targets/svc/outcomes").expect(200)).body as { result: string; reason: string | null; id: string | null }[];
+    const outcomes = (await request(d.app).get("/api/v1/targets/svc/outcomes").expect(200)).body as {
+      result: string;
+      reason: string | null;
+      id: string | null;
+    }[];
     expect(outcomes).toHaveLength(9);
     expect(outcomes[2]).toMatchObject({ result: "failure", reason: "parse_error", message: "scripted failure", id: null });
     expect(outcomes.filter((o) => o.result === "success").every((o) => typeof o.id === "string")).toBe(true);

@@ -65,14 +65,22 @@ describe.skipIf(skipReason("live UI in chromium", noBrowser))("live UI against a
 
     // Heap types: suspects first, LeakyThing at the top, marked.
     await page.waitForSelector("#types tbody tr.suspect");
-    const first = await page.$eval("#types tbody tr", (tr) => ({ type: (tr as HTMLElement).dataset.type, cls: tr.className, badge: tr.querySelector(".badge.leak")?.textContent }));
+    const first = await page.$eval("#types tbody tr", (tr) => ({
+      type: (tr as HTMLElement).dataset.type,
+      cls: tr.className,
+      badge: tr.querySelector(".badge.leak")?.textContent,
+    }));
     expect(first).toEqual({ type: "LeakyThing", cls: "suspect", badge: "LEAK" });
     const sparkPoints = await page.$eval("#types tbody tr.suspect polyline", (p) => p.getAttribute("points")!.split(" ").length);
     expect(sparkPoints).toBeGreaterThanOrEqual(6);
     expect(await page.textContent("#card-suspects-sub")).toContain("LeakyThing");
 
     // Memory chart: wait for a few samples (one per 2 s), then the canvas must have drawn lines.
-    await waitFor(async () => ((await page.evaluate(() => document.querySelectorAll("#mem-chart .u-over").length)) === 1 ? true : undefined), 10_000, "the chart");
+    await waitFor(
+      async () => ((await page.evaluate(() => document.querySelectorAll("#mem-chart .u-over").length)) === 1 ? true : undefined),
+      10_000,
+      "the chart",
+    );
     const drawn = await waitFor(
       async () => {
         const n = await page.$eval("#mem-chart canvas", (c) => {
@@ -109,11 +117,7 @@ describe.skipIf(skipReason("live UI in chromium", noBrowser))("live UI against a
     const newest = ids[0]!;
     await page.selectOption("#diff-from", oldest);
     await page.selectOption("#diff-to", newest);
-    await waitFor(
-      async () => (await page.textContent("#diff-summary"))?.includes("→") || undefined,
-      5000,
-      "the diff summary",
-    );
+    await waitFor(async () => (await page.textContent("#diff-summary"))?.includes("→") || undefined, 5000, "the diff summary");
     const diffTypes = await page.$$eval("#diff tbody tr", (trs) => trs.map((tr) => (tr as HTMLElement).dataset.type));
     expect(diffTypes.length).toBeGreaterThanOrEqual(2);
     expect(await page.textContent("#diff tbody tr:first-child td.pos")).toMatch(/^\+/);

@@ -137,7 +137,10 @@ export class DotnetCountersSession {
     void session.ended.then((end) => {
       if (this.session !== session) return;
       if (!this.stopping) {
-        this.lastError = end.kind === "complete" ? "the runtime ended the session" : `the session ended: ${end.kind}${"error" in end && end.error ? ` (${end.error.message})` : ""}`;
+        this.lastError =
+          end.kind === "complete"
+            ? "the runtime ended the session"
+            : `the session ended: ${end.kind}${"error" in end && end.error ? ` (${end.error.message})` : ""}`;
         this.opts.logger?.info({ pid, reason: this.lastError }, "dotnet counters session ended");
       }
     });
@@ -168,4 +171,3 @@ export class DotnetCountersSession {
     await session.waitEnd(5000);
   }
 }
-

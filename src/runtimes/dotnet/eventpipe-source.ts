@@ -208,12 +208,16 @@ export class DotnetEventPipeSource implements HeapSource {
   private async flushTypeTable(endpoint: DiagnosticEndpoint, ctx: DumpContext, id: TargetIdentity): Promise<void> {
     let session: EventPipeSession;
     try {
-      session = await EventPipeSession.start(endpoint, {}, {
-        providers: [{ name: SAMPLE_PROFILER_PROVIDER, keywords: 0n, level: 4 }],
-        circularBufferMB: 16,
-        signal: ctx.signal,
-        commandTimeoutMs: this.options.commandTimeoutMs,
-      });
+      session = await EventPipeSession.start(
+        endpoint,
+        {},
+        {
+          providers: [{ name: SAMPLE_PROFILER_PROVIDER, keywords: 0n, level: 4 }],
+          circularBufferMB: 16,
+          signal: ctx.signal,
+          commandTimeoutMs: this.options.commandTimeoutMs,
+        },
+      );
     } catch (err) {
       if (ctx.signal.aborted) throw abortError();
       throw await this.ipcFailure(err, id, "CollectTracing2 (type table flush)");

@@ -16,4 +16,3 @@ export function normaliseDotnetTypeName(raw: string): string {
 export function hasDotnetSizeBucket(raw: string): boolean {
   return DOTNET_SIZE_BUCKET.test(raw.trimEnd());
 }
-

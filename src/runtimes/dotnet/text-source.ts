@@ -70,10 +70,7 @@ export class DotnetTextSource implements HeapSource {
     if (gcdump !== undefined) return { kind: "gcdump", path: gcdump };
     const dump = await findExecutable(this.options.dotnetDump ?? "dotnet-dump", this.env, extra);
     if (dump !== undefined) return { kind: "dotnet-dump", path: dump };
-    throw new DumpError(
-      "tool_missing",
-      "neither dotnet-gcdump nor dotnet-dump found in PATH or ~/.dotnet/tools: `dotnet tool install -g dotnet-gcdump`",
-    );
+    throw new DumpError("tool_missing", "neither dotnet-gcdump nor dotnet-dump found in PATH or ~/.dotnet/tools: `dotnet tool install -g dotnet-gcdump`");
   }
 
   async dump(ctx: DumpContext): Promise<DumpSummaryBody> {
@@ -97,7 +94,9 @@ export class DotnetTextSource implements HeapSource {
     if (r.spawnError !== undefined) throw new DumpError("tool_missing", `cannot run ${toolPath}: ${r.spawnError}`);
     if (r.exitCode !== 0) throw classifyDotnetCollectFailure(toolName, ctx.pid, r, await this.proc.stillAlive(id));
     // Some builds report failure on stdout with exit code 0 and no file.
-    const size = await stat(file).then((s) => s.size).catch(() => 0);
+    const size = await stat(file)
+      .then((s) => s.size)
+      .catch(() => 0);
     if (size === 0) {
       if (!(await this.proc.stillAlive(id))) throw new DumpError("target_exited", `process ${ctx.pid} exited during ${toolName} collect`);
       throw classifyDotnetCollectFailure(toolName, ctx.pid, r, true);

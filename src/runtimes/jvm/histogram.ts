@@ -90,11 +90,7 @@ export function parseJavaHistogram(text: string, format: JavaFormat = "jmap-hist
       const tc = parsePlainInt(t[1]!);
       const tb = parsePlainInt(t[2]!);
       if (tc !== count || tb !== bytes) {
-        throw new ParseError(
-          format,
-          lineNo,
-          `Total (${t[1]} objects, ${t[2]} bytes) does not match the rows (${count}, ${bytes}): garbled or trimmed output`,
-        );
+        throw new ParseError(format, lineNo, `Total (${t[1]} objects, ${t[2]} bytes) does not match the rows (${count}, ${bytes}): garbled or trimmed output`);
       }
       if (rows === 0) throw new ParseError(format, lineNo, "histogram has no rows");
       const notes: string[] = [];

@@ -20,7 +20,10 @@ const JCMD_PID_LINE = /^\s*\d+:\s*$/;
 function hasPidLine(head: string): boolean | undefined {
   const m = JAVA_HEADER.exec(head);
   if (m === null) return undefined;
-  return head.slice(0, m.index).split("\n").some((l) => l.trim() !== "" && JCMD_PID_LINE.test(l));
+  return head
+    .slice(0, m.index)
+    .split("\n")
+    .some((l) => l.trim() !== "" && JCMD_PID_LINE.test(l));
 }
 
 export const jvm: RuntimeDescriptor = {
@@ -38,5 +41,9 @@ export const jvm: RuntimeDescriptor = {
     { name: "jcmd-histogram", detect: (head) => hasPidLine(head) === true, parse: parseJcmdHistogram },
     { name: "jmap-histogram", detect: (head) => hasPidLine(head) === false, parse: parseJmapHistogram },
   ],
-  chooseForCommand: (_command, s) => ({ name: "jvm", source: new JvmSource({ jcmd: s.jcmd, env: s.env, proc: s.proc }), reason: "JVM: jcmd GC.class_histogram" }),
+  chooseForCommand: (_command, s) => ({
+    name: "jvm",
+    source: new JvmSource({ jcmd: s.jcmd, env: s.env, proc: s.proc }),
+    reason: "JVM: jcmd GC.class_histogram",
+  }),
 };

@@ -76,4 +76,3 @@ function isAddressOrHash(name: string, from: number): boolean {
 function isDigitCode(c: number): boolean {
   return c >= 48 && c <= 57;
 }
-

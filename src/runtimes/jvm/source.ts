@@ -24,8 +24,7 @@ export interface JvmSourceOptions {
   proc?: ProcFs;
 }
 
-const SAME_USER =
-  "jcmd must run as the same user as the JVM (and in its mount namespace, or with access to /proc/PID/root/tmp)";
+const SAME_USER = "jcmd must run as the same user as the JVM (and in its mount namespace, or with access to /proc/PID/root/tmp)";
 
 /** Turns a failed jcmd run into a DumpError with a reason and a message that says what to do. */
 export function classifyJcmdFailure(pid: number, output: string, alive: boolean): DumpError {
@@ -108,10 +107,9 @@ export class JvmSource implements HeapSource {
       // no listener yet: jcmd will send SIGQUIT
     }
     const argv = (await this.proc.argv(pid)) ?? [];
-    const envOptions = [
-      await this.proc.environVar(pid, "JAVA_TOOL_OPTIONS"),
-      await this.proc.environVar(pid, "JDK_JAVA_OPTIONS"),
-    ].flatMap((v) => (v ? v.split(/\s+/) : []));
+    const envOptions = [await this.proc.environVar(pid, "JAVA_TOOL_OPTIONS"), await this.proc.environVar(pid, "JDK_JAVA_OPTIONS")].flatMap((v) =>
+      v ? v.split(/\s+/) : [],
+    );
     const options = [...envOptions, ...argv];
     if (options.includes("-XX:+DisableAttachMechanism")) {
       throw new DumpError("not_supported", `process ${pid} runs with -XX:+DisableAttachMechanism: jcmd cannot attach`);
@@ -128,8 +126,7 @@ export class JvmSource implements HeapSource {
     if (options.includes("-Xrs")) {
       throw new DumpError(
         "attach_failed",
-        `process ${pid} runs with -Xrs and has no attach listener open: jcmd's SIGQUIT could terminate it; start ` +
-          `the JVM with -XX:+StartAttachListener`,
+        `process ${pid} runs with -Xrs and has no attach listener open: jcmd's SIGQUIT could terminate it; start ` + `the JVM with -XX:+StartAttachListener`,
       );
     }
   }

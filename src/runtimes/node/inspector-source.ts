@@ -88,7 +88,7 @@ function isLoopbackOrAny(hexAddr: string): boolean {
   return (
     /^0{32}$/.test(hexAddr) || // ::
     hexAddr === "00000000000000000000000001000000" || // ::1
-    (/^0000000000000000FFFF0000[0-9A-F]{6}7F$/i.test(hexAddr)) // ::ffff:127.x.x.x
+    /^0000000000000000FFFF0000[0-9A-F]{6}7F$/i.test(hexAddr) // ::ffff:127.x.x.x
   );
 }
 

@@ -5,4 +5,3 @@ import { capTypeName } from "../../formats/normalise.js";
 export function normaliseV8Name(raw: string): string {
   return capTypeName(raw.trimEnd().replace(/@\d+$/, ""));
 }
-

@@ -39,9 +39,7 @@ export function createV8SnapshotParser(): V8SnapshotParser {
 }
 
 /** Parses a snapshot from a readable stream or any async iterable of chunks. */
-export async function parseV8SnapshotStream(
-  readable: AsyncIterable<string | Uint8Array> | NodeJS.ReadableStream,
-): Promise<DumpSummaryBody> {
+export async function parseV8SnapshotStream(readable: AsyncIterable<string | Uint8Array> | NodeJS.ReadableStream): Promise<DumpSummaryBody> {
   const parser = new SnapshotStreamParser();
   for await (const chunk of readable as AsyncIterable<string | Uint8Array>) parser.write(chunk);
   return parser.end();
@@ -636,7 +634,13 @@ class SnapshotStreamParser implements V8SnapshotParser {
   private finish(): DumpSummaryBody {
     if (this.state !== S.Done) {
       const where =
-        this.state === S.Nodes ? "inside 'nodes'" : this.state === S.Strings ? "inside 'strings'" : this.state === S.Skip ? `inside '${this.key}'` : "before the end of the top-level object";
+        this.state === S.Nodes
+          ? "inside 'nodes'"
+          : this.state === S.Strings
+            ? "inside 'strings'"
+            : this.state === S.Skip
+              ? `inside '${this.key}'`
+              : "before the end of the top-level object";
       this.fail(`truncated: input ends ${where}`);
     }
     if (!this.nodesDone) this.fail("no 'nodes' array");

@@ -29,7 +29,8 @@ export function chooseV8Method(
   if (flags.heapsnapshotSignal !== undefined) return { method: "signal", reason: `started with --heapsnapshot-signal=${flags.heapsnapshotSignal}` };
   if (flags.inspect !== undefined) return { method: "inspector", reason: "started with --inspect" };
   if (opts.inspectorPort !== undefined) return { method: "inspector", reason: `inspector port ${opts.inspectorPort} configured` };
-  if (opts.openInspector) return { method: "open-inspector", reason: "no --heapsnapshot-signal or --inspect; the inspector will be opened with SIGUSR1 (allowed)" };
+  if (opts.openInspector)
+    return { method: "open-inspector", reason: "no --heapsnapshot-signal or --inspect; the inspector will be opened with SIGUSR1 (allowed)" };
   return {
     method: undefined,
     reason:

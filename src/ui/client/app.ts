@@ -311,7 +311,10 @@ function renderTimeline(u: uPlotT | null = state.chart): void {
   for (const d of state.dumps) {
     const x = xOf(d.time);
     if (!within(x)) continue;
-    const c = titled(svg("circle", { class: "m-ok", cx: x, cy: y, r: 5, "data-id": d.id }), `dump ${d.id} at ${fmtDateTime(d.time)} · ${fmtBytes(d.totalBytes)} in ${d.typeCount} types · click: diff to here, shift-click: diff from here`);
+    const c = titled(
+      svg("circle", { class: "m-ok", cx: x, cy: y, r: 5, "data-id": d.id }),
+      `dump ${d.id} at ${fmtDateTime(d.time)} · ${fmtBytes(d.totalBytes)} in ${d.typeCount} types · click: diff to here, shift-click: diff from here`,
+    );
     c.addEventListener("click", (ev) => {
       if (ev.shiftKey) state.diffFrom = d.id;
       else {
@@ -364,7 +367,9 @@ function renderLoad(load: LoadStatus | null): void {
     load?.running ? "hammer running" : load?.kind ? "hammer stopped" : "counted elsewhere",
     load?.pausedBecause ? `paused: ${load.pausedBecause}` : "",
     load?.cumulativeRequests != null ? `${fmtInt(load.cumulativeRequests)} total` : "",
-  ].filter(Boolean).join(" · ");
+  ]
+    .filter(Boolean)
+    .join(" · ");
   sub.replaceChildren(desc);
   if (spark.length >= 2) sub.append(sparkline(spark, 160, 22));
 }
@@ -395,9 +400,16 @@ function renderTypes(): void {
   const filter = byId<HTMLInputElement>("types-filter").value.trim().toLowerCase();
   const rows = state.types.filter((r) => !filter || r.type.toLowerCase().includes(filter));
   const latest = state.dumps.at(-1);
-  setText("types-hint", latest ? `latest dump ${fmtDateTime(latest.time)} · ${latest.typeCount} types · top by bytes and every suspect · trend over the last ${Math.min(WINDOW, state.dumps.length)} dumps` : "");
+  setText(
+    "types-hint",
+    latest
+      ? `latest dump ${fmtDateTime(latest.time)} · ${latest.typeCount} types · top by bytes and every suspect · trend over the last ${Math.min(WINDOW, state.dumps.length)} dumps`
+      : "",
+  );
   if (!rows.length) {
-    tbody.replaceChildren(el("tr", {}, Object.assign(el("td", { class: "empty" }, state.dumps.length ? "no type matches" : "no heap dumps yet"), { colSpan: 8 })));
+    tbody.replaceChildren(
+      el("tr", {}, Object.assign(el("td", { class: "empty" }, state.dumps.length ? "no type matches" : "no heap dumps yet"), { colSpan: 8 })),
+    );
     return;
   }
   tbody.replaceChildren(
@@ -447,7 +459,9 @@ function renderDiffSelects(): void {
 async function loadDiff(force = false): Promise<void> {
   const target = state.target;
   if (!target || state.dumps.length < 1) {
-    byId("diff").querySelector("tbody")!.replaceChildren(el("tr", {}, Object.assign(el("td", { class: "empty" }, "no heap dumps yet"), { colSpan: 7 })));
+    byId("diff")
+      .querySelector("tbody")!
+      .replaceChildren(el("tr", {}, Object.assign(el("td", { class: "empty" }, "no heap dumps yet"), { colSpan: 7 })));
     setText("diff-summary", "");
     return;
   }
@@ -458,7 +472,9 @@ async function loadDiff(force = false): Promise<void> {
   if (!force && key === state.diffKey) return;
   state.diffKey = key;
   const gen = state.generation;
-  const res = await getJson<{ from: DumpHeader; to: DumpHeader; rows: DiffRow[] }>(api(target, `/diff?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&limit=10000`));
+  const res = await getJson<{ from: DumpHeader; to: DumpHeader; rows: DiffRow[] }>(
+    api(target, `/diff?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}&limit=10000`),
+  );
   if (gen !== state.generation || key !== state.diffKey) return;
   const secs = (res.to.time - res.from.time) / 1000;
   // Ranked by byte growth: the biggest growers first, then (after the unchanged types, not shown) the biggest shrinkers.

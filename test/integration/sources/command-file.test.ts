@@ -40,9 +40,7 @@ describe("command heap source", () => {
     const pid = sleeper();
     const ctx = makeContext(pid, "sleep 30");
     try {
-      const err = await new CommandSource({ argv: [process.execPath, path.join(targetsDir, "plain-table.js"), "fail"] })
-        .dump(ctx)
-        .catch((e: unknown) => e);
+      const err = await new CommandSource({ argv: [process.execPath, path.join(targetsDir, "plain-table.js"), "fail"] }).dump(ctx).catch((e: unknown) => e);
       expect(err).toMatchObject({ reason: "attach_failed" });
       expect((err as Error).message).toMatch(/exited with code 3: cannot attach: permission denied$/);
     } finally {

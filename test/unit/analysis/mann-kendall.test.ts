@@ -114,7 +114,7 @@ describe("mannKendall — exact distribution equals brute force over all orderin
   }
   cases.push([1, 2, 3, 4, 5, 6, 7, 8]); // 40320 orderings, no ties
 
-  it.each(cases.map((c) => [c.join(",") , c] as const))("%s", (_, v) => {
+  it.each(cases.map((c) => [c.join(","), c] as const))("%s", (_, v) => {
     const s = sStatistic(v);
     const all = permutations(v).map(sStatistic);
     const pUp = all.filter((x) => x >= s).length / all.length;

@@ -18,8 +18,7 @@ function assertAllFinite(value: unknown, path = "$"): void {
   if (typeof value === "number") {
     if (!Number.isFinite(value)) throw new Error(`${path} = ${value}`);
   } else if (Array.isArray(value)) for (const [i, v] of value.entries()) assertAllFinite(v, `${path}[${i}]`);
-  else if (value !== null && typeof value === "object")
-    for (const [k, v] of Object.entries(value)) assertAllFinite(v, `${path}.${k}`);
+  else if (value !== null && typeof value === "object") for (const [k, v] of Object.entries(value)) assertAllFinite(v, `${path}.${k}`);
 }
 
 const inUnit = (p: number): boolean => p >= 0 && p <= 1;
@@ -28,7 +27,10 @@ describe("Theil–Sen properties", () => {
   it("the slope of y = a·x + b is a", () => {
     fc.assert(
       fc.property(fc.uniqueArray(fc.integer({ min: -1e6, max: 1e6 }), { minLength: 2, maxLength: 40 }), moderate, moderate, (x, a, b) => {
-        const r = theilSen(x, x.map((v) => a * v + b));
+        const r = theilSen(
+          x,
+          x.map((v) => a * v + b),
+        );
         expect(Math.abs(r.slope - a)).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(a) + Math.abs(b)));
       }),
       RUNS,
@@ -37,19 +39,18 @@ describe("Theil–Sen properties", () => {
 
   it("the slope does not change when a constant is added to y (and the intercept moves by it)", () => {
     fc.assert(
-      fc.property(
-        fc.array(fc.tuple(fc.integer({ min: -1000, max: 1000 }), moderate), { maxLength: 40 }),
-        moderate,
-        (pts, c) => {
-          const x = pts.map((p) => p[0]);
-          const y = pts.map((p) => p[1]);
-          const r0 = theilSen(x, y);
-          const r1 = theilSen(x, y.map((v) => v + c));
-          const tol = 1e-6 * (1 + Math.abs(c) + y.reduce((m, v) => Math.max(m, Math.abs(v)), 0));
-          expect(Math.abs(r1.slope - r0.slope)).toBeLessThanOrEqual(tol);
-          if (r0.pairs === 0) expect(r1.slope).toBe(0);
-        },
-      ),
+      fc.property(fc.array(fc.tuple(fc.integer({ min: -1000, max: 1000 }), moderate), { maxLength: 40 }), moderate, (pts, c) => {
+        const x = pts.map((p) => p[0]);
+        const y = pts.map((p) => p[1]);
+        const r0 = theilSen(x, y);
+        const r1 = theilSen(
+          x,
+          y.map((v) => v + c),
+        );
+        const tol = 1e-6 * (1 + Math.abs(c) + y.reduce((m, v) => Math.max(m, Math.abs(v)), 0));
+        expect(Math.abs(r1.slope - r0.slope)).toBeLessThanOrEqual(tol);
+        if (r0.pairs === 0) expect(r1.slope).toBe(0);
+      }),
       RUNS,
     );
   });
@@ -57,7 +58,12 @@ describe("Theil–Sen properties", () => {
   it("outputs are finite for any finite input (duplicate x, n = 0, 1, 2, extremes)", () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(finite, finite), { maxLength: 30 }), (pts) => {
-        assertAllFinite(theilSen(pts.map((p) => p[0]), pts.map((p) => p[1])));
+        assertAllFinite(
+          theilSen(
+            pts.map((p) => p[0]),
+            pts.map((p) => p[1]),
+          ),
+        );
       }),
       RUNS,
     );

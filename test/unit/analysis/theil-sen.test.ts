@@ -6,7 +6,10 @@ import { gaussian } from "./synthetic.js";
 describe("theilSen", () => {
   it("fits an exact line", () => {
     const x = [0, 1, 2, 3, 4, 5];
-    const r = theilSen(x, x.map((v) => 3 * v - 2));
+    const r = theilSen(
+      x,
+      x.map((v) => 3 * v - 2),
+    );
     expect(r.slope).toBe(3);
     expect(r.intercept).toBe(-2);
     expect(r.pairs).toBe(15);

@@ -1,16 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { DumpSummary } from "../../../src/model/summary.js";
 import { leakVerdicts, resolveVerdictOptions, seriesVerdict, type TypeVerdict, type VerdictDump, type VerdictOptions } from "../../../src/analysis/verdict.js";
-import {
-  boundedLru,
-  dumpsFromBytes,
-  linear,
-  MiB,
-  MINUTE,
-  sawtooth,
-  warmupThenPlateau,
-  withNoise,
-} from "./synthetic.js";
+import { boundedLru, dumpsFromBytes, linear, MiB, MINUTE, sawtooth, warmupThenPlateau, withNoise } from "./synthetic.js";
 
 /** Floors small enough for synthetic series of a few MiB. */
 const SMALL: VerdictOptions = { minAbsoluteGrowthBytes: 64 * 1024 };
@@ -240,7 +231,13 @@ describe("leak verdict — load and counts", () => {
     expect(idle.idleGrowthBytes).toBeCloseTo(4 * MiB, 0);
     expect(idle.reason).toMatch(/grows without load/);
     // Bytes rise only when requests do: per-request retention, flat while idle.
-    const perRequest = leakVerdicts(dumpsFromBytes(requests.map((r) => 10 * MiB + r * 10 * 1024), { requests }), SMALL)[0]!;
+    const perRequest = leakVerdicts(
+      dumpsFromBytes(
+        requests.map((r) => 10 * MiB + r * 10 * 1024),
+        { requests },
+      ),
+      SMALL,
+    )[0]!;
     expect(perRequest.growsWithoutLoad).toBe(false);
     expect(perRequest.bytesPerRequest).toBeCloseTo(10 * 1024, 6);
   });

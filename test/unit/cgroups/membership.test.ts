@@ -2,31 +2,18 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { CgroupMount } from "../../../src/cgroups/mounts.js";
-import {
-  cgroupDir,
-  cgroupPathOf,
-  levelsUpToMount,
-  memoryCgroupPath,
-  parseProcCgroup,
-} from "../../../src/cgroups/membership.js";
+import { cgroupDir, cgroupPathOf, levelsUpToMount, memoryCgroupPath, parseProcCgroup } from "../../../src/cgroups/membership.js";
 import { APP_ID, DOCKER_ID, POD_UID, fixtureDir } from "./fixture.js";
 
 const POD_ = POD_UID.replaceAll("-", "_");
 const V1: CgroupMount = { version: 1, mountPoint: fixtureDir("v1", "memory"), root: "/" };
 const V2: CgroupMount = { version: 2, mountPoint: fixtureDir("v2", "cgroup"), root: "/" };
 const V1_K8S_PATH = `/kubepods/burstable/pod${POD_UID}/${APP_ID}`;
-const V2_K8S_PATH =
-  `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${POD_}.slice/cri-containerd-${APP_ID}.scope`;
+const V2_K8S_PATH = `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${POD_}.slice/cri-containerd-${APP_ID}.scope`;
 
 describe("parseProcCgroup", () => {
   it("v1 lines: one entry per controller, co-mounted controllers split, named hierarchies kept", () => {
-    const text = [
-      `12:pids:${V1_K8S_PATH}`,
-      `11:memory:${V1_K8S_PATH}`,
-      `4:cpu,cpuacct:${V1_K8S_PATH}`,
-      `1:name=systemd:${V1_K8S_PATH}`,
-      "",
-    ].join("\n");
+    const text = [`12:pids:${V1_K8S_PATH}`, `11:memory:${V1_K8S_PATH}`, `4:cpu,cpuacct:${V1_K8S_PATH}`, `1:name=systemd:${V1_K8S_PATH}`, ""].join("\n");
     const c = parseProcCgroup(text);
     expect(c.v2).toBeUndefined();
     expect(c.v1.get("memory")).toBe(V1_K8S_PATH);

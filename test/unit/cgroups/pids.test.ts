@@ -15,13 +15,7 @@ describe("cgroupPids", () => {
   });
 
   it("v2: a pod slice collects both containers' scopes", async () => {
-    const pod = fixtureDir(
-      "v2",
-      "cgroup",
-      "kubepods.slice",
-      "kubepods-burstable.slice",
-      `kubepods-burstable-pod${POD_UID.replaceAll("-", "_")}.slice`,
-    );
+    const pod = fixtureDir("v2", "cgroup", "kubepods.slice", "kubepods-burstable.slice", `kubepods-burstable-pod${POD_UID.replaceAll("-", "_")}.slice`);
     expect(sorted(await cgroupPids(pod))).toEqual([4100, 4242, 4250]);
   });
 

@@ -115,8 +115,7 @@ describe("v1 (memory controller at <fixture>/memory)", () => {
 });
 
 describe("v2 (cgroup2 with memory in cgroup.controllers)", () => {
-  const container =
-    `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${POD_}.slice/cri-containerd-${APP_ID}.scope`;
+  const container = `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${POD_}.slice/cri-containerd-${APP_ID}.scope`;
 
   it("nested: container max, pod 1 GiB → limit 1 GiB; headroom least over levels (kubepods, 52 MiB)", async () => {
     const s = await read(V2, container);

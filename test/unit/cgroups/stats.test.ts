@@ -15,8 +15,7 @@ describe("parseKeyValues", () => {
 
 describe("parsePressure", () => {
   it("PSI totals are microseconds → seconds", () => {
-    const text =
-      "some avg10=1.50 avg60=0.80 avg300=0.20 total=2500000\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=750000\n";
+    const text = "some avg10=1.50 avg60=0.80 avg300=0.20 total=2500000\nfull avg10=0.00 avg60=0.00 avg300=0.00 total=750000\n";
     expect(parsePressure(text)).toEqual({ some: 2.5, full: 0.75 });
   });
   it("only `some` (the root cgroup on some kernels, or cpu.pressure style)", () => {
@@ -35,17 +34,18 @@ describe("effectiveLimit", () => {
   });
   it("limit is the min over levels; headroom the min of (limit − usage) — possibly at a different level", () => {
     // child: 2000 − 100 = 1900; parent: 1000 − 900 = 100; grandparent: 5000 − 4990 = 10.
-    const r = effectiveLimit([
-      { limit: 2000, usage: 100 },
-      { limit: 1000, usage: 900 },
-      { usage: 3000 },
-      { limit: 5000, usage: 4990 },
-    ]);
+    const r = effectiveLimit([{ limit: 2000, usage: 100 }, { limit: 1000, usage: 900 }, { usage: 3000 }, { limit: 5000, usage: 4990 }]);
     expect(r).toEqual({ limit: 1000, headroom: 10 });
   });
   it("the least headroom can be at the nearest level, the least limit further up", () => {
     // child: 1000 − 990 = 10 (the least); parent: 800 − 100 = 700; grandparent: 5000 − 100.
-    expect(effectiveLimit([{ limit: 1000, usage: 990 }, { limit: 800, usage: 100 }, { limit: 5000, usage: 100 }])).toEqual({
+    expect(
+      effectiveLimit([
+        { limit: 1000, usage: 990 },
+        { limit: 800, usage: 100 },
+        { limit: 5000, usage: 100 },
+      ]),
+    ).toEqual({
       limit: 800,
       headroom: 10,
     });

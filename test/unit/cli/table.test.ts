@@ -3,7 +3,16 @@ import { renderTable } from "../../../src/cli/table.js";
 
 describe("renderTable", () => {
   it("aligns columns to the widest cell", () => {
-    expect(renderTable(["n", "type"], [["1", "a"], ["1,000", "bb"]], [true, false])).toBe("    n  type\n    1  a\n1,000  bb");
+    expect(
+      renderTable(
+        ["n", "type"],
+        [
+          ["1", "a"],
+          ["1,000", "bb"],
+        ],
+        [true, false],
+      ),
+    ).toBe("    n  type\n    1  a\n1,000  bb");
   });
 
   it("renders 300 k rows (a histogram of that many types) without overflowing the stack", () => {

@@ -63,7 +63,11 @@ async function fixtureTargets(proc: ProcFs): Promise<Target[]> {
     t.pids = pids;
     return t;
   };
-  const pod = await cgroupTarget("pod", v2, `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${POD_UID.replaceAll("-", "_")}.slice/cri-containerd-${APP_ID}.scope`);
+  const pod = await cgroupTarget(
+    "pod",
+    v2,
+    `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${POD_UID.replaceAll("-", "_")}.slice/cri-containerd-${APP_ID}.scope`,
+  );
   const podV1 = await cgroupTarget("pod-v1", v1, `/kubepods/burstable/pod${POD_UID}/${APP_ID}`);
 
   const worker = new Target(config({ name: "worker", command: ["node", "worker.js"] }));

@@ -144,10 +144,7 @@ describe("every option works as a flag, as LEAKWATCH_<OPTION> and as its camelCa
     const viaFlag = loadConfig(parseCli([...before, ...flagArgv, ...after]), {});
     const viaEnv = loadConfig(parseCli([...before, ...after]), { [envName(flag)]: value! });
     const key = camel(flag);
-    const doc =
-      o.scope === "global"
-        ? { [key]: value }
-        : { targets: [{ ...base, [key]: o.kind === "boolean" ? true : value }] };
+    const doc = o.scope === "global" ? { [key]: value } : { targets: [{ ...base, [key]: o.kind === "boolean" ? true : value }] };
     const viaYaml = loadConfig(parseCli(["--config", files.yaml(JSON.stringify(doc))]), {});
 
     expect(viaFlag, "the flag has an effect").not.toEqual(baseline);

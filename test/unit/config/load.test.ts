@@ -186,9 +186,7 @@ targets:
 
   it("selector values: --pid with spaces, --cgroup as given, --match compiled", () => {
     expect(load(["--pid", " 77 "]).targets[0]!.pid).toBe(77);
-    expect(load(["--cgroup", "/sys/fs/cgroup/system.slice/app.service"]).targets[0]!.cgroup).toBe(
-      "/sys/fs/cgroup/system.slice/app.service",
-    );
+    expect(load(["--cgroup", "/sys/fs/cgroup/system.slice/app.service"]).targets[0]!.cgroup).toBe("/sys/fs/cgroup/system.slice/app.service");
     const re = load(["--match", "node .*server\\.js"]).targets[0]!.match!;
     expect(re.test("node /srv/server.js --port 1")).toBe(true);
     expect(re.test("node /srv/serverXjs")).toBe(false);
@@ -213,20 +211,27 @@ describe("name derivation", () => {
   });
 
   it("derived names are valid target names", () => {
-    for (const argv of [["--match", "a b/c\\d*e?f[g]"], ["--", "/opt/ünïcode app"], ["--cgroup", "/a/b c"]]) {
+    for (const argv of [
+      ["--match", "a b/c\\d*e?f[g]"],
+      ["--", "/opt/ünïcode app"],
+      ["--cgroup", "/a/b c"],
+    ]) {
       expect(nameOf(argv)).toMatch(/^[A-Za-z0-9_.:-]{1,64}$/);
     }
   });
 
   it("clashes get -2, -3…, skipping names already taken explicitly", () => {
-    const cfg = load(["-c", files.yaml(`
+    const cfg = load([
+      "-c",
+      files.yaml(`
 targets:
   - command: [node, a.js]
   - name: node-2
     pid: 5
   - command: [node, b.js]
   - command: [/usr/bin/node, c.js]
-`)]);
+`),
+    ]);
     expect(cfg.targets.map((t) => t.name)).toEqual(["node", "node-2", "node-3", "node-4"]);
   });
 
@@ -329,6 +334,9 @@ describe("a subcommand's own defaults (leakwatch run's)", () => {
   it("sit below the flags, the environment and the config file", () => {
     expect(withRunDefaults(["--listen", "0.0.0.0:9000"]).listen).toEqual({ host: "0.0.0.0", port: 9000 });
     expect(withRunDefaults([], { LEAKWATCH_LISTEN: "0.0.0.0:9001" }).listen).toEqual({ host: "0.0.0.0", port: 9001 });
-    expect(withRunDefaults(["-c", files.yaml("listen: 0.0.0.0:9002\nlogLevel: debug\n")])).toMatchObject({ listen: { host: "0.0.0.0", port: 9002 }, logLevel: "debug" });
+    expect(withRunDefaults(["-c", files.yaml("listen: 0.0.0.0:9002\nlogLevel: debug\n")])).toMatchObject({
+      listen: { host: "0.0.0.0", port: 9002 },
+      logLevel: "debug",
+    });
   });
 });

@@ -87,9 +87,7 @@ describe("parseSize", () => {
   });
 
   it("property: beyond the safe range (or 0) the k form is rejected, never wrong", () => {
-    fc.assert(
-      fc.property(fc.integer({ min: MAX_K + 1, max: Number.MAX_SAFE_INTEGER }), (n) => parseSize(String(n) + "k") === undefined),
-    );
+    fc.assert(fc.property(fc.integer({ min: MAX_K + 1, max: Number.MAX_SAFE_INTEGER }), (n) => parseSize(String(n) + "k") === undefined));
     expect(parseSize("0k")).toBeUndefined();
   });
 
@@ -151,9 +149,7 @@ describe("parseDuration", () => {
   });
 
   it("property: XhYmZs adds up", () => {
-    fc.assert(
-      fc.property(fc.nat(1000), fc.nat(59), fc.nat(59), (h, m, s) => parseDuration(`${h}h${m}m${s}s`) === h * 3600 + m * 60 + s),
-    );
+    fc.assert(fc.property(fc.nat(1000), fc.nat(59), fc.nat(59), (h, m, s) => parseDuration(`${h}h${m}m${s}s`) === h * 3600 + m * 60 + s));
   });
 
   it("property: a bare number of seconds and the same with an s suffix agree", () => {

@@ -12,8 +12,17 @@ afterEach(async () => rm(dir, { recursive: true, force: true }));
 
 function summary(target: string, time: number, bytes: number): DumpSummary {
   return {
-    id: newDumpId(time), target, time, source: "test", durationSeconds: 0.1, format: "plain",
-    totalObjects: 1, totalBytes: bytes, bytesExact: true, notes: [], types: [{ type: "Foo", count: 1, bytes }],
+    id: newDumpId(time),
+    target,
+    time,
+    source: "test",
+    durationSeconds: 0.1,
+    format: "plain",
+    totalObjects: 1,
+    totalBytes: bytes,
+    bytesExact: true,
+    notes: [],
+    types: [{ type: "Foo", count: 1, bytes }],
   };
 }
 

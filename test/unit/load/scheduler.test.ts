@@ -33,7 +33,14 @@ async function setup(source: HeapSource, opts: { everyRequests?: number; request
   t.setMain({ pid: process.pid, startTime: 1 });
   const proc = { memory: async () => ({ rss: 1 }), stat: async () => ({ utime: 0, stime: 0, startTime: 1 }), oomScore: async () => 0 } as unknown as ProcFs;
   const sampler = new MemorySampler({ targets: () => [t], proc });
-  const heap = new HeapState(t, source, "unknown", store, { timeoutSeconds: 5, keepDumps: 0, maxTypes: 10, verdict: {}, rawDir: path.join(dir, "raw") }, logger);
+  const heap = new HeapState(
+    t,
+    source,
+    "unknown",
+    store,
+    { timeoutSeconds: 5, keepDumps: 0, maxTypes: 10, verdict: {}, rawDir: path.join(dir, "raw") },
+    logger,
+  );
   scheduler = new HeapScheduler(heap, { jitter: 0, pollSeconds: 0.05, ...opts }, sampler, logger);
   return { store, heap, scheduler };
 }

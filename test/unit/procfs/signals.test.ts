@@ -21,4 +21,3 @@ describe("ProcFs.signalMask", () => {
     expect(await proc.signalMask(30, "SIGNOPE", "SigCgt")).toBe(false);
   });
 });
-

@@ -60,7 +60,8 @@ describe("detectFormat / parseText", () => {
     expect(parseText(fixture("jcmd-class-histogram-jdk17.txt")).format).toBe("jcmd-histogram");
     // jcmd output parsed as jmap: same table, the caller's format wins.
     expect(parseText(fixture("jcmd-class-histogram-jdk17.txt"), "jmap-histogram").format).toBe("jmap-histogram");
-    const v8 = '{"snapshot":{"meta":{"node_fields":["type","name","id","self_size"],"node_types":[["object"],"string","number","number"]},"node_count":1},"nodes":[0,0,1,8],"strings":["A"]}';
+    const v8 =
+      '{"snapshot":{"meta":{"node_fields":["type","name","id","self_size"],"node_types":[["object"],"string","number","number"]},"node_count":1},"nodes":[0,0,1,8],"strings":["A"]}';
     expect(parseText(v8).types).toEqual([{ type: "A", count: 1, bytes: 8 }]);
   });
   it("throws ParseError for unknown input and for nettrace", () => {

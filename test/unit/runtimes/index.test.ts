@@ -1,7 +1,16 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { rmSync } from "node:fs";
 import { ProcFs } from "../../../src/procfs/process.js";
-import { FORMATS, RUNTIMES, RUNTIME_SOURCES, TEXT_FORMATS, chooseForCommand, chooseForPid, detectRuntime, runtimeFromMaps } from "../../../src/runtimes/index.js";
+import {
+  FORMATS,
+  RUNTIMES,
+  RUNTIME_SOURCES,
+  TEXT_FORMATS,
+  chooseForCommand,
+  chooseForPid,
+  detectRuntime,
+  runtimeFromMaps,
+} from "../../../src/runtimes/index.js";
 import { isRuntime } from "../../../src/runtime-kit/detect.js";
 import { JVM_SIGNATURE } from "../../../src/runtimes/jvm/signature.js";
 import { NODE_SIGNATURE } from "../../../src/runtimes/node/signature.js";

@@ -23,7 +23,7 @@ describe("parseMetricSpec", () => {
     expect(parseMetricSpec("https://h/metrics#up")).toEqual({ url: "https://h/metrics", metric: "up", labels: {} });
   });
 
-  it.each(["http://h/metrics", "ftp://h/m#x", "nota url#x", "http://h/m#9bad", "http://h/m#x{a=\"b\"", 'http://h/m#x{a="b}', "http://h/m#x{-a=1}"])(
+  it.each(["http://h/metrics", "ftp://h/m#x", "nota url#x", "http://h/m#9bad", 'http://h/m#x{a="b"', 'http://h/m#x{a="b}', "http://h/m#x{-a=1}"])(
     "rejects %j with a message that shows the form",
     (spec) => {
       expect(parseMetricSpec(spec)).toMatch(/expected URL#metric_name/);
@@ -42,13 +42,13 @@ describe("sumMetric", () => {
   });
 
   it("fails on a malformed matching line, ignores malformed others", () => {
-    expect(() => sumMetric("x_total{a=\"1\" 3\n", "x_total")).toThrow(/malformed/);
+    expect(() => sumMetric('x_total{a="1" 3\n', "x_total")).toThrow(/malformed/);
     expect(() => sumMetric("x_total abc\n", "x_total")).toThrow(/malformed sample value/);
     expect(sumMetric("y_total{{{ junk\nx_total 3\n", "x_total")).toEqual({ value: 3, series: 1 });
   });
 
   it("skips NaN samples, handles CRLF-free text without a final newline", () => {
-    expect(sumMetric("x 1\nx{a=\"b\"} NaN\nx{a=\"c\"} 2", "x")).toEqual({ value: 3, series: 2 });
+    expect(sumMetric('x 1\nx{a="b"} NaN\nx{a="c"} 2', "x")).toEqual({ value: 3, series: 2 });
   });
 });
 

@@ -113,12 +113,7 @@ export function bulkNodeValueSize(pointerSize: number): number {
  * EdgeCount u64 }. Calls `each(size, typeIdLo, typeIdHi)` per object with the 64-bit type id split in two 32-bit
  * halves (no BigInt per object: a heap has millions).
  */
-export function decodeBulkNode(
-  p: Buffer,
-  pointerSize: number,
-  each: (size: number, typeIdLo: number, typeIdHi: number) => void,
-  base = 0,
-): BulkNodeHeader {
+export function decodeBulkNode(p: Buffer, pointerSize: number, each: (size: number, typeIdLo: number, typeIdHi: number) => void, base = 0): BulkNodeHeader {
   const r = new Reader(p, 0, base);
   const index = r.u32();
   const count = r.u32();

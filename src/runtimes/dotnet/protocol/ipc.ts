@@ -344,7 +344,11 @@ export class IpcConnection {
     const deadline = Date.now() + timeoutMs;
     while (this.queued < n) {
       if (this.ended) {
-        throw new DiagnosticIpcError(this.error ? `IPC connection failed: ${this.error.message}` : "the runtime closed the IPC connection", undefined, "ECONNRESET");
+        throw new DiagnosticIpcError(
+          this.error ? `IPC connection failed: ${this.error.message}` : "the runtime closed the IPC connection",
+          undefined,
+          "ECONNRESET",
+        );
       }
       if (signal?.aborted) throw new DiagnosticIpcError("aborted while waiting for the runtime");
       const left = deadline - Date.now();

@@ -155,7 +155,8 @@ export class DiagnosticPortListener {
       };
       const onAbort = (): void => drop(new DiagnosticIpcError("aborted while waiting for the runtime to connect"));
       const timer = setTimeout(
-        () => drop(new DiagnosticIpcError(`the runtime (pid ${entry.pid}) did not connect to ${this.socketPath} within ${timeoutMs} ms`, undefined, "ETIMEDOUT")),
+        () =>
+          drop(new DiagnosticIpcError(`the runtime (pid ${entry.pid}) did not connect to ${this.socketPath} within ${timeoutMs} ms`, undefined, "ETIMEDOUT")),
         timeoutMs,
       );
       signal?.addEventListener("abort", onAbort, { once: true });

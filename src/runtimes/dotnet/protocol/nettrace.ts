@@ -245,7 +245,7 @@ export class NettraceDecoder {
           const head = this.take(8 + 4 + SERIALIZATION.length);
           if (!head.subarray(0, 8).equals(MAGIC)) {
             this.offset = 0;
-            this.fail("not a nettrace stream (no \"Nettrace\" magic)");
+            this.fail('not a nettrace stream (no "Nettrace" magic)');
           }
           const len = head.readInt32LE(8);
           const name = head.toString("latin1", 12);

@@ -68,7 +68,11 @@ export class EventPipeSession {
       const c = await endpoint.connect(opts.signal, timeout);
       const what = v2 ? "CollectTracing2" : "CollectTracing";
       try {
-        await c.write(v2 ? encodeCollectTracing2({ circularBufferMB, requestRundown: false, providers: opts.providers }) : encodeCollectTracing({ circularBufferMB, providers: opts.providers }));
+        await c.write(
+          v2
+            ? encodeCollectTracing2({ circularBufferMB, requestRundown: false, providers: opts.providers })
+            : encodeCollectTracing({ circularBufferMB, providers: opts.providers }),
+        );
         const payload = await c.readResponse(what, opts.signal, timeout);
         if (payload.length < 8) throw new DiagnosticIpcError(`${what} answer without a session id`);
         sessionId = payload.readBigUInt64LE(0);

@@ -32,10 +32,14 @@ describe.skipIf(skip)("dotnet runtime collector (real .NET program)", () => {
   });
 
   it("serves the runtime's memory counters in base units, read from the background session", async () => {
-    const first = await waitFor(async () => {
-      const s = await scrape(collector);
-      return s.get("leakwatch_dotnet_counters_up", { target: "app" }) === 1 && s.get("leakwatch_dotnet_gc_heap_size_bytes") !== undefined ? s : undefined;
-    }, 20_000, "the counters session to deliver values");
+    const first = await waitFor(
+      async () => {
+        const s = await scrape(collector);
+        return s.get("leakwatch_dotnet_counters_up", { target: "app" }) === 1 && s.get("leakwatch_dotnet_gc_heap_size_bytes") !== undefined ? s : undefined;
+      },
+      20_000,
+      "the counters session to deliver values",
+    );
     const heap = first.get("leakwatch_dotnet_gc_heap_size_bytes", { target: "app" })!;
     // gc-heap-size is reported in MB (10^6 bytes): in bytes a small program has ~0.1-50 MB.
     expect(heap).toBeGreaterThan(50_000);
@@ -61,12 +65,16 @@ describe.skipIf(skip)("dotnet runtime collector (real .NET program)", () => {
     // Allocations and GCs show in the counters (alloc-rate sums up; the dump's induced GC is a gen-2 GC).
     const allocated0 = first.get("leakwatch_dotnet_allocated_bytes_total", { target: "app" }) ?? 0;
     await target.iterate(3000); // 3000 × (~2 KiB session + 0.5 KiB transient)
-    const later = await waitFor(async () => {
-      const s = await scrape(collector);
-      const a = s.get("leakwatch_dotnet_allocated_bytes_total", { target: "app" }) ?? 0;
-      const g2 = s.get("leakwatch_dotnet_gc_collections_total", { target: "app", generation: "2" }) ?? 0;
-      return a - allocated0 > 5e6 && g2 >= 1 ? s : undefined;
-    }, 20_000, "allocated bytes and a gen-2 collection to be counted");
+    const later = await waitFor(
+      async () => {
+        const s = await scrape(collector);
+        const a = s.get("leakwatch_dotnet_allocated_bytes_total", { target: "app" }) ?? 0;
+        const g2 = s.get("leakwatch_dotnet_gc_collections_total", { target: "app", generation: "2" }) ?? 0;
+        return a - allocated0 > 5e6 && g2 >= 1 ? s : undefined;
+      },
+      20_000,
+      "allocated bytes and a gen-2 collection to be counted",
+    );
     expect(later.get("leakwatch_dotnet_gc_collections_total", { target: "app", generation: "0" })).toBeGreaterThanOrEqual(0);
     expect(collector.metrics.every((m) => m.name.startsWith("leakwatch_dotnet_"))).toBe(true);
   });

@@ -174,7 +174,9 @@ describe.skipIf(skip)("dotnet heap source (real .NET programs)", () => {
         expect(rows).toEqual(first);
         series.push({ time: i * 60_000, bytesExact: true, types: body.types });
       }
-      const suspects = leakVerdicts(series, VERDICT).filter((v) => v.suspect).map((v) => `${v.type}: ${v.reason}`);
+      const suspects = leakVerdicts(series, VERDICT)
+        .filter((v) => v.suspect)
+        .map((v) => `${v.type}: ${v.reason}`);
       expect(suspects).toEqual([]);
     });
   });
@@ -215,9 +217,13 @@ describe.skipIf(skip)("dotnet heap source (real .NET programs)", () => {
     mkdirSync(priv);
     let target: DotnetTarget | undefined;
     try {
-      target = await DotnetTarget.spawn("unshare", ["--pid", "--fork", "--mount", "--mount-proc", "sh", "-c", `mount -t tmpfs tmpfs "$0" && exec dotnet "$1" leak`, priv, dll], {
-        TMPDIR: priv,
-      });
+      target = await DotnetTarget.spawn(
+        "unshare",
+        ["--pid", "--fork", "--mount", "--mount-proc", "sh", "-c", `mount -t tmpfs tmpfs "$0" && exec dotnet "$1" leak`, priv, dll],
+        {
+          TMPDIR: priv,
+        },
+      );
       await target.waitLine(/^ready pid=1 /);
       // The unshare'd child is the runtime (sh execs dotnet).
       const children = readFileSync(`/proc/${target.proc.pid}/task/${target.proc.pid}/children`, "utf8").trim().split(/\s+/).map(Number);

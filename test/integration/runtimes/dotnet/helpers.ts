@@ -42,11 +42,27 @@ export function buildTargets(): string {
   const work = mkdtempSync(path.join(root, "build-"));
   try {
     cpSync(targetSources, path.join(work, "src"), { recursive: true, filter: (src) => !/[\\/](bin|obj)$/.test(src) });
-    execFileSync("dotnet", ["build", path.join(work, "src", "LeakTarget.csproj"), "-c", "Release", "-o", path.join(work, "out"), "-nologo", "-v", "q", "-nodeReuse:false", "-p:UseSharedCompilation=false"], {
-      env: { ...process.env, ...DOTNET_ENV },
-      stdio: ["ignore", "pipe", "pipe"],
-      timeout: 300_000,
-    });
+    execFileSync(
+      "dotnet",
+      [
+        "build",
+        path.join(work, "src", "LeakTarget.csproj"),
+        "-c",
+        "Release",
+        "-o",
+        path.join(work, "out"),
+        "-nologo",
+        "-v",
+        "q",
+        "-nodeReuse:false",
+        "-p:UseSharedCompilation=false",
+      ],
+      {
+        env: { ...process.env, ...DOTNET_ENV },
+        stdio: ["ignore", "pipe", "pipe"],
+        timeout: 300_000,
+      },
+    );
     rmSync(path.join(work, "src"), { recursive: true, force: true });
     try {
       renameSync(work, final);
@@ -112,7 +128,13 @@ export class DotnetTarget extends LineProcess {
     } catch {
       // stdin already closed
     }
-    const gone = await Promise.race([this.proc.then(() => true, () => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
+    const gone = await Promise.race([
+      this.proc.then(
+        () => true,
+        () => true,
+      ),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 2000)),
+    ]);
     if (!gone) {
       if (this.hostPid !== undefined) {
         try {

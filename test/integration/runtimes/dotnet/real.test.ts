@@ -26,7 +26,12 @@ beforeAll(async () => {
     ["build", path.join(work, "leak.csproj"), "-c", "Release", "-o", out, "-nodeReuse:false", "-p:UseSharedCompilation=false", "-v:q", "-nologo"],
     { reject: false, env: { DOTNET_CLI_TELEMETRY_OPTOUT: "1", DOTNET_NOLOGO: "1", DOTNET_SKIP_FIRST_TIME_EXPERIENCE: "1" }, timeout: 110_000 },
   );
-  if (r.exitCode !== 0) skip = `dotnet build failed: ${String(r.stdout).split("\n").find((l) => /error/i.test(l)) ?? r.exitCode}`;
+  if (r.exitCode !== 0)
+    skip = `dotnet build failed: ${
+      String(r.stdout)
+        .split("\n")
+        .find((l) => /error/i.test(l)) ?? r.exitCode
+    }`;
   if (skip) console.warn(`SKIP real .NET tests: ${skip}`);
 }, 120_000);
 

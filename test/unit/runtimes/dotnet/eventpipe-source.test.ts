@@ -51,7 +51,8 @@ function ctx(timeoutMs = 10_000): DumpContext & { disposed: string[]; controller
   };
 }
 
-const source = (f: FakeRuntime, extra = {}) => new DotnetEventPipeSource({ socketDirs: [f.dir], startTimeoutMs: 400, stopTimeoutMs: 500, commandTimeoutMs: 1000, ...extra });
+const source = (f: FakeRuntime, extra = {}) =>
+  new DotnetEventPipeSource({ socketDirs: [f.dir], startTimeoutMs: 400, stopTimeoutMs: 500, commandTimeoutMs: 1000, ...extra });
 
 describe("dotnet source against a fake runtime", () => {
   it("dumps: flush session, heap session, both stopped, exact rows, raw file disposed", async () => {
@@ -70,7 +71,10 @@ describe("dotnet source against a fake runtime", () => {
   it("a runtime that refuses CollectTracing2 (error response with an HRESULT): not_supported, naming the HRESULT", async () => {
     const f = await start();
     f.behaviour = "refuse";
-    await expect(source(f).dump(ctx())).rejects.toMatchObject({ reason: "not_supported", message: expect.stringMatching(/0x80131385 DS_IPC_E_UNKNOWN_COMMAND/) });
+    await expect(source(f).dump(ctx())).rejects.toMatchObject({
+      reason: "not_supported",
+      message: expect.stringMatching(/0x80131385 DS_IPC_E_UNKNOWN_COMMAND/),
+    });
   });
 
   it("a runtime that does not know CollectTracing2 gets CollectTracing, and the dump works", async () => {

@@ -62,11 +62,7 @@ describe("dotnet-gcdump report", () => {
     expectParseError(() => parseGcdumpReport("   Object Bytes     Count  Type\n"), 2, /truncated/);
     expectParseError(() => parseGcdumpReport("   Object Bytes     Count  Type\n         31,128\n"), 2, /unexpected line/);
     expectParseError(() => parseGcdumpReport("   Object Bytes     Count  Type\n         31,12,8   1  A\n"), 2, /bad number/);
-    expectParseError(
-      () => parseGcdumpReport("     1  GC Heap objects\n   Object Bytes     Count  Type\n   8   2  A\n"),
-      3,
-      /more than the header/,
-    );
+    expectParseError(() => parseGcdumpReport("     1  GC Heap objects\n   Object Bytes     Count  Type\n   8   2  A\n"), 3, /more than the header/);
   });
 });
 
@@ -123,11 +119,7 @@ describe("SOS dumpheap -stat", () => {
     garbled[11] = garbled[11]!.replace("1,200", "1,2x0");
     expectParseError(() => parseDumpheapStat(garbled.join("\n")), 12, /^dumpheap-stat: line 12: unexpected line/);
     expectParseError(() => parseDumpheapStat("> dumpheap -stat\nThe GC heap is not in a valid state\n"), 2, /no 'MT Count/);
-    expectParseError(
-      () => parseDumpheapStat("MT Count TotalSize Class Name\n7ffc3b9b86f8 5 48 A\nTotal 2 objects, 48 bytes\n"),
-      3,
-      /more than the footer/,
-    );
+    expectParseError(() => parseDumpheapStat("MT Count TotalSize Class Name\n7ffc3b9b86f8 5 48 A\nTotal 2 objects, 48 bytes\n"), 3, /more than the footer/);
   });
 });
 

@@ -190,7 +190,16 @@ export const payloads = {
   },
   bulkType(types: Array<{ id: bigint; name: string; params?: bigint[]; flags?: number }>): Buffer {
     const vals = types.map((t) =>
-      Buffer.concat([uint64(t.id), uint64(0x1000n), uint32(0), uint32(t.flags ?? 0), Buffer.from([0x12]), utf16z(t.name), uint32(t.params?.length ?? 0), ...(t.params ?? []).map(uint64)]),
+      Buffer.concat([
+        uint64(t.id),
+        uint64(0x1000n),
+        uint32(0),
+        uint32(t.flags ?? 0),
+        Buffer.from([0x12]),
+        utf16z(t.name),
+        uint32(t.params?.length ?? 0),
+        ...(t.params ?? []).map(uint64),
+      ]),
     );
     return Buffer.concat([uint32(types.length), uint16(0), ...vals]);
   },
@@ -213,9 +222,30 @@ export const RUNTIME_METAS: SyntheticMeta[] = [
 /** A small complete heap dump stream: 3 Foo (24 B each), 2 List<String> (32 B), 1 String[] (100 B). */
 export function heapDumpStream(opts: { seqGap?: boolean; indexGap?: boolean; spAhead?: boolean; nodesFirst?: boolean } = {}): Buffer {
   const w = new NettraceWriter().metadata(RUNTIME_METAS);
-  const types = { id: META.BulkType, payload: payloads.bulkType([{ id: 0x10n, name: "App.Foo" }, { id: 0x20n, name: "System.Collections.Generic.List`1[System.String]" }, { id: 0x30n, name: "System.String[]", flags: 8 }]) };
-  const n0 = { id: META.BulkNode, payload: payloads.bulkNode(0, [{ size: 24, type: 0x10n }, { size: 32, type: 0x20n }, { size: 24, type: 0x10n }]) };
-  const n1 = { id: META.BulkNode, payload: payloads.bulkNode(opts.indexGap ? 2 : 1, [{ size: 24, type: 0x10n }, { size: 32, type: 0x20n }, { size: 100, type: 0x30n }]) };
+  const types = {
+    id: META.BulkType,
+    payload: payloads.bulkType([
+      { id: 0x10n, name: "App.Foo" },
+      { id: 0x20n, name: "System.Collections.Generic.List`1[System.String]" },
+      { id: 0x30n, name: "System.String[]", flags: 8 },
+    ]),
+  };
+  const n0 = {
+    id: META.BulkNode,
+    payload: payloads.bulkNode(0, [
+      { size: 24, type: 0x10n },
+      { size: 32, type: 0x20n },
+      { size: 24, type: 0x10n },
+    ]),
+  };
+  const n1 = {
+    id: META.BulkNode,
+    payload: payloads.bulkNode(opts.indexGap ? 2 : 1, [
+      { size: 24, type: 0x10n },
+      { size: 32, type: 0x20n },
+      { size: 100, type: 0x30n },
+    ]),
+  };
   const seq: SyntheticEvent[] = [{ metadataId: META.GCStart, payload: payloads.gcStart(7) }];
   const body = opts.nodesFirst ? [n0, n1, types] : [types, n0, n1];
   for (const e of body) seq.push({ metadataId: e.id, payload: e.payload });

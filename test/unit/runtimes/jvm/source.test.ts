@@ -16,7 +16,14 @@ const root = fakeProc([
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function ctx(pid: number) {
-  return { pid, command: "java App", signal: new AbortController().signal, privateDir: "/tmp", disposeRaw: async () => undefined, logger: pino({ level: "silent" }) };
+  return {
+    pid,
+    command: "java App",
+    signal: new AbortController().signal,
+    privateDir: "/tmp",
+    disposeRaw: async () => undefined,
+    logger: pino({ level: "silent" }),
+  };
 }
 // jcmd is never reached in these cases; /bin/false stands in so a mistake would fail loudly, not hang.
 const source = new JvmSource({ proc: new ProcFs(root), jcmd: "/bin/false" });

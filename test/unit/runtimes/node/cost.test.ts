@@ -25,4 +25,3 @@ describe("v8SnapshotCost", () => {
     expect(await v8SnapshotCost(proc, 30, 999, 10)).toBe(2 * 150000 * 1024);
   });
 });
-

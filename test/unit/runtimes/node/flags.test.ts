@@ -1,12 +1,5 @@
 import { describe, expect, it } from "vitest";
-import {
-  nodeArgvOptions,
-  nodeFlagsFromArgv,
-  parseHostPort,
-  quoteNodeOption,
-  splitCommandLine,
-  splitNodeOptions,
-} from "../../../../src/runtimes/node/flags.js";
+import { nodeArgvOptions, nodeFlagsFromArgv, parseHostPort, quoteNodeOption, splitCommandLine, splitNodeOptions } from "../../../../src/runtimes/node/flags.js";
 import { v8SignalLaunchEnv } from "../../../../src/runtimes/node/signal-source.js";
 
 describe("node option parsing", () => {
@@ -46,7 +39,10 @@ describe("node option parsing", () => {
     // --inspect takes no separate value: "9303" is the script here.
     expect(nodeFlagsFromArgv(["node", "--inspect", "9303"], undefined).inspect).toEqual({ host: undefined, port: undefined });
     expect(nodeFlagsFromArgv(["node", "--inspect", "--inspect-port", "9304", "a.js"], undefined).inspect).toEqual({ host: undefined, port: 9304 });
-    expect(nodeFlagsFromArgv(["node", "--inspect-port=127.0.0.1:0", "a.js"], undefined)).toMatchObject({ inspect: undefined, inspectPort: { host: "127.0.0.1", port: 0 } });
+    expect(nodeFlagsFromArgv(["node", "--inspect-port=127.0.0.1:0", "a.js"], undefined)).toMatchObject({
+      inspect: undefined,
+      inspectPort: { host: "127.0.0.1", port: 0 },
+    });
     expect(parseHostPort("localhost")).toEqual({ host: "localhost", port: undefined });
   });
 

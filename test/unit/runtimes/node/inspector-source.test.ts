@@ -38,4 +38,3 @@ describe("listeningPorts", () => {
     expect(loopbackFor("example.com")).toBeUndefined();
   });
 });
-

@@ -122,7 +122,12 @@ describe("V8 snapshot: live snapshots from Node", () => {
         if (f !== undefined) {
           const p = path.join(dir, f);
           const size = statSync(p).size;
-          if (size > 2 && readFileSync(p).subarray(size - 2).toString() === "]}") {
+          if (
+            size > 2 &&
+            readFileSync(p)
+              .subarray(size - 2)
+              .toString() === "]}"
+          ) {
             file = p;
             break;
           }
@@ -160,7 +165,8 @@ s.post("HeapProfiler.takeHeapSnapshot", null, (err) => { s.disconnect(); if (err
   });
 });
 
-const META = '{"node_fields":["type","name","id","self_size","edge_count"],"node_types":[["hidden","object","native","string"],"string","number","number","number"]}';
+const META =
+  '{"node_fields":["type","name","id","self_size","edge_count"],"node_types":[["hidden","object","native","string"],"string","number","number","number"]}';
 const tiny = (nodes: string, strings: string, nodeCount = 2) =>
   `{"snapshot":{"meta":${META},"node_count":${nodeCount}},\n"nodes":[${nodes}],\n"edges":[],\n"strings":[${strings}]}`;
 const TINY_OK = tiny("1,0,1,40,0\n,1,1,3,24,0", '"A @7","B"');
@@ -235,12 +241,14 @@ describe("V8 snapshot fuzzing", () => {
   });
 
   it("mutated snapshots: body or ParseError, the same whatever the chunking, and agreeing with JSON.parse", () => {
-    const mutated = fc
-      .tuple(snapshotArb, fc.nat(), fc.constantFrom("truncate", "replace", "insert"), fragmentArb)
-      .map(([text, at, kind, frag]) => {
-        const i = at % (text.length + 1);
-        return kind === "truncate" ? text.slice(0, i) : kind === "replace" ? text.slice(0, i) + frag + text.slice(i + 1) : text.slice(0, i) + frag + text.slice(i);
-      });
+    const mutated = fc.tuple(snapshotArb, fc.nat(), fc.constantFrom("truncate", "replace", "insert"), fragmentArb).map(([text, at, kind, frag]) => {
+      const i = at % (text.length + 1);
+      return kind === "truncate"
+        ? text.slice(0, i)
+        : kind === "replace"
+          ? text.slice(0, i) + frag + text.slice(i + 1)
+          : text.slice(0, i) + frag + text.slice(i);
+    });
     fc.assert(
       fc.property(mutated, fc.array(fc.nat(), { maxLength: 5 }), (text, cuts) => {
         const whole = bodyOrParseError(() => parseWhole(text));

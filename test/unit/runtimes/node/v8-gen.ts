@@ -8,15 +8,38 @@ import { createV8SnapshotParser } from "../../../../src/runtimes/node/snapshot.j
 import { ParseError } from "../../../../src/model/parse-error.js";
 
 export const V8_NODE_TYPES = [
-  "hidden", "array", "string", "object", "code", "closure", "regexp", "number", "native", "synthetic",
-  "concatenated string", "sliced string", "symbol", "bigint", "object shape",
+  "hidden",
+  "array",
+  "string",
+  "object",
+  "code",
+  "closure",
+  "regexp",
+  "number",
+  "native",
+  "synthetic",
+  "concatenated string",
+  "sliced string",
+  "symbol",
+  "bigint",
+  "object shape",
 ];
 
 /** The buckets the brief asks for, written out independently of src/runtimes/node/snapshot-classes.ts. */
 const EXPECTED_BUCKET: Record<string, string> = {
-  hidden: "(system)", array: "(array)", string: "(string)", code: "(compiled code)", closure: "(closure)",
-  regexp: "(regexp)", number: "(number)", synthetic: "(system)", "concatenated string": "(string)",
-  "sliced string": "(string)", symbol: "(symbol)", bigint: "(bigint)", "object shape": "(system)",
+  hidden: "(system)",
+  array: "(array)",
+  string: "(string)",
+  code: "(compiled code)",
+  closure: "(closure)",
+  regexp: "(regexp)",
+  number: "(number)",
+  synthetic: "(system)",
+  "concatenated string": "(string)",
+  "sliced string": "(string)",
+  symbol: "(symbol)",
+  bigint: "(bigint)",
+  "object shape": "(system)",
 };
 
 /** Aggregates a snapshot the naive way (whole-text JSON.parse): rows sorted by type name. */
@@ -88,10 +111,13 @@ export const snapshotArb: fc.Arbitrary<string> = fc
     const nl = g.v8Style ? "\n" : "";
     const rows = g.nodes.map((n, idx) =>
       fields
-        .map((f) => (f === "type" ? n.type % typeNames.length : f === "name" ? n.name % g.strings.length : f === "self_size" ? n.size : f === "id" ? idx * 2 + 1 : idx % 3))
+        .map((f) =>
+          f === "type" ? n.type % typeNames.length : f === "name" ? n.name % g.strings.length : f === "self_size" ? n.size : f === "id" ? idx * 2 + 1 : idx % 3,
+        )
         .join(","),
     );
-    const str = (s: string) => (g.asciiOnly ? JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) : JSON.stringify(s));
+    const str = (s: string) =>
+      g.asciiOnly ? JSON.stringify(s).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`) : JSON.stringify(s);
     return (
       `{"snapshot":{"meta":${JSON.stringify(meta)},"node_count":${g.nodes.length},"edge_count":${Math.floor(g.edges.length / 3)},"trace_function_count":0},${nl}` +
       `"nodes":[${rows.join(`${nl},`)}],${nl}` +

@@ -73,11 +73,18 @@ describe("nettrace decoder fuzzing", () => {
 
   it("overwritten byte runs (lengths, counts, tags set to extremes): decoded or a ParseError", () => {
     fc.assert(
-      fc.property(anInput, fc.nat(), fc.constantFrom(0x00, 0xff, 0x7f, 0x80, 0x01, 0x05, 0x06), fc.integer({ min: 1, max: 8 }), chunk, (buf, pos, byte, len, size) => {
-        const b = Buffer.from(buf);
-        b.fill(byte, pos % b.length, Math.min(b.length, (pos % b.length) + len));
-        run(b, size);
-      }),
+      fc.property(
+        anInput,
+        fc.nat(),
+        fc.constantFrom(0x00, 0xff, 0x7f, 0x80, 0x01, 0x05, 0x06),
+        fc.integer({ min: 1, max: 8 }),
+        chunk,
+        (buf, pos, byte, len, size) => {
+          const b = Buffer.from(buf);
+          b.fill(byte, pos % b.length, Math.min(b.length, (pos % b.length) + len));
+          run(b, size);
+        },
+      ),
       { numRuns: 2000 },
     );
   });

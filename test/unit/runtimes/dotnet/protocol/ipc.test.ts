@@ -98,8 +98,27 @@ describe("IPC framing", () => {
       b.writeBigUInt64LE(n, 0);
       return b;
     };
-    const info = decodeProcessInfo(Buffer.concat([u64(42n), Buffer.alloc(16, 0xab), encodeString("dotnet a.dll"), encodeString("Linux"), encodeString("x64"), encodeString("a"), encodeString("10.0.12")]), true);
-    expect(info).toEqual({ pid: 42, cookie: "ab".repeat(16), commandLine: "dotnet a.dll", os: "Linux", arch: "x64", managedEntrypointAssemblyName: "a", clrProductVersion: "10.0.12" });
+    const info = decodeProcessInfo(
+      Buffer.concat([
+        u64(42n),
+        Buffer.alloc(16, 0xab),
+        encodeString("dotnet a.dll"),
+        encodeString("Linux"),
+        encodeString("x64"),
+        encodeString("a"),
+        encodeString("10.0.12"),
+      ]),
+      true,
+    );
+    expect(info).toEqual({
+      pid: 42,
+      cookie: "ab".repeat(16),
+      commandLine: "dotnet a.dll",
+      os: "Linux",
+      arch: "x64",
+      managedEntrypointAssemblyName: "a",
+      clrProductVersion: "10.0.12",
+    });
     const adv = Buffer.concat([ADVERTISE_MAGIC, Buffer.alloc(16, 1), u64(77n), Buffer.alloc(2)]);
     expect(decodeAdvertise(adv)).toEqual({ cookie: "01".repeat(16), pid: 77 });
     expect(() => decodeAdvertise(Buffer.alloc(34))).toThrow(/ADVR_V1/);

@@ -8,7 +8,6 @@ import { decodeFields } from "../../../../../src/runtimes/dotnet/protocol/events
 import { parseCounterPayload, type CounterReading } from "../../../../../src/runtimes/dotnet/counters.js";
 import { fixture, heapDumpStream } from "../writer.js";
 
-
 function aggregate(buf: Buffer, chunk = buf.length) {
   const agg = new HeapDumpAggregator();
   const d = new NettraceDecoder(agg);
@@ -93,7 +92,8 @@ describe("recorded counters (System.Runtime EventCounters)", () => {
     const tig = readings.get("time-in-gc")!;
     expect(tig.value).toBeGreaterThanOrEqual(0);
     expect(tig.value).toBeLessThanOrEqual(1);
-    for (const n of ["gen-0-size", "gen-1-size", "gen-2-size", "loh-size", "poh-size", "working-set", "gc-fragmentation"]) expect(readings.has(n), n).toBe(true);
+    for (const n of ["gen-0-size", "gen-1-size", "gen-2-size", "loh-size", "poh-size", "working-set", "gc-fragmentation"])
+      expect(readings.has(n), n).toBe(true);
   });
 });
 
@@ -101,11 +101,13 @@ describe("synthetic streams", () => {
   it("aggregates a small dump and names types as dotnet-gcdump does", () => {
     const { agg, body } = aggregate(heapDumpStream());
     expect(agg.state).toBe("complete");
-    expect(body.types).toEqual([
-      { type: "App.Foo", count: 3, bytes: 72 },
-      { type: "System.String[]", count: 1, bytes: 100 },
-      { type: "System.Collections.Generic.List<System.String>", count: 2, bytes: 64 },
-    ].sort((a, b) => b.bytes - a.bytes));
+    expect(body.types).toEqual(
+      [
+        { type: "App.Foo", count: 3, bytes: 72 },
+        { type: "System.String[]", count: 1, bytes: 100 },
+        { type: "System.Collections.Generic.List<System.String>", count: 2, bytes: 64 },
+      ].sort((a, b) => b.bytes - a.bytes),
+    );
     expect(body.totalObjects).toBe(6);
     expect(body.totalBytes).toBe(236);
   });
@@ -143,7 +145,9 @@ describe("synthetic streams", () => {
   });
 
   it("maps runtime type names like dotnet-gcdump", () => {
-    expect(gcdumpTypeName("System.Collections.Generic.Dictionary`2[System.String,System.Int32]")).toBe("System.Collections.Generic.Dictionary<System.String,System.Int32>");
+    expect(gcdumpTypeName("System.Collections.Generic.Dictionary`2[System.String,System.Int32]")).toBe(
+      "System.Collections.Generic.Dictionary<System.String,System.Int32>",
+    );
     expect(gcdumpTypeName("System.Byte[]")).toBe("System.Byte[]");
     expect(gcdumpTypeName("", 0x2a, true)).toBe("ArrayType(0x2a)");
     expect(gcdumpTypeName("", 0x2a)).toBe("Type(0x2a)");
