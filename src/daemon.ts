@@ -100,7 +100,9 @@ export class Daemon {
       const problem = await preflightSource(t.heapSource, { command: t.heapCommand, dir: t.heapDir });
       if (problem !== undefined) throw new TargetError(problem);
     }
-    await this.store.open();
+    await this.store.open().catch((err: NodeJS.ErrnoException) => {
+      throw new TargetError(`--data-dir ${this.config.dataDir}: cannot use it: ${err.code ?? err.message}`);
+    });
     if (listen) await this.listen();
     await this.dotnetListener?.listen();
     try {

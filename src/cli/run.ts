@@ -6,7 +6,7 @@ import { optionsHelp, parseCli } from "../config/load.js";
 import type { OptionSpec } from "../config/options.js";
 import { durationTooLong, formatBytes, parseDuration } from "../util/units.js";
 import { buildReport } from "../report/model.js";
-import { writeReport } from "../report/write.js";
+import { prepareReportDir, writeReport } from "../report/write.js";
 import { boot, type Session } from "./boot.js";
 import { UsageError } from "./usage.js";
 
@@ -77,6 +77,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   const tooLong = durationSeconds === undefined ? undefined : durationTooLong(durationSeconds);
   if (tooLong !== undefined) throw new UsageError(`--duration: expected a duration of ${tooLong}, got ${JSON.stringify(durationArg)}`);
   if (cli.command.length === 0) throw new UsageError("run needs the command to launch after -- (see leakwatch run --help)");
+  const reportProblem = await prepareReportDir(reportDir);
+  if (reportProblem !== undefined) throw new UsageError(`--report ${reportDir}: cannot write the report there: ${reportProblem}`);
 
   const startedAt = Date.now();
   const tty = process.stderr.isTTY;

@@ -1,6 +1,6 @@
 // Flags > LEAKWATCH_* environment > YAML file > defaults, validated once by the schema. Any problem becomes a
 // ConfigError whose message is one line naming the field (and its flag) and what was expected.
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createRequire } from "node:module";
 import { configSchema, type Config } from "./schema.js";
@@ -57,11 +57,19 @@ function fromEnv(env: NodeJS.ProcessEnv, specs: typeof OPTIONS): Record<string, 
   return out;
 }
 
+/** A config file is a few kilobytes; anything far larger is not one (`--config /dev/zero` read forever). */
+const MAX_CONFIG_BYTES = 1024 * 1024;
+
 function readFileConfig(file: string): Record<string, unknown> {
   let text: string;
   try {
+    const st = statSync(file);
+    if (st.isDirectory()) throw Object.assign(new Error("EISDIR"), { code: "EISDIR" });
+    if (!st.isFile()) throw new ConfigError(`config file ${file}: not a regular file`);
+    if (st.size > MAX_CONFIG_BYTES) throw new ConfigError(`config file ${file}: ${st.size} bytes, more than a config file's ${MAX_CONFIG_BYTES}`);
     text = readFileSync(file, "utf8");
   } catch (err) {
+    if (err instanceof ConfigError) throw err;
     throw new ConfigError(`cannot read config file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   let doc: unknown;

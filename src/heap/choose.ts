@@ -1,12 +1,12 @@
 // The daemon's side of source choice: maps a target's settings (--heap-source and friends) onto the sources,
 // and prepares a target leakwatch launches so that its runtime's cheapest source can dump it.
-import { mkdirSync } from "node:fs";
 import type { Target } from "../targets/target.js";
 import type { SourceChoice } from "./manager.js";
 import { ProcFs } from "../procfs/process.js";
 import { RUNTIMES, chooseForPid, detectRuntime } from "../runtimes/index.js";
 import type { DiagnosticPortListener } from "../runtimes/dotnet/protocol/listener.js";
 import { createSource, type HeapSourceOptions } from "../sources/index.js";
+import { makeDirSync } from "../util/fs.js";
 
 export interface DaemonSourceOptions {
   dotnetListener?: DiagnosticPortListener;
@@ -45,7 +45,7 @@ export function launchEnvFor(t: Target, rawDir: string): NodeJS.ProcessEnv | und
     if (t.config.heapSource !== "auto" && !r.sources.some((s) => s.name === t.config.heapSource)) continue;
     const env = r.launchEnv(argv, rawDir);
     if (env === undefined) continue;
-    mkdirSync(rawDir, { recursive: true, mode: 0o700 });
+    makeDirSync(rawDir, 0o700);
     return env;
   }
   return undefined;

@@ -2,7 +2,6 @@
 // --heap-source auto the runtime is recognised once the target's process is up, so a target that starts
 // later (or a --match that finds nothing yet) gets its source on a later discovery tick. The runtime recognised
 // for a target (leakwatch_target_info{runtime}) is known here, and read from here.
-import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import type { Config, TargetConfig } from "../config/schema.js";
@@ -13,6 +12,7 @@ import type { DumpStore } from "./store.js";
 import type { DumpOutcome } from "./runner.js";
 import { HeapState, type DumpListener, type HeapView } from "./state.js";
 import { HeapScheduler } from "./scheduler.js";
+import { makeDir } from "../util/fs.js";
 
 export interface SourceChoice {
   source?: HeapSource;
@@ -53,7 +53,7 @@ export class HeapManager {
   }
 
   async start(): Promise<void> {
-    await mkdir(this.opts.config.dataDir, { recursive: true, mode: 0o700 });
+    await makeDir(this.opts.config.dataDir, 0o700);
     for (const t of this.opts.targets()) if (t.config.heapSource !== "none") this.undecided.add(t);
     await this.decide();
     this.timer = setInterval(() => void this.decide(), this.opts.config.discoveryInterval * 1000);

@@ -1,13 +1,14 @@
 // Raw dumps (heap snapshots, hprof files, gcdumps) hold the target's secrets: its strings, tokens, user data. A
 // source writes them 0600 into the target's private directory and hands each to the disposer once it is parsed;
 // the disposer deletes it, unless --keep-dumps N asks to keep the last N for a closer look.
-import { mkdir, readdir, rename, stat, unlink } from "node:fs/promises";
+import { readdir, rename, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { newDumpId } from "./store.js";
+import { makeDir } from "../util/fs.js";
 
 /** Creates the target's private directory for raw dumps (0700) if it does not exist. */
 export async function ensureRawDir(rawDir: string): Promise<void> {
-  await mkdir(rawDir, { recursive: true, mode: 0o700 });
+  await makeDir(rawDir, 0o700);
 }
 
 /** What a source calls on a raw file once it is parsed: delete it, or move it to rawDir/kept and keep the newest keepDumps. */
@@ -18,7 +19,7 @@ export function rawDumpDisposer(rawDir: string, keepDumps: number): (file: strin
       return;
     }
     const keepDir = path.join(rawDir, "kept");
-    await mkdir(keepDir, { recursive: true, mode: 0o700 });
+    await makeDir(keepDir, 0o700);
     const kept = path.join(keepDir, `${newDumpId(Date.now())}-${path.basename(file)}`);
     await rename(file, kept).catch(() => unlink(file).catch(() => undefined));
     const files = await readdir(keepDir);

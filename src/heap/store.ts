@@ -1,11 +1,12 @@
 // Dump summaries kept on disk under --data-dir, one JSON file per dump, so a restart of leakwatch keeps the
 // history. Each file is written to a temporary name, fsynced and renamed into place: a kill -9 mid-write loses
 // at most the dump in flight and never leaves a half-written summary where an earlier one was.
-import { mkdir, open, readFile, readdir, rename, unlink } from "node:fs/promises";
+import { open, readFile, readdir, rename, unlink } from "node:fs/promises";
 import path from "node:path";
 import type { Logger } from "pino";
 import { z } from "../util/zod.js";
 import type { DumpSummary } from "../model/summary.js";
+import { makeDir } from "../util/fs.js";
 
 const rowSchema = z.object({ type: z.string(), count: z.number().nonnegative(), bytes: z.number().nonnegative() });
 const summarySchema = z.object({
@@ -51,7 +52,7 @@ export class DumpStore {
   async open(): Promise<void> {
     if (!this.opts.dataDir) return;
     const root = path.join(this.opts.dataDir, "dumps");
-    await mkdir(root, { recursive: true, mode: 0o700 });
+    await makeDir(root, 0o700);
     for (const target of await readdir(root)) {
       const dir = path.join(root, target);
       const list: DumpSummary[] = [];
@@ -85,7 +86,7 @@ export class DumpStore {
   async add(summary: DumpSummary): Promise<void> {
     if (this.opts.dataDir) {
       const dir = this.dir(summary.target);
-      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await makeDir(dir, 0o700);
       const file = path.join(dir, `${summary.id}.json`);
       const tmp = `${file}.tmp-${process.pid}`;
       const fh = await open(tmp, "w", 0o600);

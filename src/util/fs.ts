@@ -1,0 +1,55 @@
+// Creating directories without Node's recursive mkdir: on a path under /proc (`--data-dir /proc/1/nope`) Node 20's
+// `mkdir(…, { recursive: true })` never settles (the daemon hung before serving). Walking up by hand fails at once
+// with the first component that cannot be created.
+import { mkdirSync, statSync } from "node:fs";
+import { mkdir, stat } from "node:fs/promises";
+import path from "node:path";
+
+/** Creates dir and its missing parents (each with mode); fine when dir exists as a directory. */
+export async function makeDir(dir: string, mode = 0o777): Promise<void> {
+  const missing: string[] = [];
+  let d = path.resolve(dir);
+  for (;;) {
+    const st = await stat(d).catch((err: NodeJS.ErrnoException) => (err.code === "ENOENT" ? undefined : Promise.reject(err)));
+    if (st !== undefined) {
+      if (!st.isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${d}'`), { code: "ENOTDIR", path: d, syscall: "mkdir" });
+      break;
+    }
+    missing.push(d);
+    const parent = path.dirname(d);
+    if (parent === d) break;
+    d = parent;
+  }
+  for (const m of missing.reverse()) {
+    await mkdir(m, { mode }).catch((err: NodeJS.ErrnoException) => (err.code === "EEXIST" ? undefined : Promise.reject(err)));
+  }
+}
+
+/** makeDir, synchronously. */
+export function makeDirSync(dir: string, mode = 0o777): void {
+  const missing: string[] = [];
+  let d = path.resolve(dir);
+  for (;;) {
+    let st: ReturnType<typeof statSync> | undefined;
+    try {
+      st = statSync(d);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+    }
+    if (st !== undefined) {
+      if (!st.isDirectory()) throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${d}'`), { code: "ENOTDIR", path: d, syscall: "mkdir" });
+      break;
+    }
+    missing.push(d);
+    const parent = path.dirname(d);
+    if (parent === d) break;
+    d = parent;
+  }
+  for (const m of missing.reverse()) {
+    try {
+      mkdirSync(m, { mode });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
+    }
+  }
+}
