@@ -84,6 +84,10 @@ describe.skipIf(skipReason("heap triggers under a memory limit", noCgroup))("hea
       "200m",
       "--dump-at",
       "0.5",
+      // No scheduled dump within the test, only --dump-at's: the default schedule (every 5 minutes, on the clock)
+      // could fire mid-test and make it two dumps.
+      "--dump-every",
+      "24d",
       "--linger",
       "60s",
       "--name",
