@@ -110,11 +110,15 @@ export const jobs = z.union([z.number(), z.string(), z.null()]).transform((v, ct
   return n;
 });
 
-export const seconds = (min: number) =>
+/**
+ * A duration in seconds, from a number or a string like "30s": at least `min`, and at most 24 days (longer waits
+ * overflow Node's timers). `examples` fill the error message. The one duration parser of the config schemas.
+ */
+export const durationSeconds = (min: number, examples: string) =>
   z.union([z.number(), z.string()]).transform((v, ctx) => {
     const n = parseDuration(v);
     if (n === undefined || n < min) {
-      ctx.addIssue({ code: "custom", message: `expected a duration like 500ms, 10s or 1m${min > 0 ? ` (at least ${min}s)` : ""}, got ${JSON.stringify(v)}` });
+      ctx.addIssue({ code: "custom", message: `expected a duration like ${examples}${min > 0 ? ` (at least ${min}s)` : ""}, got ${JSON.stringify(v)}` });
       return z.NEVER;
     }
     const tooLong = durationTooLong(n);
@@ -124,6 +128,9 @@ export const seconds = (min: number) =>
     }
     return n;
   });
+
+/** A duration in seconds (load settings are short: the examples say so). */
+export const seconds = (min: number) => durationSeconds(min, "500ms, 10s or 1m");
 
 /** Requests per second (may be fractional). */
 export const rate = z.union([z.number(), z.string()]).transform((v, ctx) => {

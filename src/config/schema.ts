@@ -3,8 +3,8 @@ import { z } from "../util/zod.js";
 import cron from "node-cron";
 import os from "node:os";
 import path from "node:path";
-import { durationTooLong, parseDuration, parseSize } from "../util/units.js";
-import { LOAD_FIELDS, loadIssues } from "./load-options.js";
+import { parseSize } from "../util/units.js";
+import { LOAD_FIELDS, durationSeconds, loadIssues } from "./load-options.js";
 import { HEAP_SOURCE_NAMES } from "../sources/index.js";
 
 function defaultDataDir(): string {
@@ -33,23 +33,7 @@ const sizeOrZero = z.union([z.number(), z.string()]).transform((v, ctx) => {
   return n;
 });
 
-export const duration = (min = 0) =>
-  z.union([z.number(), z.string()]).transform((v, ctx) => {
-    const n = parseDuration(v);
-    if (n === undefined || n < min) {
-      ctx.addIssue({
-        code: "custom",
-        message: `expected a duration like 30s, 5m or 1h${min > 0 ? ` (at least ${min}s)` : ""}, got ${JSON.stringify(v)}`,
-      });
-      return z.NEVER;
-    }
-    const tooLong = durationTooLong(n);
-    if (tooLong !== undefined) {
-      ctx.addIssue({ code: "custom", message: `expected a duration of ${tooLong}, got ${JSON.stringify(v)}` });
-      return z.NEVER;
-    }
-    return n;
-  });
+export const duration = (min = 0) => durationSeconds(min, "30s, 5m or 1h");
 
 const regex = z.string().transform((v, ctx) => {
   if (v === "") {
