@@ -32,7 +32,7 @@ const SIZES = arg("sizes", "0,300000,1500000").split(",").map(Number);
 const RESULTS = arg("results", path.join(ROOT, "bench/dotnet/RESULTS.md"));
 
 const { DotnetEventPipeSource } = await import(pathToFileURL(path.join(ROOT, "dist/runtimes/dotnet/eventpipe-source.js")).href);
-const { parseText } = await import(pathToFileURL(path.join(ROOT, "dist/runtimes/parsers-index.js")).href);
+const { parseText } = await import(pathToFileURL(path.join(ROOT, "dist/runtimes/index.js")).href);
 
 function build() {
   const sdk = execFileSync("dotnet", ["--version"], { encoding: "utf8", env: ENV }).trim();
