@@ -9,7 +9,10 @@ export const REDACTED = "***";
 /** Option and variable names whose values are secrets: password, passwd, pwd, token, secret, key, credential(s), auth. */
 const SECRET_NAME = /pass(?:word|wd)?|pwd|token|secret|(?:^|[-_.])key(?:s|store)?(?:$|[-_.])|apikey|api[-_]key|credential|auth|cookie|session|private/i;
 
-/** A URL's userinfo password and every query value replaced (parameter names kept); the input when not a URL. */
+/**
+ * A URL without its userinfo (a user name can be a token too) and with every query value replaced (parameter names
+ * kept); the input when not a URL.
+ */
 export function redactUrl(text: string): string {
   let u: URL;
   try {
@@ -18,7 +21,8 @@ export function redactUrl(text: string): string {
     return text;
   }
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return text;
-  if (u.password) u.password = REDACTED;
+  u.username = "";
+  u.password = "";
   if (u.search) {
     const names = [...new Set([...u.searchParams.keys()])];
     u.search = names.map((n) => `${encodeURIComponent(n)}=${REDACTED}`).join("&");

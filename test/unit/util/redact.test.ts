@@ -7,7 +7,7 @@ describe("redactCommandLine", () => {
     ["node server.js --token abc123 --port 8080", "node server.js --token *** --port 8080"],
     ["java -Djavax.net.ssl.keyStorePassword=s3cret -Dfile.encoding=UTF-8 Main", "java -Djavax.net.ssl.keyStorePassword=*** -Dfile.encoding=UTF-8 Main"],
     ["env PGPASSWORD=pw API_KEY=k psql", "env PGPASSWORD=*** API_KEY=*** psql"],
-    ["curl https://user:pw@example.com/x?apikey=1&q=2", "curl https://user:***@example.com/x?apikey=***&q=***"],
+    ["curl https://user:pw@example.com/x?apikey=1&q=2", "curl https://example.com/x?apikey=***&q=***"],
     ["app --secret-file=/run/secrets/db --client-secret xyz", "app --secret-file=*** --client-secret ***"],
     ["dotnet app.dll --urls http://0.0.0.0:5000", "dotnet app.dll --urls http://0.0.0.0:5000/"],
   ])("%s", (input, expected) => {
@@ -27,8 +27,8 @@ describe("redactCommandLine", () => {
 });
 
 describe("redactUrl", () => {
-  it("removes the password and query values, keeps the rest", () => {
-    expect(redactUrl("http://u:p@h:8080/a/b?apikey=xyz&page=2#f")).toBe("http://u:***@h:8080/a/b?apikey=***&page=***#f");
+  it("removes the user, the password and query values, keeps the rest", () => {
+    expect(redactUrl("http://u:p@h:8080/a/b?apikey=xyz&page=2#f")).toBe("http://h:8080/a/b?apikey=***&page=***#f");
     expect(redactUrl("http://h/metrics")).toBe("http://h/metrics");
     expect(redactUrl("not a url")).toBe("not a url");
   });
