@@ -105,15 +105,18 @@ describe("leakwatch CLI", () => {
       "--",
       process.execPath,
       "-e",
-      "process.on('SIGTERM', () => process.exit(42)); setInterval(() => {}, 1000)",
+      "process.on('SIGTERM', () => process.exit(42)); console.log('handler installed'); setInterval(() => {}, 1000)",
     ]);
     let stderr = "";
+    let stdout = "";
     p.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
-    await waitFor(async () => /launched target/.test(stderr), 10_000, "the target to launch");
-    await new Promise((r) => setTimeout(r, 300)); // let the child install its handler
+    p.stdout!.on("data", (b: Buffer) => (stdout += b.toString()));
+    // Until the child's handler is installed SIGTERM would simply kill it (node's own start-up handler re-raises it,
+    // so /proc's SigCgt cannot tell): the child says when, on the stdout it shares with leakwatch.
+    await waitFor(async () => stdout.includes("handler installed") || undefined, 20_000, "the target's SIGTERM handler");
     p.kill("SIGTERM");
     const r = await p;
-    expect(r.exitCode).toBe(42);
+    expect(r.exitCode, stderr).toBe(42);
   });
 
   const noPromtool = which("promtool") ? null : "promtool not installed (Debian package prometheus)";
