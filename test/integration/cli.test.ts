@@ -134,7 +134,8 @@ describe("leakwatch CLI", () => {
       const body = await waitFor(
         async () => {
           const text = await (await fetch(`http://${address}/metrics`)).text();
-          return text.includes("leakwatch_target_resident_memory_bytes") ? text : undefined;
+          // A sample, not just the HELP line: leakwatch serves before it has found the target.
+          return text.includes("leakwatch_target_resident_memory_bytes{") ? text : undefined;
         },
         10_000,
         "target metrics",
@@ -187,7 +188,8 @@ describe("leakwatch serve", () => {
       const body = await waitFor(
         async () => {
           const text = await (await fetch(`http://${address}/metrics`)).text();
-          return text.includes("leakwatch_target_resident_memory_bytes") ? text : undefined;
+          // A sample, not just the HELP line: leakwatch serves before it has found the target.
+          return text.includes("leakwatch_target_resident_memory_bytes{") ? text : undefined;
         },
         10_000,
         "target metrics",

@@ -70,3 +70,20 @@ export function artifactPath(name: string): string {
   mkdirSync(ARTIFACTS, { recursive: true });
   return path.join(ARTIFACTS, name);
 }
+
+/**
+ * page.waitForSelector, but a timeout says what the page was showing: its status line (where a failed refresh is
+ * reported), whether its first refresh ended, and the problems watchPage collected. A screenshot is saved too.
+ */
+export async function waitForUi(page: Page, selector: string, problems: string[], what: string): Promise<void> {
+  try {
+    await page.waitForSelector(selector, { timeout: 45_000 });
+  } catch (err) {
+    const status = await page.textContent("#status-line").catch(() => "(unreadable)");
+    const ready = await page.evaluate(() => document.body.dataset.ready ?? "no").catch(() => "(unreadable)");
+    await page.screenshot({ path: artifactPath(`stuck-${what.replace(/\W+/g, "-")}.png`), fullPage: true }).catch(() => undefined);
+    throw new Error(
+      `${what}: ${selector} never appeared (${(err as Error).message.split("\n")[0]}); status line: ${status}; first refresh done: ${ready}; problems: ${problems.join(" | ") || "none"}`,
+    );
+  }
+}

@@ -10,7 +10,7 @@ import { loadConfig, parseCli } from "../../src/config/load.js";
 import { Daemon } from "../../src/daemon.js";
 import type { HeapSource } from "../../src/model/dump.js";
 import { skipReason, waitFor } from "../helpers/env.js";
-import { artifactPath, browserUnavailable, launchBrowser, watchPage, type TestBrowser } from "./browser.js";
+import { artifactPath, browserUnavailable, launchBrowser, watchPage, type TestBrowser, waitForUi } from "./browser.js";
 import { scriptedSource } from "../helpers/scripted-source.js";
 
 const TOKEN = "ui-escape-test-token-0123456789";
@@ -65,7 +65,7 @@ describe.skipIf(skipReason("UI escaping in chromium", noBrowser))("type names wi
     const page = await browser!.context.newPage();
     const { problems, dialogs } = watchPage(page);
     await page.goto(base);
-    await page.waitForSelector("#types tbody tr.suspect");
+    await waitForUi(page, "#types tbody tr.suspect", problems, "the suspect row");
     await waitFor(async () => ((await page.$$("#diff tbody tr[data-type]")).length >= 2 ? true : undefined), 5000, "diff rows");
 
     const typeCells = await page.$$eval("#types tbody td.type", (tds) => tds.map((td) => td.textContent));

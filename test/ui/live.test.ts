@@ -11,7 +11,7 @@ import { pino } from "pino";
 import { loadConfig, parseCli } from "../../src/config/load.js";
 import { Daemon } from "../../src/daemon.js";
 import { memoryCgroupUnavailable, skipReason, waitFor } from "../helpers/env.js";
-import { artifactPath, browserUnavailable, launchBrowser, watchPage, type TestBrowser } from "./browser.js";
+import { artifactPath, browserUnavailable, launchBrowser, watchPage, type TestBrowser, waitForUi } from "./browser.js";
 
 const leaky = path.resolve(__dirname, "../fixtures/targets/leaky.js");
 const noBrowser = browserUnavailable();
@@ -57,14 +57,14 @@ describe.skipIf(skipReason("live UI in chromium", noBrowser))("live UI against a
     await page.goto(base);
 
     // Header: the target, up, its pid.
-    await page.waitForSelector("#target-info .badge.up");
+    await waitForUi(page, "#target-info .badge.up", problems, "the target up");
     const info = await page.textContent("#target-info");
     expect(info).toContain(`pid ${daemon!.targets.targets[0]!.main!.pid}`);
     expect(info).toContain("runtime node");
     expect(await page.$eval("#target", (s) => (s as HTMLSelectElement).value)).toBe("node");
 
     // Heap types: suspects first, LeakyThing at the top, marked.
-    await page.waitForSelector("#types tbody tr.suspect");
+    await waitForUi(page, "#types tbody tr.suspect", problems, "the suspect row");
     const first = await page.$eval("#types tbody tr", (tr) => ({
       type: (tr as HTMLElement).dataset.type,
       cls: tr.className,
