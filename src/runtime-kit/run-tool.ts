@@ -2,6 +2,7 @@
 // bounded: stdout either streams into a parser chunk by chunk or is kept up to a cap, stderr is kept up to a cap,
 // and a tool printing without end is killed instead of growing leakwatch's memory.
 import { spawn } from "node:child_process";
+import { DEFAULT_MAX_DUMP_BYTES } from "../formats/limits.js";
 import { LimitError } from "../model/parse-error.js";
 import { abortError } from "./abort.js";
 
@@ -25,8 +26,6 @@ function killGroup(pgid: number, signal: NodeJS.Signals): void {
   }
 }
 
-/** Default cap on the stdout a tool may print (--max-dump-bytes gives the heap sources' own). */
-export const DEFAULT_MAX_STDOUT = 256 * 1024 * 1024;
 /** stderr kept: enough for any error message; the rest is read and dropped (it never fails the tool). */
 export const MAX_STDERR = 1024 * 1024;
 /** stdout kept when it streams into onStdout: enough for the error messages made from it. */
@@ -44,7 +43,7 @@ export interface RunToolOptions {
   cwd?: string;
   /** Grace period between SIGTERM and SIGKILL on abort or on too much output (default 2000 ms). */
   killAfterMs?: number;
-  /** Most stdout bytes read (default 256 MiB); beyond it the tool is killed and maxBufferExceeded is set. */
+  /** Most stdout bytes read (default: --max-dump-bytes' default); beyond it the tool is killed, maxBufferExceeded set. */
   maxStdoutBytes?: number;
   /**
    * Receives stdout chunk by chunk as the tool prints it (a streaming parser), instead of it being kept: memory
@@ -99,7 +98,7 @@ class Head {
 export async function runTool(file: string, args: readonly string[], opts: RunToolOptions): Promise<ToolResult> {
   if (opts.signal.aborted) throw abortError();
   installExitHook();
-  const maxStdout = opts.maxStdoutBytes ?? DEFAULT_MAX_STDOUT;
+  const maxStdout = opts.maxStdoutBytes ?? DEFAULT_MAX_DUMP_BYTES;
   const child = spawn(file, [...args], {
     env: opts.env ?? process.env,
     cwd: opts.cwd,

@@ -146,7 +146,12 @@ describe("command heap source: bounded output", () => {
     let tool = 0;
     try {
       const pending = new CommandSource({ argv: ["yes", "1 2 Foo.Bar"], onSpawn: (p) => (tool = p) }).dump(ctx);
-      await new Promise((r) => setTimeout(r, 300));
+      const t0 = Date.now();
+      while (tool === 0) {
+        if (Date.now() - t0 > 10_000) throw new Error("the command never started");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await new Promise((r) => setTimeout(r, 200)); // printing and being parsed
       ctx.controller.abort();
       await expect(pending).rejects.toMatchObject({ reason: "timeout" });
       expect(alive(tool)).toBe(false);
