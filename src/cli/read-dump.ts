@@ -1,26 +1,17 @@
-// Reads a dump file of any supported format into a summary, streaming the formats that have a streaming parser
-// (V8 snapshots can be gigabytes), and showing a progress bar on a TTY for large inputs.
+// Reads a dump file of any supported format into a summary, streamed through its parser (V8 snapshots can be
+// gigabytes; memory grows with the number of types, not the file's size), and showing a progress bar on a TTY
+// for large inputs.
 import { createReadStream } from "node:fs";
-import { open, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import { createGunzip } from "node:zlib";
-import { TEXT_FORMATS, parseText, streamParserFor } from "../runtimes/index.js";
+import { dumpLimits } from "../formats/limits.js";
+import { TEXT_FORMATS, createDumpReader } from "../runtimes/index.js";
 import type { DumpSummaryBody, HeapFormat } from "../model/summary.js";
 
 const PROGRESS_MIN_BYTES = 32 * 1024 * 1024;
 
 /** The formats `leakwatch parse` and `diff` read, from the runtime registry. */
 export const FILE_FORMATS: readonly HeapFormat[] = TEXT_FORMATS;
-
-/** The file's first bytes, to recognise a format that must be streamed. */
-async function head(file: string): Promise<string> {
-  const fh = await open(file, "r");
-  try {
-    const { buffer, bytesRead } = await fh.read(Buffer.alloc(4096), 0, 4096, 0);
-    return buffer.subarray(0, bytesRead).toString("utf8");
-  } finally {
-    await fh.close();
-  }
-}
 
 export async function readDumpFile(file: string, opts: { format?: HeapFormat; progress?: boolean } = {}): Promise<DumpSummaryBody> {
   const st = await stat(file);
@@ -41,17 +32,19 @@ export async function readDumpFile(file: string, opts: { format?: HeapFormat; pr
     bar?.update(Math.floor(read / 1048576));
   };
   try {
-    const streaming = streamParserFor(file, opts.format !== undefined ? "" : await head(file), opts.format);
+    // A file given on the command line may be as large as it is (memory does not grow with it); the line-length
+    // and type caps still make /dev/zero or a runaway generator fail instead of eating the machine's memory.
+    const reader = createDumpReader({ format: opts.format, file, limits: dumpLimits({ maxBytes: Number.POSITIVE_INFINITY }) });
     const raw = createReadStream(file, { highWaterMark: 1 << 20 });
     raw.on("data", (c) => tick(c.length));
     const stream = file.endsWith(".gz") ? raw.pipe(createGunzip()) : raw;
-    if (streaming !== undefined) {
-      for await (const chunk of stream) streaming.write(chunk as Buffer);
-      return streaming.end();
+    if (stream !== raw) raw.on("error", (e) => stream.destroy(e));
+    try {
+      for await (const chunk of stream) reader.write(chunk as Buffer);
+    } finally {
+      raw.destroy();
     }
-    const parts: Buffer[] = [];
-    for await (const chunk of stream) parts.push(chunk as Buffer);
-    return parseText(Buffer.concat(parts).toString("utf8"), opts.format);
+    return reader.end();
   } finally {
     bar?.stop();
   }

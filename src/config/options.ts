@@ -143,6 +143,22 @@ export const OPTIONS: OptionSpec[] = [
     help: "at most N heap_type series per target, chosen stickily; the rest sum into (other) (default 100)",
   },
   {
+    flag: "max-dump-bytes",
+    kind: "string",
+    scope: "target",
+    arg: "SIZE",
+    section: "Heap dumps",
+    help: "largest heap histogram read from a dump tool, --heap-command or --heap-dir file; more fails the dump and the tool is killed (default 256m; V8 snapshots are streamed and exempt)",
+  },
+  {
+    flag: "max-dump-types",
+    kind: "string",
+    scope: "target",
+    arg: "N",
+    section: "Heap dumps",
+    help: "most distinct types read from one dump; more fails the dump (default 1000000)",
+  },
+  {
     flag: "verdict-window",
     kind: "string",
     scope: "target",

@@ -6,6 +6,7 @@ import path from "node:path";
 import { parseSize } from "../util/units.js";
 import { LOAD_FIELDS, durationSeconds, loadIssues } from "./load-options.js";
 import { HEAP_SOURCE_NAMES } from "../sources/index.js";
+import { DEFAULT_MAX_DUMP_BYTES, DEFAULT_MAX_DUMP_TYPES } from "../formats/limits.js";
 
 function defaultDataDir(): string {
   const state = process.env.XDG_STATE_HOME || path.join(os.homedir(), ".local", "state");
@@ -125,6 +126,8 @@ export const targetSchema = z
     openInspector: bool.default(false),
     keepDumps: count(0).default(0),
     maxTypes: count(1).default(100),
+    maxDumpBytes: size().default(DEFAULT_MAX_DUMP_BYTES),
+    maxDumpTypes: count(1).default(DEFAULT_MAX_DUMP_TYPES),
     verdictWindow: count(3).default(12),
     minGrowth: size().default(1024 * 1024),
     minGrowthObjects: count(1).default(10_000),

@@ -2,35 +2,53 @@
 // are allowed; the type is the rest of the line and may contain spaces.
 import type { DumpSummaryBody } from "../model/summary.js";
 import { ParseError, excerpt } from "../model/parse-error.js";
-import { splitLines } from "./lines.js";
+import { type DumpLimits, dumpLimits } from "./limits.js";
+import { type LineParser, LineStream, parseLines } from "./lines.js";
 import { normalisePlainTypeName, parsePlainInt } from "./normalise.js";
 import { TypeTable } from "./type-table.js";
 
 const ROW = /^[ \t]*(\d+)[ \t]+(\d+)[ \t]+(\S.*)$/;
 
 /**
- * Parses the plain format. There is no footer, so truncation at a line boundary cannot be detected; a line
+ * The plain format, line by line. There is no footer, so truncation at a line boundary cannot be detected; a line
  * cut inside its numbers can, and an input without any row is an error.
  */
-export function parsePlain(text: string): DumpSummaryBody {
-  const format = "plain";
-  const lines = splitLines(text, true);
-  const table = new TypeTable();
-  let rows = 0;
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i]!;
+class PlainParser implements LineParser {
+  readonly format = "plain";
+  private readonly table: TypeTable;
+  private rows = 0;
+
+  constructor(maxTypes: number) {
+    this.table = new TypeTable(maxTypes);
+  }
+
+  line(text: string, start: number, end: number, lineNo: number): void {
+    const line = text.slice(start, end);
     const trimmed = line.trim();
-    if (trimmed === "" || trimmed.startsWith("#")) continue;
+    if (trimmed === "" || trimmed.startsWith("#")) return;
     const m = ROW.exec(line);
-    if (m === null) throw new ParseError(format, i + 1, `expected 'count bytes type', got ${excerpt(line)}`);
+    if (m === null) throw new ParseError(this.format, lineNo, `expected 'count bytes type', got ${excerpt(line)}`);
     const count = parsePlainInt(m[1]!);
     const bytes = parsePlainInt(m[2]!);
-    if (count === undefined || bytes === undefined) throw new ParseError(format, i + 1, `number out of range in ${excerpt(line)}`);
-    table.add(normalisePlainTypeName(m[3]!), count, bytes);
-    rows++;
+    if (count === undefined || bytes === undefined) throw new ParseError(this.format, lineNo, `number out of range in ${excerpt(line)}`);
+    this.table.add(normalisePlainTypeName(m[3]!), count, bytes);
+    this.rows++;
   }
-  if (rows === 0) throw new ParseError(format, Math.max(1, lines.length), "no 'count bytes type' rows");
-  return table.toBody(format, { bytesExact: true });
+
+  end(lines: number): DumpSummaryBody {
+    if (this.rows === 0) throw new ParseError(this.format, Math.max(1, lines), "no 'count bytes type' rows");
+    return this.table.toBody(this.format, { bytesExact: true });
+  }
+}
+
+/** Parses the plain format (see PlainParser); throws ParseError. */
+export function parsePlain(text: string, limits: DumpLimits = dumpLimits({ maxBytes: Number.POSITIVE_INFINITY })): DumpSummaryBody {
+  return parseLines(text, new PlainParser(limits.maxTypes), limits);
+}
+
+/** A streaming parser of the plain format. */
+export function streamPlain(limits: DumpLimits = dumpLimits()): LineStream {
+  return new LineStream(new PlainParser(limits.maxTypes), limits);
 }
 
 const PLAIN_ROW = /^[ \t]*\d+[ \t]+\d+[ \t]+\S/;

@@ -1,5 +1,12 @@
 import type { DumpSummaryBody, HeapFormat, TypeRow } from "../model/summary.js";
 
+/** Thrown by TypeTable.add for a type beyond the table's cap; the parser driving it adds the format and line. */
+export class TypeLimitError extends Error {
+  constructor(readonly maxTypes: number) {
+    super(`more than ${maxTypes} distinct types (--max-dump-types)`);
+  }
+}
+
 /**
  * Accumulates rows by normalised type name (merging duplicates) and builds the DumpSummaryBody.
  * A million-row histogram can have ~a million distinct names, so this is an open-addressing hash table over
@@ -13,7 +20,10 @@ export class TypeTable {
   private bytes: Float64Array = new Float64Array(256);
   private slots: Int32Array = new Int32Array(512).fill(-1);
 
-  /** Adds to a type's row; returns true when the type was already present (a merge). */
+  /** @param maxTypes distinct types beyond which add() throws TypeLimitError (default: no cap). */
+  constructor(private readonly maxTypes = Number.POSITIVE_INFINITY) {}
+
+  /** Adds to a type's row; returns true when the type was already present (a merge). Throws TypeLimitError. */
   add(type: string, count: number, bytes: number): boolean {
     let h = 0x811c9dc5;
     for (let i = 0; i < type.length; i++) h = Math.imul(h ^ type.charCodeAt(i), 16777619);
@@ -30,6 +40,7 @@ export class TypeTable {
       slot = (slot + 1) & mask;
     }
     const k = this.names.length;
+    if (k >= this.maxTypes) throw new TypeLimitError(this.maxTypes);
     if (k === this.counts.length) {
       this.counts = grow(this.counts);
       this.bytes = grow(this.bytes);
@@ -37,7 +48,7 @@ export class TypeTable {
       hs.set(this.hashes);
       this.hashes = hs;
     }
-    this.names.push(type);
+    this.names.push(ownCopy(type));
     this.hashes[k] = h;
     this.counts[k] = count;
     this.bytes[k] = bytes;
@@ -91,6 +102,15 @@ export class TypeTable {
       notes: opts.notes ?? [],
     };
   }
+}
+
+/**
+ * The name as a string of its own. A name cut from a streamed chunk is a slice that keeps the whole chunk alive
+ * (V8 shares the parent of substrings of 13 characters or more): a table of names, one from each chunk, would hold
+ * every chunk read. Concatenating then cutting makes V8 flatten into a fresh string; about 0.3 µs per new type.
+ */
+function ownCopy(name: string): string {
+  return name.length < 13 ? name : (name + " ").slice(0, -1);
 }
 
 function grow(a: Float64Array): Float64Array {

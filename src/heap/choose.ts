@@ -3,6 +3,7 @@
 import type { Target } from "../targets/target.js";
 import type { SourceChoice } from "./manager.js";
 import { ProcFs } from "../procfs/process.js";
+import { dumpLimits } from "../formats/limits.js";
 import { RUNTIMES, chooseForPid, detectRuntime } from "../runtimes/index.js";
 import type { DiagnosticPortListener } from "../runtimes/dotnet/protocol/listener.js";
 import { createSource, type HeapSourceOptions } from "../sources/index.js";
@@ -22,6 +23,7 @@ export function makeChooseSource(daemon: DaemonSourceOptions = {}): (t: Target) 
     dir: t.config.heapDir,
     dotnetListener: daemon.dotnetListener,
     proc,
+    limits: dumpLimits({ maxBytes: t.config.maxDumpBytes, maxTypes: t.config.maxDumpTypes }),
   });
   return async (t) => {
     const pid = t.main!.pid;

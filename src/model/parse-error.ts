@@ -28,3 +28,22 @@ export function excerpt(line: string, max = 60): string {
   const cut = line.length > max ? `${line.slice(0, max)}…` : line;
   return JSON.stringify(cut);
 }
+
+/** Which read cap a LimitError hit: bytes of output, the length of one line, or distinct types. */
+export type LimitKind = "bytes" | "line" | "types";
+
+/**
+ * Input over one of the caps that keep leakwatch's memory and time bounded whatever a tool prints or a file holds
+ * (--max-dump-bytes, --max-dump-types, the line-length cap). A ParseError, so it fails a dump as parse_error; the
+ * tool producing the input is killed at once instead of being read to the end.
+ */
+export class LimitError extends ParseError {
+  constructor(
+    format: ParseErrorFormat,
+    line: number,
+    readonly limit: LimitKind,
+    reason: string,
+  ) {
+    super(format, line, reason);
+  }
+}

@@ -4,10 +4,14 @@
 import type { HeapSource } from "../model/dump.js";
 import type { DumpSummaryBody, HeapFormat } from "../model/summary.js";
 import type { ProcFs } from "../procfs/process.js";
+import type { DumpLimits } from "../formats/limits.js";
+import type { ChunkParser } from "../formats/lines.js";
 import type { RuntimeSignature } from "./detect.js";
 
 /** Settings from configuration and long-lived helpers of the daemon, handed to every source factory. */
 export interface SourceSettings {
+  /** Caps on what the source reads from its tools and files (default: DEFAULT_DUMP_LIMITS). */
+  limits?: DumpLimits;
   /** Environment for tool lookup and tools (default process.env). */
   env?: NodeJS.ProcessEnv;
   /** /proc (tests point it at a fixture tree). */
@@ -25,10 +29,7 @@ export interface SourceDef {
 }
 
 /** A parser that takes its input in chunks, for dumps too large to hold as one string. */
-export interface StreamParser {
-  write(chunk: string | Uint8Array): void;
-  end(): DumpSummaryBody;
-}
+export type StreamParser = ChunkParser;
 
 /** A dump format a runtime's tools produce. */
 export interface FormatDef {
@@ -36,9 +37,9 @@ export interface FormatDef {
   /** True when a text's first 64 KiB are in this format (formats are tried in registry order). */
   detect(head: string): boolean;
   /** Parses a whole text; throws ParseError. */
-  parse(text: string): DumpSummaryBody;
-  /** A streaming parser, for formats whose dumps can be gigabytes. */
-  stream?(): StreamParser;
+  parse(text: string, limits?: DumpLimits): DumpSummaryBody;
+  /** A streaming parser (every text format has one: tool output is parsed as it arrives). */
+  stream?(limits?: DumpLimits): StreamParser;
   /** File-name endings that identify the format without reading the file. */
   suffixes?: readonly string[];
   /** Binary formats are read by their source only: never detected in text, not offered to `leakwatch parse`. */

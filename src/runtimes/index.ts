@@ -2,7 +2,8 @@
 // `--heap-source` names and their --help text, `--heap-source auto`, runtime detection (the `runtime` label), and
 // the dump formats `leakwatch parse`, `--heap-command` and `--heap-dir` accept. A new runtime is one folder
 // (see README.md here) plus one line below.
-import { looksPlain, parsePlain } from "../formats/plain.js";
+import { type DumpLimits, dumpLimits } from "../formats/limits.js";
+import { looksPlain, parsePlain, streamPlain } from "../formats/plain.js";
 import { ParseError } from "../model/parse-error.js";
 import type { DumpSummaryBody, HeapFormat } from "../model/summary.js";
 import { ProcFs } from "../procfs/process.js";
@@ -67,7 +68,7 @@ function titles(): string {
 // Formats
 
 /** The generic "count bytes type" table any tool can print (src/formats/plain.ts); detected last. */
-const PLAIN: FormatDef = { name: "plain", detect: looksPlain, parse: parsePlain };
+const PLAIN: FormatDef = { name: "plain", detect: looksPlain, parse: parsePlain, stream: streamPlain };
 
 /** Every dump format, in detection order. */
 export const FORMATS: readonly FormatDef[] = [...RUNTIMES.flatMap((r) => r.formats), PLAIN];
@@ -79,31 +80,109 @@ export function formatByName(name: string): FormatDef | undefined {
   return FORMATS.find((f) => f.name === name);
 }
 
+/** How much of a text format detection looks at: header lines come first (a V8 snapshot can be huge). */
+const DETECT_LENGTH = 65536;
+
 /**
  * Guesses the format of a heap-statistics text from its distinctive header lines; null when none fits.
- * Only the first 64 KiB are looked at (headers come first; a V8 snapshot can be huge).
+ * Only the first 64 KiB are looked at.
  */
 export function detectFormat(text: string): HeapFormat | null {
-  const head = text.length > 65536 ? text.slice(0, 65536) : text;
+  const head = text.length > DETECT_LENGTH ? text.slice(0, DETECT_LENGTH) : text;
   return FORMATS.find((f) => !f.binary && f.detect(head))?.name ?? null;
 }
 
-/** Parses a heap-statistics text in the given format, or in the detected one. Throws ParseError. */
-export function parseText(text: string, format?: HeapFormat): DumpSummaryBody {
+/** Parses a whole heap-statistics text in the given format, or in the detected one. Throws ParseError. */
+export function parseText(text: string, format?: HeapFormat, limits?: DumpLimits): DumpSummaryBody {
   const f = format ?? detectFormat(text);
   const def = f === null ? undefined : formatByName(f);
   if (def === undefined) throw new ParseError("unknown", 1, "unrecognised heap statistics format");
-  return def.parse(text);
+  return def.parse(text, limits);
+}
+
+export interface DumpReaderOptions {
+  /** The format; default: the one the file name's suffix names, else the one the first 64 KiB show. */
+  format?: HeapFormat;
+  /** The file's name, when the input is a file (a format's file-name suffix names it). */
+  file?: string;
+  /** Caps on the input (default DEFAULT_DUMP_LIMITS): bytes and line length of text formats, distinct types. */
+  limits?: DumpLimits;
 }
 
 /**
- * The streaming parser for a file, when its format has one: the given format, or the one its name ends with,
- * or the one its first bytes show. Undefined for formats read whole.
+ * A streaming parser of a dump in any text format, fed chunks as a tool prints them or a file is read, so that
+ * memory grows with the dump's distinct types and never with its size. Without a format, the first 64 KiB are
+ * held back until the format is recognised. Throws ParseError ("unknown" when no format fits), LimitError beyond
+ * the limits; after a failure every call throws it again.
  */
-export function streamParserFor(file: string, head: string, format?: HeapFormat): StreamParser | undefined {
-  const def =
-    format !== undefined
-      ? formatByName(format)
-      : (FORMATS.find((f) => f.suffixes?.some((s) => file.endsWith(s))) ?? FORMATS.find((f) => !f.binary && f.detect(head)));
-  return def?.stream?.();
+export function createDumpReader(opts: DumpReaderOptions = {}): StreamParser {
+  return new DumpReader(opts);
+}
+
+class DumpReader implements StreamParser {
+  private readonly limits: DumpLimits;
+  private parser: StreamParser | undefined;
+  private head: Buffer[] = [];
+  private headBytes = 0;
+  private failure: unknown;
+
+  constructor(opts: DumpReaderOptions) {
+    this.limits = opts.limits ?? dumpLimits();
+    const named = opts.format ?? (opts.file !== undefined ? FORMATS.find((f) => f.suffixes?.some((x) => opts.file!.endsWith(x)))?.name : undefined);
+    try {
+      if (named !== undefined) this.parser = this.parserFor(named);
+    } catch (err) {
+      this.failure = err; // thrown by the first write() or end()
+    }
+  }
+
+  write(chunk: string | Uint8Array): void {
+    if (this.failure !== undefined) throw this.failure;
+    try {
+      if (this.parser !== undefined) {
+        this.parser.write(chunk);
+        return;
+      }
+      // A copy: a caller may reuse its buffer for the next read.
+      const buf = typeof chunk === "string" ? Buffer.from(chunk, "utf8") : Buffer.from(chunk);
+      this.head.push(buf);
+      this.headBytes += buf.length;
+      if (this.headBytes >= DETECT_LENGTH) this.start();
+    } catch (err) {
+      this.failure = err;
+      throw err;
+    }
+  }
+
+  end(): DumpSummaryBody {
+    if (this.failure !== undefined) throw this.failure;
+    try {
+      if (this.parser === undefined) this.start();
+      return this.parser!.end();
+    } catch (err) {
+      this.failure = err;
+      throw err;
+    }
+  }
+
+  /** Recognises the format from the held-back head and feeds the head to its parser. */
+  private start(): void {
+    const head = Buffer.concat(this.head);
+    this.head = [];
+    const format = detectFormat(head.toString("utf8", 0, Math.min(head.length, DETECT_LENGTH)));
+    if (format === null) throw new ParseError("unknown", 1, "unrecognised heap statistics format");
+    this.parser = this.parserFor(format);
+    if (head.length > 0) this.parser.write(head);
+  }
+
+  private parserFor(format: HeapFormat): StreamParser {
+    const def = formatByName(format);
+    if (def === undefined) throw new ParseError("unknown", 1, `unknown format ${format}`);
+    if (def.stream === undefined) {
+      // Binary formats are read by their own source; their parse() says so.
+      def.parse("", this.limits);
+      throw new ParseError(format, 1, "not a text format");
+    }
+    return def.stream(this.limits);
+  }
 }

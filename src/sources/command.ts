@@ -1,7 +1,10 @@
 // Heap source running a user command: an argv array (never a shell string; `{pid}` anywhere in an argument is
 // replaced by the target's pid) whose stdout is any supported text format (auto-detected) or a plain
-// `count bytes type` table. The command runs in its own process group, all of which is killed on abort.
-import { parseText } from "../runtimes/index.js";
+// `count bytes type` table. The command runs in its own process group, all of which is killed on abort. Its output
+// is parsed as it streams, within the dump limits (--max-dump-bytes, --max-dump-types): a command printing without
+// end is killed, and neither leakwatch's memory nor its event loop suffer meanwhile.
+import { createDumpReader } from "../runtimes/index.js";
+import { type DumpLimits, describeBytes, dumpLimits } from "../formats/limits.js";
 import type { HeapFormat } from "../model/summary.js";
 import { DumpError, type DumpContext, type HeapSource } from "../model/dump.js";
 import type { DumpSummaryBody } from "../model/summary.js";
@@ -24,6 +27,8 @@ export interface CommandSourceOptions {
   onSpawn?: (pid: number) => void;
   /** /proc (tests point it at a fixture tree). */
   proc?: ProcFs;
+  /** Caps on the output read (default DEFAULT_DUMP_LIMITS). */
+  limits?: DumpLimits;
 }
 
 /** argv with every `{pid}` replaced by the pid. */
@@ -47,12 +52,25 @@ export class CommandSource implements HeapSource {
   async dump(ctx: DumpContext): Promise<DumpSummaryBody> {
     const id = await requireTarget(this.proc, ctx.pid);
     const [file, ...args] = substitutePid(this.options.argv, ctx.pid);
-    const r = await runTool(file!, args, { signal: ctx.signal, env: this.options.env, cwd: this.options.cwd, onSpawn: this.options.onSpawn });
+    const limits = this.options.limits ?? dumpLimits();
+    const reader = createDumpReader({ format: this.options.format, limits });
+    const r = await runTool(file!, args, {
+      signal: ctx.signal,
+      env: this.options.env,
+      cwd: this.options.cwd,
+      onSpawn: this.options.onSpawn,
+      maxStdoutBytes: limits.maxBytes,
+      onStdout: (chunk) => reader.write(chunk),
+    });
     if (r.spawnError !== undefined) {
       const reason = r.spawnError === "ENOENT" || r.spawnError === "EACCES" ? "tool_missing" : "internal";
       throw new DumpError(reason, `cannot run ${file}: ${r.spawnError}`);
     }
-    if (r.maxBufferExceeded) throw new DumpError("parse_error", `heap command ${file} printed more than 256 MiB; it was killed`);
+    if (r.maxBufferExceeded) {
+      throw new DumpError("parse_error", `heap command ${file} printed more than ${describeBytes(limits.maxBytes)} (--max-dump-bytes); it was killed`);
+    }
+    // Killed for its output: how it exited says nothing.
+    if (r.killedForOutput && r.outputError !== undefined) throw asDumpError(r.outputError, `output of heap command ${file} (it was killed)`);
     if (r.exitCode !== 0) {
       if (!(await this.proc.stillAlive(id))) throw new DumpError("target_exited", `process ${ctx.pid} exited during the dump command`);
       const how = r.exitCode !== undefined ? `exited with code ${r.exitCode}` : `was killed by ${r.signalName ?? "a signal"}`;
@@ -60,7 +78,8 @@ export class CommandSource implements HeapSource {
       throw new DumpError("attach_failed", `heap command ${file} ${how}${detail ? `: ${detail}` : ""}`);
     }
     try {
-      return parseText(r.stdout, this.options.format);
+      if (r.outputError !== undefined) throw r.outputError;
+      return reader.end();
     } catch (err) {
       throw asDumpError(err, `output of heap command ${file}`);
     }

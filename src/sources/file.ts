@@ -1,15 +1,17 @@
-// Heap source reading a directory into which other tools write heap statistics (any supported format; those with
-// a streaming parser, such as V8 snapshots, are streamed). Each dump() ingests the newest complete file not yet
+// Heap source reading a directory into which other tools write heap statistics (any supported format, streamed
+// through its parser within the dump limits, so a huge or endless file fails the dump instead of filling
+// leakwatch's memory; `.gz` files are decompressed on the way). Each dump() ingests the newest complete file not yet
 // ingested; a file is tracked by name + mtime + size, so a file rewritten in place counts as new.
 // A file still being written (its size or mtime changed within settleMs) is skipped until a later call; files
 // older than the one ingested are passed over for good (the newest state is what matters). The files are not
 // ours: they are left in place unless deleteAfterIngest is set.
 import { createReadStream, watch, type FSWatcher } from "node:fs";
 import { createGunzip } from "node:zlib";
-import { open, readdir, stat, unlink } from "node:fs/promises";
+import { readdir, stat, unlink } from "node:fs/promises";
 import path from "node:path";
+import { type DumpLimits, dumpLimits } from "../formats/limits.js";
 import { ParseError } from "../model/parse-error.js";
-import { parseText, streamParserFor } from "../runtimes/index.js";
+import { createDumpReader } from "../runtimes/index.js";
 import type { StreamParser } from "../runtime-kit/runtime.js";
 import type { HeapFormat } from "../model/summary.js";
 import { DumpError, type DumpContext, type HeapSource } from "../model/dump.js";
@@ -28,8 +30,11 @@ export interface FileSourceOptions {
   deleteAfterIngest?: boolean;
   /** A file is complete once neither its size nor its mtime changed for this long (default 1000 ms). */
   settleMs?: number;
-  /** Largest text file read (default 256 MiB); V8 snapshots are streamed and have no limit. */
-  maxTextBytes?: number;
+  /**
+   * Caps on what is read (default DEFAULT_DUMP_LIMITS): maxBytes is the largest text file (after decompression);
+   * V8 snapshots, streamed, have no size limit.
+   */
+  limits?: DumpLimits;
 }
 
 interface Entry {
@@ -125,7 +130,7 @@ export class FileSource implements HeapSource {
     // Older complete files are passed over for good; a newer file still being written stays for next time.
     for (const e of candidates) if (e.mtimeMs <= pick.mtimeMs) this.done.set(e.name, key(e));
     const file = path.join(this.options.dir, pick.name);
-    const body = await this.parse(file, pick, ctx.signal);
+    const body = await this.parse(file, ctx.signal);
     ctx.logger.debug?.({ file }, "heap statistics file ingested");
     if (this.options.deleteAfterIngest) {
       await unlink(file).catch((err: Error) => ctx.logger.warn({ file, err: err.message }, "cannot delete ingested heap file"));
@@ -133,20 +138,12 @@ export class FileSource implements HeapSource {
     return body;
   }
 
-  private async parse(file: string, e: Entry, signal: AbortSignal): Promise<DumpSummaryBody> {
+  /** A text file over limits.maxBytes fails when the reader gets there (it is not retried: see dump()). */
+  private async parse(file: string, signal: AbortSignal): Promise<DumpSummaryBody> {
+    const limits = this.options.limits ?? dumpLimits();
+    const reader = createDumpReader({ format: this.options.format, file, limits });
     try {
-      const streaming = await this.streamParser(file);
-      if (streaming !== undefined) return await streamFile(file, streaming, signal);
-      const max = this.options.maxTextBytes ?? 256 * 1024 * 1024;
-      if (e.size > max) throw new DumpError("parse_error", `${file} is ${e.size} bytes, over the ${max}-byte limit for text formats`);
-      const fh = await open(file, "r");
-      let text: string;
-      try {
-        text = await fh.readFile("utf8");
-      } finally {
-        await fh.close();
-      }
-      return parseText(text, this.options.format);
+      return await streamFile(file, reader, signal);
     } catch (err) {
       if (err instanceof DumpError || err instanceof ParseError) throw asDumpError(err, file);
       if (signal.aborted) throw abortError();
@@ -156,21 +153,12 @@ export class FileSource implements HeapSource {
       throw new DumpError("io_error", `reading ${file}: ${(err as Error).message}`);
     }
   }
-
-  /** A streaming parser when the file's format has one (V8 snapshots can be gigabytes), else undefined. */
-  private async streamParser(file: string): Promise<StreamParser | undefined> {
-    const fh = await open(file, "r");
-    try {
-      const buf = Buffer.alloc(4096);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-      return streamParserFor(file, buf.subarray(0, bytesRead).toString("utf8"), this.options.format);
-    } finally {
-      await fh.close();
-    }
-  }
 }
 
-/** Streams a (possibly gzipped) file through a streaming parser; aborting stops the read. */
+/**
+ * Streams a (possibly gzipped) file through a streaming parser, one chunk at a time so that other work runs in
+ * between; aborting stops the read at once.
+ */
 async function streamFile(file: string, parser: StreamParser, signal: AbortSignal): Promise<DumpSummaryBody> {
   const raw = createReadStream(file, { highWaterMark: 1 << 20, signal });
   let input: NodeJS.ReadableStream = raw;
@@ -180,7 +168,10 @@ async function streamFile(file: string, parser: StreamParser, signal: AbortSigna
     input = raw.pipe(gunzip);
   }
   try {
-    for await (const chunk of input as AsyncIterable<Buffer>) parser.write(chunk);
+    for await (const chunk of input as AsyncIterable<Buffer>) {
+      if (signal.aborted) throw abortError();
+      parser.write(chunk);
+    }
   } finally {
     raw.destroy();
   }

@@ -47,7 +47,7 @@ export function createSource(name: string, options: HeapSourceOptions = {}): Hea
       if (options.command === undefined || options.command.length === 0) {
         throw new Error('heap source "command" needs a command (argv; `{pid}` is replaced by the target pid)');
       }
-      return new CommandSource({ argv: options.command, format: options.format, env: options.env, proc: options.proc });
+      return new CommandSource({ argv: options.command, format: options.format, env: options.env, proc: options.proc, limits: options.limits });
     case "file":
       if (options.dir === undefined || options.dir === "") throw new Error('heap source "file" needs a directory to read');
       return new FileSource({
@@ -56,6 +56,7 @@ export function createSource(name: string, options: HeapSourceOptions = {}): Hea
         format: options.format,
         deleteAfterIngest: options.deleteAfterIngest,
         settleMs: options.settleMs,
+        limits: options.limits,
       });
     default:
       throw new Error(`unknown heap source "${name}": expected one of ${HEAP_SOURCE_NAMES.join(", ")}`);

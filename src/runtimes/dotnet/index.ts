@@ -4,8 +4,8 @@
 import { ParseError } from "../../model/parse-error.js";
 import type { RuntimeDescriptor, SourceSettings } from "../../runtime-kit/runtime.js";
 import { createDotnetEventPipeSource } from "./eventpipe-source.js";
-import { parseDumpheapStat } from "./formats/dumpheap-stat.js";
-import { parseGcdumpReport } from "./formats/gcdump-report.js";
+import { parseDumpheapStat, streamDumpheapStat } from "./formats/dumpheap-stat.js";
+import { parseGcdumpReport, streamGcdumpReport } from "./formats/gcdump-report.js";
 import type { DiagnosticPortListener } from "./protocol/listener.js";
 import { DOTNET_SIGNATURE } from "./signature.js";
 import { DotnetTextSource } from "./text-source.js";
@@ -34,12 +34,12 @@ export const dotnet: RuntimeDescriptor = {
     {
       name: "dotnet-text",
       summary: "dotnet-gcdump report, or dotnet-dump's dumpheap -stat (the .NET SDK tools)",
-      create: (s) => new DotnetTextSource({ gcdump: s.gcdump, dotnetDump: s.dotnetDump, env: s.env, proc: s.proc }),
+      create: (s) => new DotnetTextSource({ gcdump: s.gcdump, dotnetDump: s.dotnetDump, env: s.env, proc: s.proc, limits: s.limits }),
     },
   ],
   formats: [
-    { name: "gcdump-report", detect: (head) => GCDUMP.test(head), parse: parseGcdumpReport },
-    { name: "dumpheap-stat", detect: (head) => DUMPHEAP.test(head), parse: parseDumpheapStat },
+    { name: "gcdump-report", detect: (head) => GCDUMP.test(head), parse: parseGcdumpReport, stream: streamGcdumpReport },
+    { name: "dumpheap-stat", detect: (head) => DUMPHEAP.test(head), parse: parseDumpheapStat, stream: streamDumpheapStat },
     {
       name: "nettrace",
       binary: true,

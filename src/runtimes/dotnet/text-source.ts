@@ -6,8 +6,10 @@
 // go to the private directory (created 0600 before the tool writes them) and to disposeRaw after parsing.
 import { chmod, stat } from "node:fs/promises";
 import path from "node:path";
-import { parseDumpheapStat } from "./formats/dumpheap-stat.js";
-import { parseGcdumpReport } from "./formats/gcdump-report.js";
+import { streamDumpheapStat } from "./formats/dumpheap-stat.js";
+import { streamGcdumpReport } from "./formats/gcdump-report.js";
+import { type DumpLimits, describeBytes, dumpLimits } from "../../formats/limits.js";
+import type { LineStream } from "../../formats/lines.js";
 import { DumpError, type DumpContext, type HeapSource } from "../../model/dump.js";
 import type { DumpSummaryBody } from "../../model/summary.js";
 import { asDumpError } from "../../model/dump.js";
@@ -26,6 +28,8 @@ export interface DotnetTextSourceOptions {
   env?: NodeJS.ProcessEnv;
   /** /proc (tests point it at a fixture tree). */
   proc?: ProcFs;
+  /** Caps on the reports read (default DEFAULT_DUMP_LIMITS). */
+  limits?: DumpLimits;
 }
 
 export type DotnetTool = { kind: "gcdump" | "dotnet-dump"; path: string };
@@ -106,27 +110,40 @@ export class DotnetTextSource implements HeapSource {
 
   private async viaGcdump(ctx: DumpContext, id: TargetIdentity, tool: string, file: string): Promise<DumpSummaryBody> {
     await this.collect(ctx, id, "dotnet-gcdump", tool, ["collect", "-p", String(ctx.pid), "-o", file], file);
-    const r = await runTool(tool, ["report", file], { signal: ctx.signal, env: this.env, cwd: ctx.privateDir });
-    return this.parseReport(r, "gcdump-report", `dotnet-gcdump report of process ${ctx.pid}`);
+    return this.report(ctx, tool, ["report", file], "gcdump-report", `dotnet-gcdump report of process ${ctx.pid}`);
   }
 
   private async viaDotnetDump(ctx: DumpContext, id: TargetIdentity, tool: string, file: string): Promise<DumpSummaryBody> {
     await this.collect(ctx, id, "dotnet-dump", tool, ["collect", "-p", String(ctx.pid), "--type", "Heap", "-o", file], file);
-    const r = await runTool(tool, ["analyze", file, "-c", "dumpheap -stat", "-c", "exit"], {
+    return this.report(
+      ctx,
+      tool,
+      ["analyze", file, "-c", "dumpheap -stat", "-c", "exit"],
+      "dumpheap-stat",
+      `dotnet-dump analyze (dumpheap -stat) of process ${ctx.pid}`,
+    );
+  }
+
+  /** Runs the tool's report over the collected file, parsing its output as it is printed. */
+  private async report(ctx: DumpContext, tool: string, args: string[], format: "gcdump-report" | "dumpheap-stat", what: string): Promise<DumpSummaryBody> {
+    const limits = this.options.limits ?? dumpLimits();
+    const parser: LineStream = format === "gcdump-report" ? streamGcdumpReport(limits) : streamDumpheapStat(limits);
+    const r = await runTool(tool, args, {
       signal: ctx.signal,
       env: this.env,
       cwd: ctx.privateDir,
+      maxStdoutBytes: limits.maxBytes,
+      onStdout: (chunk) => parser.write(chunk),
     });
-    return this.parseReport(r, "dumpheap-stat", `dotnet-dump analyze (dumpheap -stat) of process ${ctx.pid}`);
-  }
-
-  private parseReport(r: ToolResult, format: "gcdump-report" | "dumpheap-stat", what: string): DumpSummaryBody {
     if (r.spawnError !== undefined) throw new DumpError("tool_missing", `${what}: cannot run the tool: ${r.spawnError}`);
+    if (r.maxBufferExceeded) throw new DumpError("parse_error", `${what}: more than ${describeBytes(limits.maxBytes)} (--max-dump-bytes); the tool was killed`);
+    if (r.killedForOutput && r.outputError !== undefined) throw asDumpError(r.outputError, `${what} (the tool was killed)`);
     if (r.exitCode !== 0) {
       throw new DumpError("parse_error", `${what} failed (exit ${r.exitCode ?? r.signalName}): ${firstLine(r.stderr) || firstLine(r.stdout)}`);
     }
     try {
-      return format === "gcdump-report" ? parseGcdumpReport(r.stdout) : parseDumpheapStat(r.stdout);
+      if (r.outputError !== undefined) throw r.outputError;
+      return parser.end();
     } catch (err) {
       throw asDumpError(err, what);
     }

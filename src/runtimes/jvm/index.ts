@@ -1,7 +1,7 @@
 // The JVM: recognised by its java executable or libjvm.so; dumped with `jcmd <pid> GC.class_histogram` (a
 // class histogram after a full GC, a few hundred ms even on large heaps); jcmd and jmap histograms parsed.
 import type { RuntimeDescriptor } from "../../runtime-kit/runtime.js";
-import { parseJcmdHistogram, parseJmapHistogram } from "./histogram.js";
+import { parseJcmdHistogram, parseJmapHistogram, streamJavaHistogram } from "./histogram.js";
 import { JVM_SIGNATURE } from "./signature.js";
 import { JvmSource } from "./source.js";
 
@@ -34,16 +34,26 @@ export const jvm: RuntimeDescriptor = {
     {
       name: "jvm",
       summary: "jcmd GC.class_histogram (JDK 9+; a full GC in the target)",
-      create: (s) => new JvmSource({ jcmd: s.jcmd, env: s.env, proc: s.proc }),
+      create: (s) => new JvmSource({ jcmd: s.jcmd, env: s.env, proc: s.proc, limits: s.limits }),
     },
   ],
   formats: [
-    { name: "jcmd-histogram", detect: (head) => hasPidLine(head) === true, parse: parseJcmdHistogram },
-    { name: "jmap-histogram", detect: (head) => hasPidLine(head) === false, parse: parseJmapHistogram },
+    {
+      name: "jcmd-histogram",
+      detect: (head) => hasPidLine(head) === true,
+      parse: parseJcmdHistogram,
+      stream: (limits) => streamJavaHistogram("jcmd-histogram", limits),
+    },
+    {
+      name: "jmap-histogram",
+      detect: (head) => hasPidLine(head) === false,
+      parse: parseJmapHistogram,
+      stream: (limits) => streamJavaHistogram("jmap-histogram", limits),
+    },
   ],
   chooseForCommand: (_command, s) => ({
     name: "jvm",
-    source: new JvmSource({ jcmd: s.jcmd, env: s.env, proc: s.proc }),
+    source: new JvmSource({ jcmd: s.jcmd, env: s.env, proc: s.proc, limits: s.limits }),
     reason: "JVM: jcmd GC.class_histogram",
   }),
 };

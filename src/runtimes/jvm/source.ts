@@ -4,7 +4,8 @@
 // non-interactive shell) never opens its attach listener: that case is recognised from /proc without waiting
 // for jcmd's 10.5 s attach timeout.
 import { access } from "node:fs/promises";
-import { parseJcmdHistogram } from "./histogram.js";
+import { streamJavaHistogram } from "./histogram.js";
+import { type DumpLimits, describeBytes, dumpLimits } from "../../formats/limits.js";
 import { DumpError, type DumpContext, type HeapSource } from "../../model/dump.js";
 import type { DumpSummaryBody } from "../../model/summary.js";
 import { asDumpError } from "../../model/dump.js";
@@ -22,6 +23,8 @@ export interface JvmSourceOptions {
   env?: NodeJS.ProcessEnv;
   /** /proc (tests point it at a fixture tree). */
   proc?: ProcFs;
+  /** Caps on jcmd's output (default DEFAULT_DUMP_LIMITS). */
+  limits?: DumpLimits;
 }
 
 const SAME_USER = "jcmd must run as the same user as the JVM (and in its mount namespace, or with access to /proc/PID/root/tmp)";
@@ -78,17 +81,29 @@ export class JvmSource implements HeapSource {
       throw new DumpError("not_supported", `process ${ctx.pid} is not recognisably a JVM (no java executable or libjvm.so); not attaching with jcmd`);
     }
     await this.checkAttachable(ctx.pid);
-    const r = await runTool(jcmd, [String(ctx.pid), "GC.class_histogram"], { signal: ctx.signal, env: this.env });
+    const limits = this.options.limits ?? dumpLimits();
+    // The histogram is parsed as jcmd prints it: a million classes never sit in memory as one string.
+    const parser = streamJavaHistogram("jcmd-histogram", limits);
+    const r = await runTool(jcmd, [String(ctx.pid), "GC.class_histogram"], {
+      signal: ctx.signal,
+      env: this.env,
+      maxStdoutBytes: limits.maxBytes,
+      onStdout: (chunk) => parser.write(chunk),
+    });
     if (r.spawnError !== undefined) throw new DumpError("tool_missing", `cannot run ${jcmd}: ${r.spawnError}`);
+    const what = `jcmd GC.class_histogram output of process ${ctx.pid}`;
+    if (r.maxBufferExceeded) throw new DumpError("parse_error", `${what}: more than ${describeBytes(limits.maxBytes)} (--max-dump-bytes); jcmd was killed`);
+    if (r.killedForOutput && r.outputError !== undefined) throw asDumpError(r.outputError, `${what} (jcmd was killed)`);
     const output = `${r.stdout}\n${r.stderr}`;
     // jcmd prints its failures (with exit code 1) to stderr, sometimes stdout; "<pid>:" alone is not a histogram.
     if (r.exitCode !== 0 || !/#instances/.test(r.stdout)) {
       throw classifyJcmdFailure(ctx.pid, output, await this.proc.stillAlive(id));
     }
     try {
-      return parseJcmdHistogram(r.stdout);
+      if (r.outputError !== undefined) throw r.outputError;
+      return parser.end();
     } catch (err) {
-      throw asDumpError(err, `jcmd GC.class_histogram output of process ${ctx.pid}`);
+      throw asDumpError(err, what);
     }
   }
 

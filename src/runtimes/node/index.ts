@@ -20,7 +20,7 @@ declare module "../../runtime-kit/runtime.js" {
 
 const V8_START = /^\uFEFF?\s*\{\s*"snapshot"\s*:\s*\{\s*"meta"/;
 
-const create = (s: SourceSettings) => new V8Source({ openInspector: s.openInspector, inspectorPort: s.inspectorPort, proc: s.proc });
+const create = (s: SourceSettings) => new V8Source({ openInspector: s.openInspector, inspectorPort: s.inspectorPort, proc: s.proc, limits: s.limits });
 
 function choice(c: { method: V8Method | undefined; reason: string }, s: SourceSettings): AutoChoice {
   if (c.method === undefined) return { name: "none", source: undefined, reason: c.reason };
@@ -36,12 +36,12 @@ export const node: RuntimeDescriptor = {
     {
       name: "v8-heapsnapshot",
       detect: (head) => V8_START.test(head),
-      parse: (text) => {
-        const p = createV8SnapshotParser();
+      parse: (text, limits) => {
+        const p = createV8SnapshotParser(limits);
         p.write(text);
         return p.end();
       },
-      stream: createV8SnapshotParser,
+      stream: (limits) => createV8SnapshotParser(limits),
       suffixes: [".heapsnapshot", ".heapsnapshot.gz"],
     },
   ],

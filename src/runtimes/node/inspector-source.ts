@@ -17,6 +17,7 @@ import { DumpError, type DumpContext, type HeapSource, type MemoryCostContext } 
 import type { DumpSummaryBody } from "../../model/summary.js";
 import { asDumpError } from "../../model/dump.js";
 import { ProcFs } from "../../procfs/process.js";
+import type { DumpLimits } from "../../formats/limits.js";
 import { abortError, checkAborted, sleepAbortable } from "../../runtime-kit/abort.js";
 import { requireTarget, targetExited, type TargetIdentity } from "../../runtime-kit/target.js";
 import { v8SnapshotCost } from "./cost.js";
@@ -32,6 +33,8 @@ export interface V8InspectorSourceOptions {
   openInspector?: boolean;
   /** The inspector port, when known better than the command line says (e.g. --inspect=…:0 picks a random one). */
   port?: number;
+  /** Caps on the snapshot read (its distinct names). */
+  limits?: Pick<DumpLimits, "maxTypes">;
   /** How long to wait for the inspector to answer after SIGUSR1 (default 5000 ms). */
   openTimeoutMs?: number;
   /** /proc (tests point it at a fixture tree). */
@@ -153,7 +156,7 @@ export class V8InspectorSource implements HeapSource {
     const id = await requireTarget(this.proc, ctx.pid);
     const url = await this.connectUrl(ctx, id);
     checkAborted(ctx.signal);
-    const parser = createV8SnapshotParser();
+    const parser = createV8SnapshotParser(this.options.limits);
     try {
       await snapshotOverCdp(url, parser, ctx.signal);
       return parser.end();

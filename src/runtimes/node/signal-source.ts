@@ -18,6 +18,7 @@ import { DumpError, type DumpContext, type HeapSource, type MemoryCostContext } 
 import type { DumpSummaryBody } from "../../model/summary.js";
 import { asDumpError } from "../../model/dump.js";
 import { ProcFs } from "../../procfs/process.js";
+import type { DumpLimits } from "../../formats/limits.js";
 import { abortError, checkAborted, sleepAbortable } from "../../runtime-kit/abort.js";
 import { requireTarget, targetExited, type TargetIdentity } from "../../runtime-kit/target.js";
 import { v8SnapshotCost } from "./cost.js";
@@ -30,6 +31,8 @@ export interface V8SignalSourceOptions {
   proc?: ProcFs;
   /** How often the directory and the file are looked at (default 100 ms). */
   pollMs?: number;
+  /** Caps on the snapshot read (its distinct names). */
+  limits?: Pick<DumpLimits, "maxTypes">;
 }
 
 /**
@@ -60,9 +63,11 @@ export class V8SignalSource implements HeapSource {
   readonly name = "v8";
   private readonly proc: ProcFs;
   private readonly pollMs: number;
+  private readonly limits: Pick<DumpLimits, "maxTypes"> | undefined;
 
   constructor(options: V8SignalSourceOptions = {}) {
     this.proc = options.proc ?? new ProcFs();
+    this.limits = options.limits;
     this.pollMs = options.pollMs ?? 100;
   }
 
@@ -213,7 +218,7 @@ export class V8SignalSource implements HeapSource {
   }
 
   private async parse(file: string, signal: AbortSignal): Promise<DumpSummaryBody> {
-    const parser = createV8SnapshotParser();
+    const parser = createV8SnapshotParser(this.limits);
     const stream = createReadStream(file, { highWaterMark: 1 << 20, signal });
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) parser.write(chunk);

@@ -17,7 +17,8 @@ import { createReadStream } from "node:fs";
 import { open } from "node:fs/promises";
 import { createGunzip } from "node:zlib";
 import type { DumpSummaryBody } from "../../model/summary.js";
-import { ParseError } from "../../model/parse-error.js";
+import { LimitError, ParseError } from "../../model/parse-error.js";
+import { DEFAULT_MAX_DUMP_TYPES, type DumpLimits } from "../../formats/limits.js";
 import { capTypeName } from "../../formats/normalise.js";
 import { normaliseV8Name } from "./normalise.js";
 import { TypeTable } from "../../formats/type-table.js";
@@ -33,9 +34,12 @@ export interface V8SnapshotParser {
   end(): DumpSummaryBody;
 }
 
-/** Creates a streaming V8 heap-snapshot parser. */
-export function createV8SnapshotParser(): V8SnapshotParser {
-  return new SnapshotStreamParser();
+/**
+ * Creates a streaming V8 heap-snapshot parser. `maxTypes` caps the distinct constructor names it aggregates (a
+ * LimitError beyond): its memory grows with them, not with the snapshot's size, which therefore has no cap.
+ */
+export function createV8SnapshotParser(limits: Pick<DumpLimits, "maxTypes"> = { maxTypes: DEFAULT_MAX_DUMP_TYPES }): V8SnapshotParser {
+  return new SnapshotStreamParser(limits.maxTypes);
 }
 
 /** Parses a snapshot from a readable stream or any async iterable of chunks. */
@@ -120,6 +124,8 @@ function isWs(c: number): boolean {
 }
 
 class SnapshotStreamParser implements V8SnapshotParser {
+  constructor(private readonly maxTypes = DEFAULT_MAX_DUMP_TYPES) {}
+
   private state: S = S.Start;
   private line = 1;
   private failure: ParseError | undefined;
@@ -534,6 +540,7 @@ class SnapshotStreamParser implements V8SnapshotParser {
     if (this.named[type] === 1) {
       let slot = this.slotOfName.get(name);
       if (slot === undefined) {
+        if (this.slots >= this.maxTypes) throw new LimitError(FORMAT, line, "types", `more than ${this.maxTypes} distinct names (--max-dump-types)`);
         slot = this.slots++;
         if (slot === this.slotCount.length) {
           this.slotCount = grow(this.slotCount);

@@ -4,6 +4,7 @@
 import { DumpError, type DumpContext, type HeapSource, type MemoryCostContext } from "../../model/dump.js";
 import type { DumpSummaryBody } from "../../model/summary.js";
 import { ProcFs } from "../../procfs/process.js";
+import type { DumpLimits } from "../../formats/limits.js";
 import { v8SnapshotCost } from "./cost.js";
 import { nodeFlagsFromArgv, readNodeFlags, splitCommandLine, type NodeDiagnosticFlags } from "./flags.js";
 import { V8InspectorSource } from "./inspector-source.js";
@@ -17,6 +18,8 @@ export interface V8SourceOptions {
   /** /proc (tests point it at a fixture tree). */
   proc?: ProcFs;
   pollMs?: number;
+  /** Caps on the snapshot read (its distinct names). */
+  limits?: Pick<DumpLimits, "maxTypes">;
 }
 
 export type V8Method = "signal" | "inspector" | "open-inspector";
@@ -52,8 +55,13 @@ export class V8Source implements HeapSource {
 
   constructor(private readonly options: V8SourceOptions = {}) {
     this.proc = options.proc ?? new ProcFs();
-    this.signalSource = new V8SignalSource({ proc: this.proc, pollMs: options.pollMs });
-    this.inspectorSource = new V8InspectorSource({ proc: this.proc, openInspector: options.openInspector, port: options.inspectorPort });
+    this.signalSource = new V8SignalSource({ proc: this.proc, pollMs: options.pollMs, limits: options.limits });
+    this.inspectorSource = new V8InspectorSource({
+      proc: this.proc,
+      openInspector: options.openInspector,
+      port: options.inspectorPort,
+      limits: options.limits,
+    });
   }
 
   memoryCost(ctx: MemoryCostContext): Promise<number> {

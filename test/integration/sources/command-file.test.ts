@@ -6,6 +6,7 @@ import { appendFileSync, readFileSync, utimesSync, writeFileSync, existsSync } f
 import path from "node:path";
 import { CommandSource } from "../../../src/sources/command.js";
 import { FileSource } from "../../../src/sources/file.js";
+import { dumpLimits } from "../../../src/formats/limits.js";
 import { alive, makeContext, rowOf, scratch, targetsDir } from "../../helpers/targets.js";
 
 const { tmp, sleeper, cleanup } = scratch();
@@ -98,6 +99,68 @@ describe("command heap source", () => {
   });
 });
 
+describe("command heap source: bounded output", () => {
+  it("kills a command printing beyond --max-dump-bytes and fails the dump as parse_error", async () => {
+    const pid = sleeper();
+    const ctx = makeContext(pid, "sleep 30");
+    let tool = 0;
+    try {
+      const source = new CommandSource({ argv: ["yes", "1 2 Foo.Bar"], limits: dumpLimits({ maxBytes: 4 * 1024 * 1024 }), onSpawn: (p) => (tool = p) });
+      const err = await source.dump(ctx).catch((e: unknown) => e);
+      expect(err).toMatchObject({ reason: "parse_error" });
+      expect((err as Error).message).toBe("heap command yes printed more than 4 MiB (--max-dump-bytes); it was killed");
+      expect(alive(tool)).toBe(false);
+    } finally {
+      ctx.cleanup();
+    }
+  });
+
+  it("kills a command printing more distinct types than --max-dump-types, or a line without end", async () => {
+    const pid = sleeper();
+    const ctx = makeContext(pid, "sleep 30");
+    try {
+      const types = new CommandSource({
+        // writeSync: process.stdout.write in a loop that never yields would only queue (stdout is a socket here).
+        argv: [process.execPath, "-e", "for (let i = 0; ; i++) require('fs').writeSync(1, `1 8 Type${i}\\n`)"],
+        limits: dumpLimits({ maxTypes: 1000 }),
+      });
+      const err = await types.dump(ctx).catch((e: unknown) => e);
+      expect(err).toMatchObject({ reason: "parse_error" });
+      expect((err as Error).message).toMatch(
+        /^output of heap command \S+ \(it was killed\): plain: line 1001: more than 1000 distinct types \(--max-dump-types\)$/,
+      );
+
+      // Valid rows first, so the format is known, then one line that never ends.
+      const line = new CommandSource({ argv: ["sh", "-c", "printf '1 2 A\\n1 2 '; exec cat /dev/zero"], limits: dumpLimits({ maxLineLength: 100_000 }) });
+      const err2 = await line.dump(ctx).catch((e: unknown) => e);
+      expect(err2).toMatchObject({ reason: "parse_error" });
+      expect((err2 as Error).message).toMatch(/plain: line 2: a line longer than 100000 characters/);
+    } finally {
+      ctx.cleanup();
+    }
+  });
+
+  it("stops reading at the timeout: the dump ends with the tool, not with its output", async () => {
+    const pid = sleeper();
+    const ctx = makeContext(pid, "sleep 30");
+    let tool = 0;
+    try {
+      const pending = new CommandSource({ argv: ["yes", "1 2 Foo.Bar"], onSpawn: (p) => (tool = p) }).dump(ctx);
+      const t0 = Date.now();
+      while (tool === 0) {
+        if (Date.now() - t0 > 10_000) throw new Error("the command never started");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await new Promise((r) => setTimeout(r, 200)); // printing and being parsed
+      ctx.controller.abort();
+      await expect(pending).rejects.toMatchObject({ reason: "timeout" });
+      expect(alive(tool)).toBe(false);
+    } finally {
+      ctx.cleanup();
+    }
+  });
+});
+
 describe("file heap source", () => {
   const table = (n: number): string => `${n} ${n * 16} com.example.Leak\n5 80 com.example.Stable\n`;
 
@@ -154,6 +217,30 @@ describe("file heap source", () => {
       expect(seen).toContain("x.heapsnapshot.gz");
     } finally {
       stop();
+      ctx.cleanup();
+    }
+  });
+
+  it("stops reading a text file at --max-dump-bytes; a V8 snapshot has no size limit", async () => {
+    const dir = tmp("lw-files-");
+    const ctx = makeContext(process.pid, "");
+    try {
+      writeFileSync(path.join(dir, "big.txt"), "1 2 Foo.Bar\n".repeat(100_000)); // 1.2 MB
+      await new Promise((r) => setTimeout(r, 80));
+      const err = await new FileSource({ dir, settleMs: 50, limits: dumpLimits({ maxBytes: 1024 * 1024 }) }).dump(ctx).catch((e: unknown) => e);
+      expect(err).toMatchObject({ reason: "parse_error" });
+      expect((err as Error).message).toMatch(/big\.txt: plain: line \d+: more than 1 MiB of text \(--max-dump-bytes\)$/);
+
+      const v8 = tmp("lw-files-");
+      const nodes = Array.from({ length: 100_000 }, (_, i) => `0,0,${i + 1},8`).join(",\n");
+      writeFileSync(
+        path.join(v8, "a.heapsnapshot"),
+        `{"snapshot":{"meta":{"node_fields":["type","name","id","self_size"],"node_types":[["object"],"string","number","number"]},"node_count":100000},"nodes":[${nodes}],"strings":["A"]}`,
+      );
+      await new Promise((r) => setTimeout(r, 80));
+      const body = await new FileSource({ dir: v8, settleMs: 50, limits: dumpLimits({ maxBytes: 1024 * 1024 }) }).dump(ctx);
+      expect(body.types).toEqual([{ type: "A", count: 100_000, bytes: 800_000 }]);
+    } finally {
       ctx.cleanup();
     }
   });

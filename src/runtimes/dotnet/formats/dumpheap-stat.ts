@@ -5,7 +5,8 @@
 // Total 428516 objects                              Total 1,234 objects, 48,000 bytes
 import type { DumpSummaryBody } from "../../../model/summary.js";
 import { ParseError, excerpt } from "../../../model/parse-error.js";
-import { splitLines } from "../../../formats/lines.js";
+import { type DumpLimits, dumpLimits } from "../../../formats/limits.js";
+import { type LineParser, LineStream, parseLines } from "../../../formats/lines.js";
 import { parseGroupedInt } from "../../../formats/normalise.js";
 import { normaliseDotnetTypeName } from "../normalise.js";
 import { TypeTable } from "../../../formats/type-table.js";
@@ -17,64 +18,88 @@ const TOTAL = new RegExp(`^[ \\t]*Total[ \\t]+(${NUM})[ \\t]+objects(?:,[ \\t]*(
 const PROGRESS = /^[ \t]*Scanning heap\b/;
 
 /**
- * Parses SOS `dumpheap -stat` output, native or managed layout. Everything before the table header is
+ * SOS `dumpheap -stat` output, native or managed layout, line by line. Everything before the table header is
  * ignored (`Loading core dump: ...`, warnings, `> dumpheap -stat` echoes, `Scanning heap: ...`, the per-object
  * listing of a plain `dumpheap`); everything after the `Total` footer too (fragmentation list, prompt).
  * `Free` (unused heap space) is not a type: it is left out, and its size is given in notes.
  * Throws ParseError when the header or footer is missing, on a garbled row, or when the rows count more
  * objects than the footer.
  */
-export function parseDumpheapStat(text: string): DumpSummaryBody {
-  const format = "dumpheap-stat";
-  const lines = splitLines(text, true);
-  let i = 0;
-  while (i < lines.length && !HEADER.test(lines[i]!)) i++;
-  if (i === lines.length) throw new ParseError(format, Math.max(1, lines.length), "no 'MT Count TotalSize Class Name' header");
+class DumpheapStatParser implements LineParser {
+  readonly format = "dumpheap-stat";
+  private readonly table: TypeTable;
+  private inTable = false;
+  private rows = 0;
+  private objects = 0;
+  private freeCount = 0;
+  private freeBytes = 0;
+  private freeRows = 0;
+  private result: DumpSummaryBody | undefined;
 
-  const table = new TypeTable();
-  let rows = 0;
-  let objects = 0;
-  let freeCount = 0;
-  let freeBytes = 0;
-  let freeRows = 0;
-  for (i++; i < lines.length; i++) {
-    const line = lines[i]!;
+  constructor(maxTypes: number) {
+    this.table = new TypeTable(maxTypes);
+  }
+
+  line(text: string, start: number, end: number, lineNo: number): void {
+    if (this.result !== undefined) return;
+    const format = this.format;
+    const line = text.slice(start, end);
+    if (!this.inTable) {
+      if (HEADER.test(line)) this.inTable = true;
+      return;
+    }
     const m = ROW.exec(line);
     if (m !== null) {
       const count = parseGroupedInt(m[1]!);
       const bytes = parseGroupedInt(m[2]!);
-      if (count === undefined || bytes === undefined) throw new ParseError(format, i + 1, `bad number in ${excerpt(line)}`);
-      objects += count;
-      rows++;
+      if (count === undefined || bytes === undefined) throw new ParseError(format, lineNo, `bad number in ${excerpt(line)}`);
+      this.objects += count;
+      this.rows++;
       if (m[3] === "Free") {
-        freeCount += count;
-        freeBytes += bytes;
-        freeRows++;
-      } else table.add(normaliseDotnetTypeName(m[3]!), count, bytes);
-      continue;
+        this.freeCount += count;
+        this.freeBytes += bytes;
+        this.freeRows++;
+      } else this.table.add(normaliseDotnetTypeName(m[3]!), count, bytes);
+      return;
     }
     const t = TOTAL.exec(line);
     if (t !== null) {
       const footerObjects = parseGroupedInt(t[1]!);
       const footerBytes = t[2] === undefined ? undefined : parseGroupedInt(t[2]);
       if (footerObjects === undefined || (t[2] !== undefined && footerBytes === undefined)) {
-        throw new ParseError(format, i + 1, `bad number in ${excerpt(line)}`);
+        throw new ParseError(format, lineNo, `bad number in ${excerpt(line)}`);
       }
-      if (rows === 0) throw new ParseError(format, i + 1, "table has no rows");
-      if (objects > footerObjects) {
-        throw new ParseError(format, i + 1, `rows count ${objects} objects, more than the footer's ${footerObjects}`);
+      if (this.rows === 0) throw new ParseError(format, lineNo, "table has no rows");
+      if (this.objects > footerObjects) {
+        throw new ParseError(format, lineNo, `rows count ${this.objects} objects, more than the footer's ${footerObjects}`);
       }
       const notes: string[] = [];
-      if (freeRows > 0) {
-        notes.push(`'Free' (unused heap space, not a type) excluded: ${freeCount} free blocks, ${freeBytes} bytes`);
+      if (this.freeRows > 0) {
+        notes.push(`'Free' (unused heap space, not a type) excluded: ${this.freeCount} free blocks, ${this.freeBytes} bytes`);
       }
-      if (objects < footerObjects) {
-        notes.push(`the footer reports ${footerObjects} objects but the rows add up to ${objects}: the table looks trimmed`);
+      if (this.objects < footerObjects) {
+        notes.push(`the footer reports ${footerObjects} objects but the rows add up to ${this.objects}: the table looks trimmed`);
       }
-      return table.toBody(format, { bytesExact: true, notes });
+      this.result = this.table.toBody(format, { bytesExact: true, notes });
+      return;
     }
-    if (line.trim() === "" || PROGRESS.test(line)) continue;
-    throw new ParseError(format, i + 1, `unexpected line ${excerpt(line)}`);
+    if (line.trim() === "" || PROGRESS.test(line)) return;
+    throw new ParseError(format, lineNo, `unexpected line ${excerpt(line)}`);
   }
-  throw new ParseError(format, lines.length + 1, "truncated: no 'Total N objects' footer");
+
+  end(lines: number): DumpSummaryBody {
+    if (this.result !== undefined) return this.result;
+    if (!this.inTable) throw new ParseError(this.format, Math.max(1, lines), "no 'MT Count TotalSize Class Name' header");
+    throw new ParseError(this.format, lines + 1, "truncated: no 'Total N objects' footer");
+  }
+}
+
+/** Parses whole SOS `dumpheap -stat` output (see DumpheapStatParser). */
+export function parseDumpheapStat(text: string, limits: DumpLimits = dumpLimits({ maxBytes: Number.POSITIVE_INFINITY })): DumpSummaryBody {
+  return parseLines(text, new DumpheapStatParser(limits.maxTypes), limits);
+}
+
+/** A streaming parser of SOS `dumpheap -stat` output. */
+export function streamDumpheapStat(limits: DumpLimits = dumpLimits()): LineStream {
+  return new LineStream(new DumpheapStatParser(limits.maxTypes), limits);
 }
