@@ -121,6 +121,7 @@ describe("command heap source: bounded output", () => {
     try {
       const types = new CommandSource({
         // writeSync: process.stdout.write in a loop that never yields would only queue (stdout is a socket here).
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: the placeholder belongs to the child's script
         argv: [process.execPath, "-e", "for (let i = 0; ; i++) require('fs').writeSync(1, `1 8 Type${i}\\n`)"],
         limits: dumpLimits({ maxTypes: 1000 }),
       });
