@@ -72,7 +72,11 @@ async function setup(source: HeapSource, opts: Partial<{ keepDumps: number }> = 
 describe("HeapState", () => {
   it("stores successful dumps and makes a steady leak a suspect while the steady type is not", async () => {
     const { heap, store } = await setup(new ScriptedSource(async (_c, n) => body(1_000_000 + n * 200_000)));
-    for (let i = 0; i < 8; i++) expect((await heap.dump("test")).result).toBe("success");
+    for (let i = 0; i < 8; i++) {
+      expect((await heap.dump("test")).result).toBe("success");
+      // Distinct dump times: the trend statistics order and space the dumps by time.
+      await new Promise((r) => setTimeout(r, 5));
+    }
     expect(store.list("svc")).toHaveLength(8);
     const v = heap.view;
     const leaky = v.verdicts.find((x) => x.type === "Leaky")!;
