@@ -4,17 +4,20 @@
 // snapshot must be removed: on SIGTERM by leakwatch itself, after SIGKILL by its next start with the same --data-dir.
 import { afterEach, describe, expect, it } from "vitest";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, rmdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { BIN } from "../helpers/cli.js";
 import { memoryCgroupUnavailable, skipReason, sleep, waitFor } from "../helpers/env.js";
 
-const leaky = path.resolve(__dirname, "../fixtures/targets/leaky.js");
 const noCgroup = memoryCgroupUnavailable();
 const SNAPSHOT = /^Heap\.\d{8}\.\d{6}\.(\d+)\.\d+\.(\d+)\.heapsnapshot$/;
-/** Enough plain objects that V8 takes a while over each snapshot (a dump is then easy to catch in flight). */
-const BALLAST = "300000";
+/**
+ * The target: enough plain objects that V8 takes a while over each snapshot (a dump is then easy to catch in
+ * flight). It ignores stdin, so that nothing but what is tested ends it (a target reading leakwatch's stdin would
+ * see it close when leakwatch dies, and exit by itself).
+ */
+const PROGRAM = "globalThis.ballast = Array.from({ length: 300000 }, (_, i) => ({ i, s: 'b' + i })); setInterval(() => {}, 1000);";
 
 interface Proc {
   state: string;
@@ -38,18 +41,23 @@ function running(pid: number, startTime: number): boolean {
   return s !== undefined && s.startTime === startTime && s.state !== "Z" && s.state !== "X";
 }
 
-function childrenOf(ppid: number): { pid: number; cmdline: string }[] {
-  const out: { pid: number; cmdline: string }[] = [];
+/** A process's children with their argv. A child forked but not yet exec'd still shows its parent's argv. */
+function childrenOf(ppid: number): { pid: number; argv: string[] }[] {
+  const out: { pid: number; argv: string[] }[] = [];
   for (const n of readdirSync("/proc")) {
     if (!/^\d+$/.test(n) || procStat(Number(n))?.ppid !== ppid) continue;
     try {
-      out.push({ pid: Number(n), cmdline: readFileSync(`/proc/${n}/cmdline`, "utf8").replaceAll("\0", " ") });
+      out.push({ pid: Number(n), argv: readFileSync(`/proc/${n}/cmdline`, "utf8").replace(/\0$/, "").split("\0") });
     } catch {
       // gone
     }
   }
   return out;
 }
+
+/** The launched target once it runs its own program (not the cgroup-joining shell, nor a fork still being leakwatch). */
+const isTarget = (c: { argv: string[] }) => c.argv[0] === process.execPath && c.argv[1] === "-e" && c.argv[2] === PROGRAM;
+const isWatchdog = (c: { argv: string[] }) => c.argv[0] === "/bin/sh" && c.argv[3] === "leakwatch-watchdog";
 
 /** The cgroup leakwatch (pid) creates for target `name`: under its own memory cgroup, which is this test's. */
 function createdCgroup(lwPid: number, name: string): string {
@@ -87,17 +95,19 @@ interface Run {
   stderr: () => string;
 }
 
-/** The built CLI. stdin stays open: it is a launched target's stdin too, and leaky.js exits at its end. */
+/** The built CLI. */
 function leakwatch(args: string[]): Run {
+  // Its log goes to a file: a launched target shares leakwatch's stderr, and neither may ever wait on this test.
+  const logFile = path.join(tmp("lw-left-log-"), "stderr");
+  const fd = openSync(logFile, "w");
   const child = spawn(process.execPath, [BIN, "--listen", "127.0.0.1:0", ...args], {
-    stdio: ["pipe", "ignore", "pipe"],
-    env: { ...process.env, LEAKWATCH_LOG_LEVEL: "info" },
+    stdio: ["ignore", "ignore", fd],
+    env: { ...process.env, LEAKWATCH_LOG_LEVEL: process.env.LEAKWATCH_TEST_LW_LOG ?? "info" },
   });
-  let err = "";
-  child.stderr!.on("data", (b: Buffer) => (err += b.toString()));
+  closeSync(fd);
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.on("exit", (code, signal) => r({ code, signal })));
   track(child.pid);
-  return { child, pid: child.pid!, exit, stderr: () => err };
+  return { child, pid: child.pid!, exit, stderr: () => readFileSync(logFile, "utf8") };
 }
 
 /** A later leakwatch with the same data dir, which launches a short-lived target and exits with it. */
@@ -137,8 +147,8 @@ async function allStopped(pid: number): Promise<void> {
  * Stops leakwatch (SIGSTOP) at a moment when a snapshot it asked for is in dir: the dump is then in flight and
  * leakwatch can do nothing more about it. Returns the snapshot's path; leakwatch stays stopped.
  */
-async function stopDuringDump(lw: Run | number, dir: string, ours: (name: string) => boolean): Promise<string> {
-  const pid = typeof lw === "number" ? lw : lw.pid;
+async function stopDuringDump(lw: Run, dir: string, ours: (name: string) => boolean): Promise<string> {
+  const pid = lw.pid;
   const end = Date.now() + 120_000;
   while (Date.now() < end) {
     process.kill(pid, "SIGSTOP");
@@ -148,15 +158,16 @@ async function stopDuringDump(lw: Run | number, dir: string, ours: (name: string
     process.kill(pid, "SIGCONT");
     await sleep(50);
   }
-  throw new Error(`no heap snapshot appeared in ${dir}; leakwatch said: ${typeof lw === "number" ? "" : lw.stderr().slice(-3000)}`);
+  const children = childrenOf(pid).map((c) => c.argv.slice(0, 2).join(" "));
+  throw new Error(`no heap snapshot appeared in ${dir}; leakwatch's children: ${JSON.stringify(children)}; it said: ${lw.stderr().slice(-4000)}`);
 }
 
-/** leakwatch launching leaky.js under a memory limit, dumping it every second; resolves with the target's pid. */
+/** leakwatch launching the target under a memory limit, dumping it every second; resolves with the target's pid. */
 async function launchWithDumps(dataDir: string): Promise<{ lw: Run; target: { pid: number; startTime: number }; cgroup: string }> {
-  const lw = leakwatch(["--memory-limit", "16g", "--dump-every", "1s", "--data-dir", dataDir, "--name", "app", "--", process.execPath, leaky, "10", BALLAST]);
+  const lw = leakwatch(["--memory-limit", "16g", "--dump-every", "1s", "--data-dir", dataDir, "--name", "app", "--", process.execPath, "-e", PROGRAM]);
   const cgroup = createdCgroup(lw.pid, "app");
   cgroups.push(cgroup);
-  const child = await waitFor(async () => childrenOf(lw.pid).find((c) => c.cmdline.includes(leaky)), 30_000, "the launched target");
+  const child = await waitFor(async () => childrenOf(lw.pid).find(isTarget), 30_000, "the launched target");
   track(child.pid);
   return { lw, target: { pid: child.pid, startTime: procStat(child.pid)!.startTime }, cgroup };
 }
@@ -214,7 +225,7 @@ describe.skipIf(skipReason("leftovers of a launched target under --memory-limit"
     const data = tmp("lw-left-orphan-");
     const { lw, target, cgroup } = await launchWithDumps(data);
     const snapshot = await stopDuringDump(lw, path.join(data, "raw", "app"), (n) => n.includes(`.${target.pid}.`));
-    const dog = childrenOf(lw.pid).find((c) => c.cmdline.includes("leakwatch-watchdog"));
+    const dog = childrenOf(lw.pid).find(isWatchdog);
     expect(dog, "leakwatch's watchdog").toBeDefined();
     track(dog!.pid);
     process.kill(dog!.pid, "SIGKILL");
@@ -295,9 +306,12 @@ describe("nothing left behind by a --pid target's dumps", () => {
   it("SIGKILL during a dump: the next start deletes the snapshot leakwatch caused in the target's directory, and no other", { timeout: 240_000 }, async () => {
     const cwd = tmp("lw-left-pid-target-");
     const data = tmp("lw-left-pid-data-");
-    const target = spawn(process.execPath, ["--heapsnapshot-signal=SIGUSR2", leaky, "10", BALLAST], { cwd, stdio: ["pipe", "pipe", "ignore"] });
+    const target = spawn(process.execPath, ["--heapsnapshot-signal=SIGUSR2", "-e", `${PROGRAM} process.stdout.write("ready\\n");`], {
+      cwd,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     track(target.pid);
-    await new Promise<void>((resolve) => target.stdout!.once("data", () => resolve())); // "ready"
+    await new Promise<void>((resolve) => target.stdout!.once("data", () => resolve()));
     const pid = target.pid!;
     // The target's own snapshots, there before leakwatch: not leakwatch's to delete.
     const own = [
@@ -320,6 +334,5 @@ describe("nothing left behind by a --pid target's dumps", () => {
     expect(existsSync(snapshot)).toBe(false);
     expect(readdirSync(cwd).sort()).toEqual([...own, later].sort());
     expect(running(pid, procStat(pid)!.startTime)).toBe(true); // a --pid target is never leakwatch's to end
-    target.stdin!.end();
   });
 });
