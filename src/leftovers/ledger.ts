@@ -85,10 +85,11 @@ export class Ledger {
     }
     if (changed) this.persist();
     const mine = new Set<number>();
-    const track = (e: Leftover): void => {
+    const track = (e: Leftover): number => {
       const id = this.add(e);
       mine.add(id);
       this.active.add(id);
+      return id;
     };
     return {
       file: (p) => {
@@ -118,9 +119,23 @@ export class Ledger {
             { dir },
             "too many earlier files of the target to record this request: should leakwatch be killed now, the next start cannot remove its file",
           );
-          return;
+          return () => undefined;
         }
-        track({ kind: "requested", dir, names: names.source, pids, startTime: startTimeOf(target, this.procRoot), before: earlier, requestedAt: Date.now() });
+        const id = track({
+          kind: "requested",
+          dir,
+          names: names.source,
+          pids,
+          startTime: startTimeOf(target, this.procRoot),
+          before: earlier,
+          requestedAt: Date.now(),
+        });
+        // The request was not made after all: nothing will come of it.
+        return () => {
+          mine.delete(id);
+          this.active.delete(id);
+          this.remove(id);
+        };
       },
       settle: () => {
         for (const id of mine) {

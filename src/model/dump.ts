@@ -55,9 +55,10 @@ export interface RawRecorder {
   /**
    * A file the target itself is about to write into dir because leakwatch asks it to now (a signal). `names`
    * matches the names of such files, group 1 being the writing process's pid and group 2 a number that grows with
-   * each file it writes; `before` names the files already there.
+   * each file it writes; `before` names the files already there. Returns what to call should the request not be
+   * made after all (the signal could not be sent).
    */
-  requested(dir: string, pid: number, names: RegExp, before: Iterable<string>): void;
+  requested(dir: string, pid: number, names: RegExp, before: Iterable<string>): () => void;
 }
 
 export interface MemoryCostContext {

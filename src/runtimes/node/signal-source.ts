@@ -99,10 +99,11 @@ export class V8SignalSource implements HeapSource {
     checkAborted(ctx.signal);
 
     // Recorded before the signal: should leakwatch die before it finds the file, its next start still can.
-    ctx.record?.requested(dir, ctx.pid, SNAPSHOT_NAME, before);
+    const cancel = ctx.record?.requested(dir, ctx.pid, SNAPSHOT_NAME, before);
     try {
       process.kill(ctx.pid, sig);
     } catch (err) {
+      cancel?.();
       const code = (err as NodeJS.ErrnoException).code;
       if (code === "ESRCH") throw targetExited(ctx.pid, "the dump");
       throw new DumpError("attach_failed", `cannot send ${sig} to process ${ctx.pid}: ${(err as Error).message} (leakwatch must run as the same user or root)`);

@@ -117,6 +117,22 @@ describe("Ledger", () => {
   });
 });
 
+describe("Ledger: a request not made", () => {
+  it("is forgotten at once (a signal that could not be sent causes no file)", () => {
+    const ledger = new Ledger(dir, log);
+    ledger.open();
+    try {
+      const cancel = ledger.dumpScope(me).requested(dir, me, NAMES, []);
+      expect(ledger.list()).toHaveLength(1);
+      cancel();
+      expect(ledger.list()).toEqual([]);
+      expect(existsSync(ledger.file)).toBe(false);
+    } finally {
+      ledger.close();
+    }
+  });
+});
+
 describe("cleanEarlierRuns", () => {
   function writeState(pid: number, startTime: number, entries: unknown[]): string {
     mkdirSync(path.join(dir, "cleanup"), { recursive: true });
