@@ -17,6 +17,9 @@ import { DiagnosticPortListener } from "./runtimes/dotnet/protocol/listener.js";
 import { LoadManager } from "./load/manager.js";
 import { MemorySampler } from "./sampling/sampler.js";
 import { OutcomeHistory } from "./ui/history.js";
+import { Ledger } from "./leftovers/ledger.js";
+import { cleanEarlierRuns } from "./leftovers/earlier.js";
+import { findMemoryMounts } from "./cgroups/mounts.js";
 
 export class ListenError extends Error {}
 
@@ -33,13 +36,23 @@ export class Daemon {
   private server: Server | undefined;
   /** .NET reverse mode (--dotnet-diagnostic-port): runtimes connect to this socket. */
   readonly dotnetListener: DiagnosticPortListener | undefined;
+  /** What this leakwatch has created or caused and must not leave behind (src/leftovers/). */
+  readonly ledger: Ledger;
 
   constructor(
     readonly config: Config,
     readonly logger: Logger,
-    opts: { onAllExited?: (status: number) => void; proc?: ProcFs; chooseSource?: ChooseSource; historyKeepMs?: number } = {},
+    opts: {
+      onAllExited?: (status: number) => void;
+      proc?: ProcFs;
+      chooseSource?: ChooseSource;
+      historyKeepMs?: number;
+      /** The data dir whose state files say what killed leakwatch processes left behind (default: config.dataDir; a run's is its parent's). */
+      stateDir?: string;
+    } = {},
   ) {
     const proc = opts.proc ?? new ProcFs();
+    this.ledger = new Ledger(opts.stateDir ?? config.dataDir, logger);
     this.dotnetListener = config.dotnetDiagnosticPort
       ? new DiagnosticPortListener(config.dotnetDiagnosticPort, { logger: logger.child({ component: "dotnet-listener" }) })
       : undefined;
@@ -50,6 +63,7 @@ export class Daemon {
       proc,
       onAllExited: opts.onAllExited,
       launchEnv: (t) => launchEnvFor(t, this.heaps.rawDir(t.name)),
+      ledger: this.ledger,
     });
     this.load = new LoadManager({ targets: () => this.targets.targets, logger });
     this.sampler = new MemorySampler({
@@ -69,6 +83,7 @@ export class Daemon {
       chooseSource: opts.chooseSource ?? makeChooseSource({ dotnetListener: this.dotnetListener }),
       requests: (t) => this.load.requests(t),
       beforeDump: (t) => this.load.beforeDump(t),
+      ledger: this.ledger,
     });
     this.registry = createCollectors({
       config,
@@ -103,6 +118,14 @@ export class Daemon {
     await this.store.open().catch((err: NodeJS.ErrnoException) => {
       throw new TargetError(`--data-dir ${this.config.dataDir}: cannot use it: ${err.code ?? err.message}`);
     });
+    // Before anything new is made: what killed leakwatch processes left behind goes first.
+    this.ledger.open();
+    await cleanEarlierRuns({
+      dataDir: this.ledger.dataDir,
+      ledger: this.ledger,
+      memoryMount: (await findMemoryMounts().catch(() => ({ memory: undefined }))).memory,
+      log: this.logger,
+    }).catch((err: unknown) => this.logger.warn({ err: String(err) }, "cleaning up after earlier leakwatch processes failed"));
     if (listen) await this.listen();
     await this.dotnetListener?.listen();
     try {
@@ -139,7 +162,8 @@ export class Daemon {
   }
 
   async stop(): Promise<void> {
-    this.heaps.stop();
+    // Dumps in flight end first and take their raw files with them.
+    await this.heaps.stop();
     this.sampler.stop();
     this.history.stop();
     await this.registry.close();
@@ -148,5 +172,6 @@ export class Daemon {
     await this.targets.stop();
     await new Promise<void>((r) => (this.server ? this.server.close(() => r()) : r()));
     this.server = undefined;
+    this.ledger.close();
   }
 }

@@ -1,5 +1,6 @@
 // A memory cgroup that leakwatch creates for a launched target (--memory-limit): the cgcreate/cgexec and
-// `docker run --memory` steps of a soak test, done in-process and undone on exit.
+// `docker run --memory` steps of a soak test, done in-process and undone on exit (or, after a leakwatch that was
+// killed, by its watchdog or the next start: src/leftovers/).
 import { access, mkdir, readFile, readdir, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { CgroupMount } from "./mounts.js";
@@ -12,6 +13,20 @@ export interface CreatedCgroup {
   /** The file a process writes its pid into to join. */
   procsFile: string;
   remove(): Promise<void>;
+}
+
+/** The name of the cgroup made for a launched target: leakwatch's pid keeps it unique and tells later runs whose it was. */
+export function createdCgroupName(target: string, pid = process.pid): string {
+  return `leakwatch-${pid}-${target}`;
+}
+
+/** A name createdCgroupName makes; group 1 is the pid of the leakwatch that made it. */
+export const CREATED_CGROUP_NAME = /^leakwatch-(\d+)-./;
+
+export interface CreateOptions {
+  /** Called with the directory just before it is made, so that it can be recorded first. */
+  beforeCreate?: (dir: string) => void;
+  selfCgroupFile?: string;
 }
 
 function hint(limit: number): string {
@@ -27,11 +42,12 @@ function hint(limit: number): string {
  * Creates `<own memory cgroup>/<name>` with the limit. Nesting under leakwatch's own cgroup works on hosts, in
  * containers and in delegated (systemd --user) trees alike, and the limit of any ancestor still applies.
  */
-export async function createMemoryCgroup(mount: CgroupMount, name: string, limit: number, selfCgroupFile = "/proc/self/cgroup"): Promise<CreatedCgroup> {
-  const own = memoryCgroupPath(parseProcCgroup(await readFile(selfCgroupFile, "utf8")), mount) ?? "/";
-  let parent = cgroupDir(mount, own);
+export async function createMemoryCgroup(mount: CgroupMount, name: string, limit: number, opts: CreateOptions = {}): Promise<CreatedCgroup> {
+  const own = await ownCgroupDir(mount, opts.selfCgroupFile);
+  let parent = own;
   if (mount.version === 2) parent = await v2Parent(mount, parent, limit);
   const dir = path.join(parent, name);
+  opts.beforeCreate?.(dir);
   try {
     await mkdir(dir);
   } catch (err) {
@@ -51,6 +67,8 @@ export async function createMemoryCgroup(mount: CgroupMount, name: string, limit
         const code = (err as NodeJS.ErrnoException).code;
         if (code === "ENOENT") return;
         if (code !== "EBUSY" || i === 49) throw err;
+        // Whatever still runs in it was started inside it by the launched target (its children): end it too.
+        await killMembers(dir);
         await new Promise((r) => setTimeout(r, 100));
       }
     }
@@ -99,6 +117,58 @@ async function v2Parent(mount: CgroupMount, own: string, limit: number): Promise
   const up = path.dirname(own);
   if (up.startsWith(mount.mountPoint) && (await enable(up))) return up;
   throw new CgroupPermissionError(`cannot enable the memory controller under ${own}: ${hint(limit)}`);
+}
+
+/** leakwatch's own memory cgroup directory. */
+async function ownCgroupDir(mount: CgroupMount, selfCgroupFile = "/proc/self/cgroup"): Promise<string> {
+  return cgroupDir(mount, memoryCgroupPath(parseProcCgroup(await readFile(selfCgroupFile, "utf8")), mount) ?? "/");
+}
+
+/** Where createMemoryCgroup puts its cgroups: in leakwatch's own memory cgroup, on v2 possibly beside it. */
+export async function createdCgroupParents(mount: CgroupMount, selfCgroupFile?: string): Promise<string[]> {
+  const own = await ownCgroupDir(mount, selfCgroupFile);
+  const up = path.dirname(own);
+  return mount.version === 2 && up.startsWith(mount.mountPoint) && up !== own ? [own, up] : [own];
+}
+
+/** SIGKILL for every process directly in a cgroup leakwatch created (they all descend from its launched target). */
+export async function killMembers(dir: string): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(path.join(dir, "cgroup.procs"), "utf8");
+  } catch {
+    return;
+  }
+  for (const l of text.split("\n")) {
+    const pid = Number(l.trim());
+    if (!Number.isInteger(pid) || pid <= 0) continue;
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // gone already
+    }
+  }
+}
+
+/**
+ * Removes a cgroup an earlier leakwatch created. With `killMembers`, processes still in it are ended first (the
+ * cgroup is the proof they were launched by leakwatch); without, only an empty cgroup goes (rmdir refuses others).
+ * True once it is gone.
+ */
+export async function removeCreatedCgroup(dir: string, opts: { killMembers: boolean }): Promise<boolean> {
+  for (let i = 0; i < 50; i++) {
+    try {
+      await rmdir(dir);
+      return true;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return true;
+      if (!opts.killMembers || code !== "EBUSY") return false;
+      await killMembers(dir);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return false;
 }
 
 async function exists(p: string): Promise<boolean> {

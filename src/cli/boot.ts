@@ -43,6 +43,8 @@ export interface BootOptions {
 /** Loads the config from `cli`, starts a Daemon on it and returns the running session. Errors are left to exit.ts. */
 export async function boot(cli: CliArgs, opts: BootOptions): Promise<Session> {
   const config = loadConfig(cli, process.env, [], opts.defaults);
+  // State files live in the data dir as given (a run's own folder under it is new each time).
+  const stateDir = config.dataDir;
   opts.prepare?.(config);
   const logger = createLogger(config.logLevel);
 
@@ -54,6 +56,7 @@ export async function boot(cli: CliArgs, opts: BootOptions): Promise<Session> {
   const daemon = new Daemon(config, logger, {
     onAllExited: (status) => opts.onAllExited(session, status),
     historyKeepMs: opts.historyKeepMs,
+    stateDir,
   });
   const session: Session = {
     config,

@@ -9,7 +9,7 @@ import type { MemorySampler } from "../sampling/sampler.js";
 import type { Target } from "../targets/target.js";
 import type { HeapSource } from "../model/dump.js";
 import type { DumpStore } from "./store.js";
-import type { DumpOutcome } from "./runner.js";
+import type { DumpOutcome, RunnerOptions } from "./runner.js";
 import { HeapState, type DumpListener, type HeapView } from "./state.js";
 import { HeapScheduler } from "./scheduler.js";
 import { makeDir } from "../util/fs.js";
@@ -36,6 +36,8 @@ export interface HeapManagerOptions {
   requests?: (target: string) => number | undefined;
   /** Runs before each dump of the target (reads load counted by the target itself). */
   beforeDump?: (target: string) => Promise<void>;
+  /** Records each dump's raw files so that none outlives leakwatch. */
+  ledger?: RunnerOptions["ledger"];
 }
 
 export class HeapManager {
@@ -95,6 +97,7 @@ export class HeapManager {
         maxTypes: c.maxTypes,
         verdict: { window: c.verdictWindow, minAbsoluteGrowthBytes: c.minGrowth, minAbsoluteGrowthObjects: c.minGrowthObjects },
         rawDir,
+        ledger: this.opts.ledger,
       },
       this.opts.logger,
     );
@@ -147,8 +150,10 @@ export class HeapManager {
     return this.schedulers.get(target)?.dumpNow(trigger);
   }
 
-  stop(): void {
+  /** Stops the schedules and ends the dumps in flight; resolves once they have ended and removed their raw files. */
+  async stop(): Promise<void> {
     clearInterval(this.timer);
     for (const s of this.schedulers.values()) s.stop();
+    await Promise.all([...this.heaps.values()].map((h) => h.stop()));
   }
 }

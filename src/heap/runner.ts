@@ -5,6 +5,7 @@
 import type { Logger } from "pino";
 import { DumpError, type DumpReason, type HeapSource } from "../model/dump.js";
 import type { DumpSummary } from "../model/summary.js";
+import type { Ledger } from "../leftovers/ledger.js";
 import { ensureRawDir } from "./raw-dumps.js";
 import { newDumpId } from "./store.js";
 
@@ -48,6 +49,10 @@ export interface RunnerOptions {
   disposeRaw: (file: string) => Promise<void>;
   /** Persists the summary before the dump counts as a success; a failure here fails the dump (io_error). */
   keep: (summary: DumpSummary) => Promise<void>;
+  /** Records the raw files the dump causes before they exist; whatever of them is left when the dump ends is removed. */
+  ledger?: Pick<Ledger, "dumpScope">;
+  /** Aborted when leakwatch stops: the dump ends at once (and its raw files with it). */
+  stop?: AbortSignal;
   logger: Logger;
 }
 
@@ -85,6 +90,10 @@ export async function runDump(source: HeapSource, job: DumpJob, opts: RunnerOpti
   const started = Date.now();
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(new DumpError("timeout", `no result within ${opts.timeoutSeconds}s`)), opts.timeoutSeconds * 1000);
+  const onStop = (): void => abort.abort(new DumpError("timeout", "leakwatch stopped during the dump"));
+  if (opts.stop?.aborted) onStop();
+  opts.stop?.addEventListener("abort", onStop, { once: true });
+  const scope = opts.ledger?.dumpScope(pid);
   log.info({ target, pid, source: source.name, trigger: job.trigger }, "heap dump started");
   try {
     // The race enforces the timeout even on a source that ignores its abort signal.
@@ -95,6 +104,7 @@ export async function runDump(source: HeapSource, job: DumpJob, opts: RunnerOpti
         signal: abort.signal,
         privateDir: opts.rawDir,
         disposeRaw: opts.disposeRaw,
+        record: scope,
         logger: log,
       }),
       new Promise<never>((_, reject) => abort.signal.addEventListener("abort", () => reject(abort.signal.reason as Error), { once: true })),
@@ -126,6 +136,9 @@ export async function runDump(source: HeapSource, job: DumpJob, opts: RunnerOpti
     return { outcome: { result: "failure", reason, message: (err as Error).message }, durationSeconds };
   } finally {
     clearTimeout(timer);
+    opts.stop?.removeEventListener("abort", onStop);
     abort.abort(new DumpError("timeout", "dump finished"));
+    // A raw file this dump caused must not stay behind, whatever ended it (a source that ignored the abort included).
+    scope?.settle();
   }
 }

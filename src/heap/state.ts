@@ -10,7 +10,7 @@ import type { HeapSource } from "../model/dump.js";
 import type { DumpSummary } from "../model/summary.js";
 import type { DumpStore } from "./store.js";
 import { rawDumpDisposer } from "./raw-dumps.js";
-import { runDump, skippedRun, type DumpOutcome, type DumpResult, type DumpRun } from "./runner.js";
+import { runDump, skippedRun, type DumpOutcome, type DumpResult, type DumpRun, type RunnerOptions } from "./runner.js";
 
 /** result → reason ("" for success) → count, in first-seen order: leakwatch_heap_dumps_total. */
 export type DumpCounts = Readonly<Partial<Record<DumpResult, Readonly<Record<string, number>>>>>;
@@ -61,6 +61,8 @@ export interface HeapStateOptions {
   verdict: VerdictOptions;
   /** Private directory for this target's raw dumps (created 0700). */
   rawDir: string;
+  /** Records each dump's raw files so that none outlives leakwatch (runner.ts). */
+  ledger?: RunnerOptions["ledger"];
 }
 
 /** What a trigger knows when it asks for a dump. */
@@ -89,6 +91,7 @@ function freezeSelection(s: TypeSelection): HeapSelection {
 export class HeapState {
   private current: HeapView;
   private running: Promise<DumpOutcome> | undefined;
+  private readonly stopper = new AbortController();
   private readonly selector: TypeSelector;
   private readonly listeners = new Set<DumpListener>();
   private readonly disposeRaw: (file: string) => Promise<void>;
@@ -133,6 +136,7 @@ export class HeapState {
 
   /** Takes one dump now, unless one is running (then it is counted as skipped with reason busy). */
   dump(trigger: string, req: DumpRequest = {}): Promise<DumpOutcome> {
+    if (this.stopper.signal.aborted) return Promise.resolve(this.record(skippedRun(this.log, this.target.name, "target_down", "leakwatch is stopping")));
     if (this.running) return Promise.resolve(this.record(skippedRun(this.log, this.target.name, "busy", "a dump of this target is still running")));
     this.running = this.take(trigger, req).finally(() => {
       this.running = undefined;
@@ -153,10 +157,18 @@ export class HeapState {
         rawDir: this.opts.rawDir,
         disposeRaw: this.disposeRaw,
         keep: (summary) => this.store.add(summary),
+        ledger: this.opts.ledger,
+        stop: this.stopper.signal,
         logger: this.log,
       },
     );
     return this.record(run);
+  }
+
+  /** Ends a dump in flight (its raw files are removed) and refuses new ones; resolves once the dump has ended. */
+  async stop(): Promise<void> {
+    this.stopper.abort();
+    await this.running?.catch(() => undefined);
   }
 
   /** Applies one outcome: a new view replaces the current one, then listeners hear of it. */

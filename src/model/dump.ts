@@ -40,7 +40,25 @@ export interface DumpContext {
   privateDir: string;
   /** Called with a raw dump file once parsed: deletes it, or keeps it when the user asked (--keep-dumps N). */
   disposeRaw(file: string): Promise<void>;
+  /** Where the source says what it is about to leave on disk, before it does (absent in one-off tools and tests). */
+  record?: RawRecorder;
   logger: Logger;
+}
+
+/**
+ * What a dump may leave on disk if leakwatch dies during it. Each is recorded before it comes to exist, so that a
+ * leakwatch stopped mid-dump (or killed: its next start) removes exactly what this dump caused and nothing else.
+ */
+export interface RawRecorder {
+  /** A raw file at this exact path: about to be created, or just found. */
+  file(path: string): void;
+  /**
+   * A file the target itself is about to write into dir because leakwatch asks it to now (a signal). `names`
+   * matches the names of such files, group 1 being the writing process's pid and group 2 a number that grows with
+   * each file it writes; `before` names the files already there. Returns what to call should the request not be
+   * made after all (the signal could not be sent).
+   */
+  requested(dir: string, pid: number, names: RegExp, before: Iterable<string>): () => void;
 }
 
 export interface MemoryCostContext {

@@ -1,4 +1,5 @@
-// Raw dump files hold the target's secrets: created 0600 with names no other process can predict or reuse.
+// Raw dump files hold the target's secrets: created 0600 with names no other process can predict or reuse. The
+// name carries the creating leakwatch's pid, so that a later start can tell a dead leakwatch's files (src/leftovers/).
 import { chmod, open } from "node:fs/promises";
 import path from "node:path";
 import { DumpError } from "../model/dump.js";

@@ -6,11 +6,13 @@ import type { Logger } from "pino";
 import type { Config } from "../config/schema.js";
 import { ProcFs, sameProcess } from "../procfs/process.js";
 import { findMemoryMounts, type MemoryCgroupMounts } from "../cgroups/mounts.js";
-import { createMemoryCgroup, type CreatedCgroup } from "../cgroups/create.js";
+import { createMemoryCgroup, createdCgroupName, type CreatedCgroup } from "../cgroups/create.js";
+import type { Ledger } from "../leftovers/ledger.js";
 import { bootTimeSeconds, clockTicksPerSecond } from "../procfs/system.js";
 import { Target, type ExitInfo } from "./target.js";
 import { cgroupProcesses, findByCommandLine, processCgroupDir, resolveCgroupArg, selfAndAncestors } from "./resolve.js";
 import { JOIN_AND_EXEC, Launched } from "./launcher.js";
+import { Watchdog } from "./watchdog.js";
 
 /** Bad input found while starting (no such pid, command not found, no cgroup permission): exit 2 with it. */
 export class TargetError extends Error {}
@@ -23,6 +25,8 @@ export interface TargetManagerOptions {
   onAllExited?: (status: number) => void;
   /** Extra environment for a launched target (e.g. NODE_OPTIONS that let a heap source snapshot it). */
   launchEnv?: (t: Target) => NodeJS.ProcessEnv | undefined;
+  /** Records launched targets and created cgroups, so that the next start can end and remove them should leakwatch be killed. */
+  ledger?: Ledger;
 }
 
 export class TargetManager {
@@ -34,6 +38,10 @@ export class TargetManager {
   private exclude = new Set<number>();
   private readonly launched = new Map<Target, Launched>();
   private readonly created = new Map<Target, CreatedCgroup>();
+  /** Ledger ids: each created cgroup's, and each launched target's while it runs. */
+  private readonly cgroupRecords = new Map<Target, number>();
+  private readonly processRecords = new Map<Target, number>();
+  private readonly watchdogs = new Map<Target, Watchdog>();
   private stopping = false;
   private bootTime = 0;
   private ticks = 100;
@@ -74,11 +82,16 @@ export class TargetManager {
           if (!this.mounts.memory) {
             throw new TargetError("--memory-limit: no memory cgroup hierarchy is mounted here (v1 memory or v2 with the memory controller)");
           }
-          const name = `leakwatch-${process.pid}-${t.name}`;
+          const ledger = this.opts.ledger;
           let cg: CreatedCgroup;
           try {
-            cg = await createMemoryCgroup(this.mounts.memory, name, t.config.memoryLimit);
+            cg = await createMemoryCgroup(this.mounts.memory, createdCgroupName(t.name), t.config.memoryLimit, {
+              beforeCreate: ledger ? (dir) => this.cgroupRecords.set(t, ledger.add({ kind: "cgroup", dir })) : undefined,
+            });
           } catch (err) {
+            // createMemoryCgroup removed what it had made
+            ledger?.remove(this.cgroupRecords.get(t));
+            this.cgroupRecords.delete(t);
             throw new TargetError(`--memory-limit: ${(err as Error).message}`);
           }
           this.created.set(t, cg);
@@ -112,10 +125,22 @@ export class TargetManager {
   private async launch(t: Target): Promise<void> {
     const cg = this.created.get(t);
     const env = this.opts.launchEnv?.(t);
+    // Started before the target, so that it watches from the first moment (the cgroup at once, the target once armed).
+    let dog = this.watchdogs.get(t);
+    if (!dog) {
+      dog = new Watchdog(cg?.dir, this.log);
+      this.watchdogs.set(t, dog);
+    }
     const child = await Launched.start({ command: t.config.command!, procsFile: cg?.procsFile, logger: this.log, env });
     this.launched.set(t, child);
     const startedAt = Date.now();
     if (child.pid > 0) {
+      // The start time does not change when the cgroup-joining shell execs the command: this is the target's identity.
+      const first = await this.proc.identity(child.pid);
+      if (first) {
+        dog.arm(first);
+        if (this.opts.ledger) this.processRecords.set(t, this.opts.ledger.add({ kind: "process", pid: first.pid, startTime: first.startTime }));
+      }
       if (cg) await this.untilExeced(child.pid);
       const id = await this.proc.identity(child.pid);
       if (id) await this.adopt(t, id);
@@ -139,6 +164,9 @@ export class TargetManager {
   private backoff = new Map<Target, number>();
 
   private async onExit(t: Target, exit: ExitInfo, ranMs: number): Promise<void> {
+    this.watchdogs.get(t)?.disarm();
+    this.opts.ledger?.remove(this.processRecords.get(t));
+    this.processRecords.delete(t);
     t.lastExit = exit;
     t.setMain(undefined);
     t.pids = [];
@@ -247,8 +275,16 @@ export class TargetManager {
       }
     }
     for (const [t, cg] of this.created) {
-      await cg.remove().catch((err: unknown) => this.log.warn({ target: t.name, err: String(err) }, "could not remove cgroup"));
+      try {
+        await cg.remove();
+        this.opts.ledger?.remove(this.cgroupRecords.get(t));
+      } catch (err) {
+        // stays in the state file: the next start removes it
+        this.log.warn({ target: t.name, err: String(err) }, "could not remove cgroup");
+      }
     }
     this.created.clear();
+    for (const dog of this.watchdogs.values()) dog.done();
+    this.watchdogs.clear();
   }
 }

@@ -14,6 +14,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ["util"],
   ["procfs", "formats"],
   ["cgroups", "runtime-kit"],
+  ["leftovers"], // what leakwatch must not leave behind: its state file, the clean-up after a killed leakwatch
   ["runtimes/jvm", "runtimes/node", "runtimes/dotnet"],
   ["runtimes"], // the registry (index.ts)
   ["sources"],

@@ -103,6 +103,7 @@ export class DotnetEventPipeSource implements HeapSource {
     let rawError: Error | undefined;
     if (keepRaw) {
       rawFile = rawFileName(ctx.privateDir, ctx.pid, "nettrace");
+      ctx.record?.file(rawFile);
       await createPrivateFile(rawFile);
       fd = openSync(rawFile, "w", 0o600);
     }

@@ -81,6 +81,7 @@ export class DotnetTextSource implements HeapSource {
     const tool = await this.findTool();
     const id = await requireTarget(this.proc, ctx.pid);
     const file = rawFileName(ctx.privateDir, ctx.pid, tool.kind === "gcdump" ? "gcdump" : "dmp");
+    ctx.record?.file(file);
     await createPrivateFile(file);
     let disposed = false;
     try {

@@ -59,6 +59,9 @@ export function v8SignalLaunchEnv(dir: string, baseEnv: NodeJS.ProcessEnv = proc
 
 const TRAILER = "]}";
 
+/** Node's names for the snapshots it writes: Heap.<yyyymmdd>.<hhmmss>.<pid>.<thread>.<seq>.heapsnapshot. */
+export const SNAPSHOT_NAME = /^Heap\.\d{8}\.\d{6}\.(\d+)\.\d+\.(\d+)\.heapsnapshot$/;
+
 export class V8SignalSource implements HeapSource {
   readonly name = "v8";
   private readonly proc: ProcFs;
@@ -100,9 +103,12 @@ export class V8SignalSource implements HeapSource {
     const before = await this.listSnapshots(dir);
     checkAborted(ctx.signal);
 
+    // Recorded before the signal: should leakwatch die before it finds the file, its next start still can.
+    const cancel = ctx.record?.requested(dir, ctx.pid, SNAPSHOT_NAME, before);
     try {
       process.kill(ctx.pid, sig);
     } catch (err) {
+      cancel?.();
       const code = (err as NodeJS.ErrnoException).code;
       if (code === "ESRCH") throw targetExited(ctx.pid, "the dump");
       throw new DumpError("attach_failed", `cannot send ${sig} to process ${ctx.pid}: ${(err as Error).message} (leakwatch must run as the same user or root)`);
@@ -112,6 +118,7 @@ export class V8SignalSource implements HeapSource {
     let parsed = false;
     try {
       file = await this.waitForNewFile(ctx, id, dir, before);
+      ctx.record?.file(file);
       // The snapshot holds everything in the target's heap (tokens, personal data): owner-only at once.
       await chmod(file, 0o600).catch((err: Error) => ctx.logger.warn({ file, err: err.message }, "cannot chmod heap snapshot to 0600"));
       await this.waitForComplete(ctx, id, file);

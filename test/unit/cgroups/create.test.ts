@@ -22,7 +22,7 @@ describe("createMemoryCgroup", () => {
     const dir = path.join(own, "leakwatch-1-demo");
     await mkdir(dir);
     await writeFile(path.join(dir, "memory.swap.max"), "max\n");
-    const cg = await createMemoryCgroup(mount, "leakwatch-1-demo", 300 * 1024 * 1024, self);
+    const cg = await createMemoryCgroup(mount, "leakwatch-1-demo", 300 * 1024 * 1024, { selfCgroupFile: self });
     expect(cg.dir).toBe(dir);
     expect(cg.procsFile).toBe(path.join(dir, "cgroup.procs"));
     expect(await readFile(path.join(own, "cgroup.subtree_control"), "utf8")).toBe("+memory");
@@ -42,7 +42,7 @@ describe("createMemoryCgroup", () => {
     await writeFile(path.join(dir, "memory.memsw.limit_in_bytes"), "9223372036854771712\n");
     const self = path.join(root, "self-cgroup");
     await writeFile(self, "4:memory:/docker/abc\n0::/\n");
-    const cg = await createMemoryCgroup({ version: 1, mountPoint: root, root: "/" }, "leakwatch-2-x", 209715200, self);
+    const cg = await createMemoryCgroup({ version: 1, mountPoint: root, root: "/" }, "leakwatch-2-x", 209715200, { selfCgroupFile: self });
     expect(cg.dir).toBe(dir);
     expect(await readFile(path.join(dir, "memory.limit_in_bytes"), "utf8")).toBe("209715200");
     expect(await readFile(path.join(dir, "memory.memsw.limit_in_bytes"), "utf8")).toBe("209715200");
@@ -53,7 +53,9 @@ describe("createMemoryCgroup", () => {
     const self = path.join(root, "self-cgroup");
     await writeFile(self, "4:memory:/\n");
     // sysfs refuses mkdir even to root, the way a cgroup tree refuses an unprivileged user.
-    const err = await createMemoryCgroup({ version: 1, mountPoint: "/sys/kernel", root: "/" }, "lw", 200 * 1024 * 1024, self).catch((e: Error) => e);
+    const err = await createMemoryCgroup({ version: 1, mountPoint: "/sys/kernel", root: "/" }, "lw", 200 * 1024 * 1024, { selfCgroupFile: self }).catch(
+      (e: Error) => e,
+    );
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toMatch(/cannot create memory cgroup \/sys\/kernel\/lw \(EPERM\): run leakwatch as root/);
     expect((err as Error).message).toContain("systemd-run --user --scope -p MemoryMax=200M");

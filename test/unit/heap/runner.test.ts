@@ -1,13 +1,14 @@
 // One dump through the stateless runner, with a scripted source: the summary it builds (with the request count
 // passed in), failure reasons, the headroom guard, the timeout, and the private raw directory.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pino } from "pino";
 import { HEADROOM_MARGIN, runDump, type DumpJob, type RunnerOptions } from "../../../src/heap/runner.js";
 import { DumpError, type DumpContext, type HeapSource, type MemoryCostContext } from "../../../src/model/dump.js";
 import type { DumpSummary, DumpSummaryBody } from "../../../src/model/summary.js";
+import { Ledger } from "../../../src/leftovers/ledger.js";
 
 const logger = pino({ level: "silent" });
 let dir: string;
@@ -147,5 +148,49 @@ describe("runDump", () => {
     });
     await runDump(src.s, job(), options().opts);
     expect(signal?.aborted).toBe(true);
+  });
+
+  describe("raw files it records", () => {
+    /** A source that creates a raw file it never gets to dispose of, then hangs (ignoring its abort signal). */
+    const stuck = () =>
+      source(async (ctx) => {
+        const file = path.join(ctx.privateDir, "leakwatch-1-20260101T120000-1-abc.dmp");
+        ctx.record!.file(file);
+        await writeFile(file, "secret heap");
+        return new Promise<never>(() => undefined);
+      });
+
+    it("removes them when the dump times out, and the state file with them", async () => {
+      const ledger = new Ledger(dir, logger);
+      ledger.open();
+      try {
+        const { opts } = options({ timeoutSeconds: 0.3, ledger });
+        const run = await runDump(stuck().s, job(), opts);
+        expect(run.outcome).toMatchObject({ result: "failure", reason: "timeout" });
+        expect(await readdir(opts.rawDir)).toEqual([]);
+        expect(await readdir(path.join(dir, "cleanup"))).toEqual([]);
+      } finally {
+        ledger.close();
+      }
+    });
+
+    it("ends the dump at once when leakwatch stops, and removes them", async () => {
+      const ledger = new Ledger(dir, logger);
+      ledger.open();
+      try {
+        const stop = new AbortController();
+        const { opts } = options({ timeoutSeconds: 600, ledger, stop: stop.signal });
+        const running = runDump(stuck().s, job(), opts);
+        // Stop once the file is there (the source has recorded and created it).
+        for (let i = 0; i < 500 && (await readdir(opts.rawDir).catch(() => [])).length === 0; i++) await new Promise((r) => setTimeout(r, 10));
+        expect(await readdir(opts.rawDir)).toHaveLength(1);
+        stop.abort();
+        const run = await running;
+        expect(run.outcome).toMatchObject({ result: "failure", message: "leakwatch stopped during the dump" });
+        expect(await readdir(opts.rawDir)).toEqual([]);
+      } finally {
+        ledger.close();
+      }
+    });
   });
 });
