@@ -137,7 +137,8 @@ export class Daemon {
   }
 
   async stop(): Promise<void> {
-    this.heaps.stop();
+    // Dumps in flight end first, closing what they opened in the targets (an inspector).
+    await this.heaps.stop();
     this.sampler.stop();
     this.history.stop();
     await this.registry.close();

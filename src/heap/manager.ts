@@ -147,8 +147,10 @@ export class HeapManager {
     return this.schedulers.get(target)?.dumpNow(trigger);
   }
 
-  stop(): void {
+  /** Stops the schedules and ends the dumps in flight; resolves once they have ended and undone what they did in the targets. */
+  async stop(): Promise<void> {
     clearInterval(this.timer);
     for (const s of this.schedulers.values()) s.stop();
+    await Promise.all([...this.heaps.values()].map((h) => h.stop()));
   }
 }

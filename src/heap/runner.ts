@@ -3,8 +3,10 @@
 // Everything it needs comes in as arguments; what an outcome changes (counts, history, verdicts) is the target's
 // HeapState's business (state.ts), and when dumps happen is the scheduler's.
 import type { Logger } from "pino";
-import { DumpError, type DumpReason, type HeapSource } from "../model/dump.js";
+import { DumpError, SKIP_REASONS, type DumpReason, type HeapSource } from "../model/dump.js";
 import type { DumpSummary } from "../model/summary.js";
+import type { PeakReading, PeakWatch } from "../sampling/peak.js";
+import type { CostEstimate } from "./cost.js";
 import { ensureRawDir } from "./raw-dumps.js";
 import { newDumpId } from "./store.js";
 
@@ -12,6 +14,8 @@ export type DumpResult = "success" | "failure" | "skipped";
 
 /** Kept free beyond a source's own memory estimate when the headroom guard decides. */
 export const HEADROOM_MARGIN = 16 * 1024 * 1024;
+/** How long a dump ended by leakwatch stopping may take to undo what it did in the target (close an inspector it opened). */
+export const STOP_GRACE_MS = 5000;
 
 export interface DumpOutcome {
   result: DumpResult;
@@ -36,6 +40,10 @@ export interface DumpJob {
   rss?: number;
   /** Objects in the last dump by this source, for its memory estimate. */
   lastObjects?: number;
+  /** What earlier dumps of this target cost it (cost.ts), handed to the source's memory estimate. */
+  learned?: CostEstimate;
+  /** Measures the target's memory while the dump runs (started before the guard reads anything). */
+  watch?: PeakWatch;
   /** The pid behind the target now: a target that went away during the dump explains its failure. */
   pidNow: () => number | undefined;
 }
@@ -48,6 +56,8 @@ export interface RunnerOptions {
   disposeRaw: (file: string) => Promise<void>;
   /** Persists the summary before the dump counts as a success; a failure here fails the dump (io_error). */
   keep: (summary: DumpSummary) => Promise<void>;
+  /** Aborted when leakwatch stops: the dump ends at once, and the source gets STOP_GRACE_MS to clean up. */
+  stop?: AbortSignal;
   logger: Logger;
 }
 
@@ -55,6 +65,8 @@ export interface DumpRun {
   outcome: DumpOutcome;
   /** How long the dump took, successful or not; undefined when it was skipped. */
   durationSeconds?: number;
+  /** What the dump cost the target in memory, when it was measured. */
+  peak?: PeakReading;
 }
 
 /** A dump that was not attempted (logged; counted by whoever records the run). */
@@ -67,38 +79,58 @@ export function skippedRun(log: Logger, target: string, reason: DumpReason, mess
 export async function runDump(source: HeapSource, job: DumpJob, opts: RunnerOptions): Promise<DumpRun> {
   const { target, pid, headroom } = job;
   const log = opts.logger;
+  let cost = 0;
   if (headroom !== undefined) {
     // Observing the target must never be what kills it.
     // The estimate is rough (a snapshot of many small objects costs more than one of a few big ones), so a
     // margin stays free on top of it.
-    const cost = await source.memoryCost({ pid, rss: job.rss, lastObjects: job.lastObjects }).catch(() => 0);
+    cost = await source.memoryCost({ pid, rss: job.rss, lastObjects: job.lastObjects, learned: job.learned?.bytes }).catch(() => 0);
     if (cost > 0 && cost + HEADROOM_MARGIN > headroom) {
+      job.watch?.cancel();
+      const basis = job.learned !== undefined && cost === job.learned.bytes ? ` (${job.learned.basis})` : "";
       return skippedRun(
         log,
         target,
         "insufficient_headroom",
-        `the dump needs about ${cost} bytes plus a ${HEADROOM_MARGIN}-byte margin, the cgroup has ${headroom} left`,
+        `the dump needs about ${cost} bytes${basis} plus a ${HEADROOM_MARGIN}-byte margin, the cgroup has ${headroom} left`,
       );
     }
   }
-  await ensureRawDir(opts.rawDir);
+  try {
+    await ensureRawDir(opts.rawDir);
+  } catch (err) {
+    job.watch?.cancel();
+    throw err;
+  }
   const started = Date.now();
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(new DumpError("timeout", `no result within ${opts.timeoutSeconds}s`)), opts.timeoutSeconds * 1000);
+  // Made before anything can abort, so that no abort goes unheard.
+  const aborted = new Promise<never>((_, reject) => abort.signal.addEventListener("abort", () => reject(abort.signal.reason as Error), { once: true }));
+  aborted.catch(() => undefined);
+  const onStop = (): void => abort.abort(new DumpError("timeout", "leakwatch stopped during the dump"));
+  if (opts.stop?.aborted) onStop();
+  opts.stop?.addEventListener("abort", onStop, { once: true });
   log.info({ target, pid, source: source.name, trigger: job.trigger }, "heap dump started");
+  // A source that throws at once rejects this promise like one that fails later; none is started once stopped.
+  const dumping = new Promise<Awaited<ReturnType<HeapSource["dump"]>>>((resolve) =>
+    resolve(
+      abort.signal.aborted
+        ? aborted
+        : source.dump({
+            pid,
+            command: job.command,
+            signal: abort.signal,
+            privateDir: opts.rawDir,
+            disposeRaw: opts.disposeRaw,
+            logger: log,
+          }),
+    ),
+  );
+  let run: DumpRun;
   try {
     // The race enforces the timeout even on a source that ignores its abort signal.
-    const body = await Promise.race([
-      source.dump({
-        pid,
-        command: job.command,
-        signal: abort.signal,
-        privateDir: opts.rawDir,
-        disposeRaw: opts.disposeRaw,
-        logger: log,
-      }),
-      new Promise<never>((_, reject) => abort.signal.addEventListener("abort", () => reject(abort.signal.reason as Error), { once: true })),
-    ]);
+    const body = await Promise.race([dumping, aborted]);
     const durationSeconds = (Date.now() - started) / 1000;
     const summary: DumpSummary = {
       ...body,
@@ -115,17 +147,47 @@ export async function runDump(source: HeapSource, job: DumpJob, opts: RunnerOpti
       throw new DumpError("io_error", `cannot store the summary: ${(err as Error).message}`);
     }
     log.info({ target, id: summary.id, types: summary.types.length, bytes: summary.totalBytes, seconds: durationSeconds }, "heap dump stored");
-    return { outcome: { result: "success", summary }, durationSeconds };
+    run = { outcome: { result: "success", summary }, durationSeconds };
   } catch (err) {
     const durationSeconds = (Date.now() - started) / 1000;
     let reason: DumpReason = err instanceof DumpError ? err.reason : "internal";
+    // A source that declined before touching the target (not enough disk for the snapshot) skipped the dump.
+    if (SKIP_REASONS.has(reason)) {
+      job.watch?.cancel();
+      return skippedRun(log, target, reason, (err as Error).message);
+    }
     // A target that vanished during the dump explains whatever error the tool gave.
     if (reason !== "timeout" && job.pidNow() !== pid) reason = "target_exited";
     if (reason === "internal") log.error({ target, err }, "heap dump failed (bug)");
     else log.warn({ target, reason, err: (err as Error).message }, "heap dump failed");
-    return { outcome: { result: "failure", reason, message: (err as Error).message }, durationSeconds };
+    run = { outcome: { result: "failure", reason, message: (err as Error).message }, durationSeconds };
   } finally {
     clearTimeout(timer);
+    opts.stop?.removeEventListener("abort", onStop);
     abort.abort(new DumpError("timeout", "dump finished"));
+    // Stopping leakwatch must not leave what the dump did in the target undone (an inspector it opened): the source
+    // gets a little time to finish cleaning up before leakwatch goes on to exit.
+    if (opts.stop?.aborted) await settledWithin(dumping, STOP_GRACE_MS);
   }
+  const peak = await job.watch?.stop().catch(() => undefined);
+  if (peak !== undefined) {
+    run.peak = peak;
+    log.info({ target, growth: peak.growth, exact: peak.exact, estimate: cost || undefined }, "heap dump cost the target");
+    if (cost > 0 && peak.growth > cost) {
+      log.warn({ target, growth: peak.growth, estimate: cost }, "the dump cost the target more memory than estimated; later estimates use what it cost");
+    }
+  }
+  return run;
+}
+
+/** Resolves when p settles or after ms, whichever comes first. */
+function settledWithin(p: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    p.then(
+      () => undefined,
+      () => undefined,
+    ),
+    new Promise<void>((r) => (timer = setTimeout(r, ms))),
+  ]).finally(() => clearTimeout(timer));
 }

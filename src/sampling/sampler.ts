@@ -9,6 +9,7 @@ import type { CgroupMemoryStats } from "../cgroups/stats.js";
 import type { ProcFs, ProcessIdentity } from "../procfs/process.js";
 import type { ProcMemory } from "../procfs/status.js";
 import type { Target } from "../targets/target.js";
+import { PeakWatch } from "./peak.js";
 import { MemorySeries, OLDER_POINTS, type MemorySample } from "./series.js";
 
 export type { MemorySample } from "./series.js";
@@ -167,6 +168,15 @@ export class MemorySampler {
         return this.read(t, now, reads, subject);
       }),
     );
+  }
+
+  /**
+   * Starts measuring what a dump costs the target: its main process and cgroup read every 100 ms until the watch is
+   * stopped (peak.ts). Undefined when no process is behind the target.
+   */
+  async watchPeak(t: Target): Promise<PeakWatch | undefined> {
+    if (!t.main) return undefined;
+    return PeakWatch.start({ proc: this.opts.proc, pid: t.main.pid, cgroup: t.cgroup && { version: t.cgroup.mount.version, dir: t.cgroup.dir } });
   }
 
   /**
