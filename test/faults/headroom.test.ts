@@ -92,10 +92,10 @@ describe.skipIf(skipReason("headroom guard faults", noCgroup))("a dump never OOM
   }, 240_000);
 
   it("learns what the target's dumps cost: after a measured first dump, dumps the careful estimate would refuse go ahead", async () => {
-    // 30 k objects: ~15 MB anonymous, so the first dump's careful estimate (40×, ~600 MB) fits under 1 GB. The
-    // snapshot leaves ~40 MB more in the target's allocator; 40 × that no longer fits, what the first dump
-    // measurably cost (~70 MB, with margins ~150 MB) does.
-    const r = await soak("1g", 30_000, 4);
+    // 50 k objects: ~15 MB anonymous, so the first dump's careful estimate (40 ×, ~600 MB) fits under 1.5 GB. The
+    // snapshot leaves ~100 MB in the target's allocator: 40 × that (~4 GB) no longer fits, what the first dump
+    // measurably cost (~110 MB, with margins ~175 MB) does.
+    const r = await soak("1500m", 50_000, 4);
     expect(r).toMatchObject({ up: 1, samePid: true, oomKills: 0 });
     expect(r.counts.success?.[""]).toBeGreaterThanOrEqual(3);
     expect(r.counts.failure).toBeUndefined();
