@@ -14,6 +14,11 @@ export type DumpResult = "success" | "failure" | "skipped";
 
 /** Kept free beyond a source's own memory estimate when the headroom guard decides. */
 export const HEADROOM_MARGIN = 16 * 1024 * 1024;
+/**
+ * How far ahead the headroom guard projects a rising target's memory: a snapshot begins when the target gets to it
+ * (a Node target busy in its own code handles the signal only when it is done), with the heap it has then.
+ */
+export const TREND_HORIZON_SECONDS = 5;
 /** How long a dump ended by leakwatch stopping may take to undo what it did in the target (close an inspector it opened). */
 export const STOP_GRACE_MS = 5000;
 
@@ -42,6 +47,11 @@ export interface DumpJob {
   lastObjects?: number;
   /** What earlier dumps of this target cost it (cost.ts), handed to the source's memory estimate. */
   learned?: CostEstimate;
+  /**
+   * What the target's memory will have gained by the time the dump begins (its recent rise over
+   * TREND_HORIZON_SECONDS); null when it has not been watched long enough to tell, which no costly dump goes ahead on.
+   */
+  rising?: number | null;
   /** Measures the target's memory while the dump runs (started before the guard reads anything). */
   watch?: PeakWatch;
   /** The pid behind the target now: a target that went away during the dump explains its failure. */
@@ -84,10 +94,24 @@ export async function runDump(source: HeapSource, job: DumpJob, opts: RunnerOpti
     // Observing the target must never be what kills it.
     // The estimate is rough (a snapshot of many small objects costs more than one of a few big ones), so a
     // margin stays free on top of it.
-    cost = await source.memoryCost({ pid, rss: job.rss, lastObjects: job.lastObjects, learned: job.learned?.bytes }).catch(() => 0);
+    const rising = job.rising ?? undefined;
+    cost = await source.memoryCost({ pid, rss: job.rss, lastObjects: job.lastObjects, learned: job.learned?.bytes, rising }).catch(() => 0);
+    if (cost > 0 && job.rising === null) {
+      job.watch?.cancel();
+      return skippedRun(
+        log,
+        target,
+        "insufficient_headroom",
+        "the target has been watched for less than a second: whether its memory is still rising, and so what the dump would cost when it begins, is not known yet",
+      );
+    }
     if (cost > 0 && cost + HEADROOM_MARGIN > headroom) {
       job.watch?.cancel();
-      const basis = job.learned !== undefined && cost === job.learned.bytes ? ` (${job.learned.basis})` : "";
+      const why = [
+        ...(rising ? [`for the target ${Math.round(rising)} bytes bigger by the time it begins, as its memory is rising`] : []),
+        ...(job.learned !== undefined && cost === job.learned.bytes ? [job.learned.basis] : []),
+      ];
+      const basis = why.length > 0 ? ` (${why.join("; ")})` : "";
       return skippedRun(
         log,
         target,

@@ -12,7 +12,7 @@ import type { DumpStore } from "./store.js";
 import type { PeakWatch } from "../sampling/peak.js";
 import { DumpCosts } from "./cost.js";
 import { rawDumpDisposer } from "./raw-dumps.js";
-import { runDump, skippedRun, type DumpOutcome, type DumpResult, type DumpRun } from "./runner.js";
+import { TREND_HORIZON_SECONDS, runDump, skippedRun, type DumpOutcome, type DumpResult, type DumpRun } from "./runner.js";
 
 /** result → reason ("" for success) → count, in first-seen order: leakwatch_heap_dumps_total. */
 export type DumpCounts = Readonly<Partial<Record<DumpResult, Readonly<Record<string, number>>>>>;
@@ -76,6 +76,13 @@ export interface DumpRequest {
   requests?: number;
   /** Starts measuring the target's memory for the dump (the memory sampler's watchPeak): what the dump costs it. */
   watchPeak?: () => Promise<PeakWatch | undefined>;
+  /** How fast the target's memory rose lately (bytes/s, the sampler's trend); null when not watched long enough to say. */
+  trend?: number | null;
+}
+
+/** The memory a target rising at `trend` bytes/s gains before its dump begins; undefined without a trend. */
+function risingBy(trend: number | null | undefined): number | undefined {
+  return trend === null || trend === undefined ? undefined : Math.round(Math.max(0, trend) * TREND_HORIZON_SECONDS);
 }
 
 function bump(counts: DumpCounts, result: DumpResult, reason: string): DumpCounts {
@@ -151,14 +158,15 @@ export class HeapState {
     return this.running;
   }
 
-  private async take(trigger: string, { headroom, rss, requests, watchPeak }: DumpRequest): Promise<DumpOutcome> {
+  private async take(trigger: string, { headroom, rss, requests, watchPeak, trend }: DumpRequest): Promise<DumpOutcome> {
     const t = this.target;
     const pid = t.main?.pid;
     if (pid === undefined) return this.record(skippedRun(this.log, t.name, "target_down", "no process behind the target"));
     const last = headroom === undefined ? undefined : [...this.store.list(t.name)].reverse().find((d) => d.source === this.source.name);
     // Measured from before the guard decides, so that the estimate and the measure start from the same memory.
     const watch = await watchPeak?.().catch(() => undefined);
-    const learned = headroom === undefined ? undefined : this.costs.estimate(watch?.anonBefore);
+    const rising = risingBy(trend);
+    const learned = headroom === undefined ? undefined : this.costs.estimate(watch?.anonBefore === undefined ? undefined : watch.anonBefore + (rising ?? 0));
     const run = await runDump(
       this.source,
       {
@@ -171,6 +179,7 @@ export class HeapState {
         rss,
         lastObjects: last?.totalObjects,
         learned,
+        rising: trend === null ? null : rising,
         watch,
         pidNow: () => t.main?.pid,
       },

@@ -58,6 +58,12 @@ export interface MemoryCostContext {
    * own model: it is what this target's dumps really cost, its model is what any target's might.
    */
   learned?: number;
+  /**
+   * Bytes the target's memory will have gained by the time the dump begins, going by its recent rise (a heap still
+   * being built grows much in seconds, and a busy target takes a snapshot only when it gets to it): the estimate is
+   * for the target as it will be then.
+   */
+  rising?: number;
 }
 
 export interface HeapSource {

@@ -21,15 +21,16 @@ const V8_OBJECT_GROWTH_ALLOWANCE = 1.25;
  * array (60-80 MB anonymous) grows the process by 850 MB while snapshotting, far more than the "about twice the
  * heap" often quoted. What dumps of this very target cost, once measured (`learned`, from the runner), is the
  * estimate. Before that it must be safe for any heap: the larger of 40 × the anonymous resident memory (RssAnon
- * holds the V8 heap, not code or mapped files) and, with a previous dump, its objects (plus growth since) × 3 KiB.
+ * holds the V8 heap, not code or mapped files; plus what it gains before the dump begins, `rising`) and, with a
+ * previous dump, its objects (plus growth since) × 3 KiB.
  * Deliberately on the safe side: a skipped dump costs a data point, an OOM kill costs the soak.
  */
-export async function v8SnapshotCost(proc: ProcFs, pid: number, rss: number | undefined, lastObjects?: number, learned?: number): Promise<number> {
+export async function v8SnapshotCost(proc: ProcFs, pid: number, rss: number | undefined, lastObjects?: number, learned?: number, rising = 0): Promise<number> {
   if (learned !== undefined) return learned;
   const mem = await proc.memoryOrEmpty(pid);
-  const anon = mem.rssAnon ?? rss ?? mem.rss ?? 0;
+  const anon = (mem.rssAnon ?? rss ?? mem.rss ?? 0) + rising;
   const byObjects = lastObjects !== undefined && lastObjects > 0 ? lastObjects * V8_OBJECT_GROWTH_ALLOWANCE * V8_SNAPSHOT_BYTES_PER_OBJECT : 0;
-  return Math.max(V8_SNAPSHOT_RSS_FACTOR * anon, byObjects);
+  return Math.ceil(Math.max(V8_SNAPSHOT_RSS_FACTOR * anon, byObjects));
 }
 
 /**

@@ -77,7 +77,7 @@ export class V8SignalSource implements HeapSource {
 
   /** V8 builds the snapshot graph in the target: see v8SnapshotCost. */
   memoryCost(ctx: MemoryCostContext): Promise<number> {
-    return v8SnapshotCost(this.proc, ctx.pid, ctx.rss, ctx.lastObjects, ctx.learned);
+    return v8SnapshotCost(this.proc, ctx.pid, ctx.rss, ctx.lastObjects, ctx.learned, ctx.rising);
   }
 
   async dump(ctx: DumpContext): Promise<DumpSummaryBody> {

@@ -227,4 +227,16 @@ describe("runDump", () => {
     },
     STOP_GRACE_MS + 15_000,
   );
+
+  it("projects a rising target to when its dump begins, and starts no costly dump on a target watched too briefly to tell", async () => {
+    const src = source(async () => BODY, 50_000_000);
+    const run = await runDump(src.s, job({ headroom: 100_000_000, rising: 8_000_000 }), options().opts);
+    expect(run.outcome.result).toBe("success");
+    expect(src.costs.at(-1)).toMatchObject({ rising: 8_000_000 });
+    const young = await runDump(src.s, job({ headroom: 1e12, rising: null }), options().opts);
+    expect(young.outcome).toMatchObject({ result: "skipped", reason: "insufficient_headroom" });
+    expect(young.outcome.message).toMatch(/watched for less than a second/);
+    // A dump that costs the target nothing does not need to know.
+    expect((await runDump(source(async () => BODY, 0).s, job({ headroom: 1, rising: null }), options().opts)).outcome.result).toBe("success");
+  });
 });

@@ -25,6 +25,10 @@ describe("v8SnapshotCost", () => {
     expect(await v8SnapshotCost(proc, 30, 999, 10)).toBe(40 * 150000 * 1024);
   });
 
+  it("for a target whose memory is rising, the memory it will have gained by the time the dump begins counts", async () => {
+    expect(await v8SnapshotCost(proc, 30, 999, undefined, undefined, 10 * 1024 * 1024)).toBe(40 * (150000 * 1024 + 10 * 1024 * 1024));
+  });
+
   it("once dumps of the target were measured, what they cost is the estimate, lower or higher than the model's", async () => {
     expect(await v8SnapshotCost(proc, 30, 999, 4_000_000, 123_456)).toBe(123_456);
     expect(await v8SnapshotCost(proc, 30, 999, 10, 1e12)).toBe(1e12);
