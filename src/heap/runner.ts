@@ -147,6 +147,7 @@ export async function runDump(source: HeapSource, job: DumpJob, opts: RunnerOpti
             signal: abort.signal,
             privateDir: opts.rawDir,
             disposeRaw: opts.disposeRaw,
+            rising: job.rising ?? undefined,
             logger: log,
           }),
     ),

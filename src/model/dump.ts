@@ -44,6 +44,8 @@ export interface DumpContext {
   privateDir: string;
   /** Called with a raw dump file once parsed: deletes it, or keeps it when the user asked (--keep-dumps N). */
   disposeRaw(file: string): Promise<void>;
+  /** Bytes the target's memory will have gained by the time the dump begins, when known (MemoryCostContext.rising). */
+  rising?: number;
   logger: Logger;
 }
 

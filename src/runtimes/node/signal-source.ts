@@ -148,7 +148,8 @@ export class V8SignalSource implements HeapSource {
       ctx.logger.warn({ dir, err: (err as Error).message }, "cannot read the free space where the target writes its heap snapshot");
       return;
     }
-    const need = v8SnapshotFileSize((await this.anon(ctx.pid)) ?? 0, this.lastFiles.get(key));
+    // For the heap the target will have when it gets to the signal (a busy target may still be growing it).
+    const need = v8SnapshotFileSize(((await this.anon(ctx.pid)) ?? 0) + (ctx.rising ?? 0), this.lastFiles.get(key));
     if (need + DISK_MARGIN > free) {
       throw new DumpError(
         "insufficient_disk",
