@@ -162,7 +162,7 @@ export class Daemon {
   }
 
   async stop(): Promise<void> {
-    // Dumps in flight end first and take their raw files with them.
+    // Dumps in flight end first, taking their raw files with them and closing what they opened in the targets (an inspector).
     await this.heaps.stop();
     this.sampler.stop();
     this.history.stop();

@@ -165,3 +165,15 @@ function pick(stat: Record<string, number>, fields: string[], preferPrefix: stri
 export function readCgroup(version: 1 | 2, levels: string[]): Promise<CgroupMemoryStats> {
   return version === 1 ? readCgroupV1(levels) : readCgroupV2(levels);
 }
+
+/**
+ * Only the usage and the recorded peak of one cgroup (v1 memory.usage_in_bytes and memory.max_usage_in_bytes, v2
+ * memory.current and memory.peak): two small reads, cheap enough to repeat every 100 ms while a dump runs.
+ */
+export async function readCgroupUsage(version: 1 | 2, dir: string): Promise<{ usage: number; peak?: number }> {
+  const [usageFile, peakFile] = version === 1 ? ["memory.usage_in_bytes", "memory.max_usage_in_bytes"] : ["memory.current", "memory.peak"];
+  const [usage, peak] = await Promise.all([readOpt(path.join(dir, usageFile)), readOpt(path.join(dir, peakFile))]);
+  const u = num(usage);
+  if (u === undefined) throw new Error(`${dir}: no ${usageFile}`);
+  return { usage: u, peak: num(peak) };
+}

@@ -124,7 +124,7 @@ export const OPTIONS: OptionSpec[] = [
     kind: "boolean",
     scope: "target",
     section: "Heap dumps",
-    help: "for a Node target started with neither an inspector nor a heap-snapshot signal flag: open its inspector with SIGUSR1",
+    help: "for a Node target started with neither an inspector nor a heap-snapshot signal flag: open its inspector with SIGUSR1 for each dump (closed after it)",
   },
   {
     flag: "keep-dumps",

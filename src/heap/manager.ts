@@ -150,7 +150,7 @@ export class HeapManager {
     return this.schedulers.get(target)?.dumpNow(trigger);
   }
 
-  /** Stops the schedules and ends the dumps in flight; resolves once they have ended and removed their raw files. */
+  /** Stops the schedules and ends the dumps in flight; resolves once they have ended, removed their raw files and undone what they did in the targets. */
   async stop(): Promise<void> {
     clearInterval(this.timer);
     for (const s of this.schedulers.values()) s.stop();

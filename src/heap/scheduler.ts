@@ -112,7 +112,13 @@ export class HeapScheduler {
       if (t.cgroup) headroom = s?.cgroup?.headroom;
     }
     // The dump records the load as of its start: read synchronously just before it starts.
-    return this.heap.dump(trigger, { headroom, rss, requests: this.opts.requests?.() });
+    return this.heap.dump(trigger, {
+      headroom,
+      rss,
+      trend: t.main ? this.sampler.trend(t) : undefined,
+      requests: this.opts.requests?.(),
+      watchPeak: () => this.sampler.watchPeak(t),
+    });
   }
 
   private async currentSample(t: Target): Promise<Sample | undefined> {

@@ -9,8 +9,10 @@ import { leakVerdicts, TypeSelector, type TypeSelection, type TypeVerdict, type 
 import type { HeapSource } from "../model/dump.js";
 import type { DumpSummary } from "../model/summary.js";
 import type { DumpStore } from "./store.js";
+import type { PeakWatch } from "../sampling/peak.js";
+import { DumpCosts } from "./cost.js";
 import { rawDumpDisposer } from "./raw-dumps.js";
-import { runDump, skippedRun, type DumpOutcome, type DumpResult, type DumpRun, type RunnerOptions } from "./runner.js";
+import { TREND_HORIZON_SECONDS, runDump, skippedRun, type DumpOutcome, type DumpResult, type DumpRun, type RunnerOptions } from "./runner.js";
 
 /** result → reason ("" for success) → count, in first-seen order: leakwatch_heap_dumps_total. */
 export type DumpCounts = Readonly<Partial<Record<DumpResult, Readonly<Record<string, number>>>>>;
@@ -40,6 +42,8 @@ export interface HeapView {
   readonly counts: DumpCounts;
   /** How long the last dump took, successful or not. */
   readonly lastDurationSeconds: number | undefined;
+  /** How far the target's memory rose during the last dump that ran (bytes), when it was measured. */
+  readonly lastDumpCostBytes: number | undefined;
   /** When the last successful dump finished, since the Unix epoch. */
   readonly lastSuccessSeconds: number | undefined;
   readonly lastOutcome: Readonly<DumpOutcome> | undefined;
@@ -72,6 +76,15 @@ export interface DumpRequest {
   rss?: number;
   /** Cumulative load requests as of now (the dump's start), when load is known. */
   requests?: number;
+  /** Starts measuring the target's memory for the dump (the memory sampler's watchPeak): what the dump costs it. */
+  watchPeak?: () => Promise<PeakWatch | undefined>;
+  /** How fast the target's memory rose lately (bytes/s, the sampler's trend); null when not watched long enough to say. */
+  trend?: number | null;
+}
+
+/** The memory a target rising at `trend` bytes/s gains before its dump begins; undefined without a trend. */
+function risingBy(trend: number | null | undefined): number | undefined {
+  return trend === null || trend === undefined ? undefined : Math.round(Math.max(0, trend) * TREND_HORIZON_SECONDS);
 }
 
 function bump(counts: DumpCounts, result: DumpResult, reason: string): DumpCounts {
@@ -92,6 +105,8 @@ export class HeapState {
   private current: HeapView;
   private running: Promise<DumpOutcome> | undefined;
   private readonly stopper = new AbortController();
+  /** What this target's dumps have cost it, measured: the headroom guard's estimate once there is one. */
+  private readonly costs = new DumpCosts();
   private readonly selector: TypeSelector;
   private readonly listeners = new Set<DumpListener>();
   private readonly disposeRaw: (file: string) => Promise<void>;
@@ -113,6 +128,7 @@ export class HeapState {
       runtime,
       counts: Object.freeze({}),
       lastDurationSeconds: undefined,
+      lastDumpCostBytes: undefined,
       lastSuccessSeconds: undefined,
       lastOutcome: undefined,
       ...this.analyse(),
@@ -144,14 +160,31 @@ export class HeapState {
     return this.running;
   }
 
-  private async take(trigger: string, { headroom, rss, requests }: DumpRequest): Promise<DumpOutcome> {
+  private async take(trigger: string, { headroom, rss, requests, watchPeak, trend }: DumpRequest): Promise<DumpOutcome> {
     const t = this.target;
     const pid = t.main?.pid;
     if (pid === undefined) return this.record(skippedRun(this.log, t.name, "target_down", "no process behind the target"));
     const last = headroom === undefined ? undefined : [...this.store.list(t.name)].reverse().find((d) => d.source === this.source.name);
+    // Measured from before the guard decides, so that the estimate and the measure start from the same memory.
+    const watch = await watchPeak?.().catch(() => undefined);
+    const rising = risingBy(trend);
+    const learned = headroom === undefined ? undefined : this.costs.estimate(watch?.anonBefore === undefined ? undefined : watch.anonBefore + (rising ?? 0));
     const run = await runDump(
       this.source,
-      { target: t.name, pid, command: t.command, trigger, requests, headroom, rss, lastObjects: last?.totalObjects, pidNow: () => t.main?.pid },
+      {
+        target: t.name,
+        pid,
+        command: t.command,
+        trigger,
+        requests,
+        headroom,
+        rss,
+        lastObjects: last?.totalObjects,
+        learned,
+        rising: trend === null ? null : rising,
+        watch,
+        pidNow: () => t.main?.pid,
+      },
       {
         timeoutSeconds: this.opts.timeoutSeconds,
         rawDir: this.opts.rawDir,
@@ -162,17 +195,18 @@ export class HeapState {
         logger: this.log,
       },
     );
+    if (run.peak) this.costs.record(run.peak, run.outcome.summary);
     return this.record(run);
   }
 
-  /** Ends a dump in flight (its raw files are removed) and refuses new ones; resolves once the dump has ended. */
+  /** Ends a dump in flight (its raw files are removed) and refuses new ones; resolves once the dump has ended (and undone what it did in the target). */
   async stop(): Promise<void> {
     this.stopper.abort();
     await this.running?.catch(() => undefined);
   }
 
   /** Applies one outcome: a new view replaces the current one, then listeners hear of it. */
-  private record({ outcome, durationSeconds }: DumpRun): DumpOutcome {
+  private record({ outcome, durationSeconds, peak }: DumpRun): DumpOutcome {
     const prev = this.current;
     const success = outcome.result === "success";
     const next: HeapView = Object.freeze({
@@ -180,6 +214,7 @@ export class HeapState {
       ...(success ? this.analyse() : {}),
       counts: bump(prev.counts, outcome.result, outcome.reason ?? ""),
       lastDurationSeconds: durationSeconds ?? prev.lastDurationSeconds,
+      lastDumpCostBytes: peak?.growth ?? prev.lastDumpCostBytes,
       lastSuccessSeconds: success ? Date.now() / 1000 : prev.lastSuccessSeconds,
       lastOutcome: Object.freeze(outcome),
     });

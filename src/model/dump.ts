@@ -12,6 +12,7 @@ export const DUMP_REASONS = [
   "target_exited", // the target went away before or during the dump
   "target_down", // no process behind the target when the dump was due
   "insufficient_headroom", // skipped: the dump would need more memory than the cgroup has left
+  "insufficient_disk", // skipped: the target would write a snapshot larger than the free space where it writes it
   "attach_failed", // the tool could not attach (other user, namespace, attach listener disabled, …)
   "not_supported", // the target or runtime does not support this source (e.g. started without the flag it needs)
   "incomplete", // the runtime reported lost events or a truncated stream
@@ -20,6 +21,9 @@ export const DUMP_REASONS = [
   "internal", // a bug in leakwatch: logged with its stack
 ] as const;
 export type DumpReason = (typeof DUMP_REASONS)[number];
+
+/** Reasons a source may give to decline a dump before touching the target: counted as skipped, not as failed. */
+export const SKIP_REASONS: ReadonlySet<DumpReason> = new Set<DumpReason>(["insufficient_disk"]);
 
 export class DumpError extends Error {
   constructor(
@@ -42,6 +46,8 @@ export interface DumpContext {
   disposeRaw(file: string): Promise<void>;
   /** Where the source says what it is about to leave on disk, before it does (absent in one-off tools and tests). */
   record?: RawRecorder;
+  /** Bytes the target's memory will have gained by the time the dump begins, when known (MemoryCostContext.rising). */
+  rising?: number;
   logger: Logger;
 }
 
@@ -66,14 +72,26 @@ export interface MemoryCostContext {
   rss: number | undefined;
   /** Objects in this target's previous dump by the same source, when there is one. */
   lastObjects?: number;
+  /**
+   * What dumps of this target by this source measurably cost it (the worst ratio seen, with a margin, applied to the
+   * target as it is now), once one has been measured in this run. A source decides how it weighs this against its
+   * own model: it is what this target's dumps really cost, its model is what any target's might.
+   */
+  learned?: number;
+  /**
+   * Bytes the target's memory will have gained by the time the dump begins, going by its recent rise (a heap still
+   * being built grows much in seconds, and a busy target takes a snapshot only when it gets to it): the estimate is
+   * for the target as it will be then.
+   */
+  rising?: number;
 }
 
 export interface HeapSource {
   /** The `--heap-source` name: jvm, v8, dotnet, dotnet-text, command, file. */
   readonly name: string;
   /**
-   * Extra memory the target needs to produce this dump (a V8 snapshot costs about twice the heap), or 0.
-   * The scheduler skips the dump (reason insufficient_headroom) when the cgroup has less headroom than this.
+   * Extra memory the target needs to produce this dump (a V8 snapshot costs many times the heap), or 0.
+   * The runner skips the dump (reason insufficient_headroom) when the cgroup has less headroom than this.
    */
   memoryCost(ctx: MemoryCostContext): Promise<number>;
   dump(ctx: DumpContext): Promise<DumpSummaryBody>;

@@ -9,6 +9,7 @@ import type { CgroupMemoryStats } from "../cgroups/stats.js";
 import type { ProcFs, ProcessIdentity } from "../procfs/process.js";
 import type { ProcMemory } from "../procfs/status.js";
 import type { Target } from "../targets/target.js";
+import { PeakWatch } from "./peak.js";
 import { MemorySeries, OLDER_POINTS, type MemorySample } from "./series.js";
 
 export type { MemorySample } from "./series.js";
@@ -70,10 +71,16 @@ interface TargetState {
   /** A read under way, and whom it reads. */
   pending?: { time: number; subject: SampleSubject; read: Promise<Sample> };
   series: MemorySeries;
+  /** The samples of the last TREND_WINDOW_MS, whole (with their subject), for trend(). */
+  recent: Sample[];
 }
 
 /** The cgroup reads of one round or one on-demand request: targets sharing a cgroup read it once. */
 type CgroupReads = Map<string, Promise<CgroupMemoryStats>>;
+
+/** trend() keeps this much of the past, and compares samples of the target's current process(es) TREND_MIN_SPAN_MS apart or more. */
+export const TREND_WINDOW_MS = 10_000;
+export const TREND_MIN_SPAN_MS = 1000;
 
 /** smaps_rollup walks every mapping of the process; PSS moves slowly, so 30 s is fresh. */
 const PSS_MAX_AGE_MS = 30_000;
@@ -170,6 +177,31 @@ export class MemorySampler {
   }
 
   /**
+   * How fast the target's anonymous memory is rising now: bytes per second between its newest sample and the newest
+   * one at least TREND_MIN_SPAN_MS older (negative when it fell), from samples of its current process(es) only; null
+   * until two such samples exist (a target just started or just found). The headroom guard projects a target's
+   * memory to when its dump will begin with it: a heap still being built grows a lot in seconds.
+   */
+  trend(t: Target): number | null {
+    const subject = subjectOf(t);
+    const mine = (this.states.get(t.name)?.recent ?? []).filter((x) => x.process !== undefined && sameSubject(x.subject, subject));
+    const newest = mine.at(-1);
+    if (newest === undefined) return null;
+    const before = [...mine].reverse().find((x) => newest.time - x.time >= TREND_MIN_SPAN_MS);
+    if (before === undefined) return null;
+    return (newest.process!.memory.rssAnon - before.process!.memory.rssAnon) / ((newest.time - before.time) / 1000);
+  }
+
+  /**
+   * Starts measuring what a dump costs the target: its main process and cgroup read every 100 ms until the watch is
+   * stopped (peak.ts). Undefined when no process is behind the target.
+   */
+  async watchPeak(t: Target): Promise<PeakWatch | undefined> {
+    if (!t.main) return undefined;
+    return PeakWatch.start({ proc: this.opts.proc, pid: t.main.pid, cgroup: t.cgroup && { version: t.cgroup.mount.version, dir: t.cgroup.dir } });
+  }
+
+  /**
    * The summed PSS of a sample's processes, for /metrics; undefined when any is above pssMaxRss or unreadable. Not
    * part of the tick: reading smaps_rollup stalls the process while it is walked, and only /metrics shows PSS.
    */
@@ -211,7 +243,7 @@ export class MemorySampler {
     let s = this.states.get(name);
     if (!s) {
       const series = new MemorySeries({ intervalMs: this.intervalMs, keepMs: this.keepMs, recentMs: this.recentMs, olderIntervalMs: this.olderIntervalMs });
-      this.states.set(name, (s = { series }));
+      this.states.set(name, (s = { series, recent: [] }));
     }
     return s;
   }
@@ -237,6 +269,8 @@ export class MemorySampler {
     if (state.latest && s.time < state.latest.time) return;
     state.latest = s;
     state.series.push(s);
+    state.recent.push(s);
+    while (state.recent.length > 64 || s.time - state.recent[0]!.time > TREND_WINDOW_MS) state.recent.shift();
     for (const fn of this.listeners) {
       try {
         fn(t, s);

@@ -10,11 +10,12 @@
 //
 // Cost to the target: one full blocking (gen 2, compacting) GC — a pause of roughly the time a full GC of its
 // heap takes, plus the heap walk — and EventPipe buffers (≤ circularBufferMB, in practice a few MiB, since the
-// stream is read as fast as it is written). No copy of the heap is made: memoryCost is 0.
+// stream is read as fast as it is written). No copy of the heap is made, but the buffers are the target's memory and
+// fill up whenever leakwatch reads slower than the runtime writes: memoryCost counts all of circularBufferMB.
 import { closeSync, openSync, writeSync } from "node:fs";
 import { ParseError } from "../../model/parse-error.js";
 import type { DumpSummaryBody } from "../../model/summary.js";
-import { DumpError, type DumpContext, type HeapSource } from "../../model/dump.js";
+import { DumpError, type DumpContext, type HeapSource, type MemoryCostContext } from "../../model/dump.js";
 import { ProcFs } from "../../procfs/process.js";
 import { abortError } from "../../runtime-kit/abort.js";
 import { createPrivateFile, rawFileName } from "../../runtime-kit/raw-files.js";
@@ -50,6 +51,9 @@ export interface DotnetEventPipeSourceOptions {
   keepRaw?: boolean;
 }
 
+/** EventPipe buffer limit asked for a dump's session (events beyond it are dropped → "incomplete"). */
+export const DEFAULT_CIRCULAR_BUFFER_MB = 256;
+
 export class DotnetEventPipeSource implements HeapSource {
   readonly name = "dotnet";
   private readonly proc: ProcFs;
@@ -60,9 +64,16 @@ export class DotnetEventPipeSource implements HeapSource {
     this.proc = options.proc ?? new ProcFs();
   }
 
-  /** The dump costs the target one full blocking GC, not memory: 0. */
-  async memoryCost(): Promise<number> {
-    return 0;
+  /**
+   * The EventPipe buffer the session may fill in the target (circularBufferMB; the type table flush before it uses a
+   * smaller one and ends first), or what dumps of this target measurably cost, whichever is more.
+   */
+  async memoryCost(ctx: MemoryCostContext): Promise<number> {
+    return Math.max(this.bufferMB() * 1024 * 1024, ctx.learned ?? 0);
+  }
+
+  private bufferMB(): number {
+    return this.options.circularBufferMB ?? DEFAULT_CIRCULAR_BUFFER_MB;
   }
 
   /** The diagnostic endpoint of a process, or a DumpError saying why there is none. */
@@ -138,7 +149,7 @@ export class DotnetEventPipeSource implements HeapSource {
     try {
       session = await EventPipeSession.start(endpoint, agg, {
         providers: [{ name: RUNTIME_PROVIDER, keywords: GC_HEAP_SNAPSHOT_KEYWORDS, level: 5 }],
-        circularBufferMB: this.options.circularBufferMB ?? 256,
+        circularBufferMB: this.bufferMB(),
         signal: ctx.signal,
         commandTimeoutMs: this.options.commandTimeoutMs,
         onRaw,

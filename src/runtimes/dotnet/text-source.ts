@@ -10,7 +10,7 @@ import { streamDumpheapStat } from "./formats/dumpheap-stat.js";
 import { streamGcdumpReport } from "./formats/gcdump-report.js";
 import { type DumpLimits, describeBytes, dumpLimits } from "../../formats/limits.js";
 import type { LineStream } from "../../formats/lines.js";
-import { DumpError, type DumpContext, type HeapSource } from "../../model/dump.js";
+import { DumpError, type DumpContext, type HeapSource, type MemoryCostContext } from "../../model/dump.js";
 import type { DumpSummaryBody } from "../../model/summary.js";
 import { asDumpError } from "../../model/dump.js";
 import { ProcFs } from "../../procfs/process.js";
@@ -49,6 +49,9 @@ export function classifyDotnetCollectFailure(tool: string, pid: number, r: ToolR
   );
 }
 
+/** dotnet-gcdump's EventPipe session buffer in the target. */
+const GCDUMP_BUFFER_BYTES = 256 * 1024 * 1024;
+
 export class DotnetTextSource implements HeapSource {
   readonly name = "dotnet-text";
   private readonly env: NodeJS.ProcessEnv;
@@ -60,11 +63,14 @@ export class DotnetTextSource implements HeapSource {
   }
 
   /**
-   * dotnet-gcdump triggers a gen-2 GC and streams the heap graph through EventPipe buffers; dotnet-dump's
-   * createdump writes the heap from outside. Neither needs notable extra memory in the target: 0.
+   * dotnet-gcdump triggers a gen-2 GC and streams the heap graph through an EventPipe session whose buffer (256 MiB,
+   * the diagnostics client's default) is the target's memory; dotnet-dump's createdump writes the heap from
+   * outside. So: that buffer for gcdump, or what dumps of this target measurably cost, whichever is more.
    */
-  async memoryCost(): Promise<number> {
-    return 0;
+  async memoryCost(ctx: MemoryCostContext): Promise<number> {
+    const learned = ctx.learned ?? 0;
+    const tool = await this.findTool().catch(() => undefined);
+    return tool?.kind === "gcdump" ? Math.max(GCDUMP_BUFFER_BYTES, learned) : learned;
   }
 
   /** The tool that will be used: dotnet-gcdump if found, else dotnet-dump; DumpError("tool_missing") if neither. */

@@ -58,7 +58,10 @@ export class JvmSource implements HeapSource {
     this.proc = options.proc ?? new ProcFs();
   }
 
-  /** jcmd's class histogram runs inside the target's existing heap: no extra memory worth reserving. */
+  /**
+   * jcmd's class histogram runs inside the target's existing heap: no extra memory worth reserving. What the target
+   * grows by while it runs is its own allocation, not the histogram's, so the measured cost (ctx.learned) is not used.
+   */
   async memoryCost(): Promise<number> {
     return 0;
   }

@@ -5,9 +5,11 @@
 // Only loopback addresses are ever contacted, and only a port on which the target itself listens (checked in
 // /proc/PID/net/tcp* against the target's socket fds, when readable), so a dump never lands on another
 // process's inspector. SIGUSR1 terminates a process without a handler, so it is sent only to a Node process
-// whose SigCgt shows the handler installed, and only with openInspector: true. An inspector opened that way
-// stays open (Node has no way to close it from outside); it listens on 127.0.0.1 unless --inspect-port says
-// otherwise.
+// whose SigCgt shows the handler installed, and only with openInspector: true. An inspector opened that way would
+// stay open for the rest of the target's life — anyone on the host who can reach 127.0.0.1 could run code in the
+// target through it — so the dump that opened it closes it again (Runtime.evaluate of process._debugEnd(), after
+// the snapshot, on every path out: success, failure, timeout, leakwatch stopping). An inspector the target opened
+// itself (--inspect, inspector.open()) is left as it is.
 import http from "node:http";
 import { readlink } from "node:fs/promises";
 import type WebSocket from "ws";
@@ -149,42 +151,79 @@ export class V8InspectorSource implements HeapSource {
 
   /** V8 builds the snapshot graph in the target: see v8SnapshotCost. */
   memoryCost(ctx: MemoryCostContext): Promise<number> {
-    return v8SnapshotCost(this.proc, ctx.pid, ctx.rss, ctx.lastObjects);
+    return v8SnapshotCost(this.proc, ctx.pid, ctx.rss, ctx.lastObjects, ctx.learned, ctx.rising);
   }
 
   async dump(ctx: DumpContext): Promise<DumpSummaryBody> {
     const id = await requireTarget(this.proc, ctx.pid);
-    const url = await this.connectUrl(ctx, id);
-    checkAborted(ctx.signal);
+    const { url, opened } = await this.connectUrl(ctx, id);
     const parser = createV8SnapshotParser(this.options.limits);
+    // What became of the request to close an inspector this dump opened, asked on the snapshot's own connection.
+    let close: CloseRequest = "not_sent";
     try {
-      await snapshotOverCdp(url, parser, ctx.signal);
+      checkAborted(ctx.signal);
+      await snapshotOverCdp(url, parser, ctx.signal, opened ? async (ws) => void (close = await requestClose(ws, CLOSE_ANSWER_MS)) : undefined);
       return parser.end();
     } catch (err) {
       if (err instanceof DumpError) throw err;
       if (!(await this.proc.stillAlive(id))) throw targetExited(ctx.pid, "the heap snapshot");
       if (err instanceof ParseError) throw asDumpError(err, `inspector heap snapshot of process ${ctx.pid}`);
       throw new DumpError("incomplete", `inspector heap snapshot of process ${ctx.pid} failed: ${(err as Error).message}`);
+    } finally {
+      if (opened) await this.closeOpened(ctx, id, url, close);
     }
   }
 
-  /** Finds (or, when allowed, opens) the target's inspector and returns its WebSocket URL. */
-  private async connectUrl(ctx: DumpContext, id: TargetIdentity): Promise<string> {
+  /**
+   * Closes the inspector this dump opened: on a new connection when the snapshot's could not ask; then, unless the
+   * target is still busy with the snapshot (the request waits in its queue and closes it when the snapshot is done),
+   * checks that the port is no longer open.
+   */
+  private async closeOpened(ctx: DumpContext, id: TargetIdentity, url: string, asked: CloseRequest): Promise<void> {
+    if (!(await this.proc.stillAlive(id))) return;
+    let result = asked;
+    if (result === "not_sent") result = await closeInspector(url, CLOSE_CONNECT_MS);
+    const port = Number(new URL(url).port);
+    if (result === "closing") {
+      const deadline = Date.now() + CLOSE_CHECK_MS;
+      for (;;) {
+        const ports = await listeningPorts(this.proc, ctx.pid);
+        if (ports === undefined || !ports.has(port)) {
+          ctx.logger.info({ pid: ctx.pid, port }, "closed the inspector the dump opened");
+          return;
+        }
+        if (Date.now() >= deadline) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    if (result === "sent") {
+      ctx.logger.info({ pid: ctx.pid, port }, "asked the target to close the inspector the dump opened once it has finished the snapshot");
+      return;
+    }
+    ctx.logger.error(
+      { pid: ctx.pid, port, result },
+      "the inspector the dump opened may still be open: anyone who can reach it can run code in the target; restart the target to close it",
+    );
+  }
+
+  /** Finds (or, when allowed, opens) the target's inspector; `opened` when this dump opened it (SIGUSR1). */
+  private async connectUrl(ctx: DumpContext, id: TargetIdentity): Promise<{ url: string; opened: boolean }> {
     const explicit = this.options.port;
     if (explicit === undefined && (await isRuntime(this.proc, ctx.pid, NODE_SIGNATURE)) !== true) {
       throw new DumpError("not_supported", `process ${ctx.pid} is not recognisably a Node process (no node executable or libnode.so)`);
     }
     const flags = await readNodeFlags(this.proc, ctx.pid, ctx.command);
     if (explicit !== undefined && explicit > 0) {
-      return this.urlAt(ctx, id, { host: loopbackFor(flags.inspect?.host ?? flags.inspectPort?.host) ?? "127.0.0.1", port: explicit });
+      const url = await this.urlAt(ctx, id, { host: loopbackFor(flags.inspect?.host ?? flags.inspectPort?.host) ?? "127.0.0.1", port: explicit });
+      return { url, opened: false };
     }
     if (flags.inspect !== undefined || explicit === 0) {
-      return this.urlFor(ctx, id, flags.inspect ?? { host: undefined, port: 0 });
+      return { url: await this.urlFor(ctx, id, flags.inspect ?? { host: undefined, port: 0 }), opened: false };
     }
     const later: NodeInspectFlag = flags.inspectPort ?? { host: undefined, port: undefined };
-    // An inspector opened by an earlier dump (or by the program itself) is used as it is.
+    // An inspector already open (by the program itself, or left by a leakwatch killed mid-dump) is used as it is.
     const open = await this.tryExisting(ctx, later);
-    if (open !== undefined) return open;
+    if (open !== undefined) return { url: open, opened: false };
     if (!this.options.openInspector) {
       throw new DumpError(
         "not_supported",
@@ -201,7 +240,27 @@ export class V8InspectorSource implements HeapSource {
       if ((err as NodeJS.ErrnoException).code === "ESRCH") throw targetExited(ctx.pid, "the dump");
       throw new DumpError("attach_failed", `cannot send SIGUSR1 to process ${ctx.pid}: ${(err as Error).message}`);
     }
-    const deadline = Date.now() + (this.options.openTimeoutMs ?? 5000);
+    try {
+      return { url: await this.waitOpened(ctx, id, later, this.options.openTimeoutMs ?? 5000), opened: true };
+    } catch (err) {
+      // Opened, or about to open, with nobody left to close it: find it on a clock of its own, and close it.
+      const stop = new AbortController();
+      const timer = setTimeout(() => stop.abort(), CLOSE_CONNECT_MS);
+      try {
+        const url = await this.waitOpened({ ...ctx, signal: stop.signal }, id, later, CLOSE_CONNECT_MS);
+        await this.closeOpened(ctx, id, url, "not_sent");
+      } catch {
+        // not open, or gone: nothing to close
+      } finally {
+        clearTimeout(timer);
+      }
+      throw err;
+    }
+  }
+
+  /** The URL of the inspector SIGUSR1 opens, once it answers (within timeoutMs). */
+  private async waitOpened(ctx: DumpContext, id: TargetIdentity, later: NodeInspectFlag, timeoutMs: number): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
     let last: unknown;
     while (Date.now() < deadline) {
       await sleepAbortable(100, ctx.signal);
@@ -210,6 +269,7 @@ export class V8InspectorSource implements HeapSource {
         const url = await this.tryExisting(ctx, later);
         if (url !== undefined) return url;
       } catch (err) {
+        if (ctx.signal.aborted) throw err;
         last = err;
       }
     }
@@ -284,9 +344,15 @@ export class V8InspectorSource implements HeapSource {
 /**
  * Takes one heap snapshot over a CDP WebSocket: HeapProfiler.enable, collectGarbage, takeHeapSnapshot, with each
  * addHeapSnapshotChunk fed to the parser as it arrives. Resolves when takeHeapSnapshot answers. The socket is
- * always closed. Throws DumpError("timeout") on abort, ParseError from the parser, Error for protocol failures.
+ * always closed — after `beforeClose`, when given, has had its turn on it (even on abort: then the socket is kept
+ * open for it). Throws DumpError("timeout") on abort, ParseError from the parser, Error for protocol failures.
  */
-export async function snapshotOverCdp(url: string, parser: V8SnapshotParser, signal: AbortSignal): Promise<void> {
+export async function snapshotOverCdp(
+  url: string,
+  parser: V8SnapshotParser,
+  signal: AbortSignal,
+  beforeClose?: (ws: WebSocket) => Promise<void>,
+): Promise<void> {
   checkAborted(signal);
   // Loaded on first use: most targets never need the inspector, and ws costs ~6 MB of resident memory.
   const { default: WebSocketImpl } = await import("ws");
@@ -302,7 +368,8 @@ export async function snapshotOverCdp(url: string, parser: V8SnapshotParser, sig
   };
   const onAbort = (): void => {
     failAll(abortError());
-    ws.terminate();
+    // beforeClose still needs the socket; it is closed after it.
+    if (beforeClose === undefined) ws.terminate();
   };
   signal.addEventListener("abort", onAbort, { once: true });
 
@@ -364,6 +431,78 @@ export async function snapshotOverCdp(url: string, parser: V8SnapshotParser, sig
     if (failure !== undefined) throw failure; // a chunk failed to parse after the last response
   } finally {
     signal.removeEventListener("abort", onAbort);
+    if (beforeClose !== undefined && ws.readyState === ws.OPEN) await beforeClose(ws).catch(() => undefined);
+    closeSocket(ws);
+  }
+}
+
+/**
+ * Closes the target's inspector from inside: process._debugEnd() (Node's own inspector.close(), reachable from
+ * any script; process.getBuiltinModule on Node versions without it), run from setImmediate so that the evaluation
+ * answers first — the close ends every session, this one included.
+ */
+export const CLOSE_INSPECTOR_EXPRESSION =
+  "(() => { const end = typeof process._debugEnd === 'function' ? () => process._debugEnd() : " +
+  "typeof process.getBuiltinModule === 'function' ? () => process.getBuiltinModule('inspector').close() : undefined; " +
+  "if (end === undefined) return 'unsupported'; setImmediate(end); return 'closing'; })()";
+/** How long the close request waits for its answer (the target answers once its main thread is free). */
+const CLOSE_ANSWER_MS = 1000;
+/** How long closing on a new connection may take, and finding an inspector that SIGUSR1 is still opening. */
+const CLOSE_CONNECT_MS = 3000;
+/** How long the port may stay open after the target said it is closing it. */
+const CLOSE_CHECK_MS = 2000;
+
+/**
+ * closing: the target answered and closes its inspector now. sent: asked, no answer yet (its main thread is still
+ * busy, e.g. with the snapshot: the request waits in its queue, and runs even once this connection is gone).
+ * unsupported: the target has no way to close it. not_sent: the connection was gone or never made.
+ */
+export type CloseRequest = "closing" | "sent" | "unsupported" | "not_sent";
+
+/** Asks the target on an open CDP connection to close its inspector; waits up to timeoutMs for the answer. */
+export function requestClose(ws: WebSocket, timeoutMs: number): Promise<CloseRequest> {
+  const id = 1_000_000_000; // beyond any id of the snapshot's own requests
+  return new Promise<CloseRequest>((resolve) => {
+    let timer: NodeJS.Timeout | undefined;
+    const done = (r: CloseRequest): void => {
+      clearTimeout(timer);
+      ws.off("message", onMessage);
+      ws.off("close", onClose);
+      resolve(r);
+    };
+    const onMessage = (data: WebSocket.RawData): void => {
+      // The answer is short; snapshot chunks still arriving are not worth parsing twice.
+      if ((Array.isArray(data) ? data.reduce((n, b) => n + b.length, 0) : data.byteLength) > 4096) return;
+      let msg: { id?: number; result?: { result?: { value?: unknown } } };
+      try {
+        msg = JSON.parse(data.toString());
+      } catch {
+        return;
+      }
+      if (msg.id === id) done(msg.result?.result?.value === "closing" ? "closing" : "unsupported");
+    };
+    const onClose = (): void => done("sent");
+    ws.on("message", onMessage);
+    ws.on("close", onClose);
+    ws.send(JSON.stringify({ id, method: "Runtime.evaluate", params: { expression: CLOSE_INSPECTOR_EXPRESSION } }), (err) => {
+      if (err) done("not_sent");
+      else timer = setTimeout(() => done("sent"), timeoutMs);
+    });
+  });
+}
+
+/** Connects to the inspector at url only to ask it to close (requestClose); not_sent when no connection could be made. */
+export async function closeInspector(url: string, timeoutMs: number): Promise<CloseRequest> {
+  const { default: WebSocketImpl } = await import("ws");
+  const ws = new WebSocketImpl(url, { perMessageDeflate: false, handshakeTimeout: timeoutMs });
+  try {
+    const open = await new Promise<boolean>((resolve) => {
+      ws.once("open", () => resolve(true));
+      ws.once("error", () => resolve(false));
+      ws.once("close", () => resolve(false));
+    });
+    return open ? await requestClose(ws, timeoutMs) : "not_sent";
+  } finally {
     closeSocket(ws);
   }
 }

@@ -6,11 +6,15 @@
 // (flags after the script name do not count), and (3) /proc/PID/status shows a handler installed for it: a Node
 // process still starting up, or any process that did not opt in, would be killed by SIGUSR2.
 //
+// Disk: the target writes the snapshot itself, and a write that fails (ENOSPC) makes Node exit with code 1. So the
+// signal is sent only when the directory's filesystem has room for the snapshot (its estimated size plus a margin);
+// otherwise the dump is skipped (insufficient_disk).
+//
 // Completion: Node creates the file (0 bytes) when it starts the snapshot and writes it over a long time. The
 // file is complete when it ends with the `]}` trailer AND no file descriptor of the target points at it AND its
 // size has not changed between two looks.
 import { createReadStream } from "node:fs";
-import { chmod, open, readdir, stat } from "node:fs/promises";
+import { chmod, open, readdir, stat, statfs } from "node:fs/promises";
 import path from "node:path";
 import { ParseError } from "../../model/parse-error.js";
 import { createV8SnapshotParser } from "./snapshot.js";
@@ -21,7 +25,7 @@ import { ProcFs } from "../../procfs/process.js";
 import type { DumpLimits } from "../../formats/limits.js";
 import { abortError, checkAborted, sleepAbortable } from "../../runtime-kit/abort.js";
 import { requireTarget, targetExited, type TargetIdentity } from "../../runtime-kit/target.js";
-import { v8SnapshotCost } from "./cost.js";
+import { v8SnapshotCost, v8SnapshotFileSize } from "./cost.js";
 import { quoteNodeOption, readNodeFlags, splitNodeOptions } from "./flags.js";
 import { isRuntime } from "../../runtime-kit/detect.js";
 import { NODE_SIGNATURE } from "./signature.js";
@@ -62,11 +66,16 @@ const TRAILER = "]}";
 /** Node's names for the snapshots it writes: Heap.<yyyymmdd>.<hhmmss>.<pid>.<thread>.<seq>.heapsnapshot. */
 export const SNAPSHOT_NAME = /^Heap\.\d{8}\.\d{6}\.(\d+)\.\d+\.(\d+)\.heapsnapshot$/;
 
+/** Kept free on the snapshot's filesystem beyond its estimated size (the summaries, other writers). */
+export const DISK_MARGIN = 16 * 1024 * 1024;
+
 export class V8SignalSource implements HeapSource {
   readonly name = "v8";
   private readonly proc: ProcFs;
   private readonly pollMs: number;
   private readonly limits: Pick<DumpLimits, "maxTypes"> | undefined;
+  /** The last snapshot file of each process (pid:startTime) and its anonymous memory after it, for the disk check. */
+  private readonly lastFiles = new Map<string, { bytes: number; anonAfter: number }>();
 
   constructor(options: V8SignalSourceOptions = {}) {
     this.proc = options.proc ?? new ProcFs();
@@ -76,7 +85,7 @@ export class V8SignalSource implements HeapSource {
 
   /** V8 builds the snapshot graph in the target: see v8SnapshotCost. */
   memoryCost(ctx: MemoryCostContext): Promise<number> {
-    return v8SnapshotCost(this.proc, ctx.pid, ctx.rss, ctx.lastObjects);
+    return v8SnapshotCost(this.proc, ctx.pid, ctx.rss, ctx.lastObjects, ctx.learned, ctx.rising);
   }
 
   async dump(ctx: DumpContext): Promise<DumpSummaryBody> {
@@ -101,6 +110,8 @@ export class V8SignalSource implements HeapSource {
     }
     const dir = await this.snapshotDir(ctx.pid, flags.diagnosticDir);
     const before = await this.listSnapshots(dir);
+    const key = `${id.pid}:${id.startTime}`;
+    await this.checkDisk(ctx, dir, key);
     checkAborted(ctx.signal);
 
     // Recorded before the signal: should leakwatch die before it finds the file, its next start still can.
@@ -121,9 +132,11 @@ export class V8SignalSource implements HeapSource {
       ctx.record?.file(file);
       // The snapshot holds everything in the target's heap (tokens, personal data): owner-only at once.
       await chmod(file, 0o600).catch((err: Error) => ctx.logger.warn({ file, err: err.message }, "cannot chmod heap snapshot to 0600"));
-      await this.waitForComplete(ctx, id, file);
+      const bytes = await this.waitForComplete(ctx, id, file);
       const body = await this.parse(file, ctx.signal);
       parsed = true;
+      if (this.lastFiles.size >= 64) this.lastFiles.clear();
+      this.lastFiles.set(key, { bytes, anonAfter: (await this.anon(ctx.pid)) ?? 0 });
       await ctx.disposeRaw(file);
       return body;
     } catch (err) {
@@ -135,6 +148,32 @@ export class V8SignalSource implements HeapSource {
       // A snapshot we caused must not stay behind to fill the disk, even when incomplete or unparsable.
       if (file !== undefined && !parsed) await ctx.disposeRaw(file).catch(() => undefined);
     }
+  }
+
+  /** Refuses (insufficient_disk) when the snapshot would not fit in the free space of dir's filesystem. */
+  private async checkDisk(ctx: DumpContext, dir: string, key: string): Promise<void> {
+    let free: number;
+    try {
+      const fs = await statfs(dir);
+      free = fs.bavail * fs.bsize;
+    } catch (err) {
+      ctx.logger.warn({ dir, err: (err as Error).message }, "cannot read the free space where the target writes its heap snapshot");
+      return;
+    }
+    // For the heap the target will have when it gets to the signal (a busy target may still be growing it).
+    const need = v8SnapshotFileSize(((await this.anon(ctx.pid)) ?? 0) + (ctx.rising ?? 0), this.lastFiles.get(key));
+    if (need + DISK_MARGIN > free) {
+      throw new DumpError(
+        "insufficient_disk",
+        `the heap snapshot of process ${ctx.pid} needs about ${need} bytes plus a ${DISK_MARGIN}-byte margin in ${dir}, which has ${free} free ` +
+          `(the target writes it itself, and a full disk would make it exit); not sending the signal`,
+      );
+    }
+  }
+
+  private async anon(pid: number): Promise<number | undefined> {
+    const mem = await this.proc.memoryOrEmpty(pid);
+    return mem.rssAnon ?? mem.rss;
   }
 
   /** Where Node writes the snapshot: --diagnostic-dir (relative to the target's cwd) or the target's cwd. */
@@ -180,7 +219,8 @@ export class V8SignalSource implements HeapSource {
     }
   }
 
-  private async waitForComplete(ctx: DumpContext, id: TargetIdentity, file: string): Promise<void> {
+  /** Resolves with the file's size once it is complete. */
+  private async waitForComplete(ctx: DumpContext, id: TargetIdentity, file: string): Promise<number> {
     let lastSize = -1;
     for (;;) {
       await sleepAbortable(this.pollMs, ctx.signal);
@@ -201,7 +241,7 @@ export class V8SignalSource implements HeapSource {
       if (!stable || size < TRAILER.length) continue;
       if (!(await endsWithTrailer(file, size))) continue;
       if (await this.heldOpen(ctx.pid, dev, ino)) continue;
-      return;
+      return size;
     }
   }
 

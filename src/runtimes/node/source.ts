@@ -65,7 +65,7 @@ export class V8Source implements HeapSource {
   }
 
   memoryCost(ctx: MemoryCostContext): Promise<number> {
-    return v8SnapshotCost(this.proc, ctx.pid, ctx.rss, ctx.lastObjects);
+    return v8SnapshotCost(this.proc, ctx.pid, ctx.rss, ctx.lastObjects, ctx.learned, ctx.rising);
   }
 
   async dump(ctx: DumpContext): Promise<DumpSummaryBody> {

@@ -5,7 +5,8 @@ import { mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pino } from "pino";
-import { HEADROOM_MARGIN, runDump, type DumpJob, type RunnerOptions } from "../../../src/heap/runner.js";
+import { HEADROOM_MARGIN, STOP_GRACE_MS, runDump, type DumpJob, type RunnerOptions } from "../../../src/heap/runner.js";
+import type { PeakReading, PeakWatch } from "../../../src/sampling/peak.js";
 import { DumpError, type DumpContext, type HeapSource, type MemoryCostContext } from "../../../src/model/dump.js";
 import type { DumpSummary, DumpSummaryBody } from "../../../src/model/summary.js";
 import { Ledger } from "../../../src/leftovers/ledger.js";
@@ -148,6 +149,96 @@ describe("runDump", () => {
     });
     await runDump(src.s, job(), options().opts);
     expect(signal?.aborted).toBe(true);
+  });
+
+  it("hands the source what earlier dumps of the target cost, and names it when it is why the dump is skipped", async () => {
+    const src = source(async () => BODY, 300_000_000);
+    const learned = { bytes: 300_000_000, basis: "measured on 2 earlier dump(s) of this target" };
+    const run = await runDump(src.s, job({ headroom: 100_000_000, learned }), options().opts);
+    expect(src.costs).toEqual([{ pid: process.pid, rss: undefined, lastObjects: undefined, learned: 300_000_000 }]);
+    expect(run.outcome).toMatchObject({ result: "skipped", reason: "insufficient_headroom" });
+    expect(run.outcome.message).toContain("(measured on 2 earlier dump(s) of this target)");
+  });
+
+  it("measures the dump's cost while it runs and returns it; a skipped dump stops the measure without one", async () => {
+    const reading: PeakReading = { growth: 42, exact: true, anonBefore: 1, anonAfter: 2 };
+    const fakeWatch = () => {
+      const w = {
+        cancelled: 0,
+        stopped: 0,
+        anonBefore: 1,
+        cancel: () => void w.cancelled++,
+        stop: async () => {
+          w.stopped++;
+          return reading;
+        },
+      };
+      return w;
+    };
+    const ran = fakeWatch();
+    const run = await runDump(source(async () => BODY).s, job({ watch: ran as unknown as PeakWatch }), options().opts);
+    expect(run.peak).toEqual(reading);
+    expect(ran).toMatchObject({ stopped: 1, cancelled: 0 });
+    const failed = fakeWatch();
+    const f = await runDump(
+      source(async () => Promise.reject(new DumpError("timeout", "slow"))).s,
+      job({ watch: failed as unknown as PeakWatch }),
+      options().opts,
+    );
+    expect(f.peak).toEqual(reading);
+    const skipped = fakeWatch();
+    const sk = await runDump(source(async () => BODY, 1e12).s, job({ headroom: 1, watch: skipped as unknown as PeakWatch }), options().opts);
+    expect(sk.peak).toBeUndefined();
+    expect(skipped).toMatchObject({ stopped: 0, cancelled: 1 });
+  });
+
+  it("counts a source that declines for lack of disk as skipped (insufficient_disk), not failed", async () => {
+    const run = await runDump(source(async () => Promise.reject(new DumpError("insufficient_disk", "no room"))).s, job(), options().opts);
+    expect(run.outcome).toEqual({ result: "skipped", reason: "insufficient_disk", message: "no room" });
+    expect(run.durationSeconds).toBeUndefined();
+  });
+
+  it(
+    "when leakwatch stops, aborts the dump at once and waits for the source to undo what it did, within a grace",
+    async () => {
+      const stop = new AbortController();
+      let undone = false;
+      const src = source(
+        (ctx) =>
+          new Promise((_, reject) =>
+            ctx.signal.addEventListener("abort", () => {
+              // e.g. closing an inspector it opened: takes a moment after the abort
+              setTimeout(() => {
+                undone = true;
+                reject(ctx.signal.reason);
+              }, 200);
+            }),
+          ),
+      );
+      const pending = runDump(src.s, job(), options({ stop: stop.signal }).opts);
+      setTimeout(() => stop.abort(), 50);
+      const run = await pending;
+      expect(run.outcome).toMatchObject({ result: "failure", reason: "timeout", message: "leakwatch stopped during the dump" });
+      expect(undone).toBe(true);
+      // A source that never finishes does not hold leakwatch's exit beyond the grace (else this test times out).
+      const deaf = new AbortController();
+      deaf.abort();
+      const r = await runDump(source(() => new Promise(() => undefined)).s, job(), options({ stop: deaf.signal }).opts);
+      expect(r.outcome).toMatchObject({ result: "failure", reason: "timeout" });
+    },
+    STOP_GRACE_MS + 15_000,
+  );
+
+  it("projects a rising target to when its dump begins, and starts no costly dump on a target watched too briefly to tell", async () => {
+    const src = source(async () => BODY, 50_000_000);
+    const run = await runDump(src.s, job({ headroom: 100_000_000, rising: 8_000_000 }), options().opts);
+    expect(run.outcome.result).toBe("success");
+    expect(src.costs.at(-1)).toMatchObject({ rising: 8_000_000 });
+    const young = await runDump(src.s, job({ headroom: 1e12, rising: null }), options().opts);
+    expect(young.outcome).toMatchObject({ result: "skipped", reason: "insufficient_headroom" });
+    expect(young.outcome.message).toMatch(/watched for less than a second/);
+    // A dump that costs the target nothing does not need to know.
+    expect((await runDump(source(async () => BODY, 0).s, job({ headroom: 1, rising: null }), options().opts)).outcome.result).toBe("success");
   });
 
   describe("raw files it records", () => {

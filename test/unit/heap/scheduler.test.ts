@@ -7,7 +7,7 @@ import { pino } from "pino";
 import type { TargetConfig } from "../../../src/config/schema.js";
 import { GUARD_MAX_AGE_MS, HeapScheduler } from "../../../src/heap/scheduler.js";
 import type { DumpOutcome } from "../../../src/heap/runner.js";
-import type { HeapState } from "../../../src/heap/state.js";
+import type { DumpRequest, HeapState } from "../../../src/heap/state.js";
 import type { ProcFs } from "../../../src/procfs/process.js";
 import { MemorySampler } from "../../../src/sampling/sampler.js";
 import { Target } from "../../../src/targets/target.js";
@@ -42,12 +42,12 @@ function setup(opts: { dumpAt?: number } = {}) {
   } as unknown as ProcFs;
   const clock = { now: 1_000_000 };
   const sampler = new MemorySampler({ targets: () => [t], proc, clock: () => clock.now });
-  const dumps: { trigger: string; guard: { headroom?: number; rss?: number } }[] = [];
+  const dumps: { trigger: string; guard: { headroom?: number; rss?: number }; watchPeak?: DumpRequest["watchPeak"] }[] = [];
   const heap = {
     target: t,
     busy: false,
-    dump: async (trigger: string, guard: { headroom?: number; rss?: number } = {}): Promise<DumpOutcome> => {
-      dumps.push({ trigger, guard });
+    dump: async (trigger: string, { headroom, rss, watchPeak }: DumpRequest = {}): Promise<DumpOutcome> => {
+      dumps.push({ trigger, guard: { headroom, rss }, watchPeak });
       return { result: "success" };
     },
   } as unknown as HeapState;
@@ -117,11 +117,16 @@ describe("the headroom guard before a dump", () => {
   });
 
   it("never takes a sample of the process that was there before a restart", async () => {
-    const { dumps, tick, t, rss, scheduler: s } = setup();
+    const { dumps, tick, t, rss, use, scheduler: s } = setup();
     await tick(50);
     t.main = { pid: 43, startTime: 1 };
     rss.set(43, 7 * MiB);
     await s.dumpNow("test"); // same instant as the tick, but the tick read pid 42 as the main process
     expect(dumps.at(-1)!.guard).toEqual({ headroom: 50 * MiB, rss: 7 * MiB });
+    // The dump's cost is measured on the process behind the target now (7 → 9 MiB), and on its cgroup (50 → 60 MiB).
+    const watch = (await dumps.at(-1)!.watchPeak!())!;
+    rss.set(43, 9 * MiB);
+    use(60);
+    expect(await watch.stop()).toMatchObject({ growth: 10 * MiB });
   });
 });

@@ -8,6 +8,8 @@ import path from "node:path";
 import { pino } from "pino";
 import { DumpStore } from "../../../src/heap/store.js";
 import { HeapState, type DumpEvent, type HeapView } from "../../../src/heap/state.js";
+import { LEARNED_COST_MARGIN, LEARNED_OBJECT_GROWTH } from "../../../src/heap/cost.js";
+import type { PeakWatch } from "../../../src/sampling/peak.js";
 import { DumpError, type DumpContext, type HeapSource, type MemoryCostContext } from "../../../src/model/dump.js";
 import type { DumpSummaryBody } from "../../../src/model/summary.js";
 import { Target } from "../../../src/targets/target.js";
@@ -154,6 +156,45 @@ describe("HeapState", () => {
     expect(src.calls).toBe(0);
     expect(heap.view.counts).toEqual({ skipped: { insufficient_headroom: 1 } });
     expect(heap.view.lastDurationSeconds).toBeUndefined();
+  });
+
+  it("learns what its dumps cost the target and hands that to the guard of the next one", async () => {
+    const src = new ScriptedSource(async () => body(1000));
+    const { heap } = await setup(src);
+    const objects = body(1000).totalObjects;
+    const watchPeak = async () =>
+      ({
+        anonBefore: 50e6,
+        cancel: () => undefined,
+        stop: async () => ({ growth: objects * 900, exact: true, anonBefore: 50e6, anonAfter: 60e6 }),
+      }) as unknown as PeakWatch;
+    await heap.dump("t", { headroom: 1e12, watchPeak });
+    expect(src.costs.at(-1)?.learned).toBeUndefined(); // nothing measured yet: the source's own model
+    await heap.dump("t", { headroom: 1e12, watchPeak });
+    expect(src.costs.at(-1)?.learned).toBe(Math.ceil(objects * LEARNED_OBJECT_GROWTH * 900 * LEARNED_COST_MARGIN));
+  });
+
+  it("refuses new dumps once stopped, and stop() waits for the one in flight to end", async () => {
+    let aborted = false;
+    let started!: () => void;
+    const inFlight = new Promise<void>((r) => (started = r));
+    const { heap } = await setup(
+      new ScriptedSource((ctx) => {
+        started();
+        return new Promise((_, reject) =>
+          ctx.signal.addEventListener("abort", () => {
+            aborted = true;
+            reject(ctx.signal.reason);
+          }),
+        );
+      }),
+    );
+    const running = heap.dump("t");
+    await inFlight;
+    await heap.stop();
+    expect(aborted).toBe(true);
+    expect(await running).toMatchObject({ result: "failure", reason: "timeout" });
+    expect(await heap.dump("t")).toMatchObject({ result: "skipped", reason: "target_down" });
   });
 
   it("never runs two dumps of a target at once", async () => {

@@ -331,3 +331,34 @@ describe("MemorySampler: the tick", () => {
     for (let i = 1; i < samples.length; i++) expect(samples[i]!.time).toBeGreaterThan(samples[i - 1]!.time);
   });
 });
+
+describe("MemorySampler: the trend the headroom guard projects with", () => {
+  it("is the rise of anonymous memory per second against the newest sample ≥ 1 s older, of the same process only", async () => {
+    const anon = new Map([[42, 10_000_000]]);
+    const proc = {
+      memory: async (pid: number) => ({ rss: anon.get(pid)! + 40_000_000, rssAnon: anon.get(pid) }),
+      stat: async () => ({ utime: 0, stime: 0, startTime: 1 }),
+      oomScore: async () => 0,
+    } as unknown as ProcFs;
+    const t = target("t", 42);
+    const s = new MemorySampler({ targets: () => [t], proc });
+    await s.sample(1000);
+    expect(s.trend(t)).toBeNull(); // one sample: no trend yet
+    anon.set(42, 30_000_000);
+    await s.sample(1500);
+    expect(s.trend(t)).toBeNull(); // two, but only 0.5 s apart
+    anon.set(42, 50_000_000);
+    await s.sample(3000);
+    // 3000 against 1500 is ≥ 1 s: (50 - 30) MB over 1.5 s, the recent rise rather than the start's.
+    expect(s.trend(t)).toBeCloseTo(20_000_000 / 1.5);
+    anon.set(42, 40_000_000);
+    await s.sample(4000);
+    expect(s.trend(t)).toBeCloseTo(-10_000_000 / 1);
+    // A restarted target is another process: its predecessor's samples say nothing of it.
+    t.main = { pid: 43, startTime: 2 };
+    t.pids = [43];
+    anon.set(43, 5_000_000);
+    await s.sample(6000);
+    expect(s.trend(t)).toBeNull();
+  });
+});

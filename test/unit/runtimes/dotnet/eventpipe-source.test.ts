@@ -154,3 +154,13 @@ describe("dotnet source against a fake runtime", () => {
     await expect(s.dump(ctx())).rejects.toMatchObject({ reason: "not_supported", message: expect.stringMatching(/not a \.NET process/) });
   });
 });
+
+describe("what a dotnet dump costs the target, for the headroom guard", () => {
+  it("reserves the whole EventPipe buffer (the target's memory), or what dumps of the target measurably cost if more", async () => {
+    const MiB = 1024 * 1024;
+    expect(await new DotnetEventPipeSource().memoryCost({ pid: 1, rss: undefined })).toBe(256 * MiB);
+    expect(await new DotnetEventPipeSource({ circularBufferMB: 64 }).memoryCost({ pid: 1, rss: undefined })).toBe(64 * MiB);
+    expect(await new DotnetEventPipeSource().memoryCost({ pid: 1, rss: undefined, learned: 300 * MiB })).toBe(300 * MiB);
+    expect(await new DotnetEventPipeSource().memoryCost({ pid: 1, rss: undefined, learned: 10 * MiB })).toBe(256 * MiB);
+  });
+});
