@@ -218,7 +218,12 @@ export function leakVerdicts(dumps: readonly VerdictDump[], options: VerdictOpti
     }
     out.push(evaluate(type, points, opts));
   }
-  return out.sort((a, b) => Number(b.suspect) - Number(a.suspect) || b.netGrowthBytes - a.netGrowthBytes || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+  return out.sort(verdictOrder);
+}
+
+/** leakVerdicts' order: suspects first, then by net byte growth (descending), then by type name. */
+export function verdictOrder(a: TypeVerdict, b: TypeVerdict): number {
+  return Number(b.suspect) - Number(a.suspect) || b.netGrowthBytes - a.netGrowthBytes || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0);
 }
 
 /**
@@ -275,13 +280,54 @@ function passes(t: TrendCheck): boolean {
 function evaluate(type: string, allPoints: readonly SeriesPoint[], opts: ResolvedVerdictOptions): TypeVerdict {
   const points = allPoints.filter((p) => Number.isFinite(p.time));
   const n = points.length;
-  const t0 = points[0]?.time ?? 0;
+  const s = {
+    times: [] as number[],
+    counts: [] as number[],
+    bytes: [] as number[],
+    requests: [] as (number | undefined)[],
+    exact: [] as (boolean | undefined)[],
+  };
+  for (let i = 0; i < n; i++) {
+    const p = points[i]!;
+    s.times.push(p.time);
+    s.counts.push(p.count);
+    s.bytes.push(p.bytes);
+    s.requests.push(p.requests);
+    s.exact.push(p.bytesExact);
+  }
+  return evaluateColumns(type, s, opts);
+}
+
+/**
+ * One type's series as parallel arrays, oldest first: what the verdict reads. Every time must be finite (the
+ * callers drop the other points first).
+ */
+export interface SeriesColumns {
+  times: readonly number[];
+  counts: readonly number[];
+  bytes: readonly number[];
+  requests: readonly (number | undefined)[];
+  exact: readonly (boolean | undefined)[];
+}
+
+/** The verdict for one series given as columns; leakVerdicts, seriesVerdict and the column window share it. */
+export function evaluateColumns(type: string, s: SeriesColumns, opts: ResolvedVerdictOptions): TypeVerdict {
+  const n = s.times.length;
+  const t0 = s.times[0] ?? 0;
   // Seconds since the first point: small numbers keep the slopes precise.
-  const xs = points.map((p) => clampFinite(p.time / 1000 - t0 / 1000));
-  const bytes = points.map((p) => (Number.isFinite(p.bytes) ? p.bytes : 0));
-  const counts = points.map((p) => (Number.isFinite(p.count) ? p.count : 0));
+  const xs = new Array<number>(n);
+  const bytes = new Array<number>(n);
+  const counts = new Array<number>(n);
+  let bytesExact = true;
+  for (let i = 0; i < n; i++) {
+    xs[i] = clampFinite(s.times[i]! / 1000 - t0 / 1000);
+    const b = s.bytes[i]!;
+    const c = s.counts[i]!;
+    bytes[i] = Number.isFinite(b) ? b : 0;
+    counts[i] = Number.isFinite(c) ? c : 0;
+    if (s.exact[i] === false) bytesExact = false;
+  }
   const spanSeconds = clampFinite(n > 0 ? xs[n - 1]! : 0);
-  const bytesExact = points.every((p) => p.bytesExact !== false);
 
   const b = checkTrend(xs, bytes, opts.minAbsoluteGrowthBytes, opts);
   const c = checkTrend(xs, counts, opts.minAbsoluteGrowthObjects ?? Infinity, opts);
@@ -312,17 +358,17 @@ function evaluate(type: string, allPoints: readonly SeriesPoint[], opts: Resolve
   if (byBytes) verdict.suspectBy = "bytes";
   else if (byCount) verdict.suspectBy = "count";
 
-  addLoad(verdict, points, xs, bytes, b.slope);
+  addLoad(verdict, s.requests, xs, bytes, b.slope);
 
   verdict.reason = explain(verdict, b, c, enough, byCount, opts);
   return verdict;
 }
 
-function addLoad(v: TypeVerdict, points: readonly SeriesPoint[], xs: number[], bytes: number[], slope: number): void {
+function addLoad(v: TypeVerdict, requests: readonly (number | undefined)[], xs: number[], bytes: number[], slope: number): void {
   const rx: number[] = [];
   const ry: number[] = [];
-  for (let i = 0; i < points.length; i++) {
-    const r = points[i]!.requests;
+  for (let i = 0; i < requests.length; i++) {
+    const r = requests[i];
     if (r !== undefined && Number.isFinite(r)) {
       rx.push(r);
       ry.push(bytes[i]!);
@@ -333,9 +379,9 @@ function addLoad(v: TypeVerdict, points: readonly SeriesPoint[], xs: number[], b
   let idleSteps = 0;
   let idleGrowth = 0;
   let idleSeconds = 0;
-  for (let i = 1; i < points.length; i++) {
-    const a = points[i - 1]!.requests;
-    const z = points[i]!.requests;
+  for (let i = 1; i < requests.length; i++) {
+    const a = requests[i - 1];
+    const z = requests[i];
     if (a === undefined || z === undefined || !Number.isFinite(a) || !Number.isFinite(z) || z > a) continue;
     idleSteps++;
     idleGrowth += bytes[i]! - bytes[i - 1]!;
