@@ -11,7 +11,7 @@ import type { Target } from "../targets/target.js";
 import type { HeapSource } from "../model/dump.js";
 import type { DumpStore } from "./store.js";
 import type { DumpOutcome } from "./runner.js";
-import { HeapState, type DumpListener, type HeapView } from "./state.js";
+import { HeapState, type DumpListener, type HeapSeries, type HeapView } from "./state.js";
 import { HeapScheduler } from "./scheduler.js";
 
 export interface SourceChoice {
@@ -134,6 +134,21 @@ export class HeapManager {
   /** The current view of one target; undefined while it has no heap source. */
   view(target: string): HeapView | undefined {
     return this.heaps.get(target)?.view;
+  }
+
+  /** The verdict window's values of one target (the UI's series); undefined while there are none to read. */
+  series(target: string): HeapSeries | undefined {
+    return this.heaps.get(target)?.series;
+  }
+
+  /** Resolves once every target's history kept from an earlier run is in its view. */
+  async ready(): Promise<void> {
+    await Promise.all([...this.heaps.values()].map((h) => h.ready()));
+  }
+
+  /** Resolves once every target's view includes every dump stored so far. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.heaps.values()].map((h) => h.settled()));
   }
 
   /** Calls fn after every dump outcome of every target, those that get a heap source later included. Returns an unsubscribe. */

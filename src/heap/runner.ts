@@ -4,7 +4,7 @@
 // HeapState's business (state.ts), and when dumps happen is the scheduler's.
 import type { Logger } from "pino";
 import { DumpError, type DumpReason, type HeapSource } from "../model/dump.js";
-import type { DumpSummary } from "../model/summary.js";
+import type { DumpHeader, DumpSummary } from "../model/summary.js";
 import { ensureRawDir } from "./raw-dumps.js";
 import { newDumpId } from "./store.js";
 
@@ -13,11 +13,15 @@ export type DumpResult = "success" | "failure" | "skipped";
 /** Kept free beyond a source's own memory estimate when the headroom guard decides. */
 export const HEADROOM_MARGIN = 16 * 1024 * 1024;
 
-export interface DumpOutcome {
+/**
+ * How one dump went. The runner's outcome carries the whole summary (rows included); the outcome a HeapState
+ * publishes carries its header only, so that no reader keeps a dump's rows alive.
+ */
+export interface DumpOutcome<S extends DumpHeader | DumpSummary = DumpHeader> {
   result: DumpResult;
   reason?: DumpReason;
   message?: string;
-  summary?: DumpSummary;
+  summary?: S;
 }
 
 /** The process to dump and what the dump records about it. */
@@ -52,7 +56,7 @@ export interface RunnerOptions {
 }
 
 export interface DumpRun {
-  outcome: DumpOutcome;
+  outcome: DumpOutcome<DumpSummary>;
   /** How long the dump took, successful or not; undefined when it was skipped. */
   durationSeconds?: number;
 }

@@ -1,13 +1,18 @@
-// One target's heap state. After each dump outcome it updates the counts, recomputes the verdicts and the sticky
-// set of exported types from the stored history (src/analysis), and publishes one immutable HeapView, then emits
-// a "dump" event with the outcome and that view. Readers (metrics, API, UI, report) only ever see whole views:
-// a view never changes once published, so a scrape or a report reads one consistent state.
+// One target's heap state. After each dump outcome it updates the counts and, for a success, adds the dump to
+// its verdict window, recomputes the verdicts and the sticky set of exported types (src/analysis), and publishes one
+// immutable HeapView, then emits a "dump" event with the outcome and that view. Readers (metrics, API, UI, report)
+// only ever see whole views: a view never changes once published, so a scrape or a report reads one consistent state.
+// Memory: the rows of the dumps stay on disk (store.ts); what is kept here is the verdict window in columns
+// (analysis/window.ts), the verdicts computed once per dump, and the exported types' latest rows. The verdicts of a
+// target with 100 k types take seconds of CPU: they are computed in slices (util/slices.ts) between which the event
+// loop serves scrapes and API calls.
 // The dump itself is the runner's (runner.ts); when dumps happen is the scheduler's.
 import type { Logger } from "pino";
 import type { Target } from "../targets/target.js";
-import { leakVerdicts, TypeSelector, type TypeSelection, type TypeVerdict, type VerdictOptions } from "../analysis/index.js";
+import { TypeSelector, TypeWindow, type TypeSelection, type TypeStats, type TypeVerdict, type VerdictOptions, type WindowDump } from "../analysis/index.js";
 import type { HeapSource } from "../model/dump.js";
-import type { DumpSummary } from "../model/summary.js";
+import { type DumpHeader, type DumpSummary, dumpHeader, type TypeRow } from "../model/summary.js";
+import { nextTurn, runInSlices } from "../util/slices.js";
 import type { DumpStore } from "./store.js";
 import { rawDumpDisposer } from "./raw-dumps.js";
 import { runDump, skippedRun, type DumpOutcome, type DumpResult, type DumpRun } from "./runner.js";
@@ -29,20 +34,41 @@ export interface HeapView {
   readonly source: string;
   /** The runtime recognised for the target when its source was chosen. */
   readonly runtime: string;
-  /** The latest stored dump (shared with the store, which never modifies a summary). */
-  readonly latest: DumpSummary | undefined;
-  /** Per-type verdicts over the stored history, suspects first (leakVerdicts' order). */
+  /** The header of the latest stored dump that the verdicts include (its rows are on disk: DumpStore.read). */
+  readonly latest: DumpHeader | undefined;
+  /** Per-type verdicts over the verdict window, suspects first (leakVerdicts' order). */
   readonly verdicts: readonly Readonly<TypeVerdict>[];
   /** The suspects among the verdicts, in the same order. */
   readonly suspects: readonly Readonly<TypeVerdict>[];
   /** The types exported as their own series; undefined before the first dump. */
   readonly selection: HeapSelection | undefined;
+  /** The exported types' rows in the latest dump, in the selection's order (0 objects for a type absent from it). */
+  readonly trackedRows: readonly Readonly<TypeRow>[];
+  /** The exported types' verdicts, in the verdicts' order. */
+  readonly trackedVerdicts: readonly Readonly<TypeVerdict>[];
+  /** The latest dump's types by bytes, largest first (the dump's own order among equals). */
+  readonly byBytes: readonly string[];
+  /** One type's verdict (an index built on first use). */
+  readonly verdictOf: (type: string) => Readonly<TypeVerdict> | undefined;
   readonly counts: DumpCounts;
   /** How long the last dump took, successful or not. */
   readonly lastDurationSeconds: number | undefined;
   /** When the last successful dump finished, since the Unix epoch. */
   readonly lastSuccessSeconds: number | undefined;
   readonly lastOutcome: Readonly<DumpOutcome> | undefined;
+}
+
+/**
+ * The verdict window's per-type values as of now, for the UI's series. It moves on with each dump, possibly a
+ * little before the view that carries that dump's verdicts is published.
+ */
+export interface HeapSeries {
+  /** The window's dumps, oldest first. */
+  readonly dumps: readonly WindowDump[];
+  /** A type's count and bytes in the i-th of those dumps; undefined when that dump does not have it. */
+  stats(type: string, i: number): TypeStats | undefined;
+  /** Every row of the i-th of those dumps (a copy). */
+  rows(i: number): Map<string, TypeStats>;
 }
 
 export interface DumpEvent {
@@ -56,6 +82,8 @@ export type DumpListener = (e: DumpEvent) => void;
 
 export interface HeapStateOptions {
   timeoutSeconds: number;
+  /** Longest the analysis runs before the event loop gets a turn (default 10 ms). */
+  sliceMs?: number;
   keepDumps: number;
   maxTypes: number;
   verdict: VerdictOptions;
@@ -86,12 +114,38 @@ function freezeSelection(s: TypeSelection): HeapSelection {
   });
 }
 
+type Analysis = Pick<HeapView, "latest" | "verdicts" | "suspects" | "selection" | "trackedRows" | "trackedVerdicts" | "byBytes" | "verdictOf">;
+
+const EMPTY: readonly never[] = Object.freeze([]);
+
+/** The latest dump's types by bytes, largest first; a stable sort keeps the dump's own order among equals. */
+function typesByBytes(rows: readonly TypeRow[]): readonly string[] {
+  return Object.freeze(
+    rows
+      .map((r, i) => ({ r, i }))
+      .sort((a, b) => b.r.bytes - a.r.bytes || a.i - b.i)
+      .map((x) => x.r.type),
+  );
+}
+
+function verdictIndex(verdicts: readonly Readonly<TypeVerdict>[]): (type: string) => Readonly<TypeVerdict> | undefined {
+  let index: Map<string, Readonly<TypeVerdict>> | undefined;
+  return (type) => (index ??= new Map(verdicts.map((v) => [v.type, v]))).get(type);
+}
+
 export class HeapState {
   private current: HeapView;
   private running: Promise<DumpOutcome> | undefined;
   private readonly selector: TypeSelector;
   private readonly listeners = new Set<DumpListener>();
   private readonly disposeRaw: (file: string) => Promise<void>;
+  private readonly window: TypeWindow;
+  /** Every change of the window and its analysis, one after the other. */
+  private work: Promise<unknown>;
+  private readonly replayed: Promise<void>;
+  private complete = false;
+  /** The latest dump's types by bytes, as of the window's newest dump. */
+  private byBytes: readonly string[] = EMPTY;
 
   constructor(
     readonly target: Target,
@@ -103,7 +157,7 @@ export class HeapState {
   ) {
     this.selector = new TypeSelector(opts.maxTypes);
     this.disposeRaw = rawDumpDisposer(opts.rawDir, opts.keepDumps);
-    // The history kept from an earlier run has its verdicts before the first dump of this one.
+    this.window = new TypeWindow(Math.min(opts.verdict.window ?? 12, store.retention));
     this.current = Object.freeze({
       target: target.name,
       source: source.name,
@@ -112,8 +166,20 @@ export class HeapState {
       lastDurationSeconds: undefined,
       lastSuccessSeconds: undefined,
       lastOutcome: undefined,
-      ...this.analyse(),
+      // The totals of the latest kept dump are known at once; its per-type analysis once replay() is done.
+      latest: store.list(target.name).at(-1),
+      verdicts: EMPTY,
+      suspects: EMPTY,
+      selection: undefined,
+      trackedRows: EMPTY,
+      trackedVerdicts: EMPTY,
+      byBytes: EMPTY,
+      verdictOf: () => undefined,
     });
+    // The history kept from an earlier run: read back into the window and analysed before the first dump of this
+    // one is (ready() says when).
+    this.replayed = this.replay();
+    this.work = this.replayed.catch(() => undefined);
   }
 
   /** The latest published view. */
@@ -125,6 +191,26 @@ export class HeapState {
     return this.running !== undefined;
   }
 
+  /** Resolves once the history kept from an earlier run is in the view (at once when there was none). */
+  ready(): Promise<void> {
+    return this.replayed;
+  }
+
+  /**
+   * Resolves once the analysis of every dump stored so far is published (a dump still running is not waited for:
+   * its summary is queued for analysis in the same turn as it is stored).
+   */
+  async settled(): Promise<void> {
+    await this.work;
+  }
+
+  /** The verdict window's values; undefined until the kept history has been read back into it. */
+  get series(): HeapSeries | undefined {
+    if (!this.complete) return undefined;
+    const w = this.window;
+    return { dumps: w.dumps, stats: (type, i) => w.stats(type, i), rows: (i) => w.rowsOf(i) };
+  }
+
   /** Calls fn after every outcome (success, failure or skip), once the new view is published. Returns an unsubscribe. */
   on(_event: "dump", fn: DumpListener): () => void {
     this.listeners.add(fn);
@@ -133,7 +219,7 @@ export class HeapState {
 
   /** Takes one dump now, unless one is running (then it is counted as skipped with reason busy). */
   dump(trigger: string, req: DumpRequest = {}): Promise<DumpOutcome> {
-    if (this.running) return Promise.resolve(this.record(skippedRun(this.log, this.target.name, "busy", "a dump of this target is still running")));
+    if (this.running) return Promise.resolve(this.publish(skippedRun(this.log, this.target.name, "busy", "a dump of this target is still running"), undefined));
     this.running = this.take(trigger, req).finally(() => {
       this.running = undefined;
     });
@@ -143,7 +229,7 @@ export class HeapState {
   private async take(trigger: string, { headroom, rss, requests }: DumpRequest): Promise<DumpOutcome> {
     const t = this.target;
     const pid = t.main?.pid;
-    if (pid === undefined) return this.record(skippedRun(this.log, t.name, "target_down", "no process behind the target"));
+    if (pid === undefined) return this.publish(skippedRun(this.log, t.name, "target_down", "no process behind the target"), undefined);
     const last = headroom === undefined ? undefined : [...this.store.list(t.name)].reverse().find((d) => d.source === this.source.name);
     const run = await runDump(
       this.source,
@@ -152,41 +238,133 @@ export class HeapState {
         timeoutSeconds: this.opts.timeoutSeconds,
         rawDir: this.opts.rawDir,
         disposeRaw: this.disposeRaw,
-        keep: (summary) => this.store.add(summary),
+        keep: async (summary) => void (await this.store.add(summary)),
         logger: this.log,
       },
     );
-    return this.record(run);
+    const summary = run.outcome.summary;
+    // A success is published with the verdicts that include it.
+    const analysis = summary
+      ? await this.queue(() => this.absorb(summary)).catch((err: unknown) => {
+          this.log.error({ target: t.name, err }, "analysing the heap dump failed (bug); the verdicts stay as they were");
+          return undefined;
+        })
+      : undefined;
+    return this.publish(run, analysis);
   }
 
   /** Applies one outcome: a new view replaces the current one, then listeners hear of it. */
-  private record({ outcome, durationSeconds }: DumpRun): DumpOutcome {
+  private publish({ outcome: full, durationSeconds }: DumpRun, analysis: Analysis | undefined): DumpOutcome {
     const prev = this.current;
-    const success = outcome.result === "success";
+    const success = full.result === "success";
+    const { summary, ...rest } = full;
+    const outcome: DumpOutcome = Object.freeze(summary ? { ...rest, summary: analysis?.latest ?? dumpHeader(summary) } : rest);
     const next: HeapView = Object.freeze({
       ...prev,
-      ...(success ? this.analyse() : {}),
+      ...(analysis ?? {}),
       counts: bump(prev.counts, outcome.result, outcome.reason ?? ""),
       lastDurationSeconds: durationSeconds ?? prev.lastDurationSeconds,
       lastSuccessSeconds: success ? Date.now() / 1000 : prev.lastSuccessSeconds,
-      lastOutcome: Object.freeze(outcome),
+      lastOutcome: outcome,
     });
     this.current = next;
-    const event: DumpEvent = Object.freeze({ target: next.target, outcome: next.lastOutcome!, view: next });
+    const event: DumpEvent = Object.freeze({ target: next.target, outcome, view: next });
     for (const fn of this.listeners) fn(event);
     return outcome;
   }
 
-  /** Verdicts and the exported type set from the stored history (the selector's stickiness advances by one). */
-  private analyse(): Pick<HeapView, "latest" | "verdicts" | "suspects" | "selection"> {
-    const dumps = this.store.list(this.target.name);
-    const verdicts = Object.freeze(leakVerdicts(dumps, this.opts.verdict).map((v) => Object.freeze(v)));
-    const latest = dumps.at(-1);
+  private queue<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.work.then(fn);
+    this.work = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Reads every kept dump of the target back into the window, oldest first, then publishes their analysis. */
+  private async replay(): Promise<void> {
+    const name = this.target.name;
+    const headers = [...this.store.list(name)];
+    if (headers.length === 0) {
+      this.complete = true;
+      return;
+    }
+    const newest = headers.at(-1)!;
+    // All of them, not only the window's: a type seen in a kept dump before the window is in the whole window.
+    for (const h of headers) {
+      let s: DumpSummary | undefined;
+      try {
+        s = await this.store.read(name, h.id);
+      } catch (err) {
+        this.log.warn({ target: name, id: h.id, err: String(err).split("\n")[0] }, "cannot read a stored dump summary back; the verdicts go without it");
+      }
+      if (!s) continue;
+      this.window.push(windowDump(h), s.types);
+      if (h === newest) this.byBytes = typesByBytes(s.types);
+      await nextTurn();
+    }
+    this.forgetDropped();
+    this.complete = true;
+    const analysis = await this.analyse();
+    this.current = Object.freeze({ ...this.current, ...analysis });
+  }
+
+  /** A new dump: into the window, then analysed. */
+  private async absorb(summary: DumpSummary): Promise<Analysis> {
+    const header = this.store.get(summary.target, summary.id) ?? dumpHeader(summary);
+    this.window.push(windowDump(header), summary.types);
+    if (this.window.dumps.at(-1)?.id === summary.id) this.byBytes = typesByBytes(summary.types);
+    this.forgetDropped();
+    return this.analyse();
+  }
+
+  /** What the store's retention deleted no longer counts (see TypeWindow.forget). */
+  private forgetDropped(): void {
+    const kept = this.store.list(this.target.name);
+    if (kept.length >= this.store.retention && kept[0]) this.window.forget(kept[0].time);
+  }
+
+  /** Verdicts and the exported type set from the window (the selector's stickiness advances by one), in slices. */
+  private analyse(): Promise<Analysis> {
+    return runInSlices(this.analysis(), this.opts.sliceMs ?? 10);
+  }
+
+  private *analysis(): Generator<unknown, Analysis, void> {
+    const computed = yield* this.window.verdicts(this.opts.verdict, 64);
+    const verdicts: Readonly<TypeVerdict>[] = [];
+    for (const v of computed) {
+      verdicts.push(Object.freeze(v));
+      if (verdicts.length % 4096 === 0) yield;
+    }
+    Object.freeze(verdicts);
+    const newest = this.window.dumps.at(-1);
+    const latest = newest?.id !== undefined ? this.store.get(this.target.name, newest.id) : undefined;
+    const rows = this.window.rowsOf();
+    yield;
+    const selection = newest ? freezeSelection(this.selector.select(rows, verdicts)) : undefined;
+    yield;
+    const tracked = new Set(selection?.tracked ?? []);
+    const trackedRows = Object.freeze(
+      (selection?.tracked ?? []).map((type) => {
+        const r = rows.get(type);
+        // A tracked type absent from the latest dump has 0 objects: its series continues instead of vanishing.
+        return Object.freeze({ type, count: r?.count ?? 0, bytes: r?.bytes ?? 0 });
+      }),
+    );
+    const trackedVerdicts = Object.freeze(verdicts.filter((v) => tracked.has(v.type)));
     return {
       latest,
       verdicts,
       suspects: Object.freeze(verdicts.filter((v) => v.suspect)),
-      selection: latest ? freezeSelection(this.selector.select(latest.types, verdicts)) : undefined,
+      selection,
+      trackedRows,
+      trackedVerdicts,
+      byBytes: this.byBytes,
+      verdictOf: verdictIndex(verdicts),
     };
   }
+}
+
+function windowDump(h: DumpHeader): WindowDump {
+  const d: WindowDump = { id: h.id, time: h.time, bytesExact: h.bytesExact };
+  if (h.requests !== undefined) d.requests = h.requests;
+  return d;
 }

@@ -107,6 +107,9 @@ describe("HeapState", () => {
       },
       logger,
     );
+    // Its totals at once; its verdicts once the stored summaries are read back (they are not kept in memory).
+    expect(heap.view.latest?.id).toBe(first.heap.view.latest?.id);
+    await heap.ready();
     expect(heap.view.suspects.map((x) => x.type)).toEqual(["Leaky"]);
     expect(heap.view.latest?.id).toBe(first.heap.view.latest?.id);
     expect(heap.view.counts).toEqual({});
