@@ -235,7 +235,7 @@ export function seriesVerdict(type: string, points: readonly SeriesPoint[], opti
   return evaluate(type, points.slice(Math.max(0, points.length - opts.window)), opts);
 }
 
-interface TrendCheck {
+export interface TrendCheck {
   p: number;
   slope: number;
   recentSlope: number;
@@ -248,8 +248,30 @@ interface TrendCheck {
   recentHolds: boolean;
 }
 
-function checkTrend(xs: number[], ys: number[], absFloor: number, opts: ResolvedVerdictOptions): TrendCheck {
+/**
+ * The trend tests of one series. A flat series (every value the same, times in order) gets what the tests give for
+ * it without running them: Mann–Kendall p = 1 (every value tied), every Theil–Sen slope +0, so no growth — most
+ * types of a big heap are flat, and this is most of the verdict's cost for them (exactness: verdict.test.ts).
+ * `shortcut` false always runs the tests (for that check).
+ */
+export function checkTrend(xs: number[], ys: number[], absFloor: number, opts: ResolvedVerdictOptions, shortcut = true): TrendCheck {
   const n = ys.length;
+  if (shortcut && n >= 1 && isFlat(xs, ys)) {
+    const p = 1;
+    const zero = 0;
+    return {
+      p,
+      slope: zero,
+      recentSlope: zero,
+      earlySlope: zero,
+      growth: zero,
+      relative: zero,
+      significant: p < opts.pValue,
+      aboveAbsolute: zero > absFloor,
+      aboveRelative: zero > opts.minRelativeGrowth,
+      recentHolds: false,
+    };
+  }
   const mk = mannKendall(ys, { exactMaxN: opts.exactMaxN });
   const ts = theilSen(xs, ys);
   const span = n > 0 ? xs[n - 1]! - xs[0]! : 0;
@@ -271,6 +293,14 @@ function checkTrend(xs: number[], ys: number[], absFloor: number, opts: Resolved
     aboveRelative: relative > opts.minRelativeGrowth,
     recentHolds: recentSlope > 0 && recentSlope >= opts.recentSlopeRatio * ts.slope && recentSlope >= opts.earlySlopeRatio * earlySlope,
   };
+}
+
+/** Every y the same finite number (Object.is: −0 and +0 differ in a slope's sign), every x finite and in order. */
+function isFlat(xs: readonly number[], ys: readonly number[]): boolean {
+  const y0 = ys[0]!;
+  if (!Number.isFinite(y0) || !Number.isFinite(xs[0]!)) return false;
+  for (let i = 1; i < ys.length; i++) if (!Object.is(ys[i], y0) || !(xs[i]! >= xs[i - 1]!) || !Number.isFinite(xs[i]!)) return false;
+  return true;
 }
 
 function passes(t: TrendCheck): boolean {

@@ -14,6 +14,7 @@
 
 import { clampFinite } from "./finite.js";
 import type { TypeRowsInput, TypeStats } from "./rows.js";
+import { sortInSteps } from "./sort.js";
 import { evaluateColumns, resolveVerdictOptions, type TypeVerdict, type VerdictOptions, verdictOrder } from "./verdict.js";
 
 /** One dump as the window records it (its rows go into the columns). */
@@ -102,6 +103,15 @@ export class TypeWindow {
 
   /** The rows of the i-th window dump (oldest first; default the latest), as a Map (duplicates summed). */
   rowsOf(i = this.order.length - 1): Map<string, TypeStats> {
+    const steps = this.rowsInSteps(i);
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /** rowsOf as a generator that yields every few thousand rows; the window must not change until it has returned. */
+  *rowsInSteps(i = this.order.length - 1): Generator<void, Map<string, TypeStats>, void> {
     const out = new Map<string, TypeStats>();
     const slot = this.order[i];
     if (slot === undefined) return out;
@@ -109,6 +119,7 @@ export class TypeWindow {
       const at = row * this.capacity + slot;
       const b = this.bytes[at]!;
       if (!Number.isNaN(b)) out.set(this.names[row]!, { count: this.counts[at]!, bytes: b });
+      if ((row & 8191) === 8191) yield;
     }
     return out;
   }
@@ -118,6 +129,12 @@ export class TypeWindow {
    * it takes its place in time order and, when the window is full, the oldest dump leaves it.
    */
   push(dump: WindowDump, rows: TypeRowsInput): void {
+    const steps = this.pushInSteps(dump, rows);
+    while (!steps.next().done);
+  }
+
+  /** push() as a generator that yields every few thousand rows; the window must not be used until it has returned. */
+  *pushInSteps(dump: WindowDump, rows: TypeRowsInput): Generator<void, void, void> {
     if (!Number.isFinite(dump.time)) throw new RangeError(`TypeWindow: a dump's time must be finite, got ${dump.time}`);
     const info: WindowDump = { time: dump.time };
     if (dump.id !== undefined) info.id = dump.id;
@@ -135,19 +152,34 @@ export class TypeWindow {
     let at = this.order.length;
     while (at > 0 && this.slots[this.order[at - 1]!]!.time > dump.time) at--;
     this.order.splice(at, 0, slot);
-    forEachRow(rows, (type, count, bytes) => {
+    const put = (type: string, count: number, bytes: number): void => {
       const row = this.rowFor(type);
       const i = row * this.capacity + slot;
+      const c = Number.isFinite(count) ? count : 0;
+      const b = Number.isFinite(bytes) ? bytes : 0;
       if (Number.isNaN(this.bytes[i]!)) {
         this.present[row]!++;
-        this.counts[i] = count;
-        this.bytes[i] = bytes;
+        this.counts[i] = c;
+        this.bytes[i] = b;
       } else {
         // A type listed twice in one dump: summed, as toTypeMap does.
-        this.counts[i] = clampFinite(this.counts[i]! + count);
-        this.bytes[i] = clampFinite(this.bytes[i]! + bytes);
+        this.counts[i] = clampFinite(this.counts[i]! + c);
+        this.bytes[i] = clampFinite(this.bytes[i]! + b);
       }
-    });
+    };
+    if (Array.isArray(rows)) {
+      const list = rows as readonly { type: string; count: number; bytes: number }[];
+      for (let k = 0; k < list.length; k++) {
+        put(list[k]!.type, list[k]!.count, list[k]!.bytes);
+        if ((k & 4095) === 4095) yield;
+      }
+    } else {
+      let k = 0;
+      for (const [type, r] of rows as ReadonlyMap<string, TypeStats>) {
+        put(type, r.count, r.bytes);
+        if ((++k & 4095) === 0) yield;
+      }
+    }
   }
 
   /** Dumps before `time` are no longer kept: what they alone showed stops counting. */
@@ -159,11 +191,11 @@ export class TypeWindow {
   }
 
   /**
-   * The verdict of every type in the window, in leakVerdicts' order. A generator that yields (the number of types
-   * judged so far) after every `chunk` types, so that a caller can spread the work over several turns of the event
+   * The verdict of every type in the window, in leakVerdicts' order. A generator that yields after every `chunk`
+   * types (and now and then while sorting), so that a caller can spread the work over several turns of the event
    * loop; the window must not change until it has returned.
    */
-  *verdicts(options: VerdictOptions = {}, chunk = 500): Generator<number, TypeVerdict[], void> {
+  *verdicts(options: VerdictOptions = {}, chunk = 500): Generator<void, TypeVerdict[], void> {
     const opts = resolveVerdictOptions(options);
     const dumps = this.dumps;
     const slots = [...this.order];
@@ -197,19 +229,21 @@ export class TypeWindow {
       out.push(evaluateColumns(type, cols, opts));
       if (++sinceYield >= step) {
         sinceYield = 0;
-        yield out.length;
+        yield;
       }
     }
-    return out.sort(verdictOrder);
+    // 100 k verdicts take long to sort (ties on net growth compare type names): in steps too.
+    return yield* sortInSteps(out, verdictOrder);
   }
 
   private rememberBefore(rows: TypeRowsInput, time: number): void {
     if (time < this.keptFrom) return;
-    forEachRow(rows, (type) => {
+    const types = Array.isArray(rows) ? (rows as readonly { type: string }[]).map((r) => r.type) : [...(rows as ReadonlyMap<string, TypeStats>).keys()];
+    for (const type of types) {
       const row = this.rowOf.get(type);
       if (row !== undefined) this.before[row] = Math.max(this.before[row]!, time);
       else this.ghost(type, Math.max(this.ghosts.get(type) ?? -Infinity, time));
-    });
+    }
   }
 
   private ghost(type: string, time: number): void {
@@ -289,11 +323,4 @@ export class TypeWindow {
     const used = this.rowOf.size;
     if (this.names.length > MIN_ROWS && used * 4 <= this.names.length) this.grow(Math.max(MIN_ROWS, used * 2));
   }
-}
-
-/** Each row with toTypeMap's reading of bad numbers: a non-finite count or bytes counts as 0. */
-function forEachRow(rows: TypeRowsInput, fn: (type: string, count: number, bytes: number) => void): void {
-  const add = (type: string, count: number, bytes: number): void => fn(type, Number.isFinite(count) ? count : 0, Number.isFinite(bytes) ? bytes : 0);
-  if (Array.isArray(rows)) for (const r of rows as readonly { type: string; count: number; bytes: number }[]) add(r.type, r.count, r.bytes);
-  else for (const [type, s] of rows as ReadonlyMap<string, TypeStats>) add(type, s.count, s.bytes);
 }

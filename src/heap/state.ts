@@ -297,7 +297,7 @@ export class HeapState {
         this.log.warn({ target: name, id: h.id, err: String(err).split("\n")[0] }, "cannot read a stored dump summary back; the verdicts go without it");
       }
       if (!s) continue;
-      this.window.push(windowDump(h), s.types);
+      await runInSlices(this.window.pushInSteps(windowDump(h), s.types), this.opts.sliceMs ?? 10);
       if (h === newest) this.byBytes = typesByBytes(s.types);
       await nextTurn();
     }
@@ -310,7 +310,7 @@ export class HeapState {
   /** A new dump: into the window, then analysed. */
   private async absorb(summary: DumpSummary): Promise<Analysis> {
     const header = this.store.get(summary.target, summary.id) ?? dumpHeader(summary);
-    this.window.push(windowDump(header), summary.types);
+    await runInSlices(this.window.pushInSteps(windowDump(header), summary.types), this.opts.sliceMs ?? 10);
     if (this.window.dumps.at(-1)?.id === summary.id) this.byBytes = typesByBytes(summary.types);
     this.forgetDropped();
     return this.analyse();
@@ -337,10 +337,8 @@ export class HeapState {
     Object.freeze(verdicts);
     const newest = this.window.dumps.at(-1);
     const latest = newest?.id !== undefined ? this.store.get(this.target.name, newest.id) : undefined;
-    const rows = this.window.rowsOf();
-    yield;
-    const selection = newest ? freezeSelection(this.selector.select(rows, verdicts)) : undefined;
-    yield;
+    const rows = yield* this.window.rowsInSteps();
+    const selection = newest ? freezeSelection(yield* this.selector.selectInSteps(rows, verdicts)) : undefined;
     const tracked = new Set(selection?.tracked ?? []);
     const trackedRows = Object.freeze(
       (selection?.tracked ?? []).map((type) => {

@@ -78,9 +78,18 @@ function parseSummary(text: string): DumpSummary {
   return { ...header, types: checkRows(raw.types) };
 }
 
-/** The JSON of a summary, header first and rows last (see ROWS_MARK), with its row count in the header. */
-function serialise(s: DumpSummary): string {
-  return `${JSON.stringify(dumpHeader(s)).slice(0, -1)}${ROWS_MARK}${JSON.stringify(s.types).slice(1)}}`;
+/**
+ * The JSON of a summary, header first and rows last (see ROWS_MARK), with its row count in the header, in pieces
+ * of a few thousand rows: 100 k rows in one JSON.stringify would hold the event loop for a long time.
+ */
+function* serialise(s: DumpSummary): Generator<string, void, void> {
+  const PIECE = 4096;
+  yield `${JSON.stringify(dumpHeader(s)).slice(0, -1)}${ROWS_MARK}`;
+  for (let i = 0; i < s.types.length; i += PIECE) {
+    const piece = JSON.stringify(s.types.slice(i, i + PIECE)).slice(1, -1);
+    yield i === 0 ? piece : `,${piece}`;
+  }
+  yield "]}";
 }
 
 export class DumpStore {
@@ -154,7 +163,7 @@ export class DumpStore {
     if (!this.opts.dataDir) {
       const s = this.memory.get(target)?.get(id);
       if (!s) return undefined;
-      return Readable.from([serialise(s)]);
+      return Readable.from(serialise(s));
     }
     // Opened now, so that a retention that deletes the file afterwards does not cut the answer short.
     const fh = await open(path.join(this.dir(target), `${id}.json`), "r").catch(() => undefined);
@@ -173,7 +182,7 @@ export class DumpStore {
       const tmp = `${file}.tmp-${process.pid}`;
       const fh = await open(tmp, "w", 0o600);
       try {
-        await fh.writeFile(serialise(summary));
+        for (const piece of serialise(summary)) await fh.write(piece);
         await fh.sync();
       } catch (err) {
         await fh.close();

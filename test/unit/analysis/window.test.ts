@@ -7,7 +7,7 @@ import { leakVerdicts, type VerdictDump, type VerdictOptions } from "../../../sr
 import { TypeWindow } from "../../../src/analysis/window.js";
 import type { TypeRow } from "../../../src/model/summary.js";
 
-function drain<T>(gen: Generator<number, T, void>): { result: T; steps: number } {
+function drain<T>(gen: Generator<unknown, T, void>): { result: T; steps: number } {
   let steps = 0;
   for (;;) {
     const r = gen.next();
