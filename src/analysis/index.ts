@@ -27,7 +27,8 @@
 //   The verdict window in columns (window.ts)
 //     new TypeWindow(capacity, options?) .push(dump, rows) .forget(time) .verdicts(options?, chunk?)
 //         The last `capacity` dumps per type as columns of doubles: leakVerdicts' series without keeping the
-//         dumps; verdicts() is a generator that yields every `chunk` types so the work can be spread out.
+//         dumps; verdicts() is a generator that yields every `chunk` types so the work can be spread out, and
+//         returns a VerdictTable (verdict-table.ts): the verdicts as numbers in columns, objects made on demand.
 //
 //   Dumps and metrics
 //     diffDumps(a: TypeRowsInput, b: TypeRowsInput): DiffRow[]                                       (diff.ts)
@@ -68,3 +69,4 @@ export {
   verdictOrder,
 } from "./verdict.js";
 export { TypeWindow, type TypeWindowOptions, type WindowDump } from "./window.js";
+export { VerdictTable, VerdictTableBuilder } from "./verdict-table.js";

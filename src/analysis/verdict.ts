@@ -342,6 +342,15 @@ export interface SeriesColumns {
 
 /** The verdict for one series given as columns; leakVerdicts, seriesVerdict and the column window share it. */
 export function evaluateColumns(type: string, s: SeriesColumns, opts: ResolvedVerdictOptions): TypeVerdict {
+  return judgeColumns(type, s, opts).verdict;
+}
+
+/**
+ * The verdict for one series, and the one number its reason needs that the verdict does not carry (the object
+ * count's relative growth). With `withReason` false the reason is left empty: reasonOf() makes it from the verdict's
+ * numbers, exactly as here (the column window stores the numbers and writes reasons only for what it serves).
+ */
+export function judgeColumns(type: string, s: SeriesColumns, opts: ResolvedVerdictOptions, withReason = true): { verdict: TypeVerdict; countRelative: number } {
   const n = s.times.length;
   const t0 = s.times[0] ?? 0;
   // Seconds since the first point: small numbers keep the slopes precise.
@@ -390,8 +399,26 @@ export function evaluateColumns(type: string, s: SeriesColumns, opts: ResolvedVe
 
   addLoad(verdict, s.requests, xs, bytes, b.slope);
 
-  verdict.reason = explain(verdict, b, c, enough, byCount, opts);
-  return verdict;
+  if (withReason) verdict.reason = reasonOf(verdict, c.relative, opts);
+  return { verdict, countRelative: c.relative };
+}
+
+/** A verdict's reason from its numbers (and the object count's relative growth); what judgeColumns writes. */
+export function reasonOf(v: TypeVerdict, countRelative: number, opts: ResolvedVerdictOptions): string {
+  const b: TrendCheck = {
+    p: v.mkP,
+    slope: v.bytesSlopePerSecond,
+    recentSlope: v.recentBytesSlopePerSecond,
+    earlySlope: v.earlyBytesSlopePerSecond,
+    growth: v.netGrowthBytes,
+    relative: v.relativeGrowth,
+    significant: v.mkP < opts.pValue,
+    aboveAbsolute: v.netGrowthBytes > opts.minAbsoluteGrowthBytes,
+    aboveRelative: v.relativeGrowth > opts.minRelativeGrowth,
+    recentHolds: false, // not part of any reason
+  };
+  const c: TrendCheck = { ...b, p: v.mkPCount, slope: v.objectsSlopePerSecond, growth: v.netGrowthObjects, relative: countRelative };
+  return explain(v, b, c, v.dumps >= opts.minDumps, v.suspectBy === "count", opts);
 }
 
 function addLoad(v: TypeVerdict, requests: readonly (number | undefined)[], xs: number[], bytes: number[], slope: number): void {

@@ -14,8 +14,8 @@
 
 import { clampFinite } from "./finite.js";
 import type { TypeRowsInput, TypeStats } from "./rows.js";
-import { sortInSteps } from "./sort.js";
-import { evaluateColumns, resolveVerdictOptions, type TypeVerdict, type VerdictOptions, verdictOrder } from "./verdict.js";
+import { judgeColumns, resolveVerdictOptions, type VerdictOptions } from "./verdict.js";
+import { type VerdictTable, VerdictTableBuilder } from "./verdict-table.js";
 
 /** One dump as the window records it (its rows go into the columns). */
 export interface WindowDump {
@@ -191,11 +191,12 @@ export class TypeWindow {
   }
 
   /**
-   * The verdict of every type in the window, in leakVerdicts' order. A generator that yields after every `chunk`
-   * types (and now and then while sorting), so that a caller can spread the work over several turns of the event
-   * loop; the window must not change until it has returned.
+   * The verdict of every type in the window, in leakVerdicts' order, as a VerdictTable (numbers in columns; verdict
+   * objects are made when asked for). A generator that yields after every `chunk` types and now and then while
+   * sorting, so that a caller can spread the work over several turns of the event loop; the window must not change
+   * until it has returned.
    */
-  *verdicts(options: VerdictOptions = {}, chunk = 500): Generator<void, TypeVerdict[], void> {
+  *verdicts(options: VerdictOptions = {}, chunk = 500): Generator<void, VerdictTable, void> {
     const opts = resolveVerdictOptions(options);
     const dumps = this.dumps;
     const slots = [...this.order];
@@ -203,7 +204,7 @@ export class TypeWindow {
     const times = dumps.map((d) => d.time);
     const requests = dumps.map((d) => d.requests);
     const exact = dumps.map((d) => d.bytesExact);
-    const out: TypeVerdict[] = [];
+    const table = new VerdictTableBuilder(this.rowOf.size, opts);
     const step = Math.max(1, Math.floor(chunk));
     let sinceYield = 0;
     for (let row = 0; row < this.names.length; row++) {
@@ -226,14 +227,15 @@ export class TypeWindow {
         from === 0
           ? { times, counts, bytes, requests, exact }
           : { times: times.slice(from), counts, bytes, requests: requests.slice(from), exact: exact.slice(from) };
-      out.push(evaluateColumns(type, cols, opts));
+      // The reason is written when a verdict is asked for (VerdictTable.at), from the numbers kept.
+      const { verdict, countRelative } = judgeColumns(type, cols, opts, false);
+      table.add(verdict, countRelative);
       if (++sinceYield >= step) {
         sinceYield = 0;
         yield;
       }
     }
-    // 100 k verdicts take long to sort (ties on net growth compare type names): in steps too.
-    return yield* sortInSteps(out, verdictOrder);
+    return yield* table.finish();
   }
 
   private rememberBefore(rows: TypeRowsInput, time: number): void {

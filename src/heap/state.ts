@@ -9,7 +9,17 @@
 // The dump itself is the runner's (runner.ts); when dumps happen is the scheduler's.
 import type { Logger } from "pino";
 import type { Target } from "../targets/target.js";
-import { TypeSelector, TypeWindow, type TypeSelection, type TypeStats, type TypeVerdict, type VerdictOptions, type WindowDump } from "../analysis/index.js";
+import {
+  resolveVerdictOptions,
+  TypeSelector,
+  TypeWindow,
+  VerdictTable,
+  type TypeSelection,
+  type TypeStats,
+  type TypeVerdict,
+  type VerdictOptions,
+  type WindowDump,
+} from "../analysis/index.js";
 import type { HeapSource } from "../model/dump.js";
 import { type DumpHeader, type DumpSummary, dumpHeader, type TypeRow } from "../model/summary.js";
 import { nextTurn, runInSlices } from "../util/slices.js";
@@ -36,7 +46,15 @@ export interface HeapView {
   readonly runtime: string;
   /** The header of the latest stored dump that the verdicts include (its rows are on disk: DumpStore.read). */
   readonly latest: DumpHeader | undefined;
-  /** Per-type verdicts over the verdict window, suspects first (leakVerdicts' order). */
+  /**
+   * Every type's verdict over the verdict window, suspects first (leakVerdicts' order), as numbers: verdict objects
+   * are made when asked for (the API serves it a page at a time).
+   */
+  readonly verdictTable: VerdictTable;
+  /**
+   * Every verdict as an object, made on first use and kept with the table: ~500 bytes a type, so for tests and
+   * small targets; the daemon's own readers use verdictTable, suspects, trackedVerdicts and verdictOf.
+   */
   readonly verdicts: readonly Readonly<TypeVerdict>[];
   /** The suspects among the verdicts, in the same order. */
   readonly suspects: readonly Readonly<TypeVerdict>[];
@@ -48,7 +66,7 @@ export interface HeapView {
   readonly trackedVerdicts: readonly Readonly<TypeVerdict>[];
   /** The latest dump's types by bytes, largest first (the dump's own order among equals). */
   readonly byBytes: readonly string[];
-  /** One type's verdict (an index built on first use). */
+  /** One type's verdict, a new object (an index of the types is built on first use). */
   readonly verdictOf: (type: string) => Readonly<TypeVerdict> | undefined;
   readonly counts: DumpCounts;
   /** How long the last dump took, successful or not. */
@@ -114,7 +132,20 @@ function freezeSelection(s: TypeSelection): HeapSelection {
   });
 }
 
-type Analysis = Pick<HeapView, "latest" | "verdicts" | "suspects" | "selection" | "trackedRows" | "trackedVerdicts" | "byBytes" | "verdictOf">;
+type Analysis = Pick<HeapView, "latest" | "verdictTable" | "suspects" | "selection" | "trackedRows" | "trackedVerdicts" | "byBytes" | "verdictOf">;
+
+/** A view without its lazily made `verdicts`: what is copied from one view to the next. */
+type ViewParts = Omit<HeapView, "verdicts">;
+
+/** The published view: its parts, frozen, and `verdicts` made from the table when first read. */
+function makeView(parts: ViewParts): HeapView {
+  return Object.freeze({
+    ...parts,
+    get verdicts() {
+      return parts.verdictTable.all();
+    },
+  });
+}
 
 const EMPTY: readonly never[] = Object.freeze([]);
 
@@ -128,12 +159,15 @@ function typesByBytes(rows: readonly TypeRow[]): readonly string[] {
   );
 }
 
-function verdictIndex(verdicts: readonly Readonly<TypeVerdict>[]): (type: string) => Readonly<TypeVerdict> | undefined {
-  let index: Map<string, Readonly<TypeVerdict>> | undefined;
-  return (type) => (index ??= new Map(verdicts.map((v) => [v.type, v]))).get(type);
+function verdictLookup(table: VerdictTable): (type: string) => Readonly<TypeVerdict> | undefined {
+  return (type) => {
+    const v = table.at(table.indexOf(type));
+    return v && Object.freeze(v);
+  };
 }
 
 export class HeapState {
+  private parts: ViewParts;
   private current: HeapView;
   private running: Promise<DumpOutcome> | undefined;
   private readonly selector: TypeSelector;
@@ -158,7 +192,7 @@ export class HeapState {
     this.selector = new TypeSelector(opts.maxTypes);
     this.disposeRaw = rawDumpDisposer(opts.rawDir, opts.keepDumps);
     this.window = new TypeWindow(Math.min(opts.verdict.window ?? 12, store.retention));
-    this.current = Object.freeze({
+    this.parts = Object.freeze({
       target: target.name,
       source: source.name,
       runtime,
@@ -168,7 +202,7 @@ export class HeapState {
       lastOutcome: undefined,
       // The totals of the latest kept dump are known at once; its per-type analysis once replay() is done.
       latest: store.list(target.name).at(-1),
-      verdicts: EMPTY,
+      verdictTable: VerdictTable.empty(resolveVerdictOptions(opts.verdict)),
       suspects: EMPTY,
       selection: undefined,
       trackedRows: EMPTY,
@@ -176,6 +210,7 @@ export class HeapState {
       byBytes: EMPTY,
       verdictOf: () => undefined,
     });
+    this.current = makeView(this.parts);
     // The history kept from an earlier run: read back into the window and analysed before the first dump of this
     // one is (ready() says when).
     this.replayed = this.replay();
@@ -255,11 +290,11 @@ export class HeapState {
 
   /** Applies one outcome: a new view replaces the current one, then listeners hear of it. */
   private publish({ outcome: full, durationSeconds }: DumpRun, analysis: Analysis | undefined): DumpOutcome {
-    const prev = this.current;
+    const prev = this.parts;
     const success = full.result === "success";
     const { summary, ...rest } = full;
     const outcome: DumpOutcome = Object.freeze(summary ? { ...rest, summary: analysis?.latest ?? dumpHeader(summary) } : rest);
-    const next: HeapView = Object.freeze({
+    this.parts = Object.freeze({
       ...prev,
       ...(analysis ?? {}),
       counts: bump(prev.counts, outcome.result, outcome.reason ?? ""),
@@ -267,6 +302,7 @@ export class HeapState {
       lastSuccessSeconds: success ? Date.now() / 1000 : prev.lastSuccessSeconds,
       lastOutcome: outcome,
     });
+    const next = makeView(this.parts);
     this.current = next;
     const event: DumpEvent = Object.freeze({ target: next.target, outcome, view: next });
     for (const fn of this.listeners) fn(event);
@@ -304,7 +340,8 @@ export class HeapState {
     this.forgetDropped();
     this.complete = true;
     const analysis = await this.analyse();
-    this.current = Object.freeze({ ...this.current, ...analysis });
+    this.parts = Object.freeze({ ...this.parts, ...analysis });
+    this.current = makeView(this.parts);
   }
 
   /** A new dump: into the window, then analysed. */
@@ -328,17 +365,16 @@ export class HeapState {
   }
 
   private *analysis(): Generator<unknown, Analysis, void> {
-    const computed = yield* this.window.verdicts(this.opts.verdict, 64);
-    const verdicts: Readonly<TypeVerdict>[] = [];
-    for (const v of computed) {
-      verdicts.push(Object.freeze(v));
-      if (verdicts.length % 4096 === 0) yield;
+    const table = yield* this.window.verdicts(this.opts.verdict, 64);
+    const suspects: Readonly<TypeVerdict>[] = [];
+    for (let i = 0; i < table.suspectCount; i++) {
+      suspects.push(table.shared(i)!);
+      if ((i & 1023) === 1023) yield;
     }
-    Object.freeze(verdicts);
     const newest = this.window.dumps.at(-1);
     const latest = newest?.id !== undefined ? this.store.get(this.target.name, newest.id) : undefined;
     const rows = yield* this.window.rowsInSteps();
-    const selection = newest ? freezeSelection(yield* this.selector.selectInSteps(rows, verdicts)) : undefined;
+    const selection = newest ? freezeSelection(yield* this.selector.selectInSteps(rows, table.growth())) : undefined;
     const tracked = new Set(selection?.tracked ?? []);
     const trackedRows = Object.freeze(
       (selection?.tracked ?? []).map((type) => {
@@ -347,16 +383,20 @@ export class HeapState {
         return Object.freeze({ type, count: r?.count ?? 0, bytes: r?.bytes ?? 0 });
       }),
     );
-    const trackedVerdicts = Object.freeze(verdicts.filter((v) => tracked.has(v.type)));
+    const trackedVerdicts: Readonly<TypeVerdict>[] = [];
+    for (let i = 0; i < table.length; i++) {
+      if (tracked.has(table.type(i))) trackedVerdicts.push(table.shared(i)!);
+      if ((i & 8191) === 8191) yield;
+    }
     return {
       latest,
-      verdicts,
-      suspects: Object.freeze(verdicts.filter((v) => v.suspect)),
+      verdictTable: table,
+      suspects: Object.freeze(suspects),
       selection,
       trackedRows,
-      trackedVerdicts,
+      trackedVerdicts: Object.freeze(trackedVerdicts),
       byBytes: this.byBytes,
-      verdictOf: verdictIndex(verdicts),
+      verdictOf: verdictLookup(table),
     };
   }
 }

@@ -39,7 +39,12 @@ export function pageOf(query: Request["query"], dfltLimit: number, maxLimit: num
 }
 
 /** Sends one page of a list: the page as a JSON array, the whole list's length in X-Total-Count, the next page in Link. */
-export function sendPage<T>(req: Request, res: Response, list: readonly T[], page: { limit: number; offset: number }): void {
+export function sendPage<T>(
+  req: Request,
+  res: Response,
+  list: { readonly length: number; slice(from: number, to: number): T[] },
+  page: { limit: number; offset: number },
+): void {
   res.set("X-Total-Count", String(list.length));
   const end = page.offset + page.limit;
   if (end < list.length) {
@@ -186,7 +191,8 @@ export function createApi(deps: ApiDeps): Router {
     // ?offset=, with the total in X-Total-Count and the next page in Link.
     const heap = deps.heaps.view(req.params.target!);
     const all = req.query.all === "1" || req.query.all === "true";
-    sendPage(req, res, (all ? heap?.verdicts : heap?.suspects) ?? [], pageOf(req.query, 1000, 10_000));
+    // all=1 pages the verdict table: only the verdicts of the page are made into objects.
+    sendPage(req, res, (all ? heap?.verdictTable : heap?.suspects) ?? [], pageOf(req.query, 1000, 10_000));
   });
 
   api.post("/targets/:target/dumps", requireAdmin(deps.adminToken), async (req, res) => {

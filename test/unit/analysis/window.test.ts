@@ -61,7 +61,7 @@ describe("TypeWindow", () => {
             // As the store does: once it holds more than `retention`, the oldest go.
             const kept = seen.map((x, i) => ({ x, i })).sort((a, b) => a.x.time - b.x.time || a.i - b.i);
             if (seen.length > retention) w.forget(kept.slice(-retention)[0]!.x.time);
-            expect(drain(w.verdicts(options, 2)).result).toEqual(reference(seen, retention, options));
+            expect(drain(w.verdicts(options, 2)).result.slice()).toEqual(reference(seen, retention, options));
           }
         },
       ),
@@ -76,7 +76,7 @@ describe("TypeWindow", () => {
         const options: VerdictOptions = { window, minDumps: 2, minAbsoluteGrowthBytes: 1000 };
         const w = new TypeWindow(window);
         for (const d of dumps) w.push(d, d.types);
-        expect(drain(w.verdicts(options)).result).toEqual(leakVerdicts(dumps, options));
+        expect(drain(w.verdicts(options)).result.slice()).toEqual(leakVerdicts(dumps, options));
       }),
       { numRuns: 300 },
     );
@@ -87,10 +87,52 @@ describe("TypeWindow", () => {
     const dumps = [d(0, [{ type: "Back", count: 1, bytes: 1 }]), ...[1, 2, 3, 4].map((i) => d(i, [])), d(5, [{ type: "Back", count: 2, bytes: 2 }])];
     const w = new TypeWindow(3);
     for (const x of dumps) w.push(x, x.types);
-    expect(drain(w.verdicts()).result.map((v) => [v.type, v.dumps])).toEqual([["Back", 3]]);
+    expect(
+      drain(w.verdicts())
+        .result.slice()
+        .map((v) => [v.type, v.dumps]),
+    ).toEqual([["Back", 3]]);
     expect(w.ghostCount).toBe(0); // back in the window
     w.forget(dumps[1]!.time);
-    expect(drain(w.verdicts()).result.map((v) => [v.type, v.dumps])).toEqual([["Back", 1]]);
+    expect(
+      drain(w.verdicts())
+        .result.slice()
+        .map((v) => [v.type, v.dumps]),
+    ).toEqual([["Back", 1]]);
+  });
+
+  it("keeps verdicts as numbers and makes the objects when asked: pages, shared objects, lookups, growth", () => {
+    const w = new TypeWindow(8);
+    for (let i = 0; i < 8; i++) {
+      w.push({ time: 1e12 + i * 60_000, requests: i < 4 ? i * 100 : 400 }, [
+        { type: "Leak", count: 10 + i * 1000, bytes: (10 + i * 1000) * 1024 },
+        { type: "Flat", count: 5, bytes: 500 },
+        { type: "Objects", count: 100 + i * 50, bytes: 800 },
+      ]);
+    }
+    const options = { minAbsoluteGrowthBytes: 1000, minAbsoluteGrowthObjects: 100 };
+    const table = drain(w.verdicts(options)).result;
+    const expected = leakVerdicts(
+      w.dumps.map((d, i) => ({ ...d, types: [...w.rowsOf(i)].map(([type, s]) => ({ type, ...s })) })),
+      options,
+    );
+    expect(table.length).toBe(3);
+    expect(table.suspectCount).toBe(2);
+    expect(table.slice()).toEqual(expected);
+    expect(expected.map((v) => v.suspectBy)).toEqual(["bytes", "count", undefined]);
+    expect(JSON.stringify(table.at(1))).toBe(JSON.stringify(expected[1])); // the same fields in the same order
+    expect(table.slice(1, 2)).toEqual([expected[1]]);
+    expect(table.at(3)).toBeUndefined();
+    expect(table.shared(0)).toBe(table.shared(0));
+    expect(Object.isFrozen(table.shared(0))).toBe(true);
+    expect(table.all()[0]).toBe(table.shared(0));
+    expect(table.indexOf("Flat")).toBe(2);
+    expect(table.indexOf("nope")).toBe(-1);
+    expect([...table.growth()].map((g) => [g.type, g.suspect])).toEqual([
+      ["Leak", true],
+      ["Objects", true],
+      ["Flat", false],
+    ]);
   });
 
   it("yields every `chunk` types, and serves the window's rows", () => {
