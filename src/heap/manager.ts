@@ -141,11 +141,6 @@ export class HeapManager {
     return this.heaps.get(target)?.series;
   }
 
-  /** Resolves once every target's history kept from an earlier run is in its view. */
-  async ready(): Promise<void> {
-    await Promise.all([...this.heaps.values()].map((h) => h.ready()));
-  }
-
   /** Resolves once every target's view includes every dump stored so far. */
   async settled(): Promise<void> {
     await Promise.all([...this.heaps.values()].map((h) => h.settled()));

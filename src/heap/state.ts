@@ -293,7 +293,9 @@ export class HeapState {
     const prev = this.parts;
     const success = full.result === "success";
     const { summary, ...rest } = full;
-    const outcome: DumpOutcome = Object.freeze(summary ? { ...rest, summary: analysis?.latest ?? dumpHeader(summary) } : rest);
+    // The stored header (the object the store and the view's `latest` share), never the rows.
+    const header = summary && (this.store.get(summary.target, summary.id) ?? dumpHeader(summary));
+    const outcome: DumpOutcome = Object.freeze(header ? { ...rest, summary: header } : rest);
     this.parts = Object.freeze({
       ...prev,
       ...(analysis ?? {}),
