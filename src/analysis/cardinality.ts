@@ -15,7 +15,7 @@
 //     over capacity stay sticky like any other; new non-suspect entrants wait until the set is below maxTypes.
 
 import { clampFinite } from "./finite.js";
-import { type TypeRowsInput, toTypeMap } from "./rows.js";
+import { type TypeRowsInput, type TypeStats, toTypeMap } from "./rows.js";
 
 /** What the selector needs to know about a type's growth; a TypeVerdict fits. */
 export interface GrowthInfo {
@@ -64,7 +64,22 @@ export class TypeSelector {
 
   /** Selects the tracked types for the latest dump's rows, given growth information (e.g. leak verdicts). */
   select(latest: TypeRowsInput, growth: Iterable<GrowthInfo> = []): TypeSelection {
-    const rows = toTypeMap(latest);
+    const steps = this.selectInSteps(latest, growth);
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /**
+   * select() as a generator that yields every few thousand types, so that a caller can spread a dump of 100 k
+   * types over several turns of the event loop; nothing else may use the selector until it has returned.
+   */
+  *selectInSteps(latest: TypeRowsInput, growth: Iterable<GrowthInfo> = []): Generator<void, TypeSelection, void> {
+    // Linear in the number of types: a dump of 100 k types is read a few times, never sorted whole.
+    const rows = asTypeMap(latest);
+    let n = 0;
+    const tick = (): boolean => (++n & 8191) === 0;
     const present = (type: string): boolean => {
       const r = rows.get(type);
       return r !== undefined && (r.count !== 0 || r.bytes !== 0);
@@ -79,8 +94,14 @@ export class TypeSelector {
       } else this.absent.set(type, misses + 1);
     }
 
+    // Only suspects and types with a rate matter; the last entry of a type wins.
     const growthOf = new Map<string, GrowthInfo>();
-    for (const g of growth) growthOf.set(g.type, g);
+    for (const g of growth) {
+      const v = g.netGrowthBytes ?? g.bytesSlopePerSecond ?? 0;
+      if (g.suspect === true || (Number.isFinite(v) && v !== 0)) growthOf.set(g.type, g);
+      else growthOf.delete(g.type);
+      if (tick()) yield;
+    }
     const rate = (type: string): number => {
       const g = growthOf.get(type);
       const v = g?.netGrowthBytes ?? g?.bytesSlopePerSecond ?? 0;
@@ -88,39 +109,52 @@ export class TypeSelector {
     };
     const bytesOf = (type: string): number => rows.get(type)?.bytes ?? 0;
     const byName = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+    const byGrowth = (a: string, b: string): number => rate(b) - rate(a) || bytesOf(b) - bytesOf(a) || byName(a, b);
+    const byBytes = (a: string, b: string): number => bytesOf(b) - bytesOf(a) || byName(a, b);
 
     const added: string[] = [];
     const admit = (type: string): void => {
       this.absent.set(type, 0);
       added.push(type);
     };
-    const candidates = (): string[] => [...rows.keys()].filter((t) => !this.absent.has(t) && present(t));
+    // The untracked types present in the latest dump, in its order; each step below skips those admitted before it.
+    let candidates: string[] = [];
+    for (const type of rows.keys()) {
+      if (!this.absent.has(type) && present(type)) candidates.push(type);
+      if (tick()) yield;
+    }
 
     // Suspects first: they enter regardless of free slots, up to the hard cap.
     const cap = this.maxTypes + this.maxSuspectOverflow;
-    const suspects = candidates()
-      .filter((t) => growthOf.get(t)?.suspect === true)
-      .sort((a, b) => rate(b) - rate(a) || bytesOf(b) - bytesOf(a) || byName(a, b));
+    const suspects = candidates.filter((t) => growthOf.get(t)?.suspect === true).sort(byGrowth);
+    yield;
     for (const t of suspects) if (this.absent.size < cap) admit(t);
 
     let free = this.maxTypes - this.absent.size;
     if (free > 0) {
+      candidates = candidates.filter((t) => !this.absent.has(t));
       const growthSlots = Math.floor(free / 2);
-      const growing = candidates()
-        .filter((t) => rate(t) > 0)
-        .sort((a, b) => rate(b) - rate(a) || bytesOf(b) - bytesOf(a) || byName(a, b))
-        .slice(0, growthSlots);
+      const growing = smallest(
+        candidates.filter((t) => rate(t) > 0),
+        growthSlots,
+        byGrowth,
+      );
       for (const t of growing) admit(t);
+      yield;
       free = this.maxTypes - this.absent.size;
-      const biggest = candidates()
-        .sort((a, b) => bytesOf(b) - bytesOf(a) || byName(a, b))
-        .slice(0, Math.max(0, free));
+      const biggest = smallest(
+        candidates.filter((t) => !this.absent.has(t)),
+        Math.max(0, free),
+        byBytes,
+      );
       for (const t of biggest) admit(t);
+      yield;
     }
 
-    const tracked = [...this.absent.keys()].sort((a, b) => bytesOf(b) - bytesOf(a) || byName(a, b));
+    const tracked = [...this.absent.keys()].sort(byBytes);
     const other = { count: 0, bytes: 0 };
     for (const [type, r] of rows) {
+      if (tick()) yield;
       if (this.absent.has(type)) continue;
       other.count = clampFinite(other.count + r.count);
       other.bytes = clampFinite(other.bytes + r.bytes);
@@ -132,4 +166,31 @@ export class TypeSelector {
   reset(): void {
     this.absent.clear();
   }
+}
+
+/** The rows as a Map: a Map of finite numbers is used as it is (read only), anything else normalised by toTypeMap. */
+function asTypeMap(rows: TypeRowsInput): ReadonlyMap<string, TypeStats> {
+  if (!(rows instanceof Map)) return toTypeMap(rows);
+  for (const r of rows.values()) if (!Number.isFinite(r.count) || !Number.isFinite(r.bytes)) return toTypeMap(rows);
+  return rows;
+}
+
+/** The first k items in cmp's order (a total order): sort(cmp).slice(0, k), without sorting them all. */
+function smallest<T>(items: T[], k: number, cmp: (a: T, b: T) => number): T[] {
+  if (k <= 0) return [];
+  if (k * 8 >= items.length) return items.sort(cmp).slice(0, k);
+  const best: T[] = [];
+  for (const item of items) {
+    if (best.length === k && cmp(item, best[k - 1]!) >= 0) continue;
+    let lo = 0;
+    let hi = best.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cmp(best[mid]!, item) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    best.splice(lo, 0, item);
+    if (best.length > k) best.pop();
+  }
+  return best;
 }

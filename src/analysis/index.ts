@@ -24,8 +24,15 @@
 //     erf, erfc, normalCdf, normalSf (x: number): number                                            (normal.ts)
 //     median(values: ArrayLike<number>): number                                                      (median.ts)
 //
+//   The verdict window in columns (window.ts)
+//     new TypeWindow(capacity, options?) .push(dump, rows) .forget(time) .verdicts(options?, chunk?)
+//         The last `capacity` dumps per type as columns of doubles: leakVerdicts' series without keeping the
+//         dumps; verdicts() is a generator that yields every `chunk` types so the work can be spread out, and
+//         returns a VerdictTable (verdict-table.ts): the verdicts as numbers in columns, objects made on demand.
+//
 //   Dumps and metrics
 //     diffDumps(a: TypeRowsInput, b: TypeRowsInput): DiffRow[]                                       (diff.ts)
+//     diffDumpsTop(a, b, limit): Generator yielding now and then, returning diffDumps(a, b).slice(0, limit)
 //     new TypeSelector(maxTypes = 100, options?: TypeSelectorOptions)                                (cardinality.ts)
 //         .select(latest: TypeRowsInput, growth?: Iterable<GrowthInfo>): TypeSelection
 //         Sticky: tracked types stay until absent 3 dumps in a row; suspects always enter.
@@ -35,7 +42,7 @@
 //   a DumpSummary fits VerdictDump.
 
 export { type GrowthInfo, type TypeSelection, TypeSelector, type TypeSelectorOptions } from "./cardinality.js";
-export { type DiffRow, diffDumps } from "./diff.js";
+export { type DiffRow, diffDumps, diffDumpsTop } from "./diff.js";
 export {
   DEFAULT_EXACT_MAX_N,
   exactInversionDistribution,
@@ -59,4 +66,7 @@ export {
   type VerdictDump,
   type VerdictOptions,
   seriesVerdict,
+  verdictOrder,
 } from "./verdict.js";
+export { TypeWindow, type TypeWindowOptions, type WindowDump } from "./window.js";
+export { VerdictTable, VerdictTableBuilder } from "./verdict-table.js";

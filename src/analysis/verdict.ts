@@ -218,7 +218,12 @@ export function leakVerdicts(dumps: readonly VerdictDump[], options: VerdictOpti
     }
     out.push(evaluate(type, points, opts));
   }
-  return out.sort((a, b) => Number(b.suspect) - Number(a.suspect) || b.netGrowthBytes - a.netGrowthBytes || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+  return out.sort(verdictOrder);
+}
+
+/** leakVerdicts' order: suspects first, then by net byte growth (descending), then by type name. */
+export function verdictOrder(a: TypeVerdict, b: TypeVerdict): number {
+  return Number(b.suspect) - Number(a.suspect) || b.netGrowthBytes - a.netGrowthBytes || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0);
 }
 
 /**
@@ -230,7 +235,7 @@ export function seriesVerdict(type: string, points: readonly SeriesPoint[], opti
   return evaluate(type, points.slice(Math.max(0, points.length - opts.window)), opts);
 }
 
-interface TrendCheck {
+export interface TrendCheck {
   p: number;
   slope: number;
   recentSlope: number;
@@ -243,8 +248,30 @@ interface TrendCheck {
   recentHolds: boolean;
 }
 
-function checkTrend(xs: number[], ys: number[], absFloor: number, opts: ResolvedVerdictOptions): TrendCheck {
+/**
+ * The trend tests of one series. A flat series (every value the same, times in order) gets what the tests give for
+ * it without running them: Mann–Kendall p = 1 (every value tied), every Theil–Sen slope +0, so no growth — most
+ * types of a big heap are flat, and this is most of the verdict's cost for them (exactness: verdict.test.ts).
+ * `shortcut` false always runs the tests (for that check).
+ */
+export function checkTrend(xs: number[], ys: number[], absFloor: number, opts: ResolvedVerdictOptions, shortcut = true): TrendCheck {
   const n = ys.length;
+  if (shortcut && n >= 1 && isFlat(xs, ys)) {
+    const p = 1;
+    const zero = 0;
+    return {
+      p,
+      slope: zero,
+      recentSlope: zero,
+      earlySlope: zero,
+      growth: zero,
+      relative: zero,
+      significant: p < opts.pValue,
+      aboveAbsolute: zero > absFloor,
+      aboveRelative: zero > opts.minRelativeGrowth,
+      recentHolds: false,
+    };
+  }
   const mk = mannKendall(ys, { exactMaxN: opts.exactMaxN });
   const ts = theilSen(xs, ys);
   const span = n > 0 ? xs[n - 1]! - xs[0]! : 0;
@@ -268,6 +295,14 @@ function checkTrend(xs: number[], ys: number[], absFloor: number, opts: Resolved
   };
 }
 
+/** Every y the same finite number (Object.is: −0 and +0 differ in a slope's sign), every x finite and in order. */
+function isFlat(xs: readonly number[], ys: readonly number[]): boolean {
+  const y0 = ys[0]!;
+  if (!Number.isFinite(y0) || !Number.isFinite(xs[0]!)) return false;
+  for (let i = 1; i < ys.length; i++) if (!Object.is(ys[i], y0) || !(xs[i]! >= xs[i - 1]!) || !Number.isFinite(xs[i]!)) return false;
+  return true;
+}
+
 function passes(t: TrendCheck): boolean {
   return t.significant && t.aboveAbsolute && t.aboveRelative && t.recentHolds;
 }
@@ -275,13 +310,63 @@ function passes(t: TrendCheck): boolean {
 function evaluate(type: string, allPoints: readonly SeriesPoint[], opts: ResolvedVerdictOptions): TypeVerdict {
   const points = allPoints.filter((p) => Number.isFinite(p.time));
   const n = points.length;
-  const t0 = points[0]?.time ?? 0;
+  const s = {
+    times: [] as number[],
+    counts: [] as number[],
+    bytes: [] as number[],
+    requests: [] as (number | undefined)[],
+    exact: [] as (boolean | undefined)[],
+  };
+  for (let i = 0; i < n; i++) {
+    const p = points[i]!;
+    s.times.push(p.time);
+    s.counts.push(p.count);
+    s.bytes.push(p.bytes);
+    s.requests.push(p.requests);
+    s.exact.push(p.bytesExact);
+  }
+  return evaluateColumns(type, s, opts);
+}
+
+/**
+ * One type's series as parallel arrays, oldest first: what the verdict reads. Every time must be finite (the
+ * callers drop the other points first).
+ */
+export interface SeriesColumns {
+  times: readonly number[];
+  counts: readonly number[];
+  bytes: readonly number[];
+  requests: readonly (number | undefined)[];
+  exact: readonly (boolean | undefined)[];
+}
+
+/** The verdict for one series given as columns; leakVerdicts, seriesVerdict and the column window share it. */
+export function evaluateColumns(type: string, s: SeriesColumns, opts: ResolvedVerdictOptions): TypeVerdict {
+  return judgeColumns(type, s, opts).verdict;
+}
+
+/**
+ * The verdict for one series, and the one number its reason needs that the verdict does not carry (the object
+ * count's relative growth). With `withReason` false the reason is left empty: reasonOf() makes it from the verdict's
+ * numbers, exactly as here (the column window stores the numbers and writes reasons only for what it serves).
+ */
+export function judgeColumns(type: string, s: SeriesColumns, opts: ResolvedVerdictOptions, withReason = true): { verdict: TypeVerdict; countRelative: number } {
+  const n = s.times.length;
+  const t0 = s.times[0] ?? 0;
   // Seconds since the first point: small numbers keep the slopes precise.
-  const xs = points.map((p) => clampFinite(p.time / 1000 - t0 / 1000));
-  const bytes = points.map((p) => (Number.isFinite(p.bytes) ? p.bytes : 0));
-  const counts = points.map((p) => (Number.isFinite(p.count) ? p.count : 0));
+  const xs = new Array<number>(n);
+  const bytes = new Array<number>(n);
+  const counts = new Array<number>(n);
+  let bytesExact = true;
+  for (let i = 0; i < n; i++) {
+    xs[i] = clampFinite(s.times[i]! / 1000 - t0 / 1000);
+    const b = s.bytes[i]!;
+    const c = s.counts[i]!;
+    bytes[i] = Number.isFinite(b) ? b : 0;
+    counts[i] = Number.isFinite(c) ? c : 0;
+    if (s.exact[i] === false) bytesExact = false;
+  }
   const spanSeconds = clampFinite(n > 0 ? xs[n - 1]! : 0);
-  const bytesExact = points.every((p) => p.bytesExact !== false);
 
   const b = checkTrend(xs, bytes, opts.minAbsoluteGrowthBytes, opts);
   const c = checkTrend(xs, counts, opts.minAbsoluteGrowthObjects ?? Infinity, opts);
@@ -312,17 +397,35 @@ function evaluate(type: string, allPoints: readonly SeriesPoint[], opts: Resolve
   if (byBytes) verdict.suspectBy = "bytes";
   else if (byCount) verdict.suspectBy = "count";
 
-  addLoad(verdict, points, xs, bytes, b.slope);
+  addLoad(verdict, s.requests, xs, bytes, b.slope);
 
-  verdict.reason = explain(verdict, b, c, enough, byCount, opts);
-  return verdict;
+  if (withReason) verdict.reason = reasonOf(verdict, c.relative, opts);
+  return { verdict, countRelative: c.relative };
 }
 
-function addLoad(v: TypeVerdict, points: readonly SeriesPoint[], xs: number[], bytes: number[], slope: number): void {
+/** A verdict's reason from its numbers (and the object count's relative growth); what judgeColumns writes. */
+export function reasonOf(v: TypeVerdict, countRelative: number, opts: ResolvedVerdictOptions): string {
+  const b: TrendCheck = {
+    p: v.mkP,
+    slope: v.bytesSlopePerSecond,
+    recentSlope: v.recentBytesSlopePerSecond,
+    earlySlope: v.earlyBytesSlopePerSecond,
+    growth: v.netGrowthBytes,
+    relative: v.relativeGrowth,
+    significant: v.mkP < opts.pValue,
+    aboveAbsolute: v.netGrowthBytes > opts.minAbsoluteGrowthBytes,
+    aboveRelative: v.relativeGrowth > opts.minRelativeGrowth,
+    recentHolds: false, // not part of any reason
+  };
+  const c: TrendCheck = { ...b, p: v.mkPCount, slope: v.objectsSlopePerSecond, growth: v.netGrowthObjects, relative: countRelative };
+  return explain(v, b, c, v.dumps >= opts.minDumps, v.suspectBy === "count", opts);
+}
+
+function addLoad(v: TypeVerdict, requests: readonly (number | undefined)[], xs: number[], bytes: number[], slope: number): void {
   const rx: number[] = [];
   const ry: number[] = [];
-  for (let i = 0; i < points.length; i++) {
-    const r = points[i]!.requests;
+  for (let i = 0; i < requests.length; i++) {
+    const r = requests[i];
     if (r !== undefined && Number.isFinite(r)) {
       rx.push(r);
       ry.push(bytes[i]!);
@@ -333,9 +436,9 @@ function addLoad(v: TypeVerdict, points: readonly SeriesPoint[], xs: number[], b
   let idleSteps = 0;
   let idleGrowth = 0;
   let idleSeconds = 0;
-  for (let i = 1; i < points.length; i++) {
-    const a = points[i - 1]!.requests;
-    const z = points[i]!.requests;
+  for (let i = 1; i < requests.length; i++) {
+    const a = requests[i - 1];
+    const z = requests[i];
     if (a === undefined || z === undefined || !Number.isFinite(a) || !Number.isFinite(z) || z > a) continue;
     idleSteps++;
     idleGrowth += bytes[i]! - bytes[i - 1]!;

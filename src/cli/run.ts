@@ -100,9 +100,11 @@ export async function runCommand(argv: string[]): Promise<number> {
       // One last look before stopping, so the verdict includes the end of the run.
       await Promise.all(daemon.targets.targets.map((t) => daemon.heaps.dumpNow(t.name, "final")));
     }
+    // The verdicts of a dump are published once its analysis (in slices) is done: the report waits for the last.
+    await daemon.heaps.settled();
     // Memory over the run comes from the daemon's memory sampler (the UI's too): one last sample for the report.
     await daemon.sampler.sample();
-    const report = buildReport(daemon, { startedAt, endedAt: Date.now(), endReason: reason });
+    const report = await buildReport(daemon, { startedAt, endedAt: Date.now(), endReason: reason });
     await daemon.stop();
     const files = await writeReport(reportDir, report);
     const suspects = report.targets.flatMap((t) => t.suspects.map((s) => `${t.name}: ${s.type}`));

@@ -78,20 +78,16 @@ export class HeapCollector implements Collector {
       out.emit(OBJECTS, { target }, latest.totalObjects);
       out.emit(BYTES, { target }, latest.totalBytes);
       out.emit(EXACT, { target }, latest.bytesExact ? 1 : 0);
-      const tracked = new Set(h.selection?.tracked ?? []);
-      const rows = new Map(latest.types.map((r) => [r.type, r]));
-      for (const type of tracked) {
-        const r = rows.get(type);
-        // A tracked type absent from the latest dump has 0 objects: the series continues instead of vanishing.
-        out.emit(TYPE_OBJECTS, { target, heap_type: typeLabel(type) }, r?.count ?? 0);
-        out.emit(TYPE_BYTES, { target, heap_type: typeLabel(type) }, r?.bytes ?? 0);
+      // Computed once per dump (HeapState): a scrape of a target with 100 k types touches only the exported ones.
+      for (const r of h.trackedRows) {
+        out.emit(TYPE_OBJECTS, { target, heap_type: typeLabel(r.type) }, r.count);
+        out.emit(TYPE_BYTES, { target, heap_type: typeLabel(r.type) }, r.bytes);
       }
       if (h.selection) {
         out.emit(TYPE_OBJECTS, { target, heap_type: OTHER_TYPE }, h.selection.other.count);
         out.emit(TYPE_BYTES, { target, heap_type: OTHER_TYPE }, h.selection.other.bytes);
       }
-      for (const v of h.verdicts) {
-        if (!tracked.has(v.type)) continue;
+      for (const v of h.trackedVerdicts) {
         const labels = { target, heap_type: typeLabel(v.type) };
         out.emit(GROWTH_BYTES, labels, v.bytesSlopePerSecond);
         out.emit(GROWTH_OBJECTS, labels, v.objectsSlopePerSecond);

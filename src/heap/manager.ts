@@ -10,7 +10,7 @@ import type { Target } from "../targets/target.js";
 import type { HeapSource } from "../model/dump.js";
 import type { DumpStore } from "./store.js";
 import type { DumpOutcome, RunnerOptions } from "./runner.js";
-import { HeapState, type DumpListener, type HeapView } from "./state.js";
+import { HeapState, type DumpListener, type HeapSeries, type HeapView } from "./state.js";
 import { HeapScheduler } from "./scheduler.js";
 import { makeDir } from "../util/fs.js";
 
@@ -137,6 +137,16 @@ export class HeapManager {
   /** The current view of one target; undefined while it has no heap source. */
   view(target: string): HeapView | undefined {
     return this.heaps.get(target)?.view;
+  }
+
+  /** The verdict window's values of one target (the UI's series); undefined while there are none to read. */
+  series(target: string): HeapSeries | undefined {
+    return this.heaps.get(target)?.series;
+  }
+
+  /** Resolves once every target's view includes every dump stored so far. */
+  async settled(): Promise<void> {
+    await Promise.all([...this.heaps.values()].map((h) => h.settled()));
   }
 
   /** Calls fn after every dump outcome of every target, those that get a heap source later included. Returns an unsubscribe. */

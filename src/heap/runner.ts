@@ -4,7 +4,7 @@
 // HeapState's business (state.ts), and when dumps happen is the scheduler's.
 import type { Logger } from "pino";
 import { DumpError, SKIP_REASONS, type DumpReason, type HeapSource } from "../model/dump.js";
-import type { DumpSummary } from "../model/summary.js";
+import type { DumpHeader, DumpSummary } from "../model/summary.js";
 import type { Ledger } from "../leftovers/ledger.js";
 import type { PeakReading, PeakWatch } from "../sampling/peak.js";
 import type { CostEstimate } from "./cost.js";
@@ -23,11 +23,15 @@ export const TREND_HORIZON_SECONDS = 5;
 /** How long a dump ended by leakwatch stopping may take to undo what it did in the target (close an inspector it opened). */
 export const STOP_GRACE_MS = 5000;
 
-export interface DumpOutcome {
+/**
+ * How one dump went. The runner's outcome carries the whole summary (rows included); the outcome a HeapState
+ * publishes carries its header only, so that no reader keeps a dump's rows alive.
+ */
+export interface DumpOutcome<S extends DumpHeader | DumpSummary = DumpHeader> {
   result: DumpResult;
   reason?: DumpReason;
   message?: string;
-  summary?: DumpSummary;
+  summary?: S;
 }
 
 /** The process to dump and what the dump records about it. */
@@ -75,7 +79,7 @@ export interface RunnerOptions {
 }
 
 export interface DumpRun {
-  outcome: DumpOutcome;
+  outcome: DumpOutcome<DumpSummary>;
   /** How long the dump took, successful or not; undefined when it was skipped. */
   durationSeconds?: number;
   /** What the dump cost the target in memory, when it was measured. */

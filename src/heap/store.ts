@@ -1,15 +1,19 @@
 // Dump summaries kept on disk under --data-dir, one JSON file per dump, so a restart of leakwatch keeps the
 // history. Each file is written to a temporary name, fsynced and renamed into place: a kill -9 mid-write loses
 // at most the dump in flight and never leaves a half-written summary where an earlier one was.
+// In memory there is only each dump's header (id, time, totals, notes, typeCount): a summary's rows (100 k types
+// is ~15 MB of row objects) are read back from its file when someone asks for them, so what the store holds grows
+// with the number of dumps kept, not with their size. Files are written header first and rows last, which lets
+// open() read just the start of each file.
 import { open, readFile, readdir, rename, unlink } from "node:fs/promises";
 import path from "node:path";
+import { Readable } from "node:stream";
 import type { Logger } from "pino";
 import { z } from "../util/zod.js";
-import type { DumpSummary } from "../model/summary.js";
+import { type DumpHeader, type DumpSummary, dumpHeader, type TypeRow } from "../model/summary.js";
 import { makeDir } from "../util/fs.js";
 
-const rowSchema = z.object({ type: z.string(), count: z.number().nonnegative(), bytes: z.number().nonnegative() });
-const summarySchema = z.object({
+const headerSchema = z.object({
   id: z.string(),
   target: z.string(),
   time: z.number(),
@@ -20,12 +24,16 @@ const summarySchema = z.object({
   totalObjects: z.number(),
   totalBytes: z.number(),
   bytesExact: z.boolean(),
-  types: z.array(rowSchema),
   notes: z.array(z.string()),
 });
 
+/** How much of a file open() reads looking for the end of its header. */
+const HEAD_BYTES = 64 * 1024;
+/** Where the rows start in a file this store wrote: the header is everything before. */
+const ROWS_MARK = ',"types":[';
+
 export interface DumpStoreOptions {
-  /** Where summaries live; undefined keeps them in memory only. */
+  /** Where summaries live; undefined keeps them in memory only (tests, embedding). */
   dataDir?: string;
   /** Summaries kept per target; the oldest are deleted beyond this. */
   retention: number;
@@ -39,23 +47,75 @@ export function newDumpId(time: number): string {
   return `${iso}-${(seq++ % 1e4).toString().padStart(4, "0")}`;
 }
 
+/** Oldest first: by time, then id (ids sort by time too, and break ties within a millisecond). */
+function before(a: DumpHeader, b: DumpHeader): boolean {
+  return a.time < b.time || (a.time === b.time && a.id < b.id);
+}
+
+/** A summary's rows, checked: every row a type name with finite, non-negative count and bytes. */
+function checkRows(rows: unknown): TypeRow[] {
+  if (!Array.isArray(rows)) throw new Error("types: not an array");
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i] as Partial<TypeRow> | null;
+    const ok =
+      r !== null &&
+      typeof r === "object" &&
+      typeof r.type === "string" &&
+      typeof r.count === "number" &&
+      Number.isFinite(r.count) &&
+      r.count >= 0 &&
+      typeof r.bytes === "number" &&
+      Number.isFinite(r.bytes) &&
+      r.bytes >= 0;
+    if (!ok) throw new Error(`types[${i}]: not a {type, count, bytes} row`);
+  }
+  return rows as TypeRow[];
+}
+
+/** A whole summary from a file's text (throws on anything malformed). */
+function parseSummary(text: string): DumpSummary {
+  const raw = JSON.parse(text) as Record<string, unknown>;
+  const header = headerSchema.parse(raw);
+  return { ...header, types: checkRows(raw.types) };
+}
+
+/**
+ * The JSON of a summary, header first and rows last (see ROWS_MARK), with its row count in the header, in pieces
+ * of a few thousand rows: 100 k rows in one JSON.stringify would hold the event loop for a long time.
+ */
+function* serialise(s: DumpSummary): Generator<string, void, void> {
+  const PIECE = 4096;
+  yield `${JSON.stringify(dumpHeader(s)).slice(0, -1)}${ROWS_MARK}`;
+  for (let i = 0; i < s.types.length; i += PIECE) {
+    const piece = JSON.stringify(s.types.slice(i, i + PIECE)).slice(1, -1);
+    yield i === 0 ? piece : `,${piece}`;
+  }
+  yield "]}";
+}
+
 export class DumpStore {
-  private readonly byTarget = new Map<string, DumpSummary[]>();
+  private readonly byTarget = new Map<string, DumpHeader[]>();
+  /** Without a data dir: the summaries themselves, by target and id. */
+  private readonly memory = new Map<string, Map<string, DumpSummary>>();
 
   constructor(private readonly opts: DumpStoreOptions) {}
+
+  get retention(): number {
+    return this.opts.retention;
+  }
 
   private dir(target: string): string {
     return path.join(this.opts.dataDir!, "dumps", target);
   }
 
-  /** Loads the history of every target found on disk. Unreadable files are reported and skipped, never fatal. */
+  /** Loads the headers of every target's dumps found on disk. Unreadable files are reported and skipped, never fatal. */
   async open(): Promise<void> {
     if (!this.opts.dataDir) return;
     const root = path.join(this.opts.dataDir, "dumps");
     await makeDir(root, 0o700);
     for (const target of await readdir(root)) {
       const dir = path.join(root, target);
-      const list: DumpSummary[] = [];
+      const list: DumpHeader[] = [];
       for (const f of (await readdir(dir)).sort()) {
         const file = path.join(dir, f);
         if (f.includes(".tmp-")) {
@@ -64,7 +124,7 @@ export class DumpStore {
         }
         if (!f.endsWith(".json")) continue;
         try {
-          list.push(summarySchema.parse(JSON.parse(await readFile(file, "utf8"))) as DumpSummary);
+          list.push(await readHeader(file));
         } catch (err) {
           this.opts.logger.warn({ file, err: String(err).split("\n")[0] }, "skipping unreadable dump summary");
         }
@@ -74,16 +134,48 @@ export class DumpStore {
     }
   }
 
-  list(target: string): readonly DumpSummary[] {
+  /** The headers of the target's dumps, oldest first. */
+  list(target: string): readonly DumpHeader[] {
     return this.byTarget.get(target) ?? [];
   }
 
-  get(target: string, id: string): DumpSummary | undefined {
+  get(target: string, id: string): DumpHeader | undefined {
     return this.list(target).find((d) => d.id === id);
   }
 
-  /** Persists first, then makes the summary visible: nothing is shown that a crash would lose. */
-  async add(summary: DumpSummary): Promise<void> {
+  /** A whole stored summary, rows included, read from its file; undefined when there is no such dump (any more). */
+  async read(target: string, id: string): Promise<DumpSummary | undefined> {
+    if (!this.get(target, id)) return undefined;
+    if (!this.opts.dataDir) return this.memory.get(target)?.get(id);
+    try {
+      return parseSummary(await readFile(path.join(this.dir(target), `${id}.json`), "utf8"));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined; // deleted by the retention meanwhile
+      throw err;
+    }
+  }
+
+  /**
+   * The stored summary as a stream of its JSON text (for the API: never parsed, so its size does not matter);
+   * undefined when there is no such dump.
+   */
+  async stream(target: string, id: string): Promise<NodeJS.ReadableStream | undefined> {
+    if (!this.get(target, id)) return undefined;
+    if (!this.opts.dataDir) {
+      const s = this.memory.get(target)?.get(id);
+      if (!s) return undefined;
+      return Readable.from(serialise(s));
+    }
+    // Opened now, so that a retention that deletes the file afterwards does not cut the answer short.
+    const fh = await open(path.join(this.dir(target), `${id}.json`), "r").catch(() => undefined);
+    return fh?.createReadStream();
+  }
+
+  /**
+   * Persists first, then makes the summary visible: nothing is shown that a crash would lose. Returns the headers
+   * of the dumps the retention deleted.
+   */
+  async add(summary: DumpSummary): Promise<DumpHeader[]> {
     if (this.opts.dataDir) {
       const dir = this.dir(summary.target);
       await makeDir(dir, 0o700);
@@ -91,7 +183,7 @@ export class DumpStore {
       const tmp = `${file}.tmp-${process.pid}`;
       const fh = await open(tmp, "w", 0o600);
       try {
-        await fh.writeFile(JSON.stringify(summary));
+        for (const piece of serialise(summary)) await fh.write(piece);
         await fh.sync();
       } catch (err) {
         await fh.close();
@@ -103,15 +195,52 @@ export class DumpStore {
       const dh = await open(dir, "r");
       await dh.sync().catch(() => undefined);
       await dh.close();
+    } else {
+      let byId = this.memory.get(summary.target);
+      if (!byId) this.memory.set(summary.target, (byId = new Map()));
+      byId.set(summary.id, summary);
     }
     let list = this.byTarget.get(summary.target);
     if (!list) this.byTarget.set(summary.target, (list = []));
-    list.push(summary);
+    // In time order even when the clock went back, as open() would order them after a restart.
+    const header = dumpHeader(summary);
+    let at = list.length;
+    while (at > 0 && before(header, list[at - 1]!)) at--;
+    list.splice(at, 0, header);
+    const dropped: DumpHeader[] = [];
     while (list.length > this.opts.retention) {
       const old = list.shift()!;
-      if (this.opts.dataDir) {
-        await unlink(path.join(this.dir(old.target), `${old.id}.json`)).catch(() => undefined);
-      }
+      dropped.push(old);
+      if (this.opts.dataDir) await unlink(path.join(this.dir(old.target), `${old.id}.json`)).catch(() => undefined);
+      else this.memory.get(old.target)?.delete(old.id);
+    }
+    return dropped;
+  }
+}
+
+/**
+ * A file's header. Files this store wrote have their rows last: the header is the JSON before ROWS_MARK in the
+ * first HEAD_BYTES. Older files (rows in the middle) or very long notes: the whole file is read once.
+ */
+async function readHeader(file: string): Promise<DumpHeader> {
+  const fh = await open(file, "r");
+  let head: string;
+  try {
+    const buf = Buffer.alloc(HEAD_BYTES);
+    const { bytesRead } = await fh.read(buf, 0, HEAD_BYTES, 0);
+    head = buf.toString("utf8", 0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+  const mark = head.indexOf(ROWS_MARK);
+  if (mark > 0) {
+    try {
+      const raw = JSON.parse(`${head.slice(0, mark)}}`) as Record<string, unknown>;
+      const typeCount = raw.typeCount;
+      if (typeof typeCount === "number" && Number.isInteger(typeCount) && typeCount >= 0) return { ...headerSchema.parse(raw), typeCount };
+    } catch {
+      // not this store's layout after all: read the whole file
     }
   }
+  return dumpHeader(parseSummary(await readFile(file, "utf8")));
 }

@@ -67,3 +67,18 @@ export interface DumpSummary extends DumpSummaryBody {
   /** Load requests counted up to this dump, when load is known (issue: load). */
   requests?: number;
 }
+
+/**
+ * A stored dump without its rows: what is kept in memory for every stored dump (the rows stay on disk) and what
+ * the API lists. `typeCount` is the number of rows.
+ */
+export interface DumpHeader extends Omit<DumpSummary, "types"> {
+  typeCount: number;
+}
+
+/** The header of a summary (its rows counted, not copied). */
+export function dumpHeader(d: DumpSummary | DumpHeader): DumpHeader {
+  if (!("types" in d)) return d;
+  const { types, notes, ...rest } = d;
+  return { ...rest, typeCount: types.length, notes };
+}

@@ -58,32 +58,40 @@ export function verdictOf(targets: TargetReport[]): { verdict: Verdict; exitCode
 /**
  * The report of a run that ends now. Memory comes from the daemon's memory sampler: the chart and the peak from the
  * target's series (the whole run), the OOM kills and the limit from its latest sample, so take one last sample first.
+ * The suspects' series over the whole run and the first-vs-last diff come from the stored summaries, read one at a
+ * time (the daemon keeps only their headers in memory).
  */
-export function buildReport(daemon: Daemon, opts: { startedAt: number; endedAt: number; endReason: string }): RunReport {
-  const targets: TargetReport[] = daemon.targets.targets.map((t) => {
+export async function buildReport(daemon: Daemon, opts: { startedAt: number; endedAt: number; endReason: string }): Promise<RunReport> {
+  const targets: TargetReport[] = [];
+  for (const t of daemon.targets.targets) {
     const cgroup = t.cgroup ? daemon.sampler.latest(t.name)?.cgroup : undefined;
     const memory = daemon.sampler
       .series(t.name)
       .map((m): MemorySample => ({ time: m.time, rss: m.rss ?? undefined, workingSet: m.workingSet ?? undefined, limit: m.limit ?? undefined }));
     const dumps = daemon.store.list(t.name);
     const heap = daemon.heaps.view(t.name);
-    const suspects = [...(heap?.suspects ?? [])]
-      .sort((a, b) => b.netGrowthBytes - a.netGrowthBytes)
-      .map((v) => ({
-        ...v,
-        series: dumps.map((d) => {
-          const row = d.types.find((r) => r.type === v.type);
-          return { time: d.time, bytes: row?.bytes ?? 0, count: row?.count ?? 0 };
-        }),
-      }));
+    const suspectList = [...(heap?.suspects ?? [])].sort((a, b) => b.netGrowthBytes - a.netGrowthBytes);
+    const series = new Map(suspectList.map((v) => [v.type, [] as Array<{ time: number; bytes: number; count: number }>]));
+    let first: DumpSummary | undefined;
+    let last: DumpSummary | undefined;
+    for (const [i, d] of dumps.entries()) {
+      const needed = series.size > 0 || i === 0 || i === dumps.length - 1;
+      const s = needed ? await daemon.store.read(t.name, d.id).catch(() => undefined) : undefined;
+      const rows = new Map((s?.types ?? []).filter((r) => series.has(r.type)).map((r) => [r.type, r]));
+      for (const [type, points] of series) {
+        const row = rows.get(type);
+        points.push({ time: d.time, bytes: row?.bytes ?? 0, count: row?.count ?? 0 });
+      }
+      if (i === 0) first = s;
+      if (i === dumps.length - 1) last = s;
+    }
+    const suspects = suspectList.map((v) => ({ ...v, series: series.get(v.type)! }));
     const failures: TargetReport["dumpFailures"] = [];
     for (const [result, reasons] of Object.entries(heap?.counts ?? {})) {
       if (result === "success") continue;
       for (const [reason, count] of Object.entries(reasons!)) failures.push({ result, reason, count });
     }
-    const first = dumps[0];
-    const last = dumps.at(-1);
-    return {
+    targets.push({
       name: t.name,
       command: t.shownCommand || redactCommandLine((t.config.command ?? []).join(" ")),
       runtime: daemon.heaps.runtime(t.name),
@@ -106,9 +114,9 @@ export function buildReport(daemon: Daemon, opts: { startedAt: number; endedAt: 
       })),
       dumpFailures: failures,
       suspects,
-      diff: first && last && first !== last ? diffDumps(first.types, last.types).slice(0, 30) : [],
-    };
-  });
+      diff: first && last && dumps.length > 1 ? diffDumps(first.types, last.types).slice(0, 30) : [],
+    });
+  }
   const { verdict, exitCode } = verdictOf(targets);
   return {
     leakwatch: VERSION,

@@ -98,6 +98,42 @@ describe("API and heap metrics", () => {
     }
   });
 
+  it("pages the verdicts, streams a stored dump, and diffs from the window or from the files alike", async () => {
+    // A verdict window of 3 dumps: the first dumps are only on disk.
+    const d = await start(["--admin-token", TOKEN, "--verdict-window", "3"]);
+    for (let i = 0; i < 8; i++) {
+      await request(d.app).post("/api/v1/targets/svc/dumps").set("Authorization", `Bearer ${TOKEN}`).expect(201);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const all = await request(d.app).get("/api/v1/targets/svc/suspects?all=1").expect(200);
+    expect(all.body).toHaveLength(3);
+    expect(all.headers["x-total-count"]).toBe("3");
+    expect(all.headers.link).toBeUndefined();
+    const first = await request(d.app).get("/api/v1/targets/svc/suspects?all=1&limit=2").expect(200);
+    expect(first.body).toEqual(all.body.slice(0, 2));
+    expect(first.headers.link).toBe('</api/v1/targets/svc/suspects?all=1&limit=2&offset=2>; rel="next"');
+    const link = first.headers.link ?? "";
+    const next = await request(d.app)
+      .get(link.slice(1, link.indexOf(">")))
+      .expect(200);
+    expect(next.body).toEqual(all.body.slice(2));
+    expect((await request(d.app).get("/api/v1/targets/svc/suspects?all=1&offset=99").expect(200)).body).toEqual([]);
+
+    const dumps = (await request(d.app).get("/api/v1/targets/svc/dumps").expect(200)).body as { id: string }[];
+    const one = await request(d.app).get(`/api/v1/targets/svc/dumps/${dumps[0]!.id}`).expect(200).expect("content-type", /json/);
+    expect(one.body).toEqual({ ...(await d.store.read("svc", dumps[0]!.id)), typeCount: 3 });
+
+    // From the files (dump 0 left the window) and from the window (dumps 5 and 7) alike.
+    const old = await request(d.app).get(`/api/v1/targets/svc/diff?from=${dumps[0]!.id}&to=${dumps[7]!.id}`).expect(200);
+    expect(old.body.rows[0]).toMatchObject({ type: 'Leaky"Quoted\\Name', deltaBytes: 14_000_000, deltaCount: 7000 });
+    const recent = await request(d.app).get(`/api/v1/targets/svc/diff?from=${dumps[5]!.id}&to=${dumps[7]!.id}`).expect(200);
+    expect(recent.body.rows[0]).toMatchObject({ type: 'Leaky"Quoted\\Name', deltaBytes: 4_000_000, deltaCount: 2000, status: "both" });
+    expect(recent.body.rows.map((r: { type: string }) => r.type)).toEqual(old.body.rows.map((r: { type: string }) => r.type));
+    expect((await request(d.app).get(`/api/v1/targets/svc/diff?from=${dumps[0]!.id}&to=${dumps[7]!.id}&limit=1`).expect(200)).body.rows).toEqual([
+      old.body.rows[0],
+    ]);
+  });
+
   it("keeps the history when leakwatch restarts", async () => {
     let d = await start(["--admin-token", TOKEN]);
     await request(d.app).post("/api/v1/targets/svc/dumps").set("Authorization", `Bearer ${TOKEN}`).expect(201);

@@ -75,7 +75,7 @@ describe("Node target under leakwatch", () => {
     await watchVerdicts(d, "node", "LeakyThing", ["StableThing", "StableOther"]);
     const latest = d.store.list("node").at(-1)!;
     expect(latest.source).toBe("v8");
-    expect(latest.types.find((t) => t.type === "StableThing")?.count).toBe(100);
+    expect((await d.store.read("node", latest.id))!.types.find((t) => t.type === "StableThing")?.count).toBe(100);
     expect(d.heaps.view("node")!.counts.failure).toBeUndefined();
   }, 120_000);
 

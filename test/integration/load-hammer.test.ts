@@ -111,8 +111,9 @@ describe("the hammer against a leaking Node server", () => {
     const reqs = dumps.map((x) => x.requests!);
     for (let i = 1; i < reqs.length; i++) expect(reqs[i]! - reqs[i - 1]!).toBeGreaterThanOrEqual(400);
 
+    await d.heaps.settled(); // the verdicts of every stored dump are published
     const v = await verdicts(d);
-    const latest = dumps.at(-1)!.types.find((t) => t.type === "RequestRecord")!;
+    const latest = (await d.store.read("fx", dumps.at(-1)!.id))!.types.find((t) => t.type === "RequestRecord")!;
     const recordSize = latest.bytes / latest.count;
     expect(recordSize).toBeGreaterThan(16);
     const record = v.find((x) => x.type === "RequestRecord")!;
@@ -138,6 +139,7 @@ describe("the hammer against a leaking Node server", () => {
     const reqs = d.store.list("fx").map((x) => x.requests!);
     // At least two idle steps (equal counts in consecutive dumps).
     expect(reqs.filter((r, i) => i > 0 && r === reqs[i - 1]).length).toBeGreaterThanOrEqual(2);
+    await d.heaps.settled();
     const v = await verdicts(d);
     const record = v.find((x) => x.type === "RequestRecord")!;
     const background = v.find((x) => x.type === "BackgroundRecord")!;
@@ -145,10 +147,7 @@ describe("the hammer against a leaking Node server", () => {
     expect(record.idleGrowthBytes).toBe(0);
     expect(background.growsWithoutLoad).toBe(true);
     expect(background.idleGrowthBytes).toBeGreaterThan(0);
-    const latest = d.store
-      .list("fx")
-      .at(-1)!
-      .types.find((t) => t.type === "RequestRecord")!;
+    const latest = (await d.store.read("fx", d.store.list("fx").at(-1)!.id))!.types.find((t) => t.type === "RequestRecord")!;
     within(record.bytesPerRequest, latest.bytes / latest.count, 0.2, "RequestRecord bytes per request");
     const ok = d.load.for("fx")!.stats.counts.ok;
     expect(ok).toBe(await served(port));

@@ -111,7 +111,7 @@ describe.skipIf(skipReason("heap triggers under a memory limit", noCgroup))("hea
     await waitFor(async () => value(await d!.scrape(), "leakwatch_target_up", { target: "hog" }) === 0 || undefined, 30_000, "the OOM kill");
     const heap = d.daemon.heaps.view("hog")!;
     expect(heap.counts.success?.[""]).toBe(1);
-    const dump = d.daemon.store.list("hog")[0]!;
+    const dump = (await d.daemon.store.read("hog", d.daemon.store.list("hog")[0]!.id))!;
     expect(dump.types.find((t) => t.type === "com.example.Session")?.count).toBe(120);
   });
 

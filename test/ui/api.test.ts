@@ -103,7 +103,8 @@ describe("UI endpoints and assets", () => {
     // The suspect first, then the top 3 of the latest dump by bytes (Leak is one of them: no duplicate).
     expect(hist.types.map((r) => r.type)).toEqual(["Leak", "Big", "Small39"]);
     expect(hist.types[0]!.verdict?.suspect).toBe(true);
-    expect(hist.types[0]!.bytesSeries).toEqual(stored.slice(-5).map((x) => x.types.find((r) => r.type === "Leak")!.bytes));
+    const rows = await Promise.all(stored.slice(-5).map(async (x) => (await d.store.read("svc", x.id))!.types));
+    expect(hist.types[0]!.bytesSeries).toEqual(rows.map((types) => types.find((r) => r.type === "Leak")!.bytes));
     expect(hist.types[1]!.verdict?.suspect).toBe(false);
 
     const all = (await request(d.app).get("/api/v1/targets/svc/types/history").expect(200)).body;

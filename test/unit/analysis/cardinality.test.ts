@@ -1,5 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { TypeSelector } from "../../../src/analysis/cardinality.js";
+import { type GrowthInfo, TypeSelector } from "../../../src/analysis/cardinality.js";
+import { toTypeMap } from "../../../src/analysis/rows.js";
 import type { TypeRow } from "../../../src/model/summary.js";
 
 const row = (type: string, bytes: number, count = 1): TypeRow => ({ type, count, bytes });
@@ -83,5 +85,109 @@ describe("TypeSelector", () => {
     expect(sel.trackedTypes).toEqual(["M"]);
     sel.reset();
     expect(sel.trackedTypes).toEqual([]);
+  });
+});
+
+/** The selection rule written the plain way (whole sorts, candidates recomputed): what select() must equal. */
+class ReferenceSelector {
+  private readonly absent = new Map<string, number>();
+  constructor(
+    private readonly maxTypes: number,
+    private readonly dropAfterAbsent: number,
+    private readonly maxSuspectOverflow: number,
+  ) {}
+  select(latest: readonly TypeRow[], growth: GrowthInfo[]) {
+    const rows = toTypeMap(latest);
+    const present = (t: string) => {
+      const r = rows.get(t);
+      return r !== undefined && (r.count !== 0 || r.bytes !== 0);
+    };
+    const dropped: string[] = [];
+    for (const [t, misses] of this.absent) {
+      if (present(t)) this.absent.set(t, 0);
+      else if (misses + 1 >= this.dropAfterAbsent) {
+        this.absent.delete(t);
+        dropped.push(t);
+      } else this.absent.set(t, misses + 1);
+    }
+    const growthOf = new Map(growth.map((g) => [g.type, g]));
+    const rate = (t: string) => {
+      const g = growthOf.get(t);
+      const v = g?.netGrowthBytes ?? g?.bytesSlopePerSecond ?? 0;
+      return Number.isFinite(v) ? v : 0;
+    };
+    const bytesOf = (t: string) => rows.get(t)?.bytes ?? 0;
+    const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    const added: string[] = [];
+    const admit = (t: string) => {
+      this.absent.set(t, 0);
+      added.push(t);
+    };
+    const candidates = () => [...rows.keys()].filter((t) => !this.absent.has(t) && present(t));
+    const byGrowth = (a: string, b: string) => rate(b) - rate(a) || bytesOf(b) - bytesOf(a) || byName(a, b);
+    for (const t of candidates()
+      .filter((t) => growthOf.get(t)?.suspect === true)
+      .sort(byGrowth))
+      if (this.absent.size < this.maxTypes + this.maxSuspectOverflow) admit(t);
+    let free = this.maxTypes - this.absent.size;
+    if (free > 0) {
+      for (const t of candidates()
+        .filter((t) => rate(t) > 0)
+        .sort(byGrowth)
+        .slice(0, Math.floor(free / 2)))
+        admit(t);
+      free = this.maxTypes - this.absent.size;
+      for (const t of candidates()
+        .sort((a, b) => bytesOf(b) - bytesOf(a) || byName(a, b))
+        .slice(0, Math.max(0, free)))
+        admit(t);
+    }
+    const tracked = [...this.absent.keys()].sort((a, b) => bytesOf(b) - bytesOf(a) || byName(a, b));
+    const other = { count: 0, bytes: 0 };
+    for (const [t, r] of rows) {
+      if (this.absent.has(t)) continue;
+      other.count += r.count;
+      other.bytes += r.bytes;
+    }
+    return { tracked, other, added, dropped };
+  }
+}
+
+describe("TypeSelector against the plain rule", () => {
+  it("selects exactly as whole sorts would, over many dumps of many types", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 30 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 0, max: 5 }),
+        fc.array(
+          fc.record({
+            rows: fc.array(fc.record({ t: fc.integer({ min: 0, max: 400 }), count: fc.integer({ min: 0, max: 9 }), bytes: fc.integer({ min: 0, max: 30 }) }), {
+              maxLength: 600,
+            }),
+            growth: fc.array(
+              fc.record({
+                t: fc.integer({ min: 0, max: 400 }),
+                suspect: fc.option(fc.boolean(), { nil: undefined }),
+                net: fc.option(fc.integer({ min: -5, max: 20 }), { nil: undefined }),
+                slope: fc.option(fc.double({ min: -1, max: 1, noNaN: true }), { nil: undefined }),
+              }),
+              { maxLength: 200 },
+            ),
+          }),
+          { minLength: 1, maxLength: 6 },
+        ),
+        (maxTypes, drop, overflow, dumps) => {
+          const a = new TypeSelector(maxTypes, { dropAfterAbsent: drop, maxSuspectOverflow: overflow });
+          const b = new ReferenceSelector(maxTypes, drop, overflow);
+          for (const d of dumps) {
+            const rows = d.rows.map((r) => row(`T${r.t}`, r.bytes * 100, r.count));
+            const growth = d.growth.map((g) => ({ type: `T${g.t}`, suspect: g.suspect, netGrowthBytes: g.net, bytesSlopePerSecond: g.slope }));
+            expect(a.select(rows, growth)).toEqual(b.select(rows, growth));
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

@@ -1,6 +1,15 @@
 import { describe, expect, it } from "vitest";
 import type { DumpSummary } from "../../../src/model/summary.js";
-import { leakVerdicts, resolveVerdictOptions, seriesVerdict, type TypeVerdict, type VerdictDump, type VerdictOptions } from "../../../src/analysis/verdict.js";
+import fc from "fast-check";
+import {
+  checkTrend,
+  leakVerdicts,
+  resolveVerdictOptions,
+  seriesVerdict,
+  type TypeVerdict,
+  type VerdictDump,
+  type VerdictOptions,
+} from "../../../src/analysis/verdict.js";
 import { boundedLru, dumpsFromBytes, linear, MiB, MINUTE, sawtooth, warmupThenPlateau, withNoise } from "./synthetic.js";
 
 /** Floors small enough for synthetic series of a few MiB. */
@@ -298,5 +307,27 @@ describe("leak verdict — options", () => {
 
   it("a window smaller than minDumps can never produce a suspect", () => {
     expect(verdictOf(linear(20, MiB, MiB), { ...SMALL, window: 5 }).suspect).toBe(false);
+  });
+});
+
+describe("the flat-series shortcut", () => {
+  it("gives exactly what the trend tests give for a flat series", () => {
+    const opts = resolveVerdictOptions({ minAbsoluteGrowthBytes: 0, minRelativeGrowth: 0, pValue: 1 });
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.integer({ min: 0, max: 1e9 }), fc.constant(0), fc.constant(-0), fc.double({ noNaN: true, noDefaultInfinity: true })),
+        fc.array(fc.integer({ min: 0, max: 3600 }), { minLength: 1, maxLength: 20 }),
+        fc.boolean(),
+        (y, gaps, sorted) => {
+          let t = 0;
+          const xs = gaps.map((g) => (t += sorted ? g : g - 1800));
+          const ys = xs.map(() => y);
+          expect(checkTrend(xs, ys, 0, opts)).toEqual(checkTrend(xs, ys, 0, opts, false));
+          for (const floor of [Infinity, 1])
+            expect(checkTrend(xs, ys, floor, resolveVerdictOptions())).toEqual(checkTrend(xs, ys, floor, resolveVerdictOptions(), false));
+        },
+      ),
+      { numRuns: 2000 },
+    );
   });
 });

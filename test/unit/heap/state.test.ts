@@ -48,7 +48,7 @@ class ScriptedSource implements HeapSource {
   }
 }
 
-async function setup(source: HeapSource, opts: Partial<{ keepDumps: number }> = {}) {
+async function setup(source: HeapSource, opts: Partial<{ keepDumps: number; sliceMs: number; window: number }> = {}) {
   dir = await mkdtemp(path.join(os.tmpdir(), "lw-heap-"));
   const store = new DumpStore({ dataDir: dir, retention: 100, logger });
   await store.open();
@@ -63,8 +63,9 @@ async function setup(source: HeapSource, opts: Partial<{ keepDumps: number }> = 
       timeoutSeconds: 5,
       keepDumps: opts.keepDumps ?? 0,
       maxTypes: 10,
-      verdict: { minAbsoluteGrowthBytes: 1000 },
+      verdict: { minAbsoluteGrowthBytes: 1000, window: opts.window },
       rawDir: path.join(dir, "raw", "svc"),
+      sliceMs: opts.sliceMs,
     },
     logger,
   );
@@ -113,6 +114,9 @@ describe("HeapState", () => {
       },
       logger,
     );
+    // Its totals at once; its verdicts once the stored summaries are read back (they are not kept in memory).
+    expect(heap.view.latest?.id).toBe(first.heap.view.latest?.id);
+    await heap.ready();
     expect(heap.view.suspects.map((x) => x.type)).toEqual(["Leaky"]);
     expect(heap.view.latest?.id).toBe(first.heap.view.latest?.id);
     expect(heap.view.counts).toEqual({});
@@ -344,5 +348,80 @@ describe("HeapState's dump event", () => {
     await heap.dump("t");
     expect(calls).toBe(1);
     expect(heap.view.counts.success?.[""]).toBe(2);
+  });
+});
+
+/** A dump of `n` types: most flat, every 10th growing with the dump number. */
+function wide(n: number, k: number): DumpSummaryBody {
+  const types = Array.from({ length: n }, (_, i) => ({
+    type: `pkg.Type${i}`,
+    count: 10 + (i % 10 === 0 ? k : 0),
+    bytes: (10 + (i % 10 === 0 ? k * 5000 : 0)) * 32,
+  }));
+  types.push({ type: "Leaky", count: 1000 * (k + 1), bytes: 100_000 * (k + 1) });
+  types.sort((a, b) => b.bytes - a.bytes);
+  return { format: "plain", totalObjects: 0, totalBytes: types.reduce((s, r) => s + r.bytes, 0), bytesExact: true, types, notes: [] };
+}
+
+describe("HeapState's memory", () => {
+  it("keeps no dump's rows: views and outcomes carry headers, the window's series come from columns", async () => {
+    const { heap, store } = await setup(new ScriptedSource(async (_c, n) => wide(50, n)), { window: 4 });
+    for (let i = 0; i < 6; i++) await heap.dump("t");
+    const v = heap.view;
+    expect(v.latest).not.toHaveProperty("types");
+    expect(v.latest?.typeCount).toBe(51);
+    expect(v.lastOutcome?.summary).toBe(v.latest);
+    expect(v.lastOutcome?.summary).not.toHaveProperty("types");
+    const series = heap.series!;
+    const kept = store.list("svc");
+    expect(series.dumps.map((d) => d.id)).toEqual(kept.slice(-4).map((d) => d.id));
+    const last = (await store.read("svc", kept.at(-1)!.id))!;
+    expect(series.stats("Leaky", 3)).toEqual({
+      count: last.types.find((r) => r.type === "Leaky")!.count,
+      bytes: last.types.find((r) => r.type === "Leaky")!.bytes,
+    });
+    expect(series.rows(3).size).toBe(51);
+    // The exported types with their rows and verdicts, as /metrics reads them.
+    expect(v.trackedRows.map((r) => r.type)).toEqual(v.selection!.tracked);
+    expect(v.trackedVerdicts.every((x) => v.selection!.tracked.includes(x.type))).toBe(true);
+    expect(v.byBytes.slice(0, 5)).toEqual(last.types.slice(0, 5).map((r) => r.type)); // the dump's rows are by bytes
+    expect(v.verdictOf("Leaky")).toEqual(v.verdicts.find((x) => x.type === "Leaky"));
+    expect(v.verdictTable.length).toBe(51);
+  });
+
+  it("analyses a big dump in slices: the event loop keeps running until the view is published", async () => {
+    const { heap } = await setup(new ScriptedSource(async (_c, n) => wide(20_000, n)), { sliceMs: 0 });
+    let turns = 0;
+    let stop = false;
+    const tick = (): void => {
+      turns++;
+      if (!stop) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await heap.dump("t");
+    const during = turns;
+    stop = true;
+    // With slices of 0 ms every step of the analysis ends a slice: 20 000 types are hundreds of them.
+    expect(during).toBeGreaterThan(100);
+    expect(heap.view.verdictTable.length).toBe(20_001);
+  });
+
+  it("reads the kept history back into the same verdicts, and settles once every stored dump is analysed", async () => {
+    const live = await setup(new ScriptedSource(async (_c, n) => wide(300, n)), { window: 6 });
+    for (let i = 0; i < 8; i++) await live.heap.dump("t");
+    await live.heap.settled();
+    const again = new HeapState(
+      live.t,
+      new ScriptedSource(async (_c, n) => wide(300, 8 + n)),
+      "node",
+      live.store,
+      { timeoutSeconds: 5, keepDumps: 0, maxTypes: 10, verdict: { minAbsoluteGrowthBytes: 1000, window: 6 }, rawDir: path.join(dir, "raw", "svc") },
+      logger,
+    );
+    expect(again.series).toBeUndefined(); // not read back yet
+    await again.ready();
+    expect(again.view.verdicts).toEqual(live.heap.view.verdicts);
+    expect(again.series!.dumps.map((d) => d.id)).toEqual(live.heap.series!.dumps.map((d) => d.id));
+    expect(again.view.suspects.map((x) => x.type)).toContain("Leaky");
   });
 });

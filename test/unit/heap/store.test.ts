@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { mkdtemp, readdir, rm, writeFile, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { pino } from "pino";
@@ -63,5 +63,82 @@ describe("DumpStore", () => {
     for (let i = 0; i < 5; i++) await a.add(summary("api", 1000 + i, i));
     expect(a.list("api").map((d) => d.totalBytes)).toEqual([3, 4]);
     expect(await readdir(path.join(dir, "dumps", "api"))).toHaveLength(2);
+  });
+});
+
+describe("DumpStore in memory: headers only", () => {
+  const many = (target: string, time: number, n: number): DumpSummary => ({
+    ...summary(target, time, n),
+    types: Array.from({ length: n }, (_, i) => ({ type: `T${i}`, count: i, bytes: i * 8 })),
+  });
+
+  it("lists headers (no rows, their count) and reads a whole summary back from its file", async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "lw-store-"));
+    const a = new DumpStore({ dataDir: dir, retention: 10, logger });
+    await a.open();
+    const s = many("api", 1000, 5000);
+    await a.add(s);
+    const [h] = a.list("api");
+    expect(h).not.toHaveProperty("types");
+    expect(h).toMatchObject({ id: s.id, typeCount: 5000, totalBytes: s.totalBytes, notes: [] });
+    expect(await a.read("api", s.id)).toEqual(s);
+    expect(await a.read("api", "nope")).toBeUndefined();
+    // The API streams the file itself: the summary, plus its row count.
+    const stream = await a.stream("api", s.id);
+    let text = "";
+    for await (const chunk of stream!) text += chunk.toString();
+    expect(JSON.parse(text)).toEqual({ ...s, typeCount: 5000 });
+    expect(await a.stream("api", "nope")).toBeUndefined();
+  });
+
+  it("reads only a file's header at open (rows last), and whole files written the old way (rows in the middle)", async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "lw-store-"));
+    const tdir = path.join(dir, "dumps", "api");
+    await mkdir(tdir, { recursive: true });
+    const old = many("api", 1000, 3);
+    // How the previous version wrote summaries: JSON.stringify of the summary as the runner built it.
+    const { id, target, time, source, durationSeconds, ...body } = old;
+    await writeFile(path.join(tdir, `${old.id}.json`), JSON.stringify({ ...body, id, target, time, source, durationSeconds }));
+    // A file whose rows are damaged after its header: open() does not read that far; reading it fails.
+    const fresh = many("api", 2000, 3);
+    const good = new DumpStore({ dataDir: path.join(dir, "scratch"), retention: 10, logger });
+    await good.add(fresh);
+    const written = await readFile(path.join(dir, "scratch", "dumps", "api", `${fresh.id}.json`), "utf8");
+    expect(written.indexOf('"typeCount"')).toBeLessThan(written.indexOf('"types"'));
+    await writeFile(path.join(tdir, `${fresh.id}.json`), `${written.slice(0, written.indexOf('"types":[') + 9)}{"type":"Bro`);
+    const b = new DumpStore({ dataDir: dir, retention: 10, logger });
+    await b.open();
+    expect(b.list("api").map((d) => [d.id, d.typeCount])).toEqual([
+      [old.id, 3],
+      [fresh.id, 3],
+    ]);
+    expect(await b.read("api", old.id)).toEqual(old);
+    await expect(b.read("api", fresh.id)).rejects.toThrow();
+  });
+
+  it("keeps time order when the clock goes back, deletes the oldest by time, and says which it deleted", async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "lw-store-"));
+    const a = new DumpStore({ dataDir: dir, retention: 3, logger });
+    await a.open();
+    for (const t of [1000, 3000, 4000]) await a.add(summary("api", t, t));
+    const dropped = await a.add(summary("api", 2000, 2000)); // the clock went back
+    expect(a.list("api").map((d) => d.time)).toEqual([2000, 3000, 4000]);
+    expect(dropped.map((d) => d.time)).toEqual([1000]);
+    expect((await a.add(summary("api", 500, 500))).map((d) => d.time)).toEqual([500]); // older than everything kept
+    expect(await readdir(path.join(dir, "dumps", "api"))).toHaveLength(3);
+  });
+
+  it("without a data dir keeps the summaries themselves, within the retention", async () => {
+    const a = new DumpStore({ retention: 2, logger });
+    await a.open();
+    const s = [1, 2, 3].map((i) => many("api", i * 1000, i));
+    for (const x of s) await a.add(x);
+    expect(a.list("api").map((d) => d.id)).toEqual([s[1]!.id, s[2]!.id]);
+    expect(await a.read("api", s[2]!.id)).toEqual(s[2]);
+    expect(await a.read("api", s[0]!.id)).toBeUndefined();
+    let text = "";
+    for await (const chunk of (await a.stream("api", s[1]!.id))!) text += chunk.toString();
+    expect(JSON.parse(text)).toEqual({ ...s[1], typeCount: 2 });
+    dir = await mkdtemp(path.join(os.tmpdir(), "lw-store-")); // for afterEach
   });
 });
