@@ -6,6 +6,9 @@
 import type { GrowthInfo } from "./cardinality.js";
 import { sortInSteps } from "./sort.js";
 import { type ResolvedVerdictOptions, reasonOf, type TypeVerdict } from "./verdict.js";
+import { VERDICT_STATES, type VerdictState } from "./verdict-state.js";
+
+const STATE_INDEX: Record<VerdictState, number> = { stable: 0, rising: 1, leaking: 2, settling: 3 };
 
 /** The numeric fields, one column each (NaN where an optional field is absent). */
 const NUMBERS = [
@@ -26,6 +29,10 @@ const NUMBERS = [
   "countRelative",
   "bytesPerRequest",
   "idleGrowthBytes",
+  "stateDumps",
+  "provenBytesPerSecond",
+  "flatBytesPerSecond",
+  "flatDumps",
 ] as const;
 type NumberField = (typeof NUMBERS)[number];
 
@@ -35,6 +42,8 @@ const SUSPECT = 2;
 const BY_BYTES = 4;
 const BY_COUNT = 8;
 const WITHOUT_LOAD = 16;
+const PROVEN = 32;
+const WARMUP = 64;
 
 type Columns = Record<NumberField, Float64Array>;
 
@@ -47,6 +56,7 @@ export class VerdictTableBuilder {
   private readonly types: string[] = [];
   private cols: Columns;
   private flags: Uint8Array;
+  private states: Uint8Array;
 
   constructor(
     capacity: number,
@@ -54,6 +64,7 @@ export class VerdictTableBuilder {
   ) {
     this.cols = columns(Math.max(1, capacity));
     this.flags = new Uint8Array(Math.max(1, capacity));
+    this.states = new Uint8Array(Math.max(1, capacity));
   }
 
   add(v: TypeVerdict, countRelative: number): void {
@@ -78,7 +89,14 @@ export class VerdictTableBuilder {
     c.countRelative[i] = countRelative;
     c.bytesPerRequest[i] = v.bytesPerRequest ?? Number.NaN;
     c.idleGrowthBytes[i] = v.idleGrowthBytes ?? Number.NaN;
+    c.stateDumps[i] = v.stateDumps;
+    c.provenBytesPerSecond[i] = v.provenBytesPerSecond ?? Number.NaN;
+    c.flatBytesPerSecond[i] = v.flatBytesPerSecond ?? Number.NaN;
+    c.flatDumps[i] = v.flatDumps ?? Number.NaN;
+    this.states[i] = STATE_INDEX[v.state];
     this.flags[i] =
+      (v.proven ? PROVEN : 0) |
+      (v.warmup ? WARMUP : 0) |
       (v.bytesExact ? EXACT : 0) |
       (v.suspect ? SUSPECT : 0) |
       (v.suspectBy === "bytes" ? BY_BYTES : 0) |
@@ -105,15 +123,17 @@ export class VerdictTableBuilder {
     });
     const cols = columns(n);
     const sortedFlags = new Uint8Array(n);
+    const sortedStates = new Uint8Array(n);
     const sortedTypes = new Array<string>(n);
     for (let k = 0; k < n; k++) {
       const i = order[k]!;
       for (const f of NUMBERS) cols[f][k] = this.cols[f][i]!;
       sortedFlags[k] = flags[i]!;
+      sortedStates[k] = this.states[i]!;
       sortedTypes[k] = types[i]!;
       if ((k & 4095) === 4095) yield;
     }
-    return new VerdictTable(sortedTypes, cols, sortedFlags, this.opts);
+    return new VerdictTable(sortedTypes, cols, sortedFlags, sortedStates, this.opts);
   }
 
   private grow(size: number): void {
@@ -121,8 +141,11 @@ export class VerdictTableBuilder {
     for (const f of NUMBERS) cols[f].set(this.cols[f]);
     const flags = new Uint8Array(size);
     flags.set(this.flags);
+    const states = new Uint8Array(size);
+    states.set(this.states);
     this.cols = cols;
     this.flags = flags;
+    this.states = states;
   }
 }
 
@@ -137,13 +160,14 @@ export class VerdictTable {
 
   /** An empty table. */
   static empty(opts: ResolvedVerdictOptions): VerdictTable {
-    return new VerdictTable([], columns(0), new Uint8Array(0), opts);
+    return new VerdictTable([], columns(0), new Uint8Array(0), new Uint8Array(0), opts);
   }
 
   constructor(
     private readonly types: readonly string[],
     private readonly cols: Columns,
     private readonly flags: Uint8Array,
+    private readonly states: Uint8Array,
     private readonly opts: ResolvedVerdictOptions,
   ) {
     this.length = types.length;
@@ -179,6 +203,9 @@ export class VerdictTable {
       relativeGrowth: c.relativeGrowth[i]!,
       bytesExact: (f & EXACT) !== 0,
       suspect: (f & SUSPECT) !== 0,
+      state: VERDICT_STATES[this.states[i]!]!,
+      proven: (f & PROVEN) !== 0,
+      stateDumps: c.stateDumps[i]!,
       reason: "",
     };
     // The optional fields in the order judgeColumns adds them.
@@ -189,8 +216,17 @@ export class VerdictTable {
       v.idleGrowthBytes = c.idleGrowthBytes[i]!;
       v.growsWithoutLoad = (f & WITHOUT_LOAD) !== 0;
     }
+    if (!Number.isNaN(c.provenBytesPerSecond[i]!)) v.provenBytesPerSecond = c.provenBytesPerSecond[i]!;
+    if (!Number.isNaN(c.flatBytesPerSecond[i]!)) v.flatBytesPerSecond = c.flatBytesPerSecond[i]!;
+    if (!Number.isNaN(c.flatDumps[i]!)) v.flatDumps = c.flatDumps[i]!;
+    if (f & WARMUP) v.warmup = true;
     v.reason = reasonOf(v, c.countRelative[i]!, this.opts);
     return v;
+  }
+
+  /** The i-th verdict's state, without making the verdict. */
+  state(i: number): VerdictState {
+    return VERDICT_STATES[this.states[i]!]!;
   }
 
   /** The i-th verdict, frozen, the same object on every call. */

@@ -46,6 +46,7 @@ import { mannKendall } from "./mann-kendall.js";
 import { type TypeRowsInput, type TypeStats, toTypeMap } from "./rows.js";
 import { increaseStreak } from "./streak.js";
 import { theilSen } from "./theil-sen.js";
+import type { VerdictState } from "./verdict-state.js";
 
 /** One dump as the verdict reads it; a `DumpSummary` fits. */
 export interface VerdictDump {
@@ -86,6 +87,11 @@ export interface VerdictOptions {
   earlySlopeRatio?: number;
   /** Largest series for the exact Mann–Kendall distribution (default 10). */
   exactMaxN?: number;
+  /**
+   * Seconds from the first dump during which no verdict is given (default 0): every type is stable, and a type
+   * becomes a suspect afterwards only once it rises above the highest level it reached in the warm-up (TypeWindow).
+   */
+  warmupSeconds?: number;
 }
 
 export const DEFAULT_VERDICT_OPTIONS = {
@@ -97,6 +103,7 @@ export const DEFAULT_VERDICT_OPTIONS = {
   recentSlopeRatio: 0.5,
   earlySlopeRatio: 1 / 3,
   exactMaxN: 10,
+  warmupSeconds: 0,
 } as const;
 
 export interface TypeVerdict {
@@ -135,10 +142,25 @@ export interface TypeVerdict {
   relativeGrowth: number;
   /** False when any dump in the series had estimated bytes. */
   bytesExact: boolean;
+  /** True exactly when the state is leaking. */
   suspect: boolean;
-  /** Which series made it a suspect. */
+  /** stable, rising (young, not proven), leaking (proven; the suspects) or settling (stopped rising); verdict-state.ts. */
+  state: VerdictState;
+  /** Whether the window alone proves a rise (rules 1–4 below); leaking needs it once, then history decides. */
+  proven: boolean;
+  /** Dumps since the state began (0 without history: leakVerdicts). */
+  stateDumps: number;
+  /** While leaking or settling: bytes per second the leak was last proven at. */
+  provenBytesPerSecond?: number;
+  /** While leaking or settling: the slope over the last `flatDumps` dumps (a release undone) that the plateau test saw. */
+  flatBytesPerSecond?: number;
+  /** Dumps the plateau test looked at. */
+  flatDumps?: number;
+  /** True while in the warm-up (no verdict given). */
+  warmup?: boolean;
+  /** Which series made it proven. */
   suspectBy?: "bytes" | "count";
-  /** Why it is or is not a suspect, short. */
+  /** Why it is in its state, short. */
   reason: string;
 }
 
@@ -153,6 +175,7 @@ export interface ResolvedVerdictOptions {
   recentSlopeRatio: number;
   earlySlopeRatio: number;
   exactMaxN: number;
+  warmupSeconds: number;
 }
 
 /** Fills defaults and rejects nonsense (RangeError). */
@@ -167,6 +190,7 @@ export function resolveVerdictOptions(options: VerdictOptions = {}): ResolvedVer
     recentSlopeRatio: options.recentSlopeRatio ?? DEFAULT_VERDICT_OPTIONS.recentSlopeRatio,
     earlySlopeRatio: options.earlySlopeRatio ?? DEFAULT_VERDICT_OPTIONS.earlySlopeRatio,
     exactMaxN: options.exactMaxN ?? DEFAULT_VERDICT_OPTIONS.exactMaxN,
+    warmupSeconds: options.warmupSeconds ?? DEFAULT_VERDICT_OPTIONS.warmupSeconds,
   };
   const bad = (what: string): never => {
     throw new RangeError(`leak verdict: ${what}`);
@@ -181,6 +205,7 @@ export function resolveVerdictOptions(options: VerdictOptions = {}): ResolvedVer
     bad(`minAbsoluteGrowthObjects must be ≥ 0, got ${o.minAbsoluteGrowthObjects}`);
   if (!(o.recentSlopeRatio >= 0) || !Number.isFinite(o.recentSlopeRatio)) bad(`recentSlopeRatio must be ≥ 0, got ${o.recentSlopeRatio}`);
   if (!(o.earlySlopeRatio >= 0) || !Number.isFinite(o.earlySlopeRatio)) bad(`earlySlopeRatio must be ≥ 0, got ${o.earlySlopeRatio}`);
+  if (!(o.warmupSeconds >= 0) || !Number.isFinite(o.warmupSeconds)) bad(`warmupSeconds must be ≥ 0, got ${o.warmupSeconds}`);
   return o;
 }
 
@@ -303,6 +328,11 @@ function isFlat(xs: readonly number[], ys: readonly number[]): boolean {
   return true;
 }
 
+/** A young rise: the growth floors pass and the trend points up (Mann–Kendall p < 0.1, recent slope > 0). */
+export function risingNow(t: TrendCheck, opts: ResolvedVerdictOptions): boolean {
+  return t.aboveAbsolute && t.aboveRelative && t.recentSlope > 0 && t.p < Math.max(0.1, opts.pValue);
+}
+
 function passes(t: TrendCheck): boolean {
   return t.significant && t.aboveAbsolute && t.aboveRelative && t.recentHolds;
 }
@@ -392,6 +422,9 @@ export function judgeColumns(type: string, s: SeriesColumns, opts: ResolvedVerdi
     relativeGrowth: b.relative,
     bytesExact,
     suspect: byBytes || byCount,
+    state: byBytes || byCount ? "leaking" : n >= 3 && risingNow(b, opts) ? "rising" : "stable",
+    proven: byBytes || byCount,
+    stateDumps: 0,
     reason: "",
   };
   if (byBytes) verdict.suspectBy = "bytes";
@@ -418,7 +451,22 @@ export function reasonOf(v: TypeVerdict, countRelative: number, opts: ResolvedVe
     recentHolds: false, // not part of any reason
   };
   const c: TrendCheck = { ...b, p: v.mkPCount, slope: v.objectsSlopePerSecond, growth: v.netGrowthObjects, relative: countRelative };
-  return explain(v, b, c, v.dumps >= opts.minDumps, v.suspectBy === "count", opts);
+  const evidence = explain(v, b, c, v.dumps >= opts.minDumps, v.suspectBy === "count", opts);
+  const rate = `${formatBytes(v.provenBytesPerSecond ?? 0)}/s`;
+  const recent = v.flatDumps ? `the last ${v.flatDumps} dumps rise ${formatBytes(v.flatBytesPerSecond ?? 0)}/s` : "too few dumps yet to see one";
+  const held = v.stateDumps > 0 ? ` for ${v.stateDumps} dumps` : "";
+  if (v.warmup) return `warm-up: no verdict in the first ${formatDuration(opts.warmupSeconds)}`;
+  switch (v.state) {
+    case "leaking":
+      if (v.proven) return evidence;
+      return `still leaking (proven at ${rate}${held}): no sustained plateau or decline — ${recent}; the window alone: ${evidence}`;
+    case "settling":
+      return `settling${held}: ${recent}, under ¼ of the ${rate} it was proven at; not a suspect`;
+    case "rising":
+      return `rising, not yet proven: ${evidence}`;
+    default:
+      return evidence;
+  }
 }
 
 function addLoad(v: TypeVerdict, requests: readonly (number | undefined)[], xs: number[], bytes: number[], slope: number): void {
@@ -454,12 +502,12 @@ function addLoad(v: TypeVerdict, requests: readonly (number | undefined)[], xs: 
 function explain(v: TypeVerdict, b: TrendCheck, c: TrendCheck, enough: boolean, byCount: boolean, opts: ResolvedVerdictOptions): string {
   const est = v.bytesExact ? "" : " (bytes estimated)";
   const load = v.growsWithoutLoad ? ", grows without load" : "";
-  if (v.suspect && !byCount)
+  if (v.proven && !byCount)
     return (
       `rising over ${v.dumps} dumps: MK p=${formatP(b.p)}, +${formatBytes(b.growth)} (+${formatPercent(b.relative)}) ` +
       `in ${formatDuration(v.spanSeconds)}, still rising${load}${est}`
     );
-  if (v.suspect)
+  if (v.proven)
     return (
       `object count rising over ${v.dumps} dumps: MK p=${formatP(c.p)}, +${Math.round(c.growth)} objects ` +
       `(+${formatPercent(c.relative)}) in ${formatDuration(v.spanSeconds)}, still rising${load}`

@@ -15,6 +15,7 @@
 import { clampFinite } from "./finite.js";
 import type { TypeRowsInput, TypeStats } from "./rows.js";
 import { judgeColumns, resolveVerdictOptions, type VerdictOptions } from "./verdict.js";
+import { freshHistory, LEAKING, SETTLING, stepHistory, type TypeHistory, VERDICT_STATES } from "./verdict-state.js";
 import { type VerdictTable, VerdictTableBuilder } from "./verdict-table.js";
 
 /** One dump as the window records it (its rows go into the columns). */
@@ -33,6 +34,54 @@ export interface TypeWindowOptions {
 }
 
 const MIN_ROWS = 64;
+
+const HISTORY_FIELDS = ["since", "onset", "rate", "peak", "warmPeak", "settledPeak", "longestPause", "releasePeak"] as const;
+
+/** Every type's history (verdict-state.ts) in columns: nine numbers a type. */
+class HistoryColumns {
+  state: Uint8Array;
+  cols: Record<(typeof HISTORY_FIELDS)[number], Float64Array>;
+
+  constructor(size: number) {
+    this.state = new Uint8Array(size);
+    this.cols = Object.fromEntries(HISTORY_FIELDS.map((f) => [f, new Float64Array(size)])) as HistoryColumns["cols"];
+    for (let row = 0; row < size; row++) this.reset(row);
+  }
+
+  reset(row: number): void {
+    this.write(row, freshHistory());
+  }
+
+  read(row: number): TypeHistory {
+    const c = this.cols;
+    return {
+      state: this.state[row]!,
+      since: c.since[row]!,
+      onset: c.onset[row]!,
+      rate: c.rate[row]!,
+      peak: c.peak[row]!,
+      warmPeak: c.warmPeak[row]!,
+      settledPeak: c.settledPeak[row]!,
+      longestPause: c.longestPause[row]!,
+      releasePeak: c.releasePeak[row]!,
+    };
+  }
+
+  write(row: number, h: TypeHistory): void {
+    this.state[row] = h.state;
+    for (const f of HISTORY_FIELDS) this.cols[f][row] = h[f];
+  }
+
+  /** A copy of `size` rows, with old row `from[k]` as row k; fresh beyond. */
+  moved(size: number, from: readonly number[]): HistoryColumns {
+    const out = new HistoryColumns(size);
+    from.forEach((old, row) => {
+      out.state[row] = this.state[old]!;
+      for (const f of HISTORY_FIELDS) out.cols[f][row] = this.cols[f][old]!;
+    });
+    return out;
+  }
+}
 
 export class TypeWindow {
   readonly capacity: number;
@@ -57,6 +106,18 @@ export class TypeWindow {
   private readonly ghosts = new Map<string, number>();
   /** Dumps before this time are no longer kept: their types do not count. */
   private keptFrom = -Infinity;
+  /** Dumps taken in (the history's clock). */
+  private seq = 0;
+  /** The earliest dump time taken in: the warm-up counts from it. */
+  private firstTime = Infinity;
+  /**
+   * Per type, the history as of the last dump whose verdicts were committed, and as computed for the newest one
+   * (committed when the next dump's verdicts are asked for), so that asking twice for one dump's verdicts gives the
+   * same answer.
+   */
+  private history = new HistoryColumns(0);
+  private pending = new HistoryColumns(0);
+  private pendingSeq = -1;
 
   constructor(capacity: number, options: TypeWindowOptions = {}) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`TypeWindow: capacity must be an integer ≥ 1, got ${capacity}`);
@@ -140,6 +201,8 @@ export class TypeWindow {
     if (dump.id !== undefined) info.id = dump.id;
     if (dump.requests !== undefined) info.requests = dump.requests;
     if (dump.bytesExact !== undefined) info.bytesExact = dump.bytesExact;
+    this.seq++;
+    if (dump.time < this.firstTime) this.firstTime = dump.time;
     if (this.order.length === this.capacity) {
       if (dump.time < this.slots[this.order[0]!]!.time) {
         this.rememberBefore(rows, dump.time);
@@ -206,6 +269,10 @@ export class TypeWindow {
     const exact = dumps.map((d) => d.bytesExact);
     const table = new VerdictTableBuilder(this.rowOf.size, opts);
     const step = Math.max(1, Math.floor(chunk));
+    if (this.pendingSeq !== -1 && this.pendingSeq !== this.seq) [this.history, this.pending] = [this.pending, this.history];
+    this.pendingSeq = this.seq;
+    const seq = this.seq;
+    const warmup = n > 0 && times[n - 1]! < this.firstTime + opts.warmupSeconds * 1000;
     let sinceYield = 0;
     for (let row = 0; row < this.names.length; row++) {
       const type = this.names[row]!;
@@ -229,6 +296,29 @@ export class TypeWindow {
           : { times: times.slice(from), counts, bytes, requests: requests.slice(from), exact: exact.slice(from) };
       // The reason is written when a verdict is asked for (VerdictTable.at), from the numbers kept.
       const { verdict, countRelative } = judgeColumns(type, cols, opts, false);
+      const h = this.history.read(row);
+      const t0 = cols.times[0] ?? 0;
+      const xs = cols.times.map((t) => (t - t0) / 1000);
+      const o = stepHistory(h, {
+        seq,
+        warmup,
+        proven: verdict.proven,
+        slope: verdict.bytesSlopePerSecond,
+        risingNow: verdict.state === "rising",
+        xs,
+        ys: bytes,
+        window: opts.window,
+      });
+      this.pending.write(row, h);
+      verdict.state = VERDICT_STATES[h.state]!;
+      verdict.suspect = h.state === LEAKING;
+      verdict.stateDumps = seq - h.since;
+      if (h.state === LEAKING || h.state === SETTLING) {
+        verdict.provenBytesPerSecond = h.rate;
+        verdict.flatBytesPerSecond = Number.isNaN(o.flatSlope) ? 0 : o.flatSlope;
+        verdict.flatDumps = o.flatDumps;
+      }
+      if (warmup) verdict.warmup = true;
       table.add(verdict, countRelative);
       if (++sinceYield >= step) {
         sinceYield = 0;
@@ -290,6 +380,8 @@ export class TypeWindow {
     const seen = this.ghosts.get(type);
     this.before[row] = seen ?? -Infinity;
     if (seen !== undefined) this.ghosts.delete(type);
+    this.history.reset(row);
+    this.pending.reset(row);
     return row;
   }
 
@@ -311,6 +403,8 @@ export class TypeWindow {
       names[row] = this.names[old]!;
       this.rowOf.set(names[row]!, row);
     });
+    this.history = this.history.moved(size, live);
+    this.pending = this.pending.moved(size, live);
     this.counts = counts;
     this.bytes = bytes;
     this.present = present;
