@@ -24,6 +24,9 @@
 //     erf, erfc, normalCdf, normalSf (x: number): number                                            (normal.ts)
 //     median(values: ArrayLike<number>): number                                                      (median.ts)
 //
+//   Verdict states (verdict-state.ts): stable, rising, leaking (the suspects), settling — the window's evidence plus
+//   a few numbers of history per type (kept by TypeWindow), with hysteresis and --warmup; VERDICT_STATES.
+//
 //   The verdict window in columns (window.ts)
 //     new TypeWindow(capacity, options?) .push(dump, rows) .forget(time) .verdicts(options?, chunk?)
 //         The last `capacity` dumps per type as columns of doubles: leakVerdicts' series without keeping the
@@ -69,4 +72,5 @@ export {
   verdictOrder,
 } from "./verdict.js";
 export { TypeWindow, type TypeWindowOptions, type WindowDump } from "./window.js";
+export { VERDICT_STATES, type VerdictState } from "./verdict-state.js";
 export { VerdictTable, VerdictTableBuilder } from "./verdict-table.js";

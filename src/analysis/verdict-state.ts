@@ -63,10 +63,23 @@ export interface TypeHistory {
   longestPause: number;
   /** The peak when the last release (a big single drop) happened while leaking; −Infinity for none. */
   releasePeak: number;
+  /** 1 when it was proven by its object count (then the count is the level the history follows), else 0. */
+  byCount: number;
 }
 
 export function freshHistory(): TypeHistory {
-  return { state: STABLE, since: 0, onset: 0, rate: 0, peak: -Infinity, warmPeak: -Infinity, settledPeak: -Infinity, longestPause: 0, releasePeak: -Infinity };
+  return {
+    state: STABLE,
+    since: 0,
+    onset: 0,
+    rate: 0,
+    peak: -Infinity,
+    warmPeak: -Infinity,
+    settledPeak: -Infinity,
+    longestPause: 0,
+    releasePeak: -Infinity,
+    byCount: 0,
+  };
 }
 
 /** What the window says about the type at this dump. */

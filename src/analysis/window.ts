@@ -15,7 +15,7 @@
 import { clampFinite } from "./finite.js";
 import type { TypeRowsInput, TypeStats } from "./rows.js";
 import { judgeColumns, resolveVerdictOptions, type VerdictOptions } from "./verdict.js";
-import { freshHistory, LEAKING, SETTLING, stepHistory, type TypeHistory, VERDICT_STATES } from "./verdict-state.js";
+import { freshHistory, LEAKING, SETTLING, STABLE, stepHistory, type TypeHistory, VERDICT_STATES } from "./verdict-state.js";
 import { type VerdictTable, VerdictTableBuilder } from "./verdict-table.js";
 
 /** One dump as the window records it (its rows go into the columns). */
@@ -35,9 +35,9 @@ export interface TypeWindowOptions {
 
 const MIN_ROWS = 64;
 
-const HISTORY_FIELDS = ["since", "onset", "rate", "peak", "warmPeak", "settledPeak", "longestPause", "releasePeak"] as const;
+const HISTORY_FIELDS = ["since", "onset", "rate", "peak", "warmPeak", "settledPeak", "longestPause", "releasePeak", "byCount"] as const;
 
-/** Every type's history (verdict-state.ts) in columns: nine numbers a type. */
+/** Every type's history (verdict-state.ts) in columns: ten numbers a type. */
 class HistoryColumns {
   state: Uint8Array;
   cols: Record<(typeof HISTORY_FIELDS)[number], Float64Array>;
@@ -64,6 +64,7 @@ class HistoryColumns {
       settledPeak: c.settledPeak[row]!,
       longestPause: c.longestPause[row]!,
       releasePeak: c.releasePeak[row]!,
+      byCount: c.byCount[row]!,
     };
   }
 
@@ -299,14 +300,17 @@ export class TypeWindow {
       const h = this.history.read(row);
       const t0 = cols.times[0] ?? 0;
       const xs = cols.times.map((t) => (t - t0) / 1000);
+      // A type proven by its object count follows its count (bytes are then flat or below the floor).
+      if (verdict.proven) h.byCount = verdict.suspectBy === "count" ? 1 : 0;
+      const byCount = h.byCount === 1 && (h.state !== STABLE || verdict.proven);
       const o = stepHistory(h, {
         seq,
         warmup,
         proven: verdict.proven,
-        slope: verdict.bytesSlopePerSecond,
+        slope: byCount ? verdict.objectsSlopePerSecond : verdict.bytesSlopePerSecond,
         risingNow: verdict.state === "rising",
         xs,
-        ys: bytes,
+        ys: byCount ? counts : bytes,
         window: opts.window,
       });
       this.pending.write(row, h);

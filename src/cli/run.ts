@@ -40,6 +40,11 @@ export const RUN_OPTIONS: OptionSpec[] = [
 /** A run's own defaults for daemon settings (flags, LEAKWATCH_* and the config file override them). */
 export const RUN_DEFAULTS: Readonly<Record<string, unknown>> = { listen: "127.0.0.1:9477", linger: "0", logLevel: "warn" };
 
+/** `leakwatch run`'s default --warmup: a fifth of --duration, at most 10 minutes (none without --duration). */
+export function runWarmup(durationSeconds: number): number {
+  return Math.min(600, Math.floor(durationSeconds / 5));
+}
+
 const RUN_USAGE = `Usage: leakwatch run [--duration 2h] [--dumps N] [--report DIR] [--memory-limit SIZE] [load and dump options] -- COMMAND [ARGS…]
 
 Runs a whole soak test: launches COMMAND, watches it, drives load, dumps its heap on schedule, and at the end
@@ -47,7 +52,8 @@ writes a report and exits with the verdict:
   0  no leak suspected      3  leak suspected      4  target crashed or OOM-killed
   1  leakwatch's own error  2  bad usage or configuration
 The daemon's options all apply (see below); in a run --listen defaults to 127.0.0.1:9477, --linger to 0 and
---log-level to warn.`;
+--log-level to warn, and --warmup to a fifth of --duration (at most 10m): no leak verdict is given while the
+target warms up.`;
 
 export async function runCommand(argv: string[]): Promise<number> {
   let cli;
@@ -117,7 +123,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   const session = await boot(cli, {
     // A soak on a laptop is not a service: it listens on loopback unless told otherwise (the daemon keeps
     // node_exporter's all-interfaces default).
-    defaults: RUN_DEFAULTS,
+    defaults: { ...RUN_DEFAULTS, ...(durationSeconds === undefined ? {} : { warmup: `${runWarmup(durationSeconds)}s` }) },
     // Each run is its own soak: its history starts empty (a daemon restart, by contrast, keeps the history).
     prepare: (config) => {
       config.dataDir = path.join(config.dataDir, "runs", new Date(startedAt).toISOString().replace(/[:.]/g, "-"));

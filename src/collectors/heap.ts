@@ -3,6 +3,7 @@
 import type { HeapView } from "../heap/state.js";
 import { type Collector, type CollectorDefinition, type Emitter, counter, gauge } from "./collector.js";
 import { OTHER_TYPE, typeLabel } from "../model/summary.js";
+import { VERDICT_STATES } from "../analysis/index.js";
 
 const TYPE_OBJECTS = gauge(
   "leakwatch_heap_type_objects",
@@ -43,14 +44,35 @@ const PER_REQUEST = gauge(
 );
 const SUSPECT = gauge(
   "leakwatch_heap_type_leak_suspect",
-  "1 when leakwatch's verdict says the type is leaking (Mann-Kendall trend plus growth floors), else 0.",
+  "1 when leakwatch's verdict state for the type is leaking (proven by a Mann-Kendall trend plus growth floors, and no sustained plateau or decline since), else 0.",
   ["target", "heap_type"],
+);
+const VERDICT = gauge(
+  "leakwatch_heap_type_verdict",
+  "1 for the type's verdict state (stable, rising: young and not proven, leaking, settling: stopped rising after leaking), 0 for the other three; exported types only.",
+  ["target", "heap_type", "state"],
 );
 
 export const heapCollector: CollectorDefinition<{ heaps: () => HeapView[] }> = {
   name: "heap",
   help: "Per-type heap statistics from the latest stored dump, dump health, and the leak verdicts over the recent dumps.",
-  metrics: [TYPE_OBJECTS, TYPE_BYTES, OBJECTS, BYTES, EXACT, DUMPS, DURATION, LAST_SUCCESS, SOURCE, GROWTH_BYTES, GROWTH_OBJECTS, STREAK, SUSPECT, PER_REQUEST],
+  metrics: [
+    TYPE_OBJECTS,
+    TYPE_BYTES,
+    OBJECTS,
+    BYTES,
+    EXACT,
+    DUMPS,
+    DURATION,
+    LAST_SUCCESS,
+    SOURCE,
+    GROWTH_BYTES,
+    GROWTH_OBJECTS,
+    STREAK,
+    SUSPECT,
+    VERDICT,
+    PER_REQUEST,
+  ],
   create: (deps) => new HeapCollector(deps.heaps),
 };
 
@@ -93,6 +115,8 @@ export class HeapCollector implements Collector {
         out.emit(GROWTH_OBJECTS, labels, v.objectsSlopePerSecond);
         out.emit(STREAK, labels, v.streak);
         out.emit(SUSPECT, labels, v.suspect ? 1 : 0);
+        // All four states, one of them 1: a state change is a change of value, not a series that vanishes.
+        for (const state of VERDICT_STATES) out.emit(VERDICT, { ...labels, state }, v.state === state ? 1 : 0);
         out.emit(PER_REQUEST, labels, v.bytesPerRequest);
       }
     }

@@ -191,6 +191,14 @@ export const OPTIONS: OptionSpec[] = [
     help: "also a suspect when the object count rises significantly by at least N over the window (default 10000; bytes alone miss leaks of small objects holding native memory)",
   },
   {
+    flag: "warmup",
+    kind: "string",
+    scope: "global",
+    arg: "DURATION",
+    section: "Heap dumps",
+    help: "no leak verdict in the first DURATION of each target's dumps (they are still taken and shown); afterwards a type is a suspect only once it rises above its warm-up peak (default 0; leakwatch run: a fifth of --duration, at most 10m)",
+  },
+  {
     flag: "data-dir",
     kind: "string",
     scope: "global",

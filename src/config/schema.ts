@@ -175,6 +175,7 @@ export const configSchema = z
     listen: listen.default("0.0.0.0:9477"),
     logLevel: z.enum(["trace", "debug", "info", "warn", "error", "fatal", "silent"]).default("info"),
     linger: duration().default(30),
+    warmup: duration().default(0),
     discoveryInterval: duration(0.1).default(2),
     pssMaxRss: sizeOrZero.default(1024 ** 3),
     dataDir: z.string().min(1).default(defaultDataDir()),

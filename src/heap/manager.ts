@@ -95,7 +95,12 @@ export class HeapManager {
         timeoutSeconds: c.dumpTimeout,
         keepDumps: c.keepDumps,
         maxTypes: c.maxTypes,
-        verdict: { window: c.verdictWindow, minAbsoluteGrowthBytes: c.minGrowth, minAbsoluteGrowthObjects: c.minGrowthObjects },
+        verdict: {
+          window: c.verdictWindow,
+          minAbsoluteGrowthBytes: c.minGrowth,
+          minAbsoluteGrowthObjects: c.minGrowthObjects,
+          warmupSeconds: this.opts.config.warmup,
+        },
         rawDir,
         ledger: this.opts.ledger,
       },

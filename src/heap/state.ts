@@ -18,6 +18,7 @@ import {
   type TypeStats,
   type TypeVerdict,
   type VerdictOptions,
+  type VerdictState,
   type WindowDump,
 } from "../analysis/index.js";
 import type { HeapSource } from "../model/dump.js";
@@ -58,8 +59,12 @@ export interface HeapView {
    * small targets; the daemon's own readers use verdictTable, suspects, trackedVerdicts and verdictOf.
    */
   readonly verdicts: readonly Readonly<TypeVerdict>[];
-  /** The suspects among the verdicts, in the same order. */
+  /** The suspects among the verdicts (state leaking), in the same order. */
   readonly suspects: readonly Readonly<TypeVerdict>[];
+  /** How many types are in each verdict state. */
+  readonly stateCounts: Readonly<Record<VerdictState, number>>;
+  /** Whether the latest verdicts were given in the warm-up (none then: every type stable). */
+  readonly warmup: boolean;
   /** The types exported as their own series; undefined before the first dump. */
   readonly selection: HeapSelection | undefined;
   /** The exported types' rows in the latest dump, in the selection's order (0 objects for a type absent from it). */
@@ -147,7 +152,10 @@ function freezeSelection(s: TypeSelection): HeapSelection {
   });
 }
 
-type Analysis = Pick<HeapView, "latest" | "verdictTable" | "suspects" | "selection" | "trackedRows" | "trackedVerdicts" | "byBytes" | "verdictOf">;
+type Analysis = Pick<
+  HeapView,
+  "latest" | "verdictTable" | "suspects" | "stateCounts" | "warmup" | "selection" | "trackedRows" | "trackedVerdicts" | "byBytes" | "verdictOf"
+>;
 
 /** A view without its lazily made `verdicts`: what is copied from one view to the next. */
 type ViewParts = Omit<HeapView, "verdicts">;
@@ -163,6 +171,7 @@ function makeView(parts: ViewParts): HeapView {
 }
 
 const EMPTY: readonly never[] = Object.freeze([]);
+const NO_STATES: Readonly<Record<VerdictState, number>> = Object.freeze({ stable: 0, rising: 0, leaking: 0, settling: 0 });
 
 /** The latest dump's types by bytes, largest first; a stable sort keeps the dump's own order among equals. */
 function typesByBytes(rows: readonly TypeRow[]): readonly string[] {
@@ -223,6 +232,8 @@ export class HeapState {
       latest: store.list(target.name).at(-1),
       verdictTable: VerdictTable.empty(resolveVerdictOptions(opts.verdict)),
       suspects: EMPTY,
+      stateCounts: NO_STATES,
+      warmup: false,
       selection: undefined,
       trackedRows: EMPTY,
       trackedVerdicts: EMPTY,
@@ -434,14 +445,18 @@ export class HeapState {
       }),
     );
     const trackedVerdicts: Readonly<TypeVerdict>[] = [];
+    const stateCounts = { ...NO_STATES };
     for (let i = 0; i < table.length; i++) {
       if (tracked.has(table.type(i))) trackedVerdicts.push(table.shared(i)!);
+      stateCounts[table.state(i)]++;
       if ((i & 8191) === 8191) yield;
     }
     return {
       latest,
       verdictTable: table,
       suspects: Object.freeze(suspects),
+      stateCounts: Object.freeze(stateCounts),
+      warmup: table.length > 0 && table.at(0)!.warmup === true,
       selection,
       trackedRows,
       trackedVerdicts: Object.freeze(trackedVerdicts),

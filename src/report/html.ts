@@ -47,11 +47,16 @@ export function renderHtml(r: RunReport): string {
           { title: "suspect types, bytes per dump", yFormat: formatBytes },
         ),
       );
-      body.push("<table><tr><th>type</th><th>growth</th><th>bytes/s</th><th>bytes/request</th><th>p</th><th>last</th></tr>");
+      body.push("<table><tr><th>type</th><th>growth</th><th>bytes/s</th><th>bytes/request</th><th>p</th><th>last</th><th>why leaking</th></tr>");
       for (const s of t.suspects)
         body.push(
-          `<tr><td>${esc(s.type)}</td><td>+${esc(formatBytes(s.netGrowthBytes))}</td><td>${s.bytesSlopePerSecond.toFixed(1)}</td><td>${s.bytesPerRequest !== undefined ? s.bytesPerRequest.toFixed(1) : "—"}</td><td>${s.mkP.toPrecision(2)}</td><td>${esc(formatBytes(s.lastBytes))}</td></tr>`,
+          `<tr><td>${esc(s.type)}</td><td>+${esc(formatBytes(s.netGrowthBytes))}</td><td>${s.bytesSlopePerSecond.toFixed(1)}</td><td>${s.bytesPerRequest !== undefined ? s.bytesPerRequest.toFixed(1) : "—"}</td><td>${s.mkP.toPrecision(2)}</td><td>${esc(formatBytes(s.lastBytes))}</td><td style="text-align:left">${esc(s.reason)}</td></tr>`,
         );
+      body.push("</table>");
+    }
+    if (t.watched.length) {
+      body.push("<h3>Not suspects, but watched</h3><table><tr><th>type</th><th>state</th><th>why</th></tr>");
+      for (const w of t.watched) body.push(`<tr><td>${esc(w.type)}</td><td>${esc(w.state)}</td><td style="text-align:left">${esc(w.reason)}</td></tr>`);
       body.push("</table>");
     }
     if (t.diff.length) {

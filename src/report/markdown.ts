@@ -40,17 +40,22 @@ export function renderMarkdown(r: RunReport): string {
     L.push("");
     if (t.suspects.length) {
       L.push(
-        "| suspect type | growth | bytes/s | objects/s | bytes/request | p (Mann–Kendall) | last bytes |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| suspect type | growth | bytes/s | objects/s | bytes/request | p (Mann–Kendall) | last bytes | why leaking |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
       );
       for (const s of t.suspects) {
         L.push(
-          `| ${cell(s.type)} | +${formatBytes(s.netGrowthBytes)} (${(s.relativeGrowth * 100).toFixed(0)}%) | ${s.bytesSlopePerSecond.toFixed(1)} | ${s.objectsSlopePerSecond.toFixed(2)} | ${s.bytesPerRequest !== undefined ? s.bytesPerRequest.toFixed(1) : "—"} | ${s.mkP.toPrecision(2)} | ${formatBytes(s.lastBytes)} |`,
+          `| ${cell(s.type)} | +${formatBytes(s.netGrowthBytes)} (${(s.relativeGrowth * 100).toFixed(0)}%) | ${s.bytesSlopePerSecond.toFixed(1)} | ${s.objectsSlopePerSecond.toFixed(2)} | ${s.bytesPerRequest !== undefined ? s.bytesPerRequest.toFixed(1) : "—"} | ${s.mkP.toPrecision(2)} | ${formatBytes(s.lastBytes)} | ${cell(s.reason)} |`,
         );
       }
       L.push("");
     } else {
       L.push("No heap type is a leak suspect.", "");
+    }
+    if (t.watched.length) {
+      L.push("Not suspects, but watched:", "", "| type | state | why |", "| --- | --- | --- |");
+      for (const w of t.watched) L.push(`| ${cell(w.type)} | ${w.state} | ${cell(w.reason)} |`);
+      L.push("");
     }
     if (t.diff.length) {
       L.push("Largest growth between the first and the last dump:", "", "| type | Δbytes | Δobjects |", "| --- | ---: | ---: |");

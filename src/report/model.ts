@@ -32,6 +32,8 @@ export interface TargetReport {
   dumps: Array<Pick<DumpSummary, "id" | "time" | "source" | "durationSeconds" | "totalObjects" | "totalBytes" | "bytesExact"> & { requests?: number }>;
   dumpFailures: Array<{ result: string; reason: string; count: number }>;
   suspects: Array<TypeVerdict & { series: Array<{ time: number; bytes: number; count: number }> }>;
+  /** Types that are not suspects but rising (young, not proven) or settling (stopped after leaking), at most 20, with why. */
+  watched: Array<{ type: string; state: string; reason: string }>;
   /** First vs last dump, ranked by growth (top 30). */
   diff: DiffRow[];
 }
@@ -86,6 +88,14 @@ export async function buildReport(daemon: Daemon, opts: { startedAt: number; end
       if (i === dumps.length - 1) last = s;
     }
     const suspects = suspectList.map((v) => ({ ...v, series: series.get(v.type)! }));
+    const watched: TargetReport["watched"] = [];
+    const table = heap?.verdictTable;
+    for (let i = 0; table && i < table.length && watched.length < 20; i++) {
+      const state = table.state(i);
+      if (state !== "rising" && state !== "settling") continue;
+      const v = table.at(i)!;
+      watched.push({ type: v.type, state, reason: v.reason });
+    }
     const failures: TargetReport["dumpFailures"] = [];
     for (const [result, reasons] of Object.entries(heap?.counts ?? {})) {
       if (result === "success") continue;
@@ -114,6 +124,7 @@ export async function buildReport(daemon: Daemon, opts: { startedAt: number; end
       })),
       dumpFailures: failures,
       suspects,
+      watched,
       diff: first && last && dumps.length > 1 ? diffDumps(first.types, last.types).slice(0, 30) : [],
     });
   }

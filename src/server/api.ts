@@ -113,6 +113,8 @@ export function createApi(deps: ApiDeps): Router {
           lastDump: dumps.at(-1) ? dumpHeader(dumps.at(-1)!) : null,
           lastOutcome: heap?.lastOutcome ? { ...heap.lastOutcome, summary: undefined } : null,
           suspects: heap?.suspects.map((v) => v.type) ?? [],
+          verdictStates: heap?.stateCounts ?? null,
+          warmup: heap?.warmup ?? false,
         };
       }),
     );

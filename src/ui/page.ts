@@ -80,7 +80,7 @@ main { padding:14px 18px; max-width:1400px; margin:0 auto; }
 .info .name { font-size:18px; font-weight:600; }
 .info .kv { color:var(--muted); } .info .kv b { color:var(--fg); font-weight:500; }
 .badge { display:inline-block; padding:1px 8px; border-radius:10px; font-size:12px; font-weight:600; color:#fff; }
-.badge.up { background:var(--ok); } .badge.down { background:var(--bad); } .badge.leak { background:var(--bad); } .badge.warn { background:var(--warn); }
+.badge.up { background:var(--ok); } .badge.down { background:var(--bad); } .badge.leak { background:var(--bad); } .badge.rising { background:var(--warn); } .badge.settling { background:#888; } .badge.warn { background:var(--warn); }
 .cards { display:grid; grid-template-columns:repeat(auto-fit, minmax(180px, 1fr)); gap:12px; margin-bottom:12px; }
 .card { background:var(--panel); border:1px solid var(--line); border-radius:6px; padding:10px 14px; }
 .card h3 { margin:0 0 4px; font-size:12px; text-transform:uppercase; letter-spacing:.04em; color:var(--muted); font-weight:600; }

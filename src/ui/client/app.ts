@@ -419,7 +419,19 @@ function renderTypes(): void {
       const tr = el(
         "tr",
         { class: suspect ? "suspect" : "" },
-        el("td", {}, suspect ? el("span", { class: "badge leak", title: `suspect (by ${v?.suspectBy ?? "bytes"})` }, "LEAK") : ""),
+        el(
+          "td",
+          {},
+          suspect
+            ? el("span", { class: "badge leak", title: `leaking (proven by ${v?.suspectBy ?? "bytes"})` }, "LEAK")
+            : v?.state === "rising" || v?.state === "settling"
+              ? el(
+                  "span",
+                  { class: `badge ${v.state}`, title: v.state === "rising" ? "rising, not yet proven" : "settling: stopped rising after leaking" },
+                  v.state.toUpperCase(),
+                )
+              : "",
+        ),
         el("td", { class: "type" }, r.type),
         el("td", { class: "num" }, fmtBytes(r.bytes)),
         el("td", { class: "num" }, fmtInt(r.count)),

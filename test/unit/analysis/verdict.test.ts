@@ -287,6 +287,7 @@ describe("leak verdict — options", () => {
       recentSlopeRatio: 0.5,
       earlySlopeRatio: 1 / 3,
       exactMaxN: 10,
+      warmupSeconds: 0,
     });
   });
 

@@ -16,6 +16,7 @@ function report(): RunReport {
     objectsSlopePerSecond: 1,
     mkP: 0.001,
     lastBytes: 2e6,
+    reason: `rising ${type}`,
     series: [{ time: 1, bytes: 1, count: 1 }],
   })) as unknown as TargetReport["suspects"];
   const target: TargetReport = {
@@ -32,6 +33,7 @@ function report(): RunReport {
     dumps: [],
     dumpFailures: [],
     suspects,
+    watched: HOSTILE.map((type) => ({ type, state: "settling", reason: `settling ${type}` })),
     diff: HOSTILE.map((type) => ({ type, deltaBytes: 10, deltaCount: 1 })) as unknown as TargetReport["diff"],
   };
   return { leakwatch: "0", startedAt: "a", endedAt: "b", durationSeconds: 1, endReason: "dumps", verdict: "leak_suspected", exitCode: 3, targets: [target] };
@@ -46,9 +48,9 @@ describe("report escaping", () => {
     expect(md).toContain("x\\|y'z");
     const cells = (line: string) => line.split(/(?<!\\)\|/).length - 2; // unescaped pipes delimit the cells
     const rows = md.split("\n").filter((l) => l.startsWith("| ") && !l.startsWith("| ---") && !l.startsWith("| suspect") && !l.startsWith("| type"));
-    expect(rows).toHaveLength(2 * HOSTILE.length);
-    for (const r of rows.slice(0, HOSTILE.length)) expect(cells(r), r).toBe(7); // the suspects table
-    for (const r of rows.slice(HOSTILE.length)) expect(cells(r), r).toBe(3); // the diff table
+    expect(rows).toHaveLength(3 * HOSTILE.length);
+    for (const r of rows.slice(0, HOSTILE.length)) expect(cells(r), r).toBe(8); // the suspects table
+    for (const r of rows.slice(HOSTILE.length)) expect(cells(r), r).toBe(3); // the watched and diff tables
   });
 
   it("report.html carries no raw tag from a type name", () => {
