@@ -8,7 +8,7 @@
 // Each seed is one run of 60 dumps, 2 s apart, with one type per pattern:
 //   leaks (a positive from their onset on): linear, staircase (a step every 2–5 dumps), slow (0.25–0.4 MiB a dump),
 //   late-onset (flat, then linear from dump 15–30), load-proportional (grows only while load runs, idle 30% of the
-//   steps), release (linear, then 40% freed at once at dump 20–35, then linear again);
+//   steps), release (linear, then 40% of what it gained freed at once at dump 20–35, then linear again);
 //   not leaks: sawtooth (period 3–10), bounded LRU, noisy constant, constant, a cache that fills for the first 12 dumps
 //   (24 s) then stays flat.
 // Noise: Gaussian, standard deviation 0, ½ or 1 × the pattern's growth per dump (by seed), ≥ 0.5% of the base for
@@ -122,7 +122,7 @@ function scenario(seed) {
     const s = pick(0.5, 1.5) * MiB;
     const b = pick(10, 40) * MiB;
     const at = (i) => b + s * i;
-    const freed = 0.4 * at(r - 1);
+    const freed = 0.4 * (at(r - 1) - b); // 40% of what the leak holds
     add("release", true, 0, (i) => (i < r ? at(i) : at(i) - freed), s, b);
   }
   {

@@ -16,8 +16,8 @@
 //
 // Leaving leaking needs a sustained plateau or decline ("flat"): over the last m dumps, the Theil–Sen slope of the
 // level is at most ¼ of the rate the leak was proven at, where
-//   - a release (a single step down of more than 2 dumps' growth at that rate and 3× the step noise) is undone
-//     first: the level after it is shifted back up, so a leak that frees part of what it holds and grows on is
+//   - a release (a single step down of more than a dump's growth at that rate and 3× the step noise) is undone
+//     first: the level after it is shifted back up (as if that step had grown at the proven rate), so a leak that frees part of what it holds and grows on is
 //     still rising, while a decline or a release followed by a plateau is flat;
 //   - m ≥ 4 (three steps: one low dump is never enough), ≥ 1.5 × the longest pause the rise had + 2 (a staircase
 //     that pauses between steps is not flat during a pause like the ones it already had), and long enough for the
@@ -25,7 +25,7 @@
 //     that the slope's standard error is under ¼ r (a leak is then flat by chance in ~0.1% of dumps). At most the
 //     window.
 // A second release before the level regained the peak it had at the first is a cycle (a cache cleared now and then):
-// settling at once.
+// settling at once; so is a release that stays two dumps within a quarter of the growth above where the rise began.
 // Memory: a handful of numbers per type (TypeWindow keeps them in columns), never a per-dump history.
 
 import { clampFinite } from "./finite.js";
@@ -41,13 +41,15 @@ export const SETTLING = 3;
 
 /** The slope over the last m dumps must stay under this fraction of the proven rate for a plateau. */
 export const FLAT_FRACTION = 0.25;
+/** A release that leaves at most this fraction of the growth since the rise began is a cache cleared. */
+export const CLEARED_FRACTION = 0.25;
 /** Fewest dumps in a plateau (three steps). */
 export const MIN_FLAT_DUMPS = 4;
 
 /** One type's history: what the state machine remembers between dumps. */
 export interface TypeHistory {
   state: number;
-  /** Dump sequence number when the state was entered. */
+  /** Dump sequence number when the state was entered; −1 before the first step. */
   since: number;
   /** Dump sequence number when the rise began (entry into rising or leaking). */
   onset: number;
@@ -65,12 +67,14 @@ export interface TypeHistory {
   releasePeak: number;
   /** 1 when it was proven by its object count (then the count is the level the history follows), else 0. */
   byCount: number;
+  /** The level where the rise began (the window's lowest when it was proven). */
+  onsetLevel: number;
 }
 
 export function freshHistory(): TypeHistory {
   return {
     state: STABLE,
-    since: 0,
+    since: -1,
     onset: 0,
     rate: 0,
     peak: -Infinity,
@@ -79,6 +83,7 @@ export function freshHistory(): TypeHistory {
     longestPause: 0,
     releasePeak: -Infinity,
     byCount: 0,
+    onsetLevel: 0,
   };
 }
 
@@ -114,6 +119,7 @@ export function stepHistory(h: TypeHistory, s: StepInput): StepOutcome {
   const now = n > 0 ? s.ys[n - 1]! : 0;
   for (let i = 0; i < n; i++) if (s.ys[i]! > h.peak) h.peak = s.ys[i]!;
   const out: StepOutcome = { flatSlope: Number.NaN, flatDumps: 0 };
+  if (h.since < 0) h.since = s.seq;
   const enter = (state: number): void => {
     if (h.state !== state) {
       h.state = state;
@@ -128,7 +134,8 @@ export function stepHistory(h: TypeHistory, s: StepInput): StepOutcome {
   }
   const state = h.state;
   if (state === LEAKING || state === SETTLING) {
-    if (s.proven && s.slope > 0) h.rate = s.slope;
+    // The fastest rate it was proven at: a rise that slows to under a quarter of it (a filling LRU) is settling.
+    if (s.proven && s.slope > h.rate) h.rate = s.slope;
     const pause = completedPause(s.ys);
     if (pause > h.longestPause && state === LEAKING) h.longestPause = pause;
     const f = flatness(s.xs, s.ys, h.rate, h.longestPause, s.window);
@@ -137,7 +144,10 @@ export function stepHistory(h: TypeHistory, s: StepInput): StepOutcome {
     if (state === LEAKING) {
       // A second release before the level regained the peak of the first: a cycle (a cache cleared now and
       // then), not a leak that keeps making new highs.
-      const cycle = f.dropNow && h.releasePeak > -Infinity && !(h.peak > h.releasePeak);
+      // So is a release back to about where the rise began: a cache cleared, not a leak freeing part of its hoard.
+      // (two dumps at that level: one low dump is not enough).
+      const cleared = f.dropPrev && Math.max(now, s.ys[n - 2]!) <= h.onsetLevel + CLEARED_FRACTION * (h.peak - h.onsetLevel);
+      const cycle = (f.dropNow && h.releasePeak > -Infinity && !(h.peak > h.releasePeak)) || cleared;
       if (f.dropNow) h.releasePeak = h.peak;
       if (f.flat || cycle) {
         h.settledPeak = h.peak;
@@ -150,12 +160,18 @@ export function stepHistory(h: TypeHistory, s: StepInput): StepOutcome {
     }
     return out;
   }
-  if (s.proven && s.slope > 0 && !(h.warmPeak > -Infinity && !(h.peak > h.warmPeak))) {
+  if (s.proven && s.slope > 0) {
     const longest = longestPauseIn(s.ys);
     const f = flatness(s.xs, s.ys, s.slope, longest, s.window);
     out.flatSlope = f.slope;
     out.flatDumps = f.m;
-    if (!f.flat && !f.belowRelease) {
+    // After a warm-up: above the warm-up's peak by more than the noise.
+    const aboveWarmup = !(h.warmPeak > -Infinity) || now > h.warmPeak + 3 * f.stepNoise;
+    if (!f.flat && !f.belowRelease && aboveWarmup) {
+      let low = Infinity;
+      for (let i = 0; i < n; i++) if (s.ys[i]! < low) low = s.ys[i]!;
+      h.onsetLevel = low;
+      h.releasePeak = -Infinity;
       if (state !== RISING) h.onset = s.seq - (n - 1);
       h.rate = s.slope;
       h.longestPause = longest;
@@ -199,9 +215,17 @@ export function flatness(
   rate: number,
   longestPause: number,
   window: number,
-): { flat: boolean; slope: number; m: number; dropNow: boolean; belowRelease: boolean } {
+): {
+  flat: boolean;
+  slope: number;
+  m: number;
+  dropNow: boolean;
+  dropPrev: boolean;
+  belowRelease: boolean;
+  stepNoise: number;
+} {
   const n = ys.length;
-  if (n < MIN_FLAT_DUMPS) return { flat: false, slope: Number.NaN, m: 0, dropNow: false, belowRelease: false };
+  if (n < MIN_FLAT_DUMPS) return { flat: false, slope: Number.NaN, m: 0, dropNow: false, dropPrev: false, belowRelease: false, stepNoise: 0 };
   const steps = new Float64Array(n - 1);
   for (let i = 1; i < n; i++) steps[i - 1] = ys[i]! - ys[i - 1]!;
   const mid = median(steps);
@@ -212,8 +236,9 @@ export function flatness(
   const perDump = Math.max(rate * dt, 1e-9);
   const noiseRatio = stepNoise / Math.SQRT2 / perDump;
   const needed = Math.max(MIN_FLAT_DUMPS, Math.ceil(1.5 * longestPause) + 2, Math.ceil(Math.cbrt(384 * noiseRatio * noiseRatio)));
-  const big = Math.max(2 * perDump, 3 * stepNoise);
+  const big = Math.max(perDump, 3 * stepNoise);
   const dropNow = ys[n - 1]! - ys[n - 2]! < -big;
+  const dropPrev = ys[n - 2]! - ys[n - 3]! < -big;
   // Whether the level is still below where it was before the window's latest release.
   let belowRelease = false;
   let top = -Infinity;
@@ -222,19 +247,19 @@ export function flatness(
     if (ys[i]! - ys[i - 1]! < -big) belowRelease = !(ys[n - 1]! > top);
   }
   const m = Math.min(needed, window, n);
-  if (m < needed && m < window) return { flat: false, slope: Number.NaN, m: 0, dropNow, belowRelease };
+  if (m < needed && m < window) return { flat: false, slope: Number.NaN, m: 0, dropNow, dropPrev, belowRelease, stepNoise };
   const px: number[] = [];
   const py: number[] = [];
   let offset = 0;
   for (let i = n - m; i < n; i++) {
     if (i > n - m) {
       const d = ys[i]! - ys[i - 1]!;
-      // The release step counts as a typical step.
-      if (d < -big) offset += mid - d;
+      // The release step counts as a step at the proven rate.
+      if (d < -big) offset += perDump - d;
     }
     px.push(xs[i]!);
     py.push(clampFinite(ys[i]! + offset));
   }
   const slope = theilSen(px, py).slope;
-  return { flat: slope <= FLAT_FRACTION * rate, slope, m, dropNow, belowRelease };
+  return { flat: slope <= FLAT_FRACTION * rate, slope, m, dropNow, dropPrev, belowRelease, stepNoise };
 }

@@ -35,9 +35,9 @@ export interface TypeWindowOptions {
 
 const MIN_ROWS = 64;
 
-const HISTORY_FIELDS = ["since", "onset", "rate", "peak", "warmPeak", "settledPeak", "longestPause", "releasePeak", "byCount"] as const;
+const HISTORY_FIELDS = ["since", "onset", "rate", "peak", "warmPeak", "settledPeak", "longestPause", "releasePeak", "byCount", "onsetLevel"] as const;
 
-/** Every type's history (verdict-state.ts) in columns: ten numbers a type. */
+/** Every type's history (verdict-state.ts) in columns: eleven numbers a type. */
 class HistoryColumns {
   state: Uint8Array;
   cols: Record<(typeof HISTORY_FIELDS)[number], Float64Array>;
@@ -65,6 +65,7 @@ class HistoryColumns {
       longestPause: c.longestPause[row]!,
       releasePeak: c.releasePeak[row]!,
       byCount: c.byCount[row]!,
+      onsetLevel: c.onsetLevel[row]!,
     };
   }
 
