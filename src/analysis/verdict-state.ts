@@ -19,7 +19,7 @@
 //   - a release (a single step down of more than a dump's growth at that rate and 3× the step noise) is undone
 //     first: the level after it is shifted back up (as if that step had grown at the proven rate), so a leak that frees part of what it holds and grows on is
 //     still rising, while a decline or a release followed by a plateau is flat;
-//   - m ≥ 4 (three steps: one low dump is never enough), ≥ 1.5 × the longest pause the rise had + 2 (a staircase
+//   - m ≥ 4 (three steps: one low dump is never enough), ≥ 2 × the longest pause the rise had + 2 (a staircase
 //     that pauses between steps is not flat during a pause like the ones it already had), and long enough for the
 //     step noise: m ≥ ∛(192 (σ/r)²), σ the level noise (MAD of the steps ÷ √2), r the proven growth per dump, so
 //     that the slope's standard error is under ¼ r (a leak is then flat by chance in ~0.1% of dumps). At most the
@@ -235,7 +235,7 @@ export function flatness(
   const dt = n > 1 ? Math.max((xs[n - 1]! - xs[0]!) / (n - 1), 1e-9) : 1;
   const perDump = Math.max(rate * dt, 1e-9);
   const noiseRatio = stepNoise / Math.SQRT2 / perDump;
-  const needed = Math.max(MIN_FLAT_DUMPS, Math.ceil(1.5 * longestPause) + 2, Math.ceil(Math.cbrt(384 * noiseRatio * noiseRatio)));
+  const needed = Math.max(MIN_FLAT_DUMPS, 2 * longestPause + 2, Math.ceil(Math.cbrt(384 * noiseRatio * noiseRatio)));
   const big = Math.max(perDump, 3 * stepNoise);
   const dropNow = ys[n - 1]! - ys[n - 2]! < -big;
   const dropPrev = ys[n - 2]! - ys[n - 3]! < -big;
