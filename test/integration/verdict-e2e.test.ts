@@ -12,9 +12,10 @@ import readline from "node:readline";
 import { pino } from "pino";
 import { loadConfig, parseCli } from "../../src/config/load.js";
 import { Daemon } from "../../src/daemon.js";
-import { waitFor } from "../helpers/env.js";
+import { skipReason, waitFor, which } from "../helpers/env.js";
 
 const PROGRAM = path.resolve(__dirname, "../fixtures/programs/verdict-patterns.js");
+const JAVA_PROGRAM = path.resolve(__dirname, "../fixtures/targets/VerdictPatterns.java");
 const daemons: Daemon[] = [];
 const dataDirs: string[] = [];
 const children: ChildProcess[] = [];
@@ -35,12 +36,15 @@ function freePort(): Promise<number> {
 }
 
 /** The program with its inspector open, and its stdout lines as they come. */
-async function launch(
-  mode: "steps" | "timed",
-  env: Record<string, string> = {},
-): Promise<{ child: ChildProcess; next: (re: RegExp, timeoutMs?: number) => Promise<string> }> {
+type Launched = { child: ChildProcess; next: (re: RegExp, timeoutMs?: number) => Promise<string> };
+
+async function launch(mode: "steps" | "timed", env: Record<string, string> = {}): Promise<Launched> {
   const port = await freePort();
-  const child = spawn(process.execPath, [`--inspect=127.0.0.1:${port}`, PROGRAM, mode], { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...env } });
+  return start(process.execPath, [`--inspect=127.0.0.1:${port}`, PROGRAM, mode], env);
+}
+
+async function start(cmd: string, args: string[], env: Record<string, string> = {}): Promise<Launched> {
+  const child = spawn(cmd, args, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...env } });
   children.push(child);
   const lines: string[] = [];
   readline.createInterface({ input: child.stdout! }).on("line", (l) => lines.push(l));
@@ -54,7 +58,7 @@ async function launch(
       timeoutMs,
       `a line matching ${re}`,
     );
-  await next(/^ready$/);
+  await next(/^ready$/, 60_000);
   return { child, next };
 }
 
@@ -73,40 +77,53 @@ async function watch(child: ChildProcess, argv: string[]): Promise<Daemon> {
 
 const stateOf = (d: Daemon, type: string) => d.heaps.view("app")?.verdictOf(type)?.state;
 
+/**
+ * Steps the program 22 times with one dump after each: ReleasingLeak grows and frees 40% at step 14, FillingCache fills
+ * for 12 steps, then stays flat.
+ */
+async function countDriven(p: Launched): Promise<void> {
+  // No scheduled dump during the test: every dump is the test's.
+  const d = await watch(p.child, ["--dump-every", "1h"]);
+  await waitFor(async () => d.heaps.view("app") !== undefined, 30_000, "the heap source");
+  const leak: string[] = [];
+  const cache: string[] = [];
+  for (let step = 1; step <= 22; step++) {
+    p.child.stdin!.write("step\n");
+    await p.next(new RegExp(`^step ${step}$`));
+    const outcome = await d.heaps.dumpNow("app", "test")!;
+    expect(outcome.result, JSON.stringify(outcome)).toBe("success");
+    leak.push(stateOf(d, "ReleasingLeak") ?? "-");
+    cache.push(stateOf(d, "FillingCache") ?? "-");
+  }
+  const what = `ReleasingLeak: ${leak.join(" ")}\nFillingCache: ${cache.join(" ")}`;
+  // The leak: flagged before its release (step 14), and never anything else from then on.
+  const first = leak.indexOf("leaking");
+  expect(first, what).toBeGreaterThanOrEqual(0);
+  expect(first, what).toBeLessThan(13);
+  expect(
+    leak.slice(first).every((s) => s === "leaking"),
+    what,
+  ).toBe(true);
+  // The cache: filled at steps 1–12 (dumps 0–11), flat from dump 11 on; leaking while it filled, not from 3 flat
+  // steps after (dump 14) on.
+  expect(cache.slice(0, 12).includes("leaking"), what).toBe(true);
+  expect(cache.slice(14).includes("leaking"), what).toBe(false);
+  expect(cache[14], what).toBe("settling");
+  const view = d.heaps.view("app")!;
+  expect(view.suspects.map((v) => v.type)).toContain("ReleasingLeak");
+  expect(view.suspects.map((v) => v.type)).not.toContain("FillingCache");
+}
+
+const noJava = which("java") && which("jcmd") ? null : "java/jcmd not installed";
+describe.skipIf(skipReason("JVM verdict end-to-end", noJava))("verdict states on a real JVM program", () => {
+  it("a leak that frees 40% once stays leaking; a filling cache leaves leaking within 3 dumps of its plateau", async () => {
+    await countDriven(await start("java", ["-Xmx256m", JAVA_PROGRAM, "3000", "14", "12"]));
+  }, 150_000);
+});
+
 describe("verdict states on a real Node program", () => {
   it("a leak that frees 40% once stays leaking at every dump after it was first flagged; a filling cache leaves leaking within 3 dumps of its plateau", async () => {
-    const p = await launch("steps", { PER_STEP: "3000", RELEASE_AT: "14", FILL_STEPS: "12" });
-    // No scheduled dump during the test: every dump is the test's.
-    const d = await watch(p.child, ["--dump-every", "1h"]);
-    await waitFor(async () => d.heaps.view("app") !== undefined, 20_000, "the heap source");
-    const leak: string[] = [];
-    const cache: string[] = [];
-    for (let step = 1; step <= 22; step++) {
-      p.child.stdin!.write("step\n");
-      await p.next(new RegExp(`^step ${step}$`));
-      const outcome = await d.heaps.dumpNow("app", "test")!;
-      expect(outcome.result, JSON.stringify(outcome)).toBe("success");
-      leak.push(stateOf(d, "ReleasingLeak") ?? "-");
-      cache.push(stateOf(d, "FillingCache") ?? "-");
-    }
-    const what = `ReleasingLeak: ${leak.join(" ")}\nFillingCache: ${cache.join(" ")}`;
-    // The leak: flagged before its release (step 14), and never anything else from then on.
-    const first = leak.indexOf("leaking");
-    expect(first, what).toBeGreaterThanOrEqual(0);
-    expect(first, what).toBeLessThan(13);
-    expect(
-      leak.slice(first).every((s) => s === "leaking"),
-      what,
-    ).toBe(true);
-    // The cache: filled at steps 1–12 (dumps 0–11), flat from dump 11 on; leaking while it filled, not from 3 flat
-    // steps after (dump 14) on.
-    expect(cache.slice(0, 12).includes("leaking"), what).toBe(true);
-    expect(cache.slice(14).includes("leaking"), what).toBe(false);
-    expect(cache[14], what).toBe("settling");
-    // The metrics say the same.
-    const view = d.heaps.view("app")!;
-    expect(view.suspects.map((v) => v.type)).toContain("ReleasingLeak");
-    expect(view.suspects.map((v) => v.type)).not.toContain("FillingCache");
+    await countDriven(await launch("steps", { PER_STEP: "3000", RELEASE_AT: "14", FILL_STEPS: "12" }));
   }, 120_000);
 
   it("a cache that fills for 24 s: never flagged with --warmup 30s; without, not leaking from 3 dumps after its plateau on", async () => {
