@@ -13,6 +13,7 @@ import { pino } from "pino";
 import { loadConfig, parseCli } from "../../src/config/load.js";
 import { Daemon } from "../../src/daemon.js";
 import { skipReason, waitFor, which } from "../helpers/env.js";
+import { buildTargets, dotnetMissing, DotnetTarget, NS } from "./runtimes/dotnet/helpers.js";
 
 const PROGRAM = path.resolve(__dirname, "../fixtures/programs/verdict-patterns.js");
 const JAVA_PROGRAM = path.resolve(__dirname, "../fixtures/targets/VerdictPatterns.java");
@@ -62,7 +63,7 @@ async function start(cmd: string, args: string[], env: Record<string, string> = 
   return { child, next };
 }
 
-async function watch(child: ChildProcess, argv: string[]): Promise<Daemon> {
+async function watch(child: { pid?: number }, argv: string[]): Promise<Daemon> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), "lw-verdict-"));
   dataDirs.push(dataDir);
   const config = loadConfig(
@@ -81,21 +82,25 @@ const stateOf = (d: Daemon, type: string) => d.heaps.view("app")?.verdictOf(type
  * Steps the program 22 times with one dump after each: ReleasingLeak grows and frees 40% at step 14, FillingCache fills
  * for 12 steps, then stays flat.
  */
-async function countDriven(p: Launched): Promise<void> {
+async function countDriven(
+  p: { child: { pid?: number } },
+  step: (n: number) => Promise<void>,
+  leakType = "ReleasingLeak",
+  cacheType = "FillingCache",
+): Promise<void> {
   // No scheduled dump during the test: every dump is the test's.
   const d = await watch(p.child, ["--dump-every", "1h"]);
   await waitFor(async () => d.heaps.view("app") !== undefined, 30_000, "the heap source");
   const leak: string[] = [];
   const cache: string[] = [];
-  for (let step = 1; step <= 22; step++) {
-    p.child.stdin!.write("step\n");
-    await p.next(new RegExp(`^step ${step}$`));
+  for (let n = 1; n <= 22; n++) {
+    await step(n);
     const outcome = await d.heaps.dumpNow("app", "test")!;
     expect(outcome.result, JSON.stringify(outcome)).toBe("success");
-    leak.push(stateOf(d, "ReleasingLeak") ?? "-");
-    cache.push(stateOf(d, "FillingCache") ?? "-");
+    leak.push(stateOf(d, leakType) ?? "-");
+    cache.push(stateOf(d, cacheType) ?? "-");
   }
-  const what = `ReleasingLeak: ${leak.join(" ")}\nFillingCache: ${cache.join(" ")}`;
+  const what = `${leakType}: ${leak.join(" ")}\n${cacheType}: ${cache.join(" ")}`;
   // The leak: flagged before its release (step 14), and never anything else from then on.
   const first = leak.indexOf("leaking");
   expect(first, what).toBeGreaterThanOrEqual(0);
@@ -110,20 +115,48 @@ async function countDriven(p: Launched): Promise<void> {
   expect(cache.slice(14).includes("leaking"), what).toBe(false);
   expect(cache[14], what).toBe("settling");
   const view = d.heaps.view("app")!;
-  expect(view.suspects.map((v) => v.type)).toContain("ReleasingLeak");
-  expect(view.suspects.map((v) => v.type)).not.toContain("FillingCache");
+  expect(view.suspects.map((v) => v.type)).toContain(leakType);
+  expect(view.suspects.map((v) => v.type)).not.toContain(cacheType);
 }
+
+/** The step of the Node and JVM programs: one "step" line, answered "step N". */
+const stepLine = (p: Launched) => async (n: number) => {
+  p.child.stdin!.write("step\n");
+  await p.next(new RegExp(`^step ${n}$`));
+};
 
 const noJava = which("java") && which("jcmd") ? null : "java/jcmd not installed";
 describe.skipIf(skipReason("JVM verdict end-to-end", noJava))("verdict states on a real JVM program", () => {
   it("a leak that frees 40% once stays leaking; a filling cache leaves leaking within 3 dumps of its plateau", async () => {
-    await countDriven(await start("java", ["-Xmx256m", JAVA_PROGRAM, "3000", "14", "12"]));
+    const p = await start("java", ["-Xmx256m", JAVA_PROGRAM, "3000", "14", "12"]);
+    await countDriven(p, stepLine(p));
   }, 150_000);
+});
+
+const noDotnet = dotnetMissing();
+describe.skipIf(skipReason(".NET verdict end-to-end", noDotnet))("verdict states on a real .NET program", () => {
+  let target: DotnetTarget | undefined;
+  afterEach(async () => {
+    await target?.kill();
+    target = undefined;
+  });
+
+  it("a leak that frees 40% once stays leaking; a filling cache leaves leaking within 3 dumps of its plateau", async () => {
+    target = await DotnetTarget.start(buildTargets(), "leak");
+    const t = target;
+    const step = async (n: number) => {
+      await t.command("iterate 300");
+      if (n === 14) await t.command("release 40");
+      if (n <= 12) await t.command("fill 3000");
+    };
+    await countDriven({ child: { pid: t.pid } }, step, `${NS}LeakySession`, `${NS}FillingEntry`);
+  }, 240_000);
 });
 
 describe("verdict states on a real Node program", () => {
   it("a leak that frees 40% once stays leaking at every dump after it was first flagged; a filling cache leaves leaking within 3 dumps of its plateau", async () => {
-    await countDriven(await launch("steps", { PER_STEP: "3000", RELEASE_AT: "14", FILL_STEPS: "12" }));
+    const p = await launch("steps", { PER_STEP: "3000", RELEASE_AT: "14", FILL_STEPS: "12" });
+    await countDriven(p, stepLine(p));
   }, 120_000);
 
   it("a cache that fills for 24 s: never flagged with --warmup 30s; without, not leaking from 3 dumps after its plateau on", async () => {
