@@ -428,6 +428,17 @@ export function heapTypes(): dashboard.Dashboard {
         .height(10)
         .span(12),
     )
+    .withPanel(
+      series(
+        "Exported types by verdict state",
+        "short",
+        "How many of the exported heap types are stable, rising (young, not proven), leaking (the suspects) or settling (stopped rising after leaking).",
+      )
+        .withTarget(query(`sum by (target, state) (leakwatch_heap_type_verdict{${T}})`, "{{target}} {{state}}"))
+        .min(0)
+        .height(8)
+        .span(12),
+    )
     .withRow(new dashboard.RowBuilder("History of $heap_type"))
     .withPanel(
       series("$heap_type: bytes and objects", "bytes", "The chosen type's bytes (left) and objects (right) in every dump.")
