@@ -18,7 +18,7 @@
 // flag; held: of the dumps after the first flag, the share still flagged (what flickering costs).
 //
 // Usage (from the repository root):  npm run build && node bench/verdict/run.mjs [--seeds 300] [--base REV]
-//   [--warmup SECONDS] (the "after" run's --warmup, default 0) [--results FILE] (default bench/verdict/RESULTS.md; only
+//   [--warmup SECONDS] (the "after" run's --warmup, default 0) [--scale N] (instead: CPU and heap of the verdicts of N types) [--results FILE] (default bench/verdict/RESULTS.md; only
 //   the part between the results markers is replaced; --no-write to print only)
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -248,9 +248,57 @@ function score(runs) {
 }
 
 const baseWindow = (await import(pathToFileURL(buildBase()).href)).TypeWindow;
+
+/** --scale N: CPU per dump of the verdicts and heap held by the window with N types, before vs after, interleaved. */
+async function scale(n) {
+  const { setFlagsFromString } = await import("node:v8");
+  const { runInNewContext } = await import("node:vm");
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc");
+  const dumps = 15;
+  const rows = (d) =>
+    Array.from({ length: n }, (_, i) => {
+      // 1% of the types grow, the rest wobble a little or stay.
+      const count = 100 + (i % 100 === 0 ? d * 50 : i % 7 === 0 ? d % 3 : 0);
+      return { type: `com.example.Type${i}`, count, bytes: count * 48 };
+    });
+  const measure = (TypeWindow) => {
+    gc();
+    // Typed arrays live outside the JS heap: count both.
+    const used = () => process.memoryUsage().heapUsed + process.memoryUsage().external;
+    const before = used();
+    const w = new TypeWindow(12);
+    let ms = 0;
+    for (let d = 0; d < dumps; d++) {
+      w.push({ time: 1_700_000_000_000 + d * 2000 }, rows(d));
+      const t0 = performance.now();
+      drain(w.verdicts({}, 1e9));
+      if (d >= 12) ms += performance.now() - t0;
+    }
+    gc();
+    const held = used() - before;
+    if (!w) throw new Error("unreachable"); // keeps the window alive until measured
+    return { ms: ms / (dumps - 12), mb: held / 1e6 };
+  };
+  const out = { before: [], after: [] };
+  for (let round = 0; round < 2; round++) {
+    for (const which of round % 2 ? ["after", "before"] : ["before", "after"]) out[which].push(measure(which === "before" ? baseWindow : newWindow));
+  }
+  const avg = (xs, k) => xs.reduce((a, x) => a + x[k], 0) / xs.length;
+  const b = { ms: avg(out.before, "ms"), mb: avg(out.before, "mb") };
+  const a = { ms: avg(out.after, "ms"), mb: avg(out.after, "mb") };
+  return `With ${n} types (1% growing), 15 dumps, 2 interleaved rounds: verdicts of one dump ${b.ms.toFixed(0)} ms before, ${a.ms.toFixed(0)} ms after (×${(a.ms / b.ms).toFixed(2)}); memory (JS heap + typed arrays) held by the window and its verdicts ${b.mb.toFixed(0)} MB before, ${a.mb.toFixed(0)} MB after (×${(a.mb / b.mb).toFixed(2)}).`;
+}
 const newWindowPath = path.join(ROOT, "dist/analysis/window.js");
 if (!existsSync(newWindowPath)) throw new Error("dist/ missing: npm run build first");
 const newWindow = (await import(pathToFileURL(newWindowPath).href)).TypeWindow;
+
+const SCALE = opt("scale", undefined);
+if (SCALE !== undefined) {
+  console.log(await scale(Number(SCALE)));
+  rmSync(path.join(ROOT, "bench/tmp/verdict-base"), { recursive: true, force: true });
+  process.exit(0);
+}
 
 const before = [];
 const after = [];

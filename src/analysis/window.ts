@@ -52,26 +52,36 @@ class HistoryColumns {
     this.write(row, freshHistory());
   }
 
-  read(row: number): TypeHistory {
+  /** The row's history, into `h` (field by field: this runs for every type at every dump). */
+  readInto(row: number, h: TypeHistory): TypeHistory {
     const c = this.cols;
-    return {
-      state: this.state[row]!,
-      since: c.since[row]!,
-      onset: c.onset[row]!,
-      rate: c.rate[row]!,
-      peak: c.peak[row]!,
-      warmPeak: c.warmPeak[row]!,
-      settledPeak: c.settledPeak[row]!,
-      longestPause: c.longestPause[row]!,
-      releasePeak: c.releasePeak[row]!,
-      byCount: c.byCount[row]!,
-      onsetLevel: c.onsetLevel[row]!,
-    };
+    h.state = this.state[row]!;
+    h.since = c.since[row]!;
+    h.onset = c.onset[row]!;
+    h.rate = c.rate[row]!;
+    h.peak = c.peak[row]!;
+    h.warmPeak = c.warmPeak[row]!;
+    h.settledPeak = c.settledPeak[row]!;
+    h.longestPause = c.longestPause[row]!;
+    h.releasePeak = c.releasePeak[row]!;
+    h.byCount = c.byCount[row]!;
+    h.onsetLevel = c.onsetLevel[row]!;
+    return h;
   }
 
   write(row: number, h: TypeHistory): void {
+    const c = this.cols;
     this.state[row] = h.state;
-    for (const f of HISTORY_FIELDS) this.cols[f][row] = h[f];
+    c.since[row] = h.since;
+    c.onset[row] = h.onset;
+    c.rate[row] = h.rate;
+    c.peak[row] = h.peak;
+    c.warmPeak[row] = h.warmPeak;
+    c.settledPeak[row] = h.settledPeak;
+    c.longestPause[row] = h.longestPause;
+    c.releasePeak[row] = h.releasePeak;
+    c.byCount[row] = h.byCount;
+    c.onsetLevel[row] = h.onsetLevel;
   }
 
   /** A copy of `size` rows, with old row `from[k]` as row k; fresh beyond. */
@@ -275,6 +285,8 @@ export class TypeWindow {
     this.pendingSeq = this.seq;
     const seq = this.seq;
     const warmup = n > 0 && times[n - 1]! < this.firstTime + opts.warmupSeconds * 1000;
+    const xsAll = times.map((t) => (t - times[0]!) / 1000);
+    const scratch = freshHistory();
     let sinceYield = 0;
     for (let row = 0; row < this.names.length; row++) {
       const type = this.names[row]!;
@@ -298,9 +310,9 @@ export class TypeWindow {
           : { times: times.slice(from), counts, bytes, requests: requests.slice(from), exact: exact.slice(from) };
       // The reason is written when a verdict is asked for (VerdictTable.at), from the numbers kept.
       const { verdict, countRelative } = judgeColumns(type, cols, opts, false);
-      const h = this.history.read(row);
-      const t0 = cols.times[0] ?? 0;
-      const xs = cols.times.map((t) => (t - t0) / 1000);
+      const h = this.history.readInto(row, scratch);
+      // Seconds from the series' first dump: shared by every type seen in the whole window (most of them).
+      const xs = from === 0 ? xsAll : cols.times.map((t) => (t - cols.times[0]!) / 1000);
       // A type proven by its object count follows its count (bytes are then flat or below the floor).
       if (verdict.proven) h.byCount = verdict.suspectBy === "count" ? 1 : 0;
       const byCount = h.byCount === 1 && (h.state !== STABLE || verdict.proven);
