@@ -17,13 +17,13 @@
 // Leaving leaking needs a sustained plateau or decline ("flat"): over the last m dumps, the Theil–Sen slope of the
 // level is at most ¼ of the rate the leak was proven at, where
 //   - a release (a single step down of more than a dump's growth at that rate and 3× the step noise) is undone
-//     first: the level after it is shifted back up (as if that step had grown at the proven rate), so a leak that frees part of what it holds and grows on is
-//     still rising, while a decline or a release followed by a plateau is flat;
+//     first: the level after it is shifted back up (as if that step had grown at the proven rate), so a leak that
+//     frees part of what it holds and grows on is still rising, while a decline or a release then a plateau is flat;
 //   - m ≥ 4 (three steps: one low dump is never enough), ≥ 2 × the longest pause the rise had + 2 (a staircase
 //     that pauses between steps is not flat during a pause like the ones it already had), and long enough for the
-//     step noise: m ≥ ∛(192 (σ/r)²), σ the level noise (MAD of the steps ÷ √2), r the proven growth per dump, so
-//     that the slope's standard error is under ¼ r (a leak is then flat by chance in ~0.1% of dumps). At most the
-//     window.
+//     step noise: m ≥ ∛(384 (σ/r)²), σ the level noise (MAD of the steps ÷ √2), r the proven growth per dump, so
+//     that the slope's standard error is under r/5.6 (a leak then looks flat by chance in well under 1% of dumps;
+//     tuned on bench/verdict). At most the window.
 // A second release before the level regained the peak it had at the first is a cycle (a cache cleared now and then):
 // settling at once; so is a release that stays two dumps within a quarter of the growth above where the rise began.
 // Memory: a handful of numbers per type (TypeWindow keeps them in columns), never a per-dump history.
