@@ -80,6 +80,14 @@ export function formatByName(name: string): FormatDef | undefined {
   return FORMATS.find((f) => f.name === name);
 }
 
+/** The formats whose files hold the references between objects (`leakwatch paths`), by their file suffixes. */
+export function graphFormatFor(file: string): FormatDef | undefined {
+  return FORMATS.find((f) => f.readGraph !== undefined && f.suffixes?.some((s) => file.endsWith(s)));
+}
+
+/** Formats `leakwatch paths` reads. */
+export const GRAPH_FORMATS: readonly FormatDef[] = FORMATS.filter((f) => f.readGraph !== undefined);
+
 /** How much of a text format detection looks at: header lines come first (a V8 snapshot can be huge). */
 const DETECT_LENGTH = 65536;
 
