@@ -102,6 +102,12 @@ export function groupLeaks(
     const total = bytes.get(t) ?? 0;
     for (const [ot, b] of m) if (total > 0 && b >= MEMBER_SHARE * total) memberOf.set(t, { owner: ot, share: b / total });
   }
+  // A growing container holding an accumulation point grows with what piles up in it (one snapshot cannot say where
+  // a type's growth lies, so the container's other instances, an Object[] everywhere in a JVM, do not outvote it).
+  for (const [node, piled] of pilesUp) {
+    const ct = g.nodeType[node]!;
+    if (ct !== piled && growing.has(ct) && !memberOf.has(ct)) memberOf.set(ct, { owner: piled, share: g.nodeSize[node]! / (bytes.get(ct) || 1) });
+  }
   // Members of members belong to the outermost owner (a cycle of "members" keeps each type its own leak).
   const rootOf = (t: number): number => {
     const seen = new Set<number>([t]);

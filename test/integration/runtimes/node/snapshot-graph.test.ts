@@ -134,7 +134,7 @@ describe("leakwatch paths", () => {
 
   it.each([
     [["paths"], 2, /paths takes one FILE/],
-    [["paths", "x.txt"], 2, /paths reads heap dumps with references \(\.heapsnapshot/],
+    [["paths", "x.txt"], 2, /paths reads heap dumps with references \((?=[^)]*\.heapsnapshot)(?=[^)]*\.hprof)[^)]*\); x\.txt is not one/],
     [["paths", "FILE", "--type", "Nope"], 2, /--type: no type named "Nope"/],
     [["paths", "FILE", "--paths", "0"], 2, /--paths: expected a whole number/],
   ])("%j exits %i with one line", async (args, code, message) => {
