@@ -233,9 +233,11 @@ function readHprof(r: Reader): { summary: DumpSummaryBody; graph: HeapGraph } {
   const ids = new IdTable();
   const nodeClass = new Growing(); // per node: class object id (arrays: their class id; primitive arrays: -type)
   const nodeSize = new Growing();
-  const edgeFrom = new Growing();
+  // Each object's references are read right after it: per node the index of its first edge, per edge the target's id
+  // (resolved to a node once every object is known) and its name (≥ 0: index in nameList; < 0: -1 - element index).
+  const edgeFirst = new Growing();
   const edgeTo = new Growing();
-  const edgeName = new Growing(); // ≥ 0: a string id's index in nameList; < 0: -1 - element index
+  const edgeName = new Growing();
   const nameList: string[] = [];
   const nameIndex = new Map<string, number>();
   const nameOf = (s: string): number => {
@@ -255,11 +257,12 @@ function readHprof(r: Reader): { summary: DumpSummaryBody; graph: HeapGraph } {
     if (!ids.set(id, index)) fail(`object ${id.toString(16)} dumped twice`);
     nodeClass.push(cls);
     nodeSize.push(size);
+    edgeFirst.push(edgeTo.length);
     return index;
   };
-  const addEdge = (from: number, to: number, name: number): void => {
+  /** A reference of the node read last. */
+  const addEdge = (to: number, name: number): void => {
     if (to === 0) return;
-    edgeFrom.push(from);
     edgeTo.push(to);
     edgeName.push(name);
   };
@@ -323,9 +326,9 @@ function readHprof(r: Reader): { summary: DumpSummaryBody; graph: HeapGraph } {
           classes.set(id, { name: name ?? `class@${id.toString(16)}`, superId, fieldNames, fieldTypes, fieldEdgeNames, vmFieldBytes, statics });
           // The class object itself is a node (java.lang.Class): its statics are its references.
           const node = addNode(id, -100, 0);
-          for (const [nameStr, v] of statics) addEdge(node, v, nameOf(`static ${strings.get(nameStr) ?? "?"}`));
-          if (loader !== 0) addEdge(node, loader, nameOf("<classloader>"));
-          if (superId !== 0) addEdge(node, superId, nameOf("<super>"));
+          for (const [nameStr, v] of statics) addEdge(v, nameOf(`static ${strings.get(nameStr) ?? "?"}`));
+          if (loader !== 0) addEdge(loader, nameOf("<classloader>"));
+          if (superId !== 0) addEdge(superId, nameOf("<super>"));
           break;
         }
         case 0x21: {
@@ -342,7 +345,7 @@ function readHprof(r: Reader): { summary: DumpSummaryBody; graph: HeapGraph } {
             vm += c.vmFieldBytes;
             for (let f = 0; f < c.fieldTypes.length; f++) {
               const type = c.fieldTypes[f]!;
-              if (type === 2) addEdge(node, r.id(), c.fieldEdgeNames[f]!);
+              if (type === 2) addEdge(r.id(), c.fieldEdgeNames[f]!);
               else r.skip(VALUE_SIZE[type]!);
             }
           }
@@ -357,7 +360,7 @@ function readHprof(r: Reader): { summary: DumpSummaryBody; graph: HeapGraph } {
           const n = r.u4();
           const classId = r.id();
           const node = addNode(id, classId, align8(16 + 4 * n));
-          for (let i = 0; i < n; i++) addEdge(node, r.id(), -1 - i);
+          for (let i = 0; i < n; i++) addEdge(r.id(), -1 - i);
           break;
         }
         case 0x23: {
@@ -437,33 +440,20 @@ function readHprof(r: Reader): { summary: DumpSummaryBody; graph: HeapGraph } {
   // Class objects' sizes: a java.lang.Class mirror; the VM's size depends on its statics, not recorded.
   for (let i = 0; i < n; i++) if (nodeClass.data[i] === -100) nodeSize.data[i] = 96;
 
-  // Edges in CSR by source; targets not in the dump (null-like or filtered) are dropped.
-  const m = edgeFrom.length;
+  // Edges in CSR: resolved to nodes, those to objects not in the dump dropped, compacted in place.
+  const m = edgeTo.length;
   const edgeStart = new Uint32Array(n + 1);
-  for (let e = 0; e < m; e++) edgeStart[edgeFrom.data[e]! + 1]!++;
-  for (let i = 0; i < n; i++) edgeStart[i + 1]! += edgeStart[i]!;
-  const fill = edgeStart.slice(0, n);
   const edgeTarget = new Uint32Array(m);
   const edgeNames = new Int32Array(m);
-  const kept = new Uint8Array(m);
-  for (let e = 0; e < m; e++) {
-    const to = ids.get(edgeTo.data[e]!);
-    const from = edgeFrom.data[e]!;
-    const at = fill[from]!++;
-    if (to < 0) continue;
-    edgeTarget[at] = to;
-    edgeNames[at] = edgeName.data[e]!;
-    kept[at] = 1;
-  }
-  // Compact away the dropped edges.
   let w = 0;
-  for (let i = 0, e = 0; i < n; i++) {
-    const end = edgeStart[i + 1]!;
+  for (let i = 0; i < n; i++) {
     edgeStart[i] = w;
-    for (; e < end; e++) {
-      if (kept[e] === 0) continue;
-      edgeTarget[w] = edgeTarget[e]!;
-      edgeNames[w++] = edgeNames[e]!;
+    const end = i + 1 < n ? edgeFirst.data[i + 1]! : m;
+    for (let e = edgeFirst.data[i]!; e < end; e++) {
+      const to = ids.get(edgeTo.data[e]!);
+      if (to < 0) continue;
+      edgeTarget[w] = to;
+      edgeNames[w++] = edgeName.data[e]!;
     }
   }
   edgeStart[n] = w;
