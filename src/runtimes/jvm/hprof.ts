@@ -325,7 +325,7 @@ function readHprof(r: Reader): { summary: DumpSummaryBody; graph: HeapGraph } {
           const fieldEdgeNames = fieldNames.map((f) => nameOf(strings.get(f) ?? "?"));
           classes.set(id, { name: name ?? `class@${id.toString(16)}`, superId, fieldNames, fieldTypes, fieldEdgeNames, vmFieldBytes, statics });
           // The class object itself is a node (java.lang.Class): its statics are its references.
-          const node = addNode(id, -100, 0);
+          addNode(id, -100, 0);
           for (const [nameStr, v] of statics) addEdge(v, nameOf(`static ${strings.get(nameStr) ?? "?"}`));
           if (loader !== 0) addEdge(loader, nameOf("<classloader>"));
           if (superId !== 0) addEdge(superId, nameOf("<super>"));
@@ -359,7 +359,7 @@ function readHprof(r: Reader): { summary: DumpSummaryBody; graph: HeapGraph } {
           r.skip(4);
           const n = r.u4();
           const classId = r.id();
-          const node = addNode(id, classId, align8(16 + 4 * n));
+          addNode(id, classId, align8(16 + 4 * n));
           for (let i = 0; i < n; i++) addEdge(r.id(), -1 - i);
           break;
         }
