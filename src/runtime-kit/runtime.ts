@@ -44,6 +44,13 @@ export interface FormatDef {
   suffixes?: readonly string[];
   /** Binary formats are read by their source only: never detected in text, not offered to `leakwatch parse`. */
   binary?: boolean;
+  /**
+   * The spelling of type names the format produces today (its summaries' `typeNames`), when it changed after
+   * summaries were stored. Stored summaries with another spelling get their rows renamed by upgradeTypeName on read.
+   */
+  typeNames?: string;
+  /** A stored row's type in today's spelling, from the older spelling `from` (undefined: the first), where unambiguous. */
+  upgradeTypeName?(type: string, from: string | undefined): string;
 }
 
 /** What `--heap-source auto` picks for a process of a runtime. */
