@@ -136,6 +136,41 @@ describe("assembly metadata", () => {
   });
 });
 
+describe("matching modules to assembly files", () => {
+  it("takes the file whose TypeDefs agree with every type seen, and leaves a module no file (or disagreeing files) fits", () => {
+    const types = readAssemblyTypes(DLL);
+    let inner = 0;
+    let customer = 0;
+    for (let row = 1; row <= types.count; row++) {
+      if (fullTypeDefName(types, row) === "Leakwatch.Targets.Outer+Inner") inner = row;
+      if (fullTypeDefName(types, row) === "Leakwatch.Targets.Customer") customer = row;
+    }
+    const dir = mkdtempSync(path.join(tmpdir(), "lw-md-"));
+    try {
+      const copy = path.join(dir, "copy.dll");
+      writeFileSync(copy, readFileSync(DLL));
+      const cache = new AssemblyCache();
+      const seen = [
+        { module: 1, row: inner, def: "Inner" },
+        { module: 1, row: customer, def: "Leakwatch.Targets.Customer" },
+        // Right name, wrong namespace: no file has it.
+        { module: 2, row: inner, def: "Inner" },
+        { module: 2, row: customer, def: "Other.Customer" },
+        // Only namespaced types: nothing to resolve, so not even looked for.
+        { module: 3, row: customer, def: "Leakwatch.Targets.Customer" },
+      ];
+      // The same assembly under two paths agrees with itself.
+      const match = matchModules(seen, [DLL, copy, path.join(dir, "missing.dll")], cache);
+      expect([...match.modules.keys()]).toEqual([1]);
+      expect(fullTypeDefName(match.modules.get(1)!, inner)).toBe("Leakwatch.Targets.Outer+Inner");
+      expect(match.unmatched).toBe(1);
+      expect(matchModules(seen, [], cache)).toEqual({ modules: new Map(), unmatched: 2 });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("the recorded shapes dump against SOS", () => {
   const sos = parseText(text("shapes-dumpheap-stat.txt"), "dumpheap-stat");
 
