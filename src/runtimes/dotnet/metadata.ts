@@ -5,7 +5,8 @@
 //
 // Read with positioned reads (headers, the `#~` tables stream, the `#Strings` heap), never the whole file, and
 // checked as it goes: a malformed file is a ParseError (the caller then keeps the short names).
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { constants } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
 import { ParseError } from "../../model/parse-error.js";
 
 /** Largest metadata stream read (System.Private.CoreLib's tables are ~5 MiB). */
@@ -44,19 +45,19 @@ export function fullTypeDefName(types: AssemblyTypes, row: number): string | und
 
 class File {
   constructor(
-    private readonly fd: number,
+    private readonly fh: FileHandle,
     readonly size: number,
     private readonly path: string,
   ) {}
 
-  read(offset: number, length: number): Buffer {
+  async read(offset: number, length: number): Promise<Buffer> {
     if (offset < 0 || length < 0 || offset + length > this.size) this.fail(`read of ${length} bytes at ${offset} beyond the file's ${this.size}`);
     const buf = Buffer.alloc(length);
     let done = 0;
     while (done < length) {
-      const n = readSync(this.fd, buf, done, length - done, offset + done);
-      if (n === 0) this.fail("file shorter than it said");
-      done += n;
+      const { bytesRead } = await this.fh.read(buf, done, length - done, offset + done);
+      if (bytesRead === 0) this.fail("file shorter than it said");
+      done += bytesRead;
     }
     return buf;
   }
@@ -77,35 +78,35 @@ interface Section {
  * Reads the TypeDef and NestedClass tables of the assembly at `file` (a path readable by this process).
  * Throws ParseError when it is not a .NET assembly or is malformed, and the fs error when it cannot be read.
  */
-export function readAssemblyTypes(file: string): AssemblyTypes {
+export async function readAssemblyTypes(file: string): Promise<AssemblyTypes> {
   // O_NONBLOCK: a FIFO planted where an assembly was expected must not hang the dump; it is then refused below.
-  const fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  const fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
-    const st = fstatSync(fd);
-    const f = new File(fd, st.size, file);
+    const st = await fh.stat();
+    const f = new File(fh, st.size, file);
     if (!st.isFile()) f.fail("not a regular file");
-    return readTypes(f);
+    return await readTypes(f);
   } finally {
-    closeSync(fd);
+    await fh.close();
   }
 }
 
-function readTypes(f: File): AssemblyTypes {
+async function readTypes(f: File): Promise<AssemblyTypes> {
   if (f.size < 0x40) f.fail("too short");
-  const dos = f.read(0, 0x40);
+  const dos = await f.read(0, 0x40);
   if (dos.readUInt16LE(0) !== 0x5a4d) f.fail("no MZ header");
   const pe = dos.readUInt32LE(0x3c);
-  const coff = f.read(pe, 24);
+  const coff = await f.read(pe, 24);
   if (coff.readUInt32LE(0) !== 0x4550) f.fail("no PE signature");
   const sections = coff.readUInt16LE(6);
   const optSize = coff.readUInt16LE(20);
-  const opt = f.read(pe + 24, optSize);
+  const opt = await f.read(pe + 24, optSize);
   const magic = opt.readUInt16LE(0);
   const dirs = magic === 0x20b ? 112 : magic === 0x10b ? 96 : f.fail(`optional header magic 0x${magic.toString(16)}`);
   if (dirs + 15 * 8 > optSize) f.fail("no CLI header directory");
   const cliRva = opt.readUInt32LE(dirs + 14 * 8);
   if (cliRva === 0) f.fail("no CLI header (a native library)");
-  const table = f.read(pe + 24 + optSize, sections * 40);
+  const table = await f.read(pe + 24 + optSize, sections * 40);
   const secs: Section[] = [];
   for (let i = 0; i < sections; i++) {
     const o = i * 40;
@@ -115,10 +116,10 @@ function readTypes(f: File): AssemblyTypes {
     for (const s of secs) if (rva >= s.va && rva < s.va + Math.max(s.vsize, s.rawSize)) return s.raw + (rva - s.va);
     return f.fail(`RVA 0x${rva.toString(16)} in no section`);
   };
-  const cli = f.read(offsetOf(cliRva), 16);
+  const cli = await f.read(offsetOf(cliRva), 16);
   const mdOffset = offsetOf(cli.readUInt32LE(8));
   const mdSize = cli.readUInt32LE(12);
-  const root = f.read(mdOffset, Math.min(mdSize, 4096));
+  const root = await f.read(mdOffset, Math.min(mdSize, 4096));
   if (root.readUInt32LE(0) !== 0x424a5342) f.fail("no metadata signature");
   const versionLength = root.readUInt32LE(12);
   let p = 16 + versionLength;
@@ -140,7 +141,7 @@ function readTypes(f: File): AssemblyTypes {
     else if (name === "#Strings") strings = { offset: mdOffset + offset, size };
   }
   if (tables === undefined || strings === undefined) f.fail("no #~ or #Strings stream");
-  return decodeTables(f.read(tables.offset, tables.size), f.read(strings.offset, strings.size), (why) => f.fail(why));
+  return decodeTables(await f.read(tables.offset, tables.size), await f.read(strings.offset, strings.size), (why) => f.fail(why));
 }
 
 // Column kinds of the tables before NestedClass (ECMA-335 II.22), enough to find each table's row size.
@@ -266,7 +267,6 @@ function decodeTables(t: Buffer, strings: Buffer, fail: (why: string) => never):
     if (nested >= 1 && nested <= count && outer <= count) enclosing[nested] = outer;
   }
   const stringAt = (offset: number): string => {
-    if (offset >= strings.length) fail(`string offset ${offset} beyond the #Strings heap`);
     const end = strings.indexOf(0, offset);
     return strings.toString("utf8", offset, end < 0 ? strings.length : end);
   };
@@ -277,6 +277,7 @@ function decodeTables(t: Buffer, strings: Buffer, fail: (why: string) => never):
     const at = typeDefAt + (row - 1) * typeDefRowSize;
     names[row] = readIndex(at + 4, str);
     namespaces[row] = readIndex(at + 4 + str, str);
+    if (names[row]! >= strings.length || namespaces[row]! >= strings.length) fail(`TypeDef ${row}: string offset beyond the #Strings heap`);
   }
   return {
     count,

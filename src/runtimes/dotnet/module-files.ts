@@ -5,7 +5,7 @@
 // module with a namespaced type on the heap, and a module that matches no file, or several that disagree, keeps the
 // short names. Parsed files are cached by identity (device, inode, size, mtime): only the first dump of a process
 // reads them.
-import { statSync } from "node:fs";
+import { stat } from "node:fs/promises";
 import type { ProcFs } from "../../procfs/process.js";
 import { type AssemblyTypes, fullTypeDefName, readAssemblyTypes } from "./metadata.js";
 
@@ -26,10 +26,10 @@ const MAX_CACHED = 2048;
 export class AssemblyCache {
   private readonly files = new Map<string, AssemblyTypes | null>();
 
-  get(file: string): AssemblyTypes | undefined {
+  async get(file: string): Promise<AssemblyTypes | undefined> {
     let key: string;
     try {
-      const st = statSync(file);
+      const st = await stat(file);
       if (!st.isFile()) return undefined;
       key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
     } catch {
@@ -38,7 +38,7 @@ export class AssemblyCache {
     let types = this.files.get(key);
     if (types === undefined) {
       try {
-        types = readAssemblyTypes(file);
+        types = await readAssemblyTypes(file);
       } catch {
         types = null;
       }
@@ -79,11 +79,18 @@ function agrees(types: AssemblyTypes, s: TypeDefSighting): boolean {
   return maybeNested(s.def) ? types.name(s.row) === s.def : fullTypeDefName(types, s.row) === s.def;
 }
 
-/**
- * Matches the modules of `sightings` that have a type which may be nested to the process's assembly files.
- * `files` are readable paths (already through /proc/PID/root).
- */
-export function matchModules(sightings: Iterable<TypeDefSighting>, files: readonly string[], cache: AssemblyCache): ModuleMatch {
+/** The parsed assemblies among `files` (readable paths, already through /proc/PID/root); the others are left out. */
+export async function loadAssemblies(files: readonly string[], cache: AssemblyCache): Promise<AssemblyTypes[]> {
+  const out: AssemblyTypes[] = [];
+  for (const f of files) {
+    const a = await cache.get(f);
+    if (a !== undefined) out.push(a);
+  }
+  return out;
+}
+
+/** Matches the modules of `sightings` that have a type which may be nested to one of `assemblies`. */
+export function matchModules(sightings: Iterable<TypeDefSighting>, assemblies: readonly AssemblyTypes[]): ModuleMatch {
   const byModule = new Map<number, TypeDefSighting[]>();
   const needed = new Set<number>();
   for (const s of sightings) {
@@ -94,7 +101,6 @@ export function matchModules(sightings: Iterable<TypeDefSighting>, files: readon
   }
   const modules = new Map<number, AssemblyTypes>();
   if (needed.size === 0) return { modules, unmatched: 0 };
-  const assemblies = files.map((f) => cache.get(f)).filter((a): a is AssemblyTypes => a !== undefined);
   let unmatched = 0;
   for (const module of needed) {
     const seen = byModule.get(module)!;
@@ -112,11 +118,13 @@ export function matchModules(sightings: Iterable<TypeDefSighting>, files: readon
 
 /** matchModules over the assemblies a live process has mapped; no match at all when its maps cannot be read. */
 export async function matchProcessModules(proc: ProcFs, pid: number, sightings: Iterable<TypeDefSighting>, cache: AssemblyCache): Promise<ModuleMatch> {
+  const seen = [...sightings];
+  if (!seen.some((s) => maybeNested(s.def))) return { modules: new Map(), unmatched: 0 };
   let files: string[];
   try {
     files = mappedAssemblies(await proc.maps(pid)).map((f) => proc.viaRoot(pid, f));
   } catch {
     files = [];
   }
-  return matchModules(sightings, files, cache);
+  return matchModules(seen, await loadAssemblies(files, cache));
 }

@@ -12,7 +12,7 @@ import { ParseError } from "../../../../src/model/parse-error.js";
 import type { DumpSummaryBody } from "../../../../src/model/summary.js";
 import { HeapDumpAggregator } from "../../../../src/runtimes/dotnet/heapdump.js";
 import { fullTypeDefName, readAssemblyTypes } from "../../../../src/runtimes/dotnet/metadata.js";
-import { AssemblyCache, mappedAssemblies, matchModules } from "../../../../src/runtimes/dotnet/module-files.js";
+import { AssemblyCache, loadAssemblies, mappedAssemblies, matchModules } from "../../../../src/runtimes/dotnet/module-files.js";
 import { NettraceDecoder } from "../../../../src/runtimes/dotnet/protocol/nettrace.js";
 import { parseRuntimeName, sosFromGcdumpName, sosFromRuntimeName } from "../../../../src/runtimes/dotnet/type-names.js";
 import { parseText, upgradeTypeNames } from "../../../../src/runtimes/index.js";
@@ -85,8 +85,8 @@ describe("runtime names in SOS's spelling", () => {
 });
 
 describe("assembly metadata", () => {
-  it("reads each TypeDef's namespace, name and declaring type", () => {
-    const types = readAssemblyTypes(DLL);
+  it("reads each TypeDef's namespace, name and declaring type", async () => {
+    const types = await readAssemblyTypes(DLL);
     const names = new Set<string>();
     for (let row = 1; row <= types.count; row++) names.add(fullTypeDefName(types, row)!);
     for (const n of ["Leakwatch.Targets.Outer", "Leakwatch.Targets.Outer+Inner", "Leakwatch.Targets.Outer+Inner+Deeper", "Leakwatch.Targets.Outer+Node`1"]) {
@@ -100,7 +100,7 @@ describe("assembly metadata", () => {
     expect(fullTypeDefName(types, types.count + 1)).toBeUndefined();
   });
 
-  it("refuses what is not an assembly, a truncated one, and a FIFO (without blocking)", () => {
+  it("refuses what is not an assembly, a truncated one, and a FIFO (without blocking)", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), "lw-md-"));
     try {
       const bytes = readFileSync(DLL);
@@ -112,13 +112,13 @@ describe("assembly metadata", () => {
       ];
       for (const [name, data] of cases) {
         writeFileSync(path.join(dir, name), data);
-        expect(() => readAssemblyTypes(path.join(dir, name)), name).toThrow(ParseError);
+        await expect(readAssemblyTypes(path.join(dir, name)), name).rejects.toThrow(ParseError);
       }
       const fifo = path.join(dir, "fifo");
       execFileSync("mkfifo", [fifo]);
-      expect(() => readAssemblyTypes(fifo)).toThrow(ParseError);
-      expect(new AssemblyCache().get(fifo)).toBeUndefined();
-      expect(new AssemblyCache().get(path.join(dir, "text"))).toBeUndefined();
+      await expect(readAssemblyTypes(fifo)).rejects.toThrow(ParseError);
+      expect(await new AssemblyCache().get(fifo)).toBeUndefined();
+      expect(await new AssemblyCache().get(path.join(dir, "text"))).toBeUndefined();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -137,8 +137,8 @@ describe("assembly metadata", () => {
 });
 
 describe("matching modules to assembly files", () => {
-  it("takes the file whose TypeDefs agree with every type seen, and leaves a module no file (or disagreeing files) fits", () => {
-    const types = readAssemblyTypes(DLL);
+  it("takes the file whose TypeDefs agree with every type seen, and leaves a module no file (or disagreeing files) fits", async () => {
+    const types = await readAssemblyTypes(DLL);
     let inner = 0;
     let customer = 0;
     for (let row = 1; row <= types.count; row++) {
@@ -160,11 +160,13 @@ describe("matching modules to assembly files", () => {
         { module: 3, row: customer, def: "Leakwatch.Targets.Customer" },
       ];
       // The same assembly under two paths agrees with itself.
-      const match = matchModules(seen, [DLL, copy, path.join(dir, "missing.dll")], cache);
+      const assemblies = await loadAssemblies([DLL, copy, path.join(dir, "missing.dll")], cache);
+      expect(assemblies).toHaveLength(2);
+      const match = matchModules(seen, assemblies);
       expect([...match.modules.keys()]).toEqual([1]);
       expect(fullTypeDefName(match.modules.get(1)!, inner)).toBe("Leakwatch.Targets.Outer+Inner");
       expect(match.unmatched).toBe(1);
-      expect(matchModules(seen, [], cache)).toEqual({ modules: new Map(), unmatched: 2 });
+      expect(matchModules(seen, [])).toEqual({ modules: new Map(), unmatched: 2 });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -174,9 +176,9 @@ describe("matching modules to assembly files", () => {
 describe("the recorded shapes dump against SOS", () => {
   const sos = parseText(text("shapes-dumpheap-stat.txt"), "dumpheap-stat");
 
-  it("names every type of the program as dumpheap -stat does, with the same counts", () => {
+  it("names every type of the program as dumpheap -stat does, with the same counts", async () => {
     const agg = shapesDump();
-    const match = matchModules(agg.typeDefs(), [DLL], new AssemblyCache());
+    const match = matchModules(agg.typeDefs(), await loadAssemblies([DLL], new AssemblyCache()));
     expect(match.modules.size).toBe(1);
     const body = agg.summary([], match.modules);
     const mine = counts(body.types.filter((t) => ours(t.type)));
