@@ -141,7 +141,14 @@ async function readTypes(f: File): Promise<AssemblyTypes> {
     else if (name === "#Strings") strings = { offset: mdOffset + offset, size };
   }
   if (tables === undefined || strings === undefined) f.fail("no #~ or #Strings stream");
-  return decodeTables(await f.read(tables.offset, tables.size), await f.read(strings.offset, strings.size), (why) => f.fail(why));
+  const at = tables.offset;
+  const size = tables.size;
+  return decodeTables(
+    (offset, length) => (offset + length > size ? f.fail("tables beyond the #~ stream") : f.read(at + offset, length)),
+    size,
+    await f.read(strings.offset, strings.size),
+    (why) => f.fail(why),
+  );
 }
 
 // Column kinds of the tables before NestedClass (ECMA-335 II.22), enough to find each table's row size.
@@ -211,8 +218,18 @@ const SCHEMA: readonly (readonly (number | string)[])[] = [
 const TYPEDEF = 0x02;
 const NESTED_CLASS = 0x29;
 
-function decodeTables(t: Buffer, strings: Buffer, fail: (why: string) => never): AssemblyTypes {
-  if (t.length < 24) fail("#~ stream too short");
+/**
+ * The TypeDef and NestedClass tables, read from the `#~` stream (`read`: offset and length within it): its header
+ * first, then only those two tables (the stream holds every table: megabytes, for System.Private.CoreLib).
+ */
+async function decodeTables(
+  read: (offset: number, length: number) => Promise<Buffer>,
+  streamSize: number,
+  strings: Buffer,
+  fail: (why: string) => never,
+): Promise<AssemblyTypes> {
+  if (streamSize < 24) fail("#~ stream too short");
+  const t = await read(0, Math.min(streamSize, 24 + 64 * 4 + 4));
   const heapSizes = t.readUInt8(6);
   const valid = t.readBigUInt64LE(8);
   const rows = new Array<number>(64).fill(0);
@@ -257,13 +274,14 @@ function decodeTables(t: Buffer, strings: Buffer, fail: (why: string) => never):
   const count = rows[TYPEDEF]!;
   if (count > MAX_TYPEDEFS) fail(`${count} TypeDef rows`);
   const typeIndex = index(TYPEDEF);
-  if (nestedAt + rows[NESTED_CLASS]! * 2 * typeIndex > t.length || typeDefAt + count * typeDefRowSize > t.length) fail("tables beyond the #~ stream");
-  const readIndex = (at: number, size: number): number => (size === 2 ? t.readUInt16LE(at) : t.readUInt32LE(at));
+  const readIndex = (b: Buffer, at: number, size: number): number => (size === 2 ? b.readUInt16LE(at) : b.readUInt32LE(at));
+  const nestedRows = await read(nestedAt, rows[NESTED_CLASS]! * 2 * typeIndex);
+  const typeDefRows = await read(typeDefAt, count * typeDefRowSize);
   const enclosing = new Uint32Array(count + 1);
   for (let i = 0; i < rows[NESTED_CLASS]!; i++) {
-    const at = nestedAt + i * 2 * typeIndex;
-    const nested = readIndex(at, typeIndex);
-    const outer = readIndex(at + typeIndex, typeIndex);
+    const at = i * 2 * typeIndex;
+    const nested = readIndex(nestedRows, at, typeIndex);
+    const outer = readIndex(nestedRows, at + typeIndex, typeIndex);
     if (nested >= 1 && nested <= count && outer <= count) enclosing[nested] = outer;
   }
   const stringAt = (offset: number): string => {
@@ -274,9 +292,9 @@ function decodeTables(t: Buffer, strings: Buffer, fail: (why: string) => never):
   const names = new Uint32Array(count + 1);
   const namespaces = new Uint32Array(count + 1);
   for (let row = 1; row <= count; row++) {
-    const at = typeDefAt + (row - 1) * typeDefRowSize;
-    names[row] = readIndex(at + 4, str);
-    namespaces[row] = readIndex(at + 4 + str, str);
+    const at = (row - 1) * typeDefRowSize;
+    names[row] = readIndex(typeDefRows, at + 4, str);
+    namespaces[row] = readIndex(typeDefRows, at + 4 + str, str);
     if (names[row]! >= strings.length || namespaces[row]! >= strings.length) fail(`TypeDef ${row}: string offset beyond the #Strings heap`);
   }
   return {
