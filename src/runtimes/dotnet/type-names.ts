@@ -145,7 +145,7 @@ export function sosFromRuntimeName(raw: string): string {
 }
 
 /**
- * Brings a name written in dotnet-gcdump's spelling (or leakwatch's before 0.2) closer to SOS's where that is
+ * Brings a name written in dotnet-gcdump's spelling (or an earlier leakwatch's) closer to SOS's where that is
  * unambiguous: `System.String<,>` (an array rank written with angle brackets) → `System.String[,]`, and generic
  * arguments separated by ", " (`Dictionary<A,B>` → `Dictionary<A, B>`). What cannot be recovered from the text
  * stays: a nested type's missing declaring types (`Inner`, `<>c`, `Entry<A, B>[]`).
