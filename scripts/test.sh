@@ -25,7 +25,8 @@ if command -v dotnet >/dev/null 2>&1; then
   for tool in dotnet-gcdump dotnet-dump; do
     if ! command -v "$tool" >/dev/null 2>&1 && [ ! -x "$HOME/.dotnet/tools/$tool" ]; then
       echo "test.sh: installing $tool $DOTNET_TOOLS_VERSION (dotnet tool install -g)" >&2
-      DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 dotnet tool install -g "$tool" --version "$DOTNET_TOOLS_VERSION" >/dev/null ||
+      # Bounded: an unreachable NuGet feed must not stall the run (the test then skips).
+      DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 timeout 300 dotnet tool install -g "$tool" --version "$DOTNET_TOOLS_VERSION" >/dev/null ||
         echo "test.sh: could not install $tool: its cross-check test will skip" >&2
     fi
   done
