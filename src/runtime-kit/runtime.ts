@@ -47,6 +47,13 @@ export interface FormatDef {
   binary?: boolean;
   /** Reads a file of this format as a heap graph (formats that hold references: `leakwatch paths`). */
   readGraph?(file: string): Promise<{ summary: DumpSummaryBody; graph: HeapGraph }>;
+  /**
+   * The spelling of type names the format produces today (its summaries' `typeNames`), when it changed after
+   * summaries were stored. Stored summaries with another spelling get their rows renamed by upgradeTypeName on read.
+   */
+  typeNames?: string;
+  /** A stored row's type in today's spelling, from the older spelling `from` (undefined: the first), where unambiguous. */
+  upgradeTypeName?(type: string, from: string | undefined): string;
 }
 
 /** What `--heap-source auto` picks for a process of a runtime. */

@@ -23,6 +23,7 @@ import { requireTarget, type TargetIdentity } from "../../runtime-kit/target.js"
 import { HeapDumpAggregator } from "./heapdump.js";
 import { GC_HEAP_SNAPSHOT_KEYWORDS, RUNTIME_PROVIDER, SAMPLE_PROFILER_PROVIDER } from "./protocol/events.js";
 import { resolveEndpoint } from "./endpoint.js";
+import { AssemblyCache, matchProcessModules } from "./module-files.js";
 import { DiagnosticIpcError, type DiagnosticEndpoint, describeHresult, requestProcessInfo } from "./protocol/ipc.js";
 import type { DiagnosticPortListener } from "./protocol/listener.js";
 import { EventPipeSession, type SessionEnd } from "./protocol/session.js";
@@ -59,6 +60,8 @@ export class DotnetEventPipeSource implements HeapSource {
   private readonly proc: ProcFs;
   /** Processes (pid:startTime) whose last dump by this source succeeded: their logged-types table is clean. */
   private readonly clean = new Set<string>();
+  /** The target's assembly files, parsed once, for the declaring types of nested types. */
+  private readonly assemblies = new AssemblyCache();
 
   constructor(private readonly options: DotnetEventPipeSourceOptions = {}) {
     this.proc = options.proc ?? new ProcFs();
@@ -209,7 +212,11 @@ export class DotnetEventPipeSource implements HeapSource {
       `EventPipe GC heap snapshot: one induced full blocking GC${gc === undefined ? "" : ` (${(gc * 1000).toFixed(1)} ms in the target, heap walk included)`}; ${agg.objects} objects of ${agg.typeCount} types in ` +
         `${agg.bulkNodeEvents} GCBulkNode events, ${session.stats.bytes} stream bytes, ${seconds} s`,
     );
-    return agg.summary(notes);
+    const match = await matchProcessModules(this.proc, ctx.pid, agg.typeDefs(), this.assemblies);
+    if (match.unmatched > 0) {
+      notes.push(`${match.unmatched} module(s) matched no readable assembly file: their nested types (if any) are named without their declaring types`);
+    }
+    return agg.summary(notes, match.modules);
   }
 
   /**

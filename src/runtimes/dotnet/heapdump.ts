@@ -9,6 +9,9 @@
 // or lost events make it incomplete.
 import { ParseError } from "../../model/parse-error.js";
 import { capTypeName } from "../../formats/normalise.js";
+import { fullTypeDefName, type AssemblyTypes } from "./metadata.js";
+import { maybeNested, type TypeDefSighting } from "./module-files.js";
+import { DOTNET_TYPE_NAMES, parseRuntimeName, sosFromRuntime, sosFromRuntimeName, sosName } from "./type-names.js";
 import type { DumpSummaryBody, TypeRow } from "../../model/summary.js";
 import { RUNTIME_PROVIDER, RuntimeEvent, GCReason, GCType, decodeBulkNode, decodeBulkType, decodeGCEnd, decodeGCStart } from "./protocol/events.js";
 import type { EventHeader, EventMetadata, NettraceHandler, TraceInfo } from "./protocol/nettrace.js";
@@ -21,18 +24,37 @@ interface Counter {
   bytes: number;
 }
 
+/** What a BulkType event says of one type; its name is spelt at the end, when every type is known. */
+interface TypeInfo {
+  raw: string;
+  flags: number;
+  module: number;
+  typeNameId: number;
+  /** Type keys of its generic arguments, or of an array's element type. */
+  params: number[];
+}
+
+/** Placeholder names for a type the runtime logged without one. */
+function unnamedType(typeNameId: number, isArray: boolean): string {
+  return isArray ? `ArrayType(0x${typeNameId.toString(16)})` : `Type(0x${typeNameId.toString(16)})`;
+}
+
 /**
- * The name a type gets, the way dotnet-gcdump writes it: generic arity suffixes dropped, brackets of generic
- * arguments as angle brackets, arrays kept as `[]` (`System.Collections.Generic.List`1[System.String]` →
- * `System.Collections.Generic.List<System.String>`, `System.String[]` stays).
+ * The name of a type as the runtime logs it, spelt the way SOS prints it (type-names.ts), without the declaring
+ * types that only the assembly's metadata knows: `System.Collections.Generic.List\`1[System.String]` →
+ * `System.Collections.Generic.List<System.String>`, `System.String[,]` stays.
  */
 export function gcdumpTypeName(raw: string, typeNameId = 0, isArray = false): string {
-  let name = raw;
-  if (name === "") name = isArray ? `ArrayType(0x${typeNameId.toString(16)})` : `Type(0x${typeNameId.toString(16)})`;
-  if (name.includes("`")) name = name.replace(/`\d+/g, "");
-  if (name.includes("[")) name = name.replace(/\[/g, "<").replace(/\]/g, ">").replace(/<>/g, "[]");
-  return capTypeName(name);
+  return capTypeName(raw === "" ? unnamedType(typeNameId, isArray) : sosFromRuntimeName(raw));
 }
+
+/** The row of a TypeDef token (0x02xxxxxx), or 0 for any other id (arrays, generic instantiations have 0x02000000). */
+function typeDefRow(typeNameId: number): number {
+  return typeNameId >>> 24 === 0x02 ? typeNameId & 0xffffff : 0;
+}
+
+/** Deepest generic argument / array element chain spelt (a garbled trace could make a cycle). */
+const MAX_NAME_DEPTH = 32;
 
 /** BulkType flag: the type is an array. */
 const TYPE_FLAG_ARRAY = 0x8;
@@ -43,7 +65,7 @@ export class HeapDumpAggregator implements NettraceHandler {
   private pointerSize = 8;
   /** Counters by type id (type ids are addresses < 2^53). */
   private readonly counters = new Map<number, Counter>();
-  private readonly names = new Map<number, string>();
+  private readonly types = new Map<number, TypeInfo>();
   private dumpGc: number | undefined;
   private nextIndex = 0;
   private walks = 0;
@@ -98,8 +120,11 @@ export class HeapDumpAggregator implements NettraceHandler {
         decodeBulkType(payload, (v) => {
           const key = typeKey(Number(v.typeId & 0xffffffffn), Number(v.typeId >> 32n));
           if (key === undefined) return;
-          if (!this.names.has(key) && this.names.size >= MAX_TYPES) throw new ParseError("nettrace", 0, `more than ${MAX_TYPES} types`);
-          this.names.set(key, gcdumpTypeName(v.name, v.typeNameId, (v.flags & TYPE_FLAG_ARRAY) !== 0));
+          if (!this.types.has(key) && this.types.size >= MAX_TYPES) throw new ParseError("nettrace", 0, `more than ${MAX_TYPES} types`);
+          const params: number[] = [];
+          for (const p of v.typeParameters) params.push(typeKey(Number(p & 0xffffffffn), Number(p >> 32n)) ?? -1);
+          const module = typeKey(Number(v.moduleId & 0xffffffffn), Number(v.moduleId >> 32n)) ?? -1;
+          this.types.set(key, { raw: v.name, flags: v.flags, module, typeNameId: v.typeNameId, params });
         });
         return;
       case RuntimeEvent.GCBulkNode:
@@ -152,7 +177,7 @@ export class HeapDumpAggregator implements NettraceHandler {
   /** Objects whose type id got no BulkType event (so far). */
   get unnamedObjects(): number {
     let n = 0;
-    for (const [key, c] of this.counters) if (!this.names.has(key)) n += c.count;
+    for (const [key, c] of this.counters) if (!this.types.has(key)) n += c.count;
     return n;
   }
 
@@ -161,12 +186,67 @@ export class HeapDumpAggregator implements NettraceHandler {
     return this.counters.size;
   }
 
-  /** The per-type table; rows with the same name (a type loaded twice) are merged. */
-  summary(notes: string[] = []): DumpSummaryBody {
+  /**
+   * Each named type's module, TypeDef row and definition name as the runtime spelt it: what module-files.ts needs
+   * to find the assembly that holds the declaring types of nested ones.
+   */
+  *typeDefs(): Generator<TypeDefSighting> {
+    for (const t of this.types.values()) {
+      const row = typeDefRow(t.typeNameId);
+      if (row === 0 || t.module < 0 || t.raw === "" || (t.flags & TYPE_FLAG_ARRAY) !== 0) continue;
+      const parsed = parseRuntimeName(t.raw);
+      if (parsed !== undefined && parsed.suffix === "") yield { module: t.module, row, def: parsed.def };
+    }
+  }
+
+  /**
+   * The SOS spelling of type `key`: generic arguments and array elements spelt from their own BulkType events, and
+   * the declaring types of a nested type from its module's metadata when `modules` has it.
+   */
+  private typeName(key: number, modules: ReadonlyMap<number, AssemblyTypes>, memo: Map<number, string>, depth = 0): string | undefined {
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    const t = this.types.get(key);
+    if (t === undefined || depth > MAX_NAME_DEPTH) return undefined;
+    const isArray = (t.flags & TYPE_FLAG_ARRAY) !== 0;
+    let name: string;
+    const parsed = t.raw === "" ? undefined : parseRuntimeName(t.raw);
+    if (t.raw === "") name = unnamedType(t.typeNameId, isArray);
+    else if (parsed === undefined) name = t.raw;
+    else if (isArray) {
+      // The element's own name (it may be nested) and this array's rank: the last suffix (`[]`, `[,]`).
+      const element = t.params.length === 1 ? this.typeName(t.params[0]!, modules, memo, depth + 1) : undefined;
+      const rank = /(\[[,*]*\])$/.exec(parsed.suffix)?.[1];
+      name = element !== undefined && rank !== undefined ? element + rank : sosFromRuntime(parsed);
+    } else {
+      const types = modules.get(t.module);
+      const row = typeDefRow(t.typeNameId);
+      const full = types !== undefined && row !== 0 ? fullTypeDefName(types, row) : undefined;
+      const def = full ?? parsed.def;
+      // The runtime spells generic arguments in full, declaring types included; only one it named by its own name
+      // (none seen so far) is taken from the argument's own BulkType event.
+      const args = parsed.args.map((a, i) => {
+        const spelt = sosFromRuntime(a);
+        if (t.params.length !== parsed.args.length || !maybeNested(a.def)) return spelt;
+        return this.typeName(t.params[i]!, modules, memo, depth + 1) ?? spelt;
+      });
+      name = sosName(def, args, parsed.suffix);
+    }
+    name = capTypeName(name);
+    memo.set(key, name);
+    return name;
+  }
+
+  /**
+   * The per-type table; rows with the same name (a type loaded twice) are merged. `modules`: the assembly of each
+   * module whose nested types get their declaring types (module-files.ts); without it they keep their own names.
+   */
+  summary(notes: string[] = [], modules: ReadonlyMap<number, AssemblyTypes> = new Map()): DumpSummaryBody {
     const byName = new Map<string, TypeRow>();
+    const memo = new Map<number, string>();
     let unnamed = 0;
     for (const [key, c] of this.counters) {
-      let name = this.names.get(key);
+      let name = this.typeName(key, modules, memo);
       if (name === undefined) {
         unnamed++;
         name = key < 0 ? "<unknown_type>" : `Type(0x${key.toString(16)})`;
@@ -181,7 +261,7 @@ export class HeapDumpAggregator implements NettraceHandler {
     const types = [...byName.values()].sort((a, b) => b.bytes - a.bytes || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
     const out = [...notes];
     if (unnamed > 0) out.push(`${unnamed} type id(s) had no BulkType event; named Type(0x…)`);
-    return { format: "nettrace", totalObjects: this.objects, totalBytes: this.bytes, bytesExact: true, types, notes: out };
+    return { format: "nettrace", totalObjects: this.objects, totalBytes: this.bytes, bytesExact: true, types, notes: out, typeNames: DOTNET_TYPE_NAMES };
   }
 }
 
