@@ -22,7 +22,7 @@ describe("dotnet-gcdump report", () => {
       { type: "System.String", count: 5, bytes: 24468 + 4 * 7074 },
       { type: "System.Object[]", count: 3, bytes: 3 * 12800 },
       { type: "System.Int32[]", count: 1, bytes: 31128 },
-      { type: "Entry<System.String,System.Drawing.Color>[]", count: 1, bytes: 7904 },
+      { type: "Entry<System.String, System.Drawing.Color>[]", count: 1, bytes: 7904 },
     ]);
     expect(body.notes.join(" ")).toMatch(/estimated as count × the size of one object/);
     expect(body.notes.join(" ")).toMatch(/GC Heap bytes/);
