@@ -2,15 +2,20 @@
 //
 // The runtime, asked for the GCHeapSnapshot keywords, induces one full blocking GC (GCStart: Depth 2, Type
 // NonConcurrentGC, Reason Induced), walks the live heap inside it and logs every object in GCBulkNode events
-// (address, size, type id; numbered by Index from 0 for each walk), and the types in BulkType events (type id →
-// name). This class keeps one counter per type id — memory grows with the number of types, never with the
-// number of objects — and resolves names at the end, so nodes that arrive before their BulkType are fine.
-// The dump is complete when GCEnd for the induced GC has been seen (what dotnet-gcdump waits for); an Index gap
-// or lost events make it incomplete.
+// (address, size, type id; numbered by Index from 0 for each walk), the references between them in GCBulkEdge events
+// (numbered the same way, on their own), and the types in BulkType events (type id → name). This class keeps one
+// counter per type id — memory grows with the number of types, never with the number of objects — and resolves
+// names at the end, so nodes that arrive before their BulkType are fine. The dump is complete when GCEnd for the
+// induced GC has been seen (what dotnet-gcdump waits for).
+//
+// Lost events are told apart (losses()): a gap in the GCBulkNode Index is lost objects, one in the GCBulkEdge Index
+// lost references; whatever else the sequence numbers say was lost is "other" (types, roots, GC events). The per-type
+// counts are proven complete when no node event is missing — none inside (Index gaps) and none at the end (the event
+// that follows the walk's last node event on its thread arrived) — even when other events were lost.
 import { ParseError } from "../../model/parse-error.js";
 import { capTypeName } from "../../formats/normalise.js";
 import type { DumpSummaryBody, TypeRow } from "../../model/summary.js";
-import { RUNTIME_PROVIDER, RuntimeEvent, GCReason, GCType, decodeBulkNode, decodeBulkType, decodeGCEnd, decodeGCStart } from "./protocol/events.js";
+import { RUNTIME_PROVIDER, RuntimeEvent, GCReason, GCType, bulkIndex, decodeBulkNode, decodeBulkType, decodeGCEnd, decodeGCStart } from "./protocol/events.js";
 import type { EventHeader, EventMetadata, NettraceHandler, TraceInfo } from "./protocol/nettrace.js";
 
 /** Most distinct type ids kept (a process has tens of thousands of types at most). */
@@ -39,16 +44,76 @@ const TYPE_FLAG_ARRAY = 0x8;
 
 export type HeapDumpState = "waiting" | "in_gc" | "complete";
 
+/** What a heap snapshot stream lost, by kind (events, not objects: one GCBulkNode event holds up to ~2000 objects). */
+export interface HeapDumpLosses {
+  /** Events the runtime dropped in all (sequence-number gaps and sequence points). */
+  dropped: number;
+  /** GCBulkNode events missing (Index gaps, a missing Index 0). */
+  nodeEvents: number;
+  /** GCBulkEdge events missing (Index gaps, a missing Index 0). */
+  edgeEvents: number;
+  /** Dropped events that are neither (types, roots, GC events), or nodes or edges lost after the last one seen. */
+  otherEvents: number;
+  /** Objects lost, estimated from the node events lost and the average objects per node event. */
+  objectsEstimate: number;
+  /** Every object of the walk was counted: the per-type counts are exact. */
+  nodesComplete: boolean;
+  /** Every reference of the walk arrived. */
+  edgesComplete: boolean;
+}
+
+/** Follows one Index-numbered bulk event series of the walk (GCBulkNode or GCBulkEdge) for gaps. */
+class IndexedSeries {
+  /** Walks seen (an Index 0 starts one); only the first counts. */
+  walks = 0;
+  next = 0;
+  events = 0;
+  lost = 0;
+  /** The thread and sequence number of the last event, until the event after it on that thread is seen. */
+  private lastThread: bigint | undefined;
+  private lastSeq = 0;
+  /** Whether the event right after the series' last one (on its thread) arrived; undefined while not known yet. */
+  tailSeen: boolean | undefined;
+
+  /** Called for every event of the stream, before accept() for one of this series. */
+  observe(header: EventHeader): void {
+    if (this.lastThread === undefined || header.captureThreadId !== this.lastThread) return;
+    this.tailSeen = header.sequenceNumber === ((this.lastSeq + 1) | 0);
+    this.lastThread = undefined;
+  }
+
+  /** An event of the series with this Index: false when it belongs to a later walk (to be ignored). */
+  accept(index: number, header: EventHeader): boolean {
+    if (this.walks > 1) return false;
+    if (index === 0) {
+      this.walks++;
+      if (this.walks > 1) return false;
+    } else if (this.walks === 0) {
+      // The walk's first events were lost.
+      this.walks = 1;
+      this.lost += index;
+    } else if (index > this.next) {
+      this.lost += index - this.next;
+    }
+    this.next = Math.max(this.next, index + 1);
+    this.events++;
+    this.lastThread = header.captureThreadId;
+    this.lastSeq = header.sequenceNumber;
+    this.tailSeen = undefined;
+    return true;
+  }
+}
+
 export class HeapDumpAggregator implements NettraceHandler {
   private pointerSize = 8;
   /** Counters by type id (type ids are addresses < 2^53). */
   private readonly counters = new Map<number, Counter>();
   private readonly names = new Map<number, string>();
   private dumpGc: number | undefined;
-  private nextIndex = 0;
-  private walks = 0;
-  /** Set when the walk could not be followed exactly (an Index gap); the dump is then incomplete. */
-  problem: string | undefined;
+  private readonly nodes = new IndexedSeries();
+  private readonly edges = new IndexedSeries();
+  /** Counts objects per type (off for a first pass that only follows the stream: GC start and end, losses). */
+  private readonly countObjects: boolean;
   state: HeapDumpState = "waiting";
   objects = 0;
   bytes = 0;
@@ -63,6 +128,10 @@ export class HeapDumpAggregator implements NettraceHandler {
   /** Called once when the GCEnd of the induced GC arrives. */
   onComplete: (() => void) | undefined;
 
+  constructor(options: { countObjects?: boolean } = {}) {
+    this.countObjects = options.countObjects ?? true;
+  }
+
   onTrace(info: TraceInfo): void {
     this.pointerSize = info.pointerSize;
     this.processId = info.processId;
@@ -74,6 +143,8 @@ export class HeapDumpAggregator implements NettraceHandler {
   }
 
   onEvent(meta: EventMetadata, header: EventHeader, payload: Buffer): void {
+    this.nodes.observe(header);
+    this.edges.observe(header);
     if (meta.provider !== RUNTIME_PROVIDER) return;
     switch (meta.eventId) {
       case RuntimeEvent.GCStart: {
@@ -95,6 +166,7 @@ export class HeapDumpAggregator implements NettraceHandler {
         return;
       }
       case RuntimeEvent.BulkType:
+        if (!this.countObjects) return;
         decodeBulkType(payload, (v) => {
           const key = typeKey(Number(v.typeId & 0xffffffffn), Number(v.typeId >> 32n));
           if (key === undefined) return;
@@ -105,25 +177,17 @@ export class HeapDumpAggregator implements NettraceHandler {
       case RuntimeEvent.GCBulkNode:
         this.onBulkNode(payload, header);
         return;
+      case RuntimeEvent.GCBulkEdge:
+        this.edges.accept(bulkIndex(payload), header);
+        return;
     }
   }
 
-  private onBulkNode(payload: Buffer, _header: EventHeader): void {
+  private onBulkNode(payload: Buffer, header: EventHeader): void {
     // Only the first heap walk counts: another session asking for a heap dump at the same time starts another.
-    if (this.walks > 1) return;
-    const index = payload.length >= 4 ? payload.readUInt32LE(0) : -1;
-    if (index === 0) {
-      this.walks++;
-      if (this.walks > 1) return;
-    } else if (this.walks === 0) {
-      this.problem ??= `the heap walk's first GCBulkNode event (Index 0) is missing (first seen: ${index})`;
-      this.walks = 1;
-    }
-    if (index !== this.nextIndex && this.walks === 1 && index !== 0) {
-      this.problem ??= `GCBulkNode events missing: expected Index ${this.nextIndex}, got ${index}`;
-    }
-    this.nextIndex = index + 1;
+    if (!this.nodes.accept(bulkIndex(payload), header)) return;
     this.bulkNodeEvents++;
+    if (!this.countObjects) return;
     decodeBulkNode(payload, this.pointerSize, (size, lo, hi) => {
       const key = typeKey(lo, hi) ?? -1;
       let c = this.counters.get(key);
@@ -137,6 +201,33 @@ export class HeapDumpAggregator implements NettraceHandler {
       this.objects++;
       this.bytes += size;
     });
+  }
+
+  /**
+   * What the stream lost, by kind. A series whose last event was followed on its thread by a gap (or by nothing
+   * while events went missing) may have lost events at its end: then it is not complete, and the loss is "other".
+   */
+  losses(): HeapDumpLosses {
+    const dropped = this.droppedEvents;
+    const nodeEvents = this.nodes.lost;
+    const edgeEvents = this.edges.lost;
+    const otherEvents = Math.max(0, dropped - nodeEvents - edgeEvents);
+    const tailOk = (s: IndexedSeries): boolean => s.tailSeen === true || (s.tailSeen === undefined && otherEvents === 0);
+    const perEvent = this.nodes.events > 0 ? this.objects / this.nodes.events : 0;
+    return {
+      dropped,
+      nodeEvents,
+      edgeEvents,
+      otherEvents,
+      objectsEstimate: Math.round(nodeEvents * perEvent),
+      nodesComplete: this.nodes.walks > 0 && nodeEvents === 0 && tailOk(this.nodes),
+      edgesComplete: edgeEvents === 0 && tailOk(this.edges),
+    };
+  }
+
+  /** GCBulkEdge events seen in the walk. */
+  get bulkEdgeEvents(): number {
+    return this.edges.events;
   }
 
   /**
