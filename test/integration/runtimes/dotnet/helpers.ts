@@ -105,10 +105,10 @@ export class DotnetTarget extends LineProcess {
   }
 
   /** Runs any command that ends up running the target (a wrapper such as unshare), reading its stdout. */
-  static async spawn(file: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<DotnetTarget> {
+  static async spawn(file: string, args: string[], env: NodeJS.ProcessEnv = {}, readyTimeoutMs = 30_000): Promise<DotnetTarget> {
     const proc = execa(file, args, { stdin: "pipe", buffer: false, reject: false, env: { ...DOTNET_ENV, ...env } });
     const t = new DotnetTarget(proc);
-    await t.waitLine(/^ready pid=\d+/, 30_000);
+    await t.waitLine(/^ready pid=\d+/, readyTimeoutMs);
     return t;
   }
 
