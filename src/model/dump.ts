@@ -87,7 +87,7 @@ export interface MemoryCostContext {
    */
   rising?: number;
   /**
-   * The target's memory cgroup headroom, when known: a source whose cost it can choose (the .NET EventPipe buffer)
+   * The target's memory cgroup headroom, when known: a source whose cost it can choose (a buffer in the target)
    * sizes it to fit, and answers the cost it will really use.
    */
   headroom?: number;

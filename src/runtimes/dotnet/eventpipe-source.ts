@@ -15,10 +15,10 @@
 // are dropped however fast leakwatch reads. So the limit is sized to the heap: what the last dump of the process
 // streamed, plus growth, or for a first dump a bound from its RSS; within the cgroup's headroom; memoryCost counts
 // all of it. Once the GC is over the stream is drained at socket speed into a private spool file (only the GC's
-// start and end and the losses are followed on the way), so the target holds those buffers as briefly as possible,
-// and the objects are counted from the spool afterwards, in slices that never block the event loop for long.
+// start and end are followed on the way), so the target holds those buffers as briefly as possible; the objects are
+// counted from the spool by a worker thread as it grows (spool.ts), never on the daemon's event loop.
 // A dump that lost events is retried once with a buffer sized from what was lost, where the headroom allows it.
-import { closeSync, createReadStream, openSync, writeSync } from "node:fs";
+import { closeSync, openSync, writeSync } from "node:fs";
 import { unlink } from "node:fs/promises";
 import { ParseError } from "../../model/parse-error.js";
 import type { DumpSummaryBody } from "../../model/summary.js";
@@ -27,12 +27,13 @@ import { ProcFs } from "../../procfs/process.js";
 import { abortError } from "../../runtime-kit/abort.js";
 import { createPrivateFile, rawFileName } from "../../runtime-kit/raw-files.js";
 import { requireTarget, type TargetIdentity } from "../../runtime-kit/target.js";
-import { HeapDumpAggregator, type HeapDumpLosses } from "./heapdump.js";
+import { HeapDumpAggregator, type HeapDumpLosses, type HeapDumpResult } from "./heapdump.js";
+import { SpoolDecoder, workerAvailable } from "./spool.js";
 import { GC_HEAP_SNAPSHOT_KEYWORDS, RUNTIME_PROVIDER, SAMPLE_PROFILER_PROVIDER } from "./protocol/events.js";
 import { resolveEndpoint } from "./endpoint.js";
 import { DiagnosticIpcError, type DiagnosticEndpoint, describeHresult, requestProcessInfo } from "./protocol/ipc.js";
 import type { DiagnosticPortListener } from "./protocol/listener.js";
-import { NettraceDecoder, type NettraceStats } from "./protocol/nettrace.js";
+import type { NettraceStats } from "./protocol/nettrace.js";
 import { EventPipeSession, type SessionEnd } from "./protocol/session.js";
 
 export interface DotnetEventPipeSourceOptions {
@@ -51,6 +52,8 @@ export interface DotnetEventPipeSourceOptions {
   maxCircularBufferMB?: number;
   /** Retry once, with a buffer sized from what was lost, when a dump lost events (default true). */
   retry?: boolean;
+  /** Count the objects in a worker thread as the stream arrives (default: where the compiled worker exists). */
+  decodeInWorker?: boolean;
   /** Time for the induced GC to start once the session is on (default 15000 ms). */
   startTimeoutMs?: number;
   /** Time for the stream to end after StopTracing (default 10000 ms). */
@@ -87,8 +90,9 @@ const MiB = 1024 * 1024;
 
 /** What an attempt at the heap snapshot came to. */
 interface Attempt {
-  agg: HeapDumpAggregator;
+  result: HeapDumpResult;
   stats: NettraceStats;
+  decodedIn: "worker" | "main";
   end: SessionEnd;
   stopError: unknown;
   bufferMB: number;
@@ -177,7 +181,7 @@ export class DotnetEventPipeSource implements HeapSource {
       if ((this.options.flushTypeTable ?? true) && !this.clean.has(key)) await this.flushTypeTable(endpoint, ctx, id);
       this.clean.delete(key);
       const a = await this.attempt(ctx, id, endpoint, bufferMB);
-      const losses = a.agg.losses();
+      const losses = a.result.losses;
       if ((losses.dropped > 0 || !losses.nodesComplete) && retry && attempt === 1) {
         // What the walk needed: what arrived (the buffer was full, whatever arrived) plus the lost events at the
         // average size of those that did.
@@ -210,12 +214,14 @@ export class DotnetEventPipeSource implements HeapSource {
     await createPrivateFile(spool);
     let fd: number | undefined = openSync(spool, "w", 0o600);
     let spoolError: Error | undefined;
+    const counting = new SpoolDecoder(spool, this.options.decodeInWorker ?? workerAvailable());
     try {
       const follow = new HeapDumpAggregator({ countObjects: false });
       const { end, stopError, seconds } = await this.stream(ctx, id, endpoint, follow, bufferMB, (chunk) => {
         if (fd === undefined || spoolError !== undefined) return;
         try {
           writeSync(fd, chunk);
+          counting.wrote(chunk.length);
         } catch (err) {
           spoolError = err as Error;
         }
@@ -224,9 +230,10 @@ export class DotnetEventPipeSource implements HeapSource {
       fd = undefined;
       if (spoolError !== undefined) throw new DumpError("io_error", `writing ${spool}: ${spoolError.message}`);
       if (end.kind === "malformed") throw new DumpError("parse_error", `nettrace stream of process ${ctx.pid}: ${end.error.message}`);
-      const { agg, stats } = await decodeSpool(spool, ctx.signal);
-      return { agg, stats, end, stopError, bufferMB, seconds };
+      const { result, stats, decodedIn } = await counting.finish(ctx.signal);
+      return { result, stats, decodedIn, end, stopError, bufferMB, seconds };
     } finally {
+      counting.close();
       if (fd !== undefined) closeSync(fd);
       if (this.options.keepRaw ?? true) await ctx.disposeRaw(spool).catch(() => undefined);
       else await unlink(spool).catch(() => undefined);
@@ -235,7 +242,7 @@ export class DotnetEventPipeSource implements HeapSource {
 
   /** Turns a finished attempt into the summary, or the DumpError that says why it is not one. */
   private async classify(ctx: DumpContext, id: TargetIdentity, a: Attempt, notes: string[]): Promise<DumpSummaryBody> {
-    const { agg, end, stats } = a;
+    const { result: agg, end, stats } = a;
     if (agg.state !== "complete") {
       if (!(await this.proc.stillAlive(id))) throw new DumpError("target_exited", `process ${ctx.pid} exited during the heap dump`);
       if (ctx.signal.aborted) throw abortError();
@@ -247,7 +254,7 @@ export class DotnetEventPipeSource implements HeapSource {
       throw new DumpError("incomplete", `the nettrace stream of process ${ctx.pid} was cut before its end (${describeEnd(end)}${why})`);
     }
     if (agg.bulkNodeEvents === 0) throw new DumpError("incomplete", `the induced GC of process ${ctx.pid} logged no objects`);
-    const losses = agg.losses();
+    const losses = agg.losses;
     if (!losses.nodesComplete) {
       throw new DumpError(
         "incomplete",
@@ -268,9 +275,10 @@ export class DotnetEventPipeSource implements HeapSource {
     const gc = agg.gcSeconds;
     notes.push(
       `EventPipe GC heap snapshot: one induced full blocking GC${gc === undefined ? "" : ` (${(gc * 1000).toFixed(1)} ms in the target, heap walk included)`}; ${agg.objects} objects of ${agg.typeCount} types in ` +
-        `${agg.bulkNodeEvents} GCBulkNode events (${agg.bulkEdgeEvents} GCBulkEdge), ${stats.bytes} stream bytes with a ${a.bufferMB} MiB buffer, ${a.seconds.toFixed(2)} s`,
+        `${agg.bulkNodeEvents} GCBulkNode events (${agg.bulkEdgeEvents} GCBulkEdge), ${stats.bytes} stream bytes with a ${a.bufferMB} MiB buffer, ${a.seconds.toFixed(2)} s; counted ${a.decodedIn === "worker" ? "alongside the stream by a worker thread" : "after the stream"}`,
     );
-    return agg.summary(notes);
+    const out = agg.body.notes ?? [];
+    return { ...agg.body, notes: [...notes, ...out] };
   }
 
   /** Runs the heap snapshot session to its end, whatever happens; throws DumpError when it cannot start. */
@@ -396,7 +404,7 @@ export class DotnetEventPipeSource implements HeapSource {
       if (err.code === "EACCES" || err.code === "EPERM") {
         return new DumpError("attach_failed", `${err.message} (leakwatch must run as the target's user or root)`);
       }
-      return new DumpError("attach_failed", `cannot talk to the .NET runtime of process ${id.pid}: ${err.message}`);
+      return new DumpError("attach_failed", `cannot talk to the .NET runtime of process ${id.pid} (${command}): ${err.message}`);
     }
     if (err instanceof ParseError) return new DumpError("parse_error", err.message);
     const e = new DumpError("internal", `${command}: ${err instanceof Error ? err.message : String(err)}`);
@@ -414,29 +422,6 @@ function describeEnd(end: SessionEnd): string {
     case "malformed":
       return `malformed: ${end.error.message}`;
   }
-}
-
-/**
- * Decodes a spooled stream for the per-type counts, a MiB at a time: each read is asynchronous, so the event loop
- * gets a turn between slices (a few ms each) however big the heap.
- */
-async function decodeSpool(file: string, signal: AbortSignal): Promise<{ agg: HeapDumpAggregator; stats: NettraceStats }> {
-  const agg = new HeapDumpAggregator();
-  const decoder = new NettraceDecoder(agg);
-  const input = createReadStream(file, { highWaterMark: MiB });
-  try {
-    for await (const chunk of input) {
-      if (signal.aborted) throw abortError();
-      decoder.push(chunk as Buffer);
-    }
-  } catch (err) {
-    if (err instanceof ParseError) throw new DumpError("parse_error", `spooled nettrace stream: ${err.message}`);
-    if (err instanceof DumpError) throw err;
-    throw new DumpError("io_error", `reading ${file}: ${(err as Error).message}`);
-  } finally {
-    input.destroy();
-  }
-  return { agg, stats: decoder.stats };
 }
 
 /** Lost events by kind, for messages. */

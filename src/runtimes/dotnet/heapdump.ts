@@ -44,6 +44,20 @@ const TYPE_FLAG_ARRAY = 0x8;
 
 export type HeapDumpState = "waiting" | "in_gc" | "complete";
 
+/** What a decoded heap snapshot came to: plain data (it crosses from the decoding worker). */
+export interface HeapDumpResult {
+  state: HeapDumpState;
+  losses: HeapDumpLosses;
+  objects: number;
+  typeCount: number;
+  unnamedObjects: number;
+  bulkNodeEvents: number;
+  bulkEdgeEvents: number;
+  gcSeconds: number | undefined;
+  /** The per-type table, without notes. */
+  body: DumpSummaryBody;
+}
+
 /** What a heap snapshot stream lost, by kind (events, not objects: one GCBulkNode event holds up to ~2000 objects). */
 export interface HeapDumpLosses {
   /** Events the runtime dropped in all (sequence-number gaps and sequence points). */
@@ -188,19 +202,37 @@ export class HeapDumpAggregator implements NettraceHandler {
     if (!this.nodes.accept(bulkIndex(payload), header)) return;
     this.bulkNodeEvents++;
     if (!this.countObjects) return;
+    // The hot loop of a dump (once per object): a heap lays out runs of objects of one type, so the last type's
+    // counter is kept at hand and the map is looked up only when the type changes.
+    let lastLo = -1;
+    let lastHi = -1;
+    let c: Counter | undefined;
+    let objects = 0;
+    let bytes = 0;
     decodeBulkNode(payload, this.pointerSize, (size, lo, hi) => {
-      const key = typeKey(lo, hi) ?? -1;
-      let c = this.counters.get(key);
-      if (c === undefined) {
-        if (this.counters.size >= MAX_TYPES) throw new ParseError("nettrace", 0, `more than ${MAX_TYPES} types`);
-        c = { count: 0, bytes: 0 };
-        this.counters.set(key, c);
+      if (lo !== lastLo || hi !== lastHi || c === undefined) {
+        c = this.counter(lo, hi);
+        lastLo = lo;
+        lastHi = hi;
       }
       c.count++;
       c.bytes += size;
-      this.objects++;
-      this.bytes += size;
+      objects++;
+      bytes += size;
     });
+    this.objects += objects;
+    this.bytes += bytes;
+  }
+
+  private counter(lo: number, hi: number): Counter {
+    const key = typeKey(lo, hi) ?? -1;
+    let c = this.counters.get(key);
+    if (c === undefined) {
+      if (this.counters.size >= MAX_TYPES) throw new ParseError("nettrace", 0, `more than ${MAX_TYPES} types`);
+      c = { count: 0, bytes: 0 };
+      this.counters.set(key, c);
+    }
+    return c;
   }
 
   /**
@@ -222,6 +254,21 @@ export class HeapDumpAggregator implements NettraceHandler {
       objectsEstimate: Math.round(nodeEvents * perEvent),
       nodesComplete: this.nodes.walks > 0 && nodeEvents === 0 && tailOk(this.nodes),
       edgesComplete: edgeEvents === 0 && tailOk(this.edges),
+    };
+  }
+
+  /** Everything a dump needs from the aggregation, as plain data. */
+  result(): HeapDumpResult {
+    return {
+      state: this.state,
+      losses: this.losses(),
+      objects: this.objects,
+      typeCount: this.typeCount,
+      unnamedObjects: this.unnamedObjects,
+      bulkNodeEvents: this.bulkNodeEvents,
+      bulkEdgeEvents: this.bulkEdgeEvents,
+      gcSeconds: this.gcSeconds,
+      body: this.summary(),
     };
   }
 
