@@ -10,9 +10,10 @@
 //
 // Cost to the target: one full blocking (gen 2, compacting) GC — a pause of roughly the time a full GC of its
 // heap takes, plus the heap walk — and the session's EventPipe buffers. Measured (bench/dotnet/RESULTS.md): the
-// runtime streams nothing while the induced GC runs, so every GCBulkNode/GCBulkEdge event of the walk (≈ 32 bytes
-// per object plus 12 per reference) waits in those buffers until the GC ends, and events beyond the buffer limit
-// are dropped however fast leakwatch reads. So the limit is sized to the heap: what the last dump of the process
+// runtime runs the induced GC and its heap walk before it even answers CollectTracing2, and streams nothing before
+// that answer, so every GCBulkNode/GCBulkEdge event of the walk (≈ 32 bytes per object plus 12 per reference)
+// waits in those buffers until the GC ends, and events beyond the buffer limit are dropped however fast leakwatch
+// reads. So the limit is sized to the heap: what the last dump of the process
 // streamed, plus growth, or for a first dump a bound from its RSS; within the cgroup's headroom; memoryCost counts
 // all of it. Once the GC is over the stream is drained at socket speed into a private spool file (only the GC's
 // start and end are followed on the way), so the target holds those buffers as briefly as possible; the objects are
@@ -56,6 +57,12 @@ export interface DotnetEventPipeSourceOptions {
   decodeInWorker?: boolean;
   /** Time for the induced GC to start once the session is on (default 15000 ms). */
   startTimeoutMs?: number;
+  /**
+   * Time for the heap dump session's CollectTracing2 answer (default 300000 ms; the dump's own timeout ends it
+   * sooner): the runtime answers only after the induced GC and its heap walk, seconds on a big heap (measured:
+   * 6.9 s for 20 M objects on a loaded machine), and streams nothing before.
+   */
+  collectTimeoutMs?: number;
   /** Time for the stream to end after StopTracing (default 10000 ms). */
   stopTimeoutMs?: number;
   /** Time to connect and for each IPC answer (default 5000 ms). */
@@ -182,11 +189,12 @@ export class DotnetEventPipeSource implements HeapSource {
       this.clean.delete(key);
       const a = await this.attempt(ctx, id, endpoint, bufferMB);
       const losses = a.result.losses;
+      // What the walk needed: what arrived (the buffer was full, whatever arrived) plus the lost events at the
+      // average size of those that did. The next dump of the process is sized from it too, should this one fail.
+      const perEvent = a.stats.events > 0 ? a.stats.bytes / a.stats.events : 64 * 1024;
+      const needed = losses.dropped > 0 ? Math.max(a.stats.bytes, bufferMB * MiB) + losses.dropped * perEvent : a.stats.bytes;
+      this.remember(key, needed);
       if ((losses.dropped > 0 || !losses.nodesComplete) && retry && attempt === 1) {
-        // What the walk needed: what arrived (the buffer was full, whatever arrived) plus the lost events at the
-        // average size of those that did.
-        const perEvent = a.stats.events > 0 ? a.stats.bytes / a.stats.events : 64 * 1024;
-        const needed = Math.max(a.stats.bytes, bufferMB * MiB) + losses.dropped * perEvent;
         const next = this.sessionBufferMB({ ...target, atLeast: needed * STREAM_GROWTH });
         if (next > bufferMB) {
           notes.push(`${describeLosses(losses)} with a ${bufferMB} MiB EventPipe buffer; retried with ${next} MiB`);
@@ -198,10 +206,13 @@ export class DotnetEventPipeSource implements HeapSource {
       const body = await this.classify(ctx, id, a, notes);
       if (this.clean.size >= 4096) this.clean.clear();
       this.clean.add(key);
-      if (this.streamed.size >= 4096) this.streamed.clear();
-      this.streamed.set(key, a.stats.bytes);
       return body;
     }
+  }
+
+  private remember(key: string, streamBytes: number): void {
+    if (!this.streamed.has(key) && this.streamed.size >= 4096) this.streamed.clear();
+    this.streamed.set(key, streamBytes);
   }
 
   /**
@@ -260,7 +271,7 @@ export class DotnetEventPipeSource implements HeapSource {
         "incomplete",
         losses.dropped > 0
           ? `the runtime dropped events of the heap dump of process ${ctx.pid} (its EventPipe buffer of ${a.bufferMB} MiB filled up ` +
-              `during the induced GC): ${describeLosses(losses)}; the next dump asks for a buffer sized from this one's stream`
+              `during the induced GC): ${describeLosses(losses)}${this.options.circularBufferMB === undefined ? "; the next dump asks for a buffer sized from what this one lost" : ""}`
           : `heap dump of process ${ctx.pid}: GCBulkNode events missing (${losses.nodeEvents} Index gap(s)) though the runtime reported no loss`,
       );
     }
@@ -297,6 +308,7 @@ export class DotnetEventPipeSource implements HeapSource {
         circularBufferMB: bufferMB,
         signal: ctx.signal,
         commandTimeoutMs: this.options.commandTimeoutMs,
+        answerTimeoutMs: this.options.collectTimeoutMs ?? 300_000,
         onRaw,
       });
     } catch (err) {

@@ -9,13 +9,25 @@
 // induced GC has been seen (what dotnet-gcdump waits for).
 //
 // Lost events are told apart (losses()): a gap in the GCBulkNode Index is lost objects, one in the GCBulkEdge Index
-// lost references; whatever else the sequence numbers say was lost is "other" (types, roots, GC events). The per-type
-// counts are proven complete when no node event is missing — none inside (Index gaps) and none at the end (the event
-// that follows the walk's last node event on its thread arrived) — even when other events were lost.
+// lost references; whatever else the runtime says was lost is "other" (types, roots, GC events, or the last node or
+// edge events of the walk). The per-type counts are proven complete when no node event is missing — none inside
+// (Index gaps) and none at the end (the last node event is the walk's smaller last one) — even when other events
+// were lost.
 import { ParseError } from "../../model/parse-error.js";
 import { capTypeName } from "../../formats/normalise.js";
 import type { DumpSummaryBody, TypeRow } from "../../model/summary.js";
-import { RUNTIME_PROVIDER, RuntimeEvent, GCReason, GCType, bulkIndex, decodeBulkNode, decodeBulkType, decodeGCEnd, decodeGCStart } from "./protocol/events.js";
+import {
+  RUNTIME_PROVIDER,
+  RuntimeEvent,
+  GCReason,
+  GCType,
+  bulkIndex,
+  bulkNodeValueSize,
+  decodeBulkNode,
+  decodeBulkType,
+  decodeGCEnd,
+  decodeGCStart,
+} from "./protocol/events.js";
 import type { EventHeader, EventMetadata, NettraceHandler, TraceInfo } from "./protocol/nettrace.js";
 
 /** Most distinct type ids kept (a process has tens of thousands of types at most). */
@@ -76,28 +88,28 @@ export interface HeapDumpLosses {
   edgesComplete: boolean;
 }
 
-/** Follows one Index-numbered bulk event series of the walk (GCBulkNode or GCBulkEdge) for gaps. */
+/**
+ * Follows one Index-numbered bulk event series of the walk (GCBulkNode or GCBulkEdge) for gaps and for its end. The
+ * runtime fills each event of a series to the same size (≈ 64 KB: 2008 objects, 5354 references on 64-bit) and
+ * sends a smaller one only with the last values of the walk: a series whose last event is smaller than the largest
+ * ended there. Sequence numbers cannot tell that: the runtime numbers the events of each of its buffers in a row,
+ * and a small event (a type, the GCEnd) that still fits in the buffer that a big one no longer did follows the last
+ * event written with the next number, however many were dropped in between (only the sequence point at the end of
+ * the stream shows the drops, not where they were).
+ */
 class IndexedSeries {
   /** Walks seen (an Index 0 starts one); only the first counts. */
   walks = 0;
   next = 0;
   events = 0;
   lost = 0;
-  /** The thread and sequence number of the last event, until the event after it on that thread is seen. */
-  private lastThread: bigint | undefined;
-  private lastSeq = 0;
-  /** Whether the event right after the series' last one (on its thread) arrived; undefined while not known yet. */
-  tailSeen: boolean | undefined;
+  private lastSize = 0;
+  private maxSize = 0;
 
-  /** Called for every event of the stream, before accept() for one of this series. */
-  observe(header: EventHeader): void {
-    if (this.lastThread === undefined || header.captureThreadId !== this.lastThread) return;
-    this.tailSeen = header.sequenceNumber === ((this.lastSeq + 1) | 0);
-    this.lastThread = undefined;
-  }
+  constructor(private readonly valueSize: () => number) {}
 
   /** An event of the series with this Index: false when it belongs to a later walk (to be ignored). */
-  accept(index: number, header: EventHeader): boolean {
+  accept(index: number, payloadSize: number): boolean {
     if (this.walks > 1) return false;
     if (index === 0) {
       this.walks++;
@@ -111,10 +123,14 @@ class IndexedSeries {
     }
     this.next = Math.max(this.next, index + 1);
     this.events++;
-    this.lastThread = header.captureThreadId;
-    this.lastSeq = header.sequenceNumber;
-    this.tailSeen = undefined;
+    this.lastSize = payloadSize;
+    this.maxSize = Math.max(this.maxSize, payloadSize);
     return true;
+  }
+
+  /** The last event seen had room for more values than it holds: the walk's last of this series. */
+  get endSeen(): boolean {
+    return this.events > 1 && this.lastSize + this.valueSize() <= this.maxSize;
   }
 }
 
@@ -124,8 +140,8 @@ export class HeapDumpAggregator implements NettraceHandler {
   private readonly counters = new Map<number, Counter>();
   private readonly names = new Map<number, string>();
   private dumpGc: number | undefined;
-  private readonly nodes = new IndexedSeries();
-  private readonly edges = new IndexedSeries();
+  private readonly nodes = new IndexedSeries(() => bulkNodeValueSize(this.pointerSize));
+  private readonly edges = new IndexedSeries(() => this.pointerSize + 4);
   /** Counts objects per type (off for a first pass that only follows the stream: GC start and end, losses). */
   private readonly countObjects: boolean;
   state: HeapDumpState = "waiting";
@@ -157,8 +173,6 @@ export class HeapDumpAggregator implements NettraceHandler {
   }
 
   onEvent(meta: EventMetadata, header: EventHeader, payload: Buffer): void {
-    this.nodes.observe(header);
-    this.edges.observe(header);
     if (meta.provider !== RUNTIME_PROVIDER) return;
     switch (meta.eventId) {
       case RuntimeEvent.GCStart: {
@@ -189,17 +203,17 @@ export class HeapDumpAggregator implements NettraceHandler {
         });
         return;
       case RuntimeEvent.GCBulkNode:
-        this.onBulkNode(payload, header);
+        this.onBulkNode(payload);
         return;
       case RuntimeEvent.GCBulkEdge:
-        this.edges.accept(bulkIndex(payload), header);
+        this.edges.accept(bulkIndex(payload), payload.length);
         return;
     }
   }
 
-  private onBulkNode(payload: Buffer, header: EventHeader): void {
+  private onBulkNode(payload: Buffer): void {
     // Only the first heap walk counts: another session asking for a heap dump at the same time starts another.
-    if (!this.nodes.accept(bulkIndex(payload), header)) return;
+    if (!this.nodes.accept(bulkIndex(payload), payload.length)) return;
     this.bulkNodeEvents++;
     if (!this.countObjects) return;
     // The hot loop of a dump (once per object): a heap lays out runs of objects of one type, so the last type's
@@ -236,15 +250,16 @@ export class HeapDumpAggregator implements NettraceHandler {
   }
 
   /**
-   * What the stream lost, by kind. A series whose last event was followed on its thread by a gap (or by nothing
-   * while events went missing) may have lost events at its end: then it is not complete, and the loss is "other".
+   * What the stream lost, by kind. Index gaps are lost events inside a series; a series whose end was not seen (its
+   * last event was as full as the others) may have lost its last events, which is proven not to be so only when
+   * nothing at all was lost.
    */
   losses(): HeapDumpLosses {
     const dropped = this.droppedEvents;
     const nodeEvents = this.nodes.lost;
     const edgeEvents = this.edges.lost;
     const otherEvents = Math.max(0, dropped - nodeEvents - edgeEvents);
-    const tailOk = (s: IndexedSeries): boolean => s.tailSeen === true || (s.tailSeen === undefined && otherEvents === 0);
+    const ended = (s: IndexedSeries): boolean => s.endSeen || dropped === 0;
     const perEvent = this.nodes.events > 0 ? this.objects / this.nodes.events : 0;
     return {
       dropped,
@@ -252,8 +267,8 @@ export class HeapDumpAggregator implements NettraceHandler {
       edgeEvents,
       otherEvents,
       objectsEstimate: Math.round(nodeEvents * perEvent),
-      nodesComplete: this.nodes.walks > 0 && nodeEvents === 0 && tailOk(this.nodes),
-      edgesComplete: edgeEvents === 0 && tailOk(this.edges),
+      nodesComplete: this.nodes.walks > 0 && nodeEvents === 0 && ended(this.nodes),
+      edgesComplete: edgeEvents === 0 && ended(this.edges),
     };
   }
 

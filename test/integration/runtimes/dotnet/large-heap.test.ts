@@ -1,16 +1,16 @@
-// A heap of more than 10 M live objects dumped by the daemon's native dotnet source while two busy loops load both
-// cores: the dump succeeds and every count equals the program's own (test/fixtures/dotnet/bigheap). At this size the
-// whole heap walk waits in the target's EventPipe buffer during the induced GC (the runtime streams nothing until
-// it ends), so this fails when the buffer is not sized to the heap: a 256 MiB one dropped ≈ 4 000 events at 12 M.
+// A heap of more than 10 M live objects dumped by the built `leakwatch` (a real daemon process, its decoding worker
+// included) while two busy loops load both cores: the dump succeeds, every count equals the program's own
+// (test/fixtures/dotnet/bigheap), and leakwatch's peak RSS stays bounded. At this size the whole heap walk waits in
+// the target's EventPipe buffer during the induced GC (the runtime streams nothing until it ends), so this fails
+// when the buffer is not sized to the heap: a 256 MiB one dropped ≈ 4 000 events at 12 M objects.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { pino } from "pino";
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadConfig, parseCli } from "../../../../src/config/load.js";
-import { Daemon } from "../../../../src/daemon.js";
 import type { DumpSummaryBody } from "../../../../src/model/summary.js";
+import { type CliDaemon, startCliDaemon } from "../../../helpers/cli-daemon.js";
 import { DotnetEventPipeSource } from "../../../../src/runtimes/dotnet/eventpipe-source.js";
 import { skipReason, waitFor } from "../../../helpers/env.js";
 import { DotnetTarget, buildBigHeap, dotnetMissing, makeContext } from "./helpers.js";
@@ -91,7 +91,7 @@ describe.skipIf(skip)("a .NET heap of more than 10 M objects, dumped by the daem
   let dll: string;
   const busy: ChildProcess[] = [];
   const targets: DotnetTarget[] = [];
-  let daemon: Daemon | undefined;
+  let daemon: CliDaemon | undefined;
   let dataDir: string | undefined;
 
   beforeAll(() => {
@@ -125,29 +125,27 @@ describe.skipIf(skip)("a .NET heap of more than 10 M objects, dumped by the daem
     expect(counts.outer_inner + counts.other_inner).toBeGreaterThanOrEqual(10_000_000);
 
     dataDir = await mkdtemp(path.join(os.tmpdir(), "lw-bigheap-"));
-    const config = loadConfig(
-      parseCli([
-        "--data-dir",
-        dataDir,
-        "--pid",
-        String(target.pid),
-        "--name",
-        "big",
-        "--heap-source",
-        "dotnet",
-        "--dump-every",
-        "1h",
-        "--dump-timeout",
-        "240s",
-      ]),
-      {},
+    const token = "large-heap-test";
+    daemon = await startCliDaemon(
+      ["--data-dir", dataDir, "--pid", String(target.pid), "--name", "big", "--heap-source", "dotnet", "--dump-every", "1h", "--dump-timeout", "240s"],
+      { env: { LEAKWATCH_ADMIN_TOKEN: token }, startTimeoutMs: 60_000 },
     );
-    daemon = new Daemon(config, pino({ level: process.env.LEAKWATCH_TEST_LOG ?? "silent" }));
-    await daemon.start({ listen: false });
     const d = daemon;
-    const outcome = await waitFor(async () => d.heaps.dumpNow("big", "test"), 60_000, "the daemon to have a heap source for the target");
-    expect(outcome, `dump outcome: ${JSON.stringify(outcome)}`).toMatchObject({ result: "success" });
-    const body = (await d.store.read("big", outcome.summary!.id))!;
+    const dumped = await waitFor(
+      async () => {
+        const res = await fetch(`${d.url}/api/v1/targets/big/dumps`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+        // 409 until the daemon has chosen the target's heap source.
+        return res.status === 409 ? undefined : ((await res.json()) as { result: string; reason?: string; message?: string; dump?: { id: string } });
+      },
+      240_000,
+      "a dump through the API",
+    );
+    expect(dumped, `dump outcome: ${JSON.stringify(dumped)}`).toMatchObject({ result: "success" });
+    const body = (await (await d.get(`/api/v1/targets/big/dumps/${dumped.dump!.id}`)).json()) as DumpSummaryBody;
+    // Counted a type id at a time, never an object at a time: the whole daemon stays small however big the heap.
+    const peakKiB = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${d.pid}/status`, "utf8"))?.[1]);
+    expect(peakKiB / 1024, "leakwatch's peak RSS (MiB)").toBeLessThan(200);
+    expect(body.notes.join(" ")).toMatch(/counted alongside the stream by a worker thread/);
 
     for (const e of EXPECT) {
       const { name, rowCount, programCount } = lookup(body, e);

@@ -153,6 +153,14 @@ describe("dotnet source against a fake runtime", () => {
     expect(fake!.buffers).toEqual([32]);
   });
 
+  it("events lost after the last node event seen, which was as full as the others: the objects may be lost, incomplete", async () => {
+    await start(heapDumpStream({ spAhead: true, lastFull: true }));
+    await expect(source(fake!, { retry: false }).dump(ctx())).rejects.toMatchObject({
+      reason: "incomplete",
+      message: expect.stringMatching(/35 event\(s\) lost: 35 other event\(s\) \(objects, references or types lost after the last ones seen\)/),
+    });
+  });
+
   it("a GCBulkNode Index gap the runtime did not report: incomplete", async () => {
     await start(heapDumpStream({ indexGap: true }));
     await expect(source(fake!, { retry: false }).dump(ctx())).rejects.toMatchObject({ reason: "incomplete", message: expect.stringMatching(/Index gap/) });

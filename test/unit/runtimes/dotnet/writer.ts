@@ -220,7 +220,9 @@ export const RUNTIME_METAS: SyntheticMeta[] = [
 ];
 
 /** A small complete heap dump stream: 3 Foo (24 B each), 2 List<String> (32 B), 1 String[] (100 B). */
-export function heapDumpStream(opts: { seqGap?: boolean; indexGap?: boolean; spAhead?: boolean; nodesFirst?: boolean; lostNode?: boolean } = {}): Buffer {
+export function heapDumpStream(
+  opts: { seqGap?: boolean; indexGap?: boolean; spAhead?: boolean; nodesFirst?: boolean; lostNode?: boolean; lastFull?: boolean } = {},
+): Buffer {
   const w = new NettraceWriter().metadata(RUNTIME_METAS);
   const types = {
     id: META.BulkType,
@@ -236,14 +238,22 @@ export function heapDumpStream(opts: { seqGap?: boolean; indexGap?: boolean; spA
       { size: 24, type: 0x10n },
       { size: 32, type: 0x20n },
       { size: 24, type: 0x10n },
+      { size: 24, type: 0x10n },
     ]),
   };
+  // The walk's last node event holds fewer values than the others, as the runtime's does.
   const n1 = {
     id: META.BulkNode,
     payload: payloads.bulkNode(opts.indexGap ? 2 : 1, [
-      { size: 24, type: 0x10n },
       { size: 32, type: 0x20n },
       { size: 100, type: 0x30n },
+      // As full as the first: nothing says the walk ended here.
+      ...(opts.lastFull
+        ? [
+            { size: 24, type: 0x10n },
+            { size: 24, type: 0x10n },
+          ]
+        : []),
     ]),
   };
   const seq: SyntheticEvent[] = [{ metadataId: META.GCStart, payload: payloads.gcStart(7) }];
