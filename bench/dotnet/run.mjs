@@ -121,7 +121,15 @@ async function leakwatchDump(pid) {
   const { stdout } = await run(process.execPath, [path.join(ROOT, "bench/dotnet/dump-once.mjs"), String(pid), TMP]);
   const wall = performance.now() - t0;
   const r = JSON.parse(stdout.trim().split("\n").at(-1));
-  return { ok: r.ok, ms: r.ms, wall, rssMB: r.maxRssMB, objects: r.ok ? innerCount(r.rows) : 0, error: r.ok ? undefined : `${r.reason}: ${r.error}`, notes: r.notes };
+  return {
+    ok: r.ok,
+    ms: r.ms,
+    wall,
+    rssMB: r.maxRssMB,
+    objects: r.ok ? innerCount(r.rows) : 0,
+    error: r.ok ? undefined : `${r.reason}: ${r.error}`,
+    notes: r.notes,
+  };
 }
 
 async function gcdumpDump(tool, pid) {
@@ -215,7 +223,10 @@ const cpu = os.cpus()[0]?.model ?? "unknown CPU";
 const lines = [
   "<!-- results:start -->",
   `Run ${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} × ${cpu}, Node ${process.version}, .NET SDK ${sdk}; ${RUNS} interleaved dumps per size and condition${gcdump ? `; dotnet-gcdump ${gcdumpVersion}` : "; dotnet-gcdump not installed"}.`,
-  `Load average when it ended: ${os.loadavg().map((l) => l.toFixed(1)).join(", ")} (the machine is shared: "quiet" means no busy loops of the benchmark's own).`,
+  `Load average when it ended: ${os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(", ")} (the machine is shared: "quiet" means no busy loops of the benchmark's own).`,
   "",
   "| objects | cores | tool | complete and exact | wall median (s) | wall max (s) | vs gcdump collect+report | target's longest stall, median (ms) | peak RSS max (MB) | program's objects counted |",
   "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |",

@@ -8,7 +8,7 @@ import path from "node:path";
 // costs a thread-pool round trip each. With many targets the scrape is several times faster this way.
 const readFile = async (file: string, _enc: "utf8"): Promise<string> => readFileSync(file, "utf8");
 const readdir = async (dir: string): Promise<string[]> => readdirSync(dir);
-import { parseStat, type ProcStat } from "./stat.js";
+import { PF_EXITING, parseStat, type ProcStat } from "./stat.js";
 import { parseStatus, parseSmapsRollupPss, type ProcMemory } from "./status.js";
 
 /** A process as seen once: the pid and start time together are its identity, since pids are reused. */
@@ -183,7 +183,8 @@ export class ProcFs {
   async identity(pid: number): Promise<ProcessIdentity | undefined> {
     try {
       const s = await this.stat(pid);
-      if (s.state === "Z" || s.state === "X") return undefined;
+      // An exiting process (PF_EXITING) is gone for every caller: its sockets may already be closed.
+      if (s.state === "Z" || s.state === "X" || (s.flags & PF_EXITING) !== 0) return undefined;
       return { pid, startTime: s.startTime };
     } catch {
       return undefined;

@@ -6,6 +6,8 @@ export interface ProcStat {
   comm: string;
   state: string;
   ppid: number;
+  /** The kernel's per-task flags (PF_*): see PF_EXITING. */
+  flags: number;
   /** User and system CPU time, in clock ticks. */
   utime: number;
   stime: number;
@@ -14,6 +16,12 @@ export interface ProcStat {
   vsize: number;
   rssPages: number;
 }
+
+/**
+ * Set from the moment a process starts to exit (SIGKILL included) until it is a zombie. Its sockets close in that
+ * window, so a reader that sees a stream end can ask whether the writer is going away without racing the kernel.
+ */
+export const PF_EXITING = 0x4;
 
 export function parseStat(text: string): ProcStat {
   const open = text.indexOf("(");
@@ -33,6 +41,7 @@ export function parseStat(text: string): ProcStat {
     comm,
     state: f[0]!,
     ppid: num(4),
+    flags: num(9),
     utime: num(14),
     stime: num(15),
     startTime: num(22),

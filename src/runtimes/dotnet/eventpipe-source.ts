@@ -28,10 +28,11 @@ import { ProcFs } from "../../procfs/process.js";
 import { abortError } from "../../runtime-kit/abort.js";
 import { createPrivateFile, rawFileName } from "../../runtime-kit/raw-files.js";
 import { requireTarget, type TargetIdentity } from "../../runtime-kit/target.js";
-import { HeapDumpAggregator, type HeapDumpLosses, type HeapDumpResult } from "./heapdump.js";
+import { HeapDumpAggregator, type HeapDumpLosses } from "./heapdump.js";
 import { SpoolDecoder, workerAvailable } from "./spool.js";
 import { GC_HEAP_SNAPSHOT_KEYWORDS, RUNTIME_PROVIDER, SAMPLE_PROFILER_PROVIDER } from "./protocol/events.js";
 import { resolveEndpoint } from "./endpoint.js";
+import { AssemblyCache, matchProcessModules } from "./module-files.js";
 import { DiagnosticIpcError, type DiagnosticEndpoint, describeHresult, requestProcessInfo } from "./protocol/ipc.js";
 import type { DiagnosticPortListener } from "./protocol/listener.js";
 import type { NettraceStats } from "./protocol/nettrace.js";
@@ -97,7 +98,7 @@ const MiB = 1024 * 1024;
 
 /** What an attempt at the heap snapshot came to. */
 interface Attempt {
-  result: HeapDumpResult;
+  agg: HeapDumpAggregator;
   stats: NettraceStats;
   decodedIn: "worker" | "main";
   end: SessionEnd;
@@ -113,6 +114,8 @@ export class DotnetEventPipeSource implements HeapSource {
   private readonly clean = new Set<string>();
   /** Stream bytes of the last complete dump per process (pid:startTime): what the next one's buffer is sized from. */
   private readonly streamed = new Map<string, number>();
+  /** The target's assembly files, parsed once, for the declaring types of nested types. */
+  private readonly assemblies = new AssemblyCache();
 
   constructor(private readonly options: DotnetEventPipeSourceOptions = {}) {
     this.proc = options.proc ?? new ProcFs();
@@ -188,7 +191,7 @@ export class DotnetEventPipeSource implements HeapSource {
       if ((this.options.flushTypeTable ?? true) && !this.clean.has(key)) await this.flushTypeTable(endpoint, ctx, id);
       this.clean.delete(key);
       const a = await this.attempt(ctx, id, endpoint, bufferMB);
-      const losses = a.result.losses;
+      const losses = a.agg.losses();
       // What the walk needed: what arrived (the buffer was full, whatever arrived) plus the lost events at the
       // average size of those that did. The next dump of the process is sized from it too, should this one fail.
       const perEvent = a.stats.events > 0 ? a.stats.bytes / a.stats.events : 64 * 1024;
@@ -241,8 +244,8 @@ export class DotnetEventPipeSource implements HeapSource {
       fd = undefined;
       if (spoolError !== undefined) throw new DumpError("io_error", `writing ${spool}: ${spoolError.message}`);
       if (end.kind === "malformed") throw new DumpError("parse_error", `nettrace stream of process ${ctx.pid}: ${end.error.message}`);
-      const { result, stats, decodedIn } = await counting.finish(ctx.signal);
-      return { result, stats, decodedIn, end, stopError, bufferMB, seconds };
+      const { agg, stats, decodedIn } = await counting.finish(ctx.signal);
+      return { agg, stats, decodedIn, end, stopError, bufferMB, seconds };
     } finally {
       counting.close();
       if (fd !== undefined) closeSync(fd);
@@ -253,7 +256,7 @@ export class DotnetEventPipeSource implements HeapSource {
 
   /** Turns a finished attempt into the summary, or the DumpError that says why it is not one. */
   private async classify(ctx: DumpContext, id: TargetIdentity, a: Attempt, notes: string[]): Promise<DumpSummaryBody> {
-    const { result: agg, end, stats } = a;
+    const { agg, end, stats } = a;
     if (agg.state !== "complete") {
       if (!(await this.proc.stillAlive(id))) throw new DumpError("target_exited", `process ${ctx.pid} exited during the heap dump`);
       if (ctx.signal.aborted) throw abortError();
@@ -265,7 +268,7 @@ export class DotnetEventPipeSource implements HeapSource {
       throw new DumpError("incomplete", `the nettrace stream of process ${ctx.pid} was cut before its end (${describeEnd(end)}${why})`);
     }
     if (agg.bulkNodeEvents === 0) throw new DumpError("incomplete", `the induced GC of process ${ctx.pid} logged no objects`);
-    const losses = agg.losses;
+    const losses = agg.losses();
     if (!losses.nodesComplete) {
       throw new DumpError(
         "incomplete",
@@ -288,8 +291,11 @@ export class DotnetEventPipeSource implements HeapSource {
       `EventPipe GC heap snapshot: one induced full blocking GC${gc === undefined ? "" : ` (${(gc * 1000).toFixed(1)} ms in the target, heap walk included)`}; ${agg.objects} objects of ${agg.typeCount} types in ` +
         `${agg.bulkNodeEvents} GCBulkNode events (${agg.bulkEdgeEvents} GCBulkEdge), ${stats.bytes} stream bytes with a ${a.bufferMB} MiB buffer, ${a.seconds.toFixed(2)} s; counted ${a.decodedIn === "worker" ? "alongside the stream by a worker thread" : "after the stream"}`,
     );
-    const out = agg.body.notes ?? [];
-    return { ...agg.body, notes: [...notes, ...out] };
+    const match = await matchProcessModules(this.proc, ctx.pid, agg.typeDefs(), this.assemblies);
+    if (match.unmatched > 0) {
+      notes.push(`${match.unmatched} module(s) matched no readable assembly file: their nested types (if any) are named without their declaring types`);
+    }
+    return agg.summary(notes, match.modules);
   }
 
   /** Runs the heap snapshot session to its end, whatever happens; throws DumpError when it cannot start. */

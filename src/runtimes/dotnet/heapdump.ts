@@ -15,6 +15,9 @@
 // were lost.
 import { ParseError } from "../../model/parse-error.js";
 import { capTypeName } from "../../formats/normalise.js";
+import { fullTypeDefName, type AssemblyTypes } from "./metadata.js";
+import { maybeNested, type TypeDefSighting } from "./module-files.js";
+import { DOTNET_TYPE_NAMES, parseRuntimeName, sosFromRuntime, sosFromRuntimeName, sosName } from "./type-names.js";
 import type { DumpSummaryBody, TypeRow } from "../../model/summary.js";
 import {
   RUNTIME_PROVIDER,
@@ -38,36 +41,69 @@ interface Counter {
   bytes: number;
 }
 
+/** What a BulkType event says of one type; its name is spelt at the end, when every type is known. */
+interface TypeInfo {
+  raw: string;
+  flags: number;
+  module: number;
+  typeNameId: number;
+  /** Type keys of its generic arguments, or of an array's element type. */
+  params: number[];
+}
+
+/** Placeholder names for a type the runtime logged without one. */
+function unnamedType(typeNameId: number, isArray: boolean): string {
+  return isArray ? `ArrayType(0x${typeNameId.toString(16)})` : `Type(0x${typeNameId.toString(16)})`;
+}
+
 /**
- * The name a type gets, the way dotnet-gcdump writes it: generic arity suffixes dropped, brackets of generic
- * arguments as angle brackets, arrays kept as `[]` (`System.Collections.Generic.List`1[System.String]` →
- * `System.Collections.Generic.List<System.String>`, `System.String[]` stays).
+ * The name of a type as the runtime logs it, spelt the way SOS prints it (type-names.ts), without the declaring
+ * types that only the assembly's metadata knows: `System.Collections.Generic.List\`1[System.String]` →
+ * `System.Collections.Generic.List<System.String>`, `System.String[,]` stays.
  */
 export function gcdumpTypeName(raw: string, typeNameId = 0, isArray = false): string {
-  let name = raw;
-  if (name === "") name = isArray ? `ArrayType(0x${typeNameId.toString(16)})` : `Type(0x${typeNameId.toString(16)})`;
-  if (name.includes("`")) name = name.replace(/`\d+/g, "");
-  if (name.includes("[")) name = name.replace(/\[/g, "<").replace(/\]/g, ">").replace(/<>/g, "[]");
-  return capTypeName(name);
+  return capTypeName(raw === "" ? unnamedType(typeNameId, isArray) : sosFromRuntimeName(raw));
 }
+
+/** The row of a TypeDef token (0x02xxxxxx), or 0 for any other id (arrays, generic instantiations have 0x02000000). */
+function typeDefRow(typeNameId: number): number {
+  return typeNameId >>> 24 === 0x02 ? typeNameId & 0xffffff : 0;
+}
+
+/** Deepest generic argument / array element chain spelt (a garbled trace could make a cycle). */
+const MAX_NAME_DEPTH = 32;
 
 /** BulkType flag: the type is an array. */
 const TYPE_FLAG_ARRAY = 0x8;
 
 export type HeapDumpState = "waiting" | "in_gc" | "complete";
 
-/** What a decoded heap snapshot came to: plain data (it crosses from the decoding worker). */
-export interface HeapDumpResult {
+/** The whole state of an aggregation as plain data (Maps, numbers, bigints): it crosses from the decoding worker. */
+export interface HeapDumpSaved {
+  pointerSize: number;
+  counters: Map<number, Counter>;
+  types: Map<number, TypeInfo>;
+  dumpGc: number | undefined;
+  nodes: SeriesSaved;
+  edges: SeriesSaved;
   state: HeapDumpState;
-  losses: HeapDumpLosses;
   objects: number;
-  typeCount: number;
-  unnamedObjects: number;
+  bytes: number;
   bulkNodeEvents: number;
-  bulkEdgeEvents: number;
-  gcSeconds: number | undefined;
-  /** The per-type table, without notes. */
-  body: DumpSummaryBody;
+  droppedEvents: number;
+  gcStartTicks: bigint | undefined;
+  gcEndTicks: bigint | undefined;
+  ticksPerSecond: bigint;
+  processId: number | undefined;
+}
+
+interface SeriesSaved {
+  walks: number;
+  next: number;
+  events: number;
+  lost: number;
+  lastSize: number;
+  maxSize: number;
 }
 
 /** What a heap snapshot stream lost, by kind (events, not objects: one GCBulkNode event holds up to ~2000 objects). */
@@ -108,6 +144,14 @@ class IndexedSeries {
 
   constructor(private readonly valueSize: () => number) {}
 
+  save(): SeriesSaved {
+    return { walks: this.walks, next: this.next, events: this.events, lost: this.lost, lastSize: this.lastSize, maxSize: this.maxSize };
+  }
+
+  load(s: SeriesSaved): void {
+    ({ walks: this.walks, next: this.next, events: this.events, lost: this.lost, lastSize: this.lastSize, maxSize: this.maxSize } = s);
+  }
+
   /** An event of the series with this Index: false when it belongs to a later walk (to be ignored). */
   accept(index: number, payloadSize: number): boolean {
     if (this.walks > 1) return false;
@@ -138,7 +182,7 @@ export class HeapDumpAggregator implements NettraceHandler {
   private pointerSize = 8;
   /** Counters by type id (type ids are addresses < 2^53). */
   private readonly counters = new Map<number, Counter>();
-  private readonly names = new Map<number, string>();
+  private readonly types = new Map<number, TypeInfo>();
   private dumpGc: number | undefined;
   private readonly nodes = new IndexedSeries(() => bulkNodeValueSize(this.pointerSize));
   private readonly edges = new IndexedSeries(() => this.pointerSize + 4);
@@ -198,8 +242,11 @@ export class HeapDumpAggregator implements NettraceHandler {
         decodeBulkType(payload, (v) => {
           const key = typeKey(Number(v.typeId & 0xffffffffn), Number(v.typeId >> 32n));
           if (key === undefined) return;
-          if (!this.names.has(key) && this.names.size >= MAX_TYPES) throw new ParseError("nettrace", 0, `more than ${MAX_TYPES} types`);
-          this.names.set(key, gcdumpTypeName(v.name, v.typeNameId, (v.flags & TYPE_FLAG_ARRAY) !== 0));
+          if (!this.types.has(key) && this.types.size >= MAX_TYPES) throw new ParseError("nettrace", 0, `more than ${MAX_TYPES} types`);
+          const params: number[] = [];
+          for (const p of v.typeParameters) params.push(typeKey(Number(p & 0xffffffffn), Number(p >> 32n)) ?? -1);
+          const module = typeKey(Number(v.moduleId & 0xffffffffn), Number(v.moduleId >> 32n)) ?? -1;
+          this.types.set(key, { raw: v.name, flags: v.flags, module, typeNameId: v.typeNameId, params });
         });
         return;
       case RuntimeEvent.GCBulkNode:
@@ -272,19 +319,45 @@ export class HeapDumpAggregator implements NettraceHandler {
     };
   }
 
-  /** Everything a dump needs from the aggregation, as plain data. */
-  result(): HeapDumpResult {
+  /** The aggregation as plain data, for another thread: HeapDumpAggregator.restore() makes it an aggregator again. */
+  save(): HeapDumpSaved {
     return {
+      pointerSize: this.pointerSize,
+      counters: this.counters,
+      types: this.types,
+      dumpGc: this.dumpGc,
+      nodes: this.nodes.save(),
+      edges: this.edges.save(),
       state: this.state,
-      losses: this.losses(),
       objects: this.objects,
-      typeCount: this.typeCount,
-      unnamedObjects: this.unnamedObjects,
+      bytes: this.bytes,
       bulkNodeEvents: this.bulkNodeEvents,
-      bulkEdgeEvents: this.bulkEdgeEvents,
-      gcSeconds: this.gcSeconds,
-      body: this.summary(),
+      droppedEvents: this.droppedEvents,
+      gcStartTicks: this.gcStartTicks,
+      gcEndTicks: this.gcEndTicks,
+      ticksPerSecond: this.ticksPerSecond,
+      processId: this.processId,
     };
+  }
+
+  static restore(s: HeapDumpSaved): HeapDumpAggregator {
+    const agg = new HeapDumpAggregator();
+    agg.pointerSize = s.pointerSize;
+    for (const [k, v] of s.counters) agg.counters.set(k, v);
+    for (const [k, v] of s.types) agg.types.set(k, v);
+    agg.dumpGc = s.dumpGc;
+    agg.nodes.load(s.nodes);
+    agg.edges.load(s.edges);
+    agg.state = s.state;
+    agg.objects = s.objects;
+    agg.bytes = s.bytes;
+    agg.bulkNodeEvents = s.bulkNodeEvents;
+    agg.droppedEvents = s.droppedEvents;
+    agg.gcStartTicks = s.gcStartTicks;
+    agg.gcEndTicks = s.gcEndTicks;
+    agg.ticksPerSecond = s.ticksPerSecond;
+    agg.processId = s.processId;
+    return agg;
   }
 
   /** GCBulkEdge events seen in the walk. */
@@ -305,7 +378,7 @@ export class HeapDumpAggregator implements NettraceHandler {
   /** Objects whose type id got no BulkType event (so far). */
   get unnamedObjects(): number {
     let n = 0;
-    for (const [key, c] of this.counters) if (!this.names.has(key)) n += c.count;
+    for (const [key, c] of this.counters) if (!this.types.has(key)) n += c.count;
     return n;
   }
 
@@ -314,12 +387,67 @@ export class HeapDumpAggregator implements NettraceHandler {
     return this.counters.size;
   }
 
-  /** The per-type table; rows with the same name (a type loaded twice) are merged. */
-  summary(notes: string[] = []): DumpSummaryBody {
+  /**
+   * Each named type's module, TypeDef row and definition name as the runtime spelt it: what module-files.ts needs
+   * to find the assembly that holds the declaring types of nested ones.
+   */
+  *typeDefs(): Generator<TypeDefSighting> {
+    for (const t of this.types.values()) {
+      const row = typeDefRow(t.typeNameId);
+      if (row === 0 || t.module < 0 || t.raw === "" || (t.flags & TYPE_FLAG_ARRAY) !== 0) continue;
+      const parsed = parseRuntimeName(t.raw);
+      if (parsed !== undefined && parsed.suffix === "") yield { module: t.module, row, def: parsed.def };
+    }
+  }
+
+  /**
+   * The SOS spelling of type `key`: generic arguments and array elements spelt from their own BulkType events, and
+   * the declaring types of a nested type from its module's metadata when `modules` has it.
+   */
+  private typeName(key: number, modules: ReadonlyMap<number, AssemblyTypes>, memo: Map<number, string>, depth = 0): string | undefined {
+    const known = memo.get(key);
+    if (known !== undefined) return known;
+    const t = this.types.get(key);
+    if (t === undefined || depth > MAX_NAME_DEPTH) return undefined;
+    const isArray = (t.flags & TYPE_FLAG_ARRAY) !== 0;
+    let name: string;
+    const parsed = t.raw === "" ? undefined : parseRuntimeName(t.raw);
+    if (t.raw === "") name = unnamedType(t.typeNameId, isArray);
+    else if (parsed === undefined) name = t.raw;
+    else if (isArray) {
+      // The element's own name (it may be nested) and this array's rank: the last suffix (`[]`, `[,]`).
+      const element = t.params.length === 1 ? this.typeName(t.params[0]!, modules, memo, depth + 1) : undefined;
+      const rank = /(\[[,*]*\])$/.exec(parsed.suffix)?.[1];
+      name = element !== undefined && rank !== undefined ? element + rank : sosFromRuntime(parsed);
+    } else {
+      const types = modules.get(t.module);
+      const row = typeDefRow(t.typeNameId);
+      const full = types !== undefined && row !== 0 ? fullTypeDefName(types, row) : undefined;
+      const def = full ?? parsed.def;
+      // The runtime spells generic arguments in full, declaring types included; only one it named by its own name
+      // (none seen so far) is taken from the argument's own BulkType event.
+      const args = parsed.args.map((a, i) => {
+        const spelt = sosFromRuntime(a);
+        if (t.params.length !== parsed.args.length || !maybeNested(a.def)) return spelt;
+        return this.typeName(t.params[i]!, modules, memo, depth + 1) ?? spelt;
+      });
+      name = sosName(def, args, parsed.suffix);
+    }
+    name = capTypeName(name);
+    memo.set(key, name);
+    return name;
+  }
+
+  /**
+   * The per-type table; rows with the same name (a type loaded twice) are merged. `modules`: the assembly of each
+   * module whose nested types get their declaring types (module-files.ts); without it they keep their own names.
+   */
+  summary(notes: string[] = [], modules: ReadonlyMap<number, AssemblyTypes> = new Map()): DumpSummaryBody {
     const byName = new Map<string, TypeRow>();
+    const memo = new Map<number, string>();
     let unnamed = 0;
     for (const [key, c] of this.counters) {
-      let name = this.names.get(key);
+      let name = this.typeName(key, modules, memo);
       if (name === undefined) {
         unnamed++;
         name = key < 0 ? "<unknown_type>" : `Type(0x${key.toString(16)})`;
@@ -334,7 +462,7 @@ export class HeapDumpAggregator implements NettraceHandler {
     const types = [...byName.values()].sort((a, b) => b.bytes - a.bytes || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
     const out = [...notes];
     if (unnamed > 0) out.push(`${unnamed} type id(s) had no BulkType event; named Type(0x…)`);
-    return { format: "nettrace", totalObjects: this.objects, totalBytes: this.bytes, bytesExact: true, types, notes: out };
+    return { format: "nettrace", totalObjects: this.objects, totalBytes: this.bytes, bytesExact: true, types, notes: out, typeNames: DOTNET_TYPE_NAMES };
   }
 }
 

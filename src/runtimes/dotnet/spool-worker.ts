@@ -33,7 +33,7 @@ function run(): SpoolWorkerMessage {
       if (state === SpoolState.Done) {
         // The writer may have written more between the two loads.
         if (pos < Number(Atomics.load(shared, 0))) continue;
-        return { kind: "result", result: agg.result(), stats: decoder.stats };
+        return { kind: "result", saved: agg.save(), stats: decoder.stats };
       }
       Atomics.wait(shared, 0, BigInt(written), 100);
     }

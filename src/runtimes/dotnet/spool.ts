@@ -11,11 +11,11 @@ import { Worker } from "node:worker_threads";
 import { DumpError } from "../../model/dump.js";
 import { ParseError } from "../../model/parse-error.js";
 import { abortError } from "../../runtime-kit/abort.js";
-import { HeapDumpAggregator, type HeapDumpResult } from "./heapdump.js";
+import { HeapDumpAggregator, type HeapDumpSaved } from "./heapdump.js";
 import { NettraceDecoder, type NettraceStats } from "./protocol/nettrace.js";
 
 export interface SpoolResult {
-  result: HeapDumpResult;
+  agg: HeapDumpAggregator;
   stats: NettraceStats;
   /** Where it was decoded: "worker" (alongside the stream) or "main" (after it). */
   decodedIn: "worker" | "main";
@@ -25,7 +25,7 @@ export interface SpoolResult {
 export const SpoolState = { Writing: 0n, Done: 1n, Aborted: 2n } as const;
 
 /** Messages from the worker. */
-export type SpoolWorkerMessage = { kind: "result"; result: HeapDumpResult; stats: NettraceStats } | { kind: "error"; parse: boolean; message: string };
+export type SpoolWorkerMessage = { kind: "result"; saved: HeapDumpSaved; stats: NettraceStats } | { kind: "error"; parse: boolean; message: string };
 
 const WORKER_FILE = new URL("./spool-worker.js", import.meta.url);
 
@@ -77,7 +77,7 @@ export class SpoolDecoder {
         const m = await this.outcome;
         if (signal.aborted) throw abortError();
         if (!(m instanceof Error)) {
-          if (m.kind === "result") return { result: m.result, stats: m.stats, decodedIn: "worker" };
+          if (m.kind === "result") return { agg: HeapDumpAggregator.restore(m.saved), stats: m.stats, decodedIn: "worker" };
           throw new DumpError(m.parse ? "parse_error" : "io_error", `spooled nettrace stream: ${m.message}`);
         }
         // The worker could not do it (it did not start, or died): decoded here instead.
@@ -104,7 +104,7 @@ export class SpoolDecoder {
 }
 
 /** Decodes a complete spool file a MiB at a time: each read is asynchronous, so the event loop gets a turn between slices. */
-export async function decodeSpoolFile(file: string, signal: AbortSignal): Promise<{ result: HeapDumpResult; stats: NettraceStats }> {
+export async function decodeSpoolFile(file: string, signal: AbortSignal): Promise<{ agg: HeapDumpAggregator; stats: NettraceStats }> {
   const agg = new HeapDumpAggregator();
   const decoder = new NettraceDecoder(agg);
   const input = createReadStream(file, { highWaterMark: 1024 * 1024 });
@@ -120,5 +120,5 @@ export async function decodeSpoolFile(file: string, signal: AbortSignal): Promis
   } finally {
     input.destroy();
   }
-  return { result: agg.result(), stats: decoder.stats };
+  return { agg, stats: decoder.stats };
 }

@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { ProcFs, sameProcess } from "../../../src/procfs/process.js";
@@ -19,6 +21,7 @@ describe("ProcFs on a fixture /proc", () => {
       comm: "node",
       state: "S",
       ppid: 4200,
+      flags: 4194560,
       utime: 1520,
       stime: 305,
       startTime: 889412,
@@ -41,6 +44,27 @@ describe("ProcFs on a fixture /proc", () => {
   it("awkward comms read from files: `a) b (c` and `(sd-pam)`", async () => {
     expect(await proc.stat(4243)).toMatchObject({ comm: "a) b (c", state: "Z", ppid: 4242, startTime: 889500 });
     expect(await proc.stat(4244)).toMatchObject({ comm: "(sd-pam)", state: "S", ppid: 1, startTime: 1200 });
+  });
+
+  it("identity: undefined for a process that is exiting (PF_EXITING: its sockets may be closed, it is not a zombie yet)", async () => {
+    const root = mkdtempSync(path.join(os.tmpdir(), "lw-proc-"));
+    try {
+      const line = readFileSync(path.join(FIXTURE_ROOT, "4242/stat"), "utf8");
+      for (const [pid, flags] of [
+        [10, 4194560],
+        [11, 4194560 | 0x4],
+      ] as const) {
+        mkdirSync(path.join(root, String(pid)));
+        const f = line.split(" ");
+        f[8] = String(flags);
+        writeFileSync(path.join(root, `${pid}/stat`), f.join(" "));
+      }
+      const p = new ProcFs(root);
+      expect(await p.identity(10)).toEqual({ pid: 10, startTime: 889412 });
+      expect(await p.identity(11)).toBeUndefined();
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it("identity: pid + start time; undefined for a zombie or a missing pid", async () => {

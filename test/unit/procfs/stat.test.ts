@@ -74,6 +74,7 @@ describe("parseStat", () => {
       comm: "cat",
       state: "R",
       ppid: 13031,
+      flags: 4194304,
       utime: 0,
       stime: 0,
       startTime: 89828,

@@ -96,6 +96,21 @@ describe("SOS dumpheap -stat", () => {
     expect(body.notes).toEqual([]);
   });
 
+  it("spells native SOS's reflection-style generic names as managed SOS does", () => {
+    const table = [
+      "              MT    Count    TotalSize Class Name",
+      "00007f6c1eeefba8      113        21696 System.Collections.Generic.Dictionary`2+Entry[[System.Int32, System.Private.CoreLib],[PerfTarget.Customer, PerfTarget]][]",
+      "00007f6c1eeefc00        2           96 System.Collections.Generic.List`1[[System.String, System.Private.CoreLib]]",
+      "00007f6c1eeefd00        1           24 PerfTarget.Outer+Inner",
+      "Total 116 objects",
+    ].join("\n");
+    expect(parseDumpheapStat(table).types.map((t) => t.type)).toEqual([
+      "System.Collections.Generic.Dictionary<System.Int32, PerfTarget.Customer>+Entry[]",
+      "System.Collections.Generic.List<System.String>",
+      "PerfTarget.Outer+Inner",
+    ]);
+  });
+
   it("parses a full dotnet-dump session: preamble, progress lines, separators, merged MTs, trailer", () => {
     const body = parseDumpheapStat(session);
     assertWellFormed(body);

@@ -163,10 +163,11 @@ describe("synthetic streams", () => {
     expect(() => d.push(good)).toThrow(ParseError);
   });
 
-  it("maps runtime type names like dotnet-gcdump", () => {
+  it("spells runtime type names as SOS does (declaring types of nested ones: type-names.test.ts)", () => {
     expect(gcdumpTypeName("System.Collections.Generic.Dictionary`2[System.String,System.Int32]")).toBe(
-      "System.Collections.Generic.Dictionary<System.String,System.Int32>",
+      "System.Collections.Generic.Dictionary<System.String, System.Int32>",
     );
+    expect(gcdumpTypeName("System.String[,]")).toBe("System.String[,]");
     expect(gcdumpTypeName("System.Byte[]")).toBe("System.Byte[]");
     expect(gcdumpTypeName("", 0x2a, true)).toBe("ArrayType(0x2a)");
     expect(gcdumpTypeName("", 0x2a)).toBe("Type(0x2a)");
