@@ -34,11 +34,11 @@ async function startBigHeap(dll: string, args: number[]): Promise<{ target: Dotn
   return { target, counts };
 }
 
-// Type names: another change is making them SOS's (`Outer+Inner`, `System.String[,]`, `<A, B>` generic arguments).
-// Until it lands, a nested type is named by its simple name only (Outer+Inner and Other+Inner share one row
-// "Inner"), a `<>c` class as `[]c`-mangled or bare, and a rank-2 array `System.String<,>`. So each expectation names
-// the SOS row and today's, with the program's count for each (today's row sums every type it merges); whichever
-// name the dump has is checked. Drop the `now` names once the SOS naming is in.
+// Type names: written while another change was making them SOS's (`Outer+Inner`, `System.String[,]`, `<A, B>`
+// generic arguments); before it, a nested type was named by its own name only (Outer+Inner and Other+Inner shared
+// one row "Inner"), a `<>c` class as `[]c` or bare, and a rank-2 array `System.String<,>`. So each expectation names
+// the SOS row and the older one, with the program's count for each (the older row sums every type it merged);
+// whichever name the dump has is checked. The SOS naming is in (merged from main): the older names can go.
 interface Expectation {
   what: string;
   sos: { name: string; count: (c: Counts) => number };
