@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   run: async () => (await import("./run.js")).runCommand,
   parse: async () => (await import("./parse.js")).parseCommand,
   diff: async () => (await import("./diff.js")).diffCommand,
+  paths: async () => (await import("./paths.js")).pathsCommand,
 };
 
 export async function main(argv: string[]): Promise<void> {

@@ -102,7 +102,7 @@ export async function runDump(source: HeapSource, job: DumpJob, opts: RunnerOpti
     // The estimate is rough (a snapshot of many small objects costs more than one of a few big ones), so a
     // margin stays free on top of it.
     const rising = job.rising ?? undefined;
-    cost = await source.memoryCost({ pid, rss: job.rss, lastObjects: job.lastObjects, learned: job.learned?.bytes, rising }).catch(() => 0);
+    cost = await source.memoryCost({ pid, rss: job.rss, lastObjects: job.lastObjects, learned: job.learned?.bytes, rising, headroom }).catch(() => 0);
     if (cost > 0 && job.rising === null) {
       job.watch?.cancel();
       return skippedRun(
@@ -156,6 +156,7 @@ export async function runDump(source: HeapSource, job: DumpJob, opts: RunnerOpti
             privateDir: opts.rawDir,
             disposeRaw: opts.disposeRaw,
             rising: job.rising ?? undefined,
+            headroom,
             record: scope,
             logger: log,
           }),

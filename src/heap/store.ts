@@ -12,6 +12,7 @@ import type { Logger } from "pino";
 import { z } from "../util/zod.js";
 import { type DumpHeader, type DumpSummary, dumpHeader, type TypeRow } from "../model/summary.js";
 import { makeDir } from "../util/fs.js";
+import { typeNamesOutdated, upgradeTypeNames } from "../runtimes/index.js";
 
 const headerSchema = z.object({
   id: z.string(),
@@ -25,6 +26,7 @@ const headerSchema = z.object({
   totalBytes: z.number(),
   bytesExact: z.boolean(),
   notes: z.array(z.string()),
+  typeNames: z.string().optional(),
 });
 
 /** How much of a file open() reads looking for the end of its header. */
@@ -72,11 +74,11 @@ function checkRows(rows: unknown): TypeRow[] {
   return rows as TypeRow[];
 }
 
-/** A whole summary from a file's text (throws on anything malformed). */
+/** A whole summary from a file's text (throws on anything malformed), its type names in today's spelling. */
 function parseSummary(text: string): DumpSummary {
   const raw = JSON.parse(text) as Record<string, unknown>;
   const header = headerSchema.parse(raw);
-  return { ...header, types: checkRows(raw.types) };
+  return upgradeTypeNames({ ...header, types: checkRows(raw.types) });
 }
 
 /**
@@ -165,6 +167,11 @@ export class DumpStore {
       const s = this.memory.get(target)?.get(id);
       if (!s) return undefined;
       return Readable.from(serialise(s));
+    }
+    // A summary stored with an older spelling of its type names is answered renamed, as read() gives it.
+    if (typeNamesOutdated(this.get(target, id)!)) {
+      const s = await this.read(target, id);
+      return s === undefined ? undefined : Readable.from(serialise(s));
     }
     // Opened now, so that a retention that deletes the file afterwards does not cut the answer short.
     const fh = await open(path.join(this.dir(target), `${id}.json`), "r").catch(() => undefined);

@@ -48,6 +48,8 @@ export interface DumpContext {
   record?: RawRecorder;
   /** Bytes the target's memory will have gained by the time the dump begins, when known (MemoryCostContext.rising). */
   rising?: number;
+  /** The target's cgroup headroom as the guard saw it, when known (MemoryCostContext.headroom). */
+  headroom?: number;
   logger: Logger;
 }
 
@@ -84,6 +86,11 @@ export interface MemoryCostContext {
    * for the target as it will be then.
    */
   rising?: number;
+  /**
+   * The target's memory cgroup headroom, when known: a source whose cost it can choose (a buffer in the target)
+   * sizes it to fit, and answers the cost it will really use.
+   */
+  headroom?: number;
 }
 
 export interface HeapSource {

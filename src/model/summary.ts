@@ -52,6 +52,11 @@ export interface DumpSummaryBody {
   types: TypeRow[];
   /** Human-readable remarks about the parse (e.g. "bytes per type estimated from one object's size"). */
   notes: string[];
+  /**
+   * The spelling of the type names, for a format whose names changed after summaries were stored (its FormatDef
+   * says which spelling is current and how to rename older rows on read); absent: the format's first spelling.
+   */
+  typeNames?: string;
 }
 
 /** A complete dump summary as stored. */

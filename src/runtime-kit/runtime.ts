@@ -3,6 +3,7 @@
 // SourceSettings by module augmentation in its folder, so adding a runtime never edits this file.
 import type { HeapSource } from "../model/dump.js";
 import type { DumpSummaryBody, HeapFormat } from "../model/summary.js";
+import type { HeapGraph } from "../model/heap-graph.js";
 import type { ProcFs } from "../procfs/process.js";
 import type { DumpLimits } from "../formats/limits.js";
 import type { ChunkParser } from "../formats/lines.js";
@@ -44,6 +45,15 @@ export interface FormatDef {
   suffixes?: readonly string[];
   /** Binary formats are read by their source only: never detected in text, not offered to `leakwatch parse`. */
   binary?: boolean;
+  /** Reads a file of this format as a heap graph (formats that hold references: `leakwatch paths`). */
+  readGraph?(file: string): Promise<{ summary: DumpSummaryBody; graph: HeapGraph }>;
+  /**
+   * The spelling of type names the format produces today (its summaries' `typeNames`), when it changed after
+   * summaries were stored. Stored summaries with another spelling get their rows renamed by upgradeTypeName on read.
+   */
+  typeNames?: string;
+  /** A stored row's type in today's spelling, from the older spelling `from` (undefined: the first), where unambiguous. */
+  upgradeTypeName?(type: string, from: string | undefined): string;
 }
 
 /** What `--heap-source auto` picks for a process of a runtime. */

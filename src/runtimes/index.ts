@@ -5,7 +5,7 @@
 import { type DumpLimits, dumpLimits } from "../formats/limits.js";
 import { looksPlain, parsePlain, streamPlain } from "../formats/plain.js";
 import { ParseError } from "../model/parse-error.js";
-import type { DumpSummaryBody, HeapFormat } from "../model/summary.js";
+import type { DumpSummaryBody, HeapFormat, TypeRow } from "../model/summary.js";
 import { ProcFs } from "../procfs/process.js";
 import { detectRuntimeAmong, runtimeFromMapsAmong } from "../runtime-kit/detect.js";
 import { dotnet } from "./dotnet/index.js";
@@ -78,6 +78,45 @@ export const TEXT_FORMATS: readonly HeapFormat[] = FORMATS.filter((f) => !f.bina
 
 export function formatByName(name: string): FormatDef | undefined {
   return FORMATS.find((f) => f.name === name);
+}
+
+/** The formats whose files hold the references between objects (`leakwatch paths`), by their file suffixes. */
+export function graphFormatFor(file: string): FormatDef | undefined {
+  return FORMATS.find((f) => f.readGraph !== undefined && f.suffixes?.some((s) => file.endsWith(s)));
+}
+
+/** Formats `leakwatch paths` reads. */
+export const GRAPH_FORMATS: readonly FormatDef[] = FORMATS.filter((f) => f.readGraph !== undefined);
+
+/** True when a stored summary's type names are in an older spelling than its format's today (see upgradeTypeNames). */
+export function typeNamesOutdated(summary: Pick<DumpSummaryBody, "format" | "typeNames">): boolean {
+  const def = formatByName(summary.format);
+  return def?.typeNames !== undefined && def.upgradeTypeName !== undefined && summary.typeNames !== def.typeNames;
+}
+
+/**
+ * A stored summary with its rows renamed to today's spelling of its format's type names (see FormatDef.typeNames);
+ * the same object when it already has it. Rows that end up with the same name are merged.
+ */
+export function upgradeTypeNames<S extends Pick<DumpSummaryBody, "format" | "types" | "notes" | "typeNames">>(summary: S): S {
+  const def = formatByName(summary.format);
+  if (!typeNamesOutdated(summary) || def?.upgradeTypeName === undefined) return summary;
+  const from = summary.typeNames;
+  const byName = new Map<string, TypeRow>();
+  let renamed = 0;
+  for (const row of summary.types) {
+    const type = def.upgradeTypeName(row.type, from);
+    if (type !== row.type) renamed++;
+    const had = byName.get(type);
+    if (had === undefined) byName.set(type, { type, count: row.count, bytes: row.bytes });
+    else {
+      had.count += row.count;
+      had.bytes += row.bytes;
+    }
+  }
+  const types = [...byName.values()].sort((a, b) => b.bytes - a.bytes || (a.type < b.type ? -1 : a.type > b.type ? 1 : 0));
+  const note = `type names stored in ${from === undefined ? "an earlier" : `the "${from}"`} spelling: ${renamed} renamed to today's ("${def.typeNames}") on reading`;
+  return { ...summary, types, typeNames: def.typeNames, notes: [...summary.notes, note] };
 }
 
 /** How much of a text format detection looks at: header lines come first (a V8 snapshot can be huge). */

@@ -9,10 +9,18 @@
 // stream to its end. The session is always stopped, whatever happened; the target is never signalled.
 //
 // Cost to the target: one full blocking (gen 2, compacting) GC — a pause of roughly the time a full GC of its
-// heap takes, plus the heap walk — and EventPipe buffers (≤ circularBufferMB, in practice a few MiB, since the
-// stream is read as fast as it is written). No copy of the heap is made, but the buffers are the target's memory and
-// fill up whenever leakwatch reads slower than the runtime writes: memoryCost counts all of circularBufferMB.
+// heap takes, plus the heap walk — and the session's EventPipe buffers. Measured (bench/dotnet/RESULTS.md): the
+// runtime runs the induced GC and its heap walk before it even answers CollectTracing2, and streams nothing before
+// that answer, so every GCBulkNode/GCBulkEdge event of the walk (≈ 32 bytes per object plus 12 per reference)
+// waits in those buffers until the GC ends, and events beyond the buffer limit are dropped however fast leakwatch
+// reads. So the limit is sized to the heap: what the last dump of the process
+// streamed, plus growth, or for a first dump a bound from its RSS; within the cgroup's headroom; memoryCost counts
+// all of it. Once the GC is over the stream is drained at socket speed into a private spool file (only the GC's
+// start and end are followed on the way), so the target holds those buffers as briefly as possible; the objects are
+// counted from the spool by a worker thread as it grows (spool.ts), never on the daemon's event loop.
+// A dump that lost events is retried once with a buffer sized from what was lost, where the headroom allows it.
 import { closeSync, openSync, writeSync } from "node:fs";
+import { unlink } from "node:fs/promises";
 import { ParseError } from "../../model/parse-error.js";
 import type { DumpSummaryBody } from "../../model/summary.js";
 import { DumpError, type DumpContext, type HeapSource, type MemoryCostContext } from "../../model/dump.js";
@@ -20,11 +28,14 @@ import { ProcFs } from "../../procfs/process.js";
 import { abortError } from "../../runtime-kit/abort.js";
 import { createPrivateFile, rawFileName } from "../../runtime-kit/raw-files.js";
 import { requireTarget, type TargetIdentity } from "../../runtime-kit/target.js";
-import { HeapDumpAggregator } from "./heapdump.js";
+import { HeapDumpAggregator, type HeapDumpLosses } from "./heapdump.js";
+import { SpoolDecoder, workerAvailable } from "./spool.js";
 import { GC_HEAP_SNAPSHOT_KEYWORDS, RUNTIME_PROVIDER, SAMPLE_PROFILER_PROVIDER } from "./protocol/events.js";
 import { resolveEndpoint } from "./endpoint.js";
+import { AssemblyCache, matchProcessModules } from "./module-files.js";
 import { DiagnosticIpcError, type DiagnosticEndpoint, describeHresult, requestProcessInfo } from "./protocol/ipc.js";
 import type { DiagnosticPortListener } from "./protocol/listener.js";
+import type { NettraceStats } from "./protocol/nettrace.js";
 import { EventPipeSession, type SessionEnd } from "./protocol/session.js";
 
 export interface DotnetEventPipeSourceOptions {
@@ -34,10 +45,25 @@ export interface DotnetEventPipeSourceOptions {
   listener?: DiagnosticPortListener;
   /** Extra directories searched for dotnet-diagnostic-* sockets (a shared /tmp mounted elsewhere). */
   socketDirs?: readonly string[];
-  /** EventPipe buffer limit in the target (default 256 MiB; events beyond it are dropped → "incomplete"). */
+  /**
+   * A fixed EventPipe buffer limit in the target (MiB; events beyond it are dropped). Default: sized to the heap
+   * (sessionBufferMB), between MIN_BUFFER_MB and maxCircularBufferMB.
+   */
   circularBufferMB?: number;
+  /** The largest buffer a dump may ask for (default MAX_BUFFER_MB); the cgroup's headroom may allow less. */
+  maxCircularBufferMB?: number;
+  /** Retry once, with a buffer sized from what was lost, when a dump lost events (default true). */
+  retry?: boolean;
+  /** Count the objects in a worker thread as the stream arrives (default: where the compiled worker exists). */
+  decodeInWorker?: boolean;
   /** Time for the induced GC to start once the session is on (default 15000 ms). */
   startTimeoutMs?: number;
+  /**
+   * Time for the heap dump session's CollectTracing2 answer (default 300000 ms; the dump's own timeout ends it
+   * sooner): the runtime answers only after the induced GC and its heap walk, seconds on a big heap (measured:
+   * 6.9 s for 20 M objects on a loaded machine), and streams nothing before.
+   */
+  collectTimeoutMs?: number;
   /** Time for the stream to end after StopTracing (default 10000 ms). */
   stopTimeoutMs?: number;
   /** Time to connect and for each IPC answer (default 5000 ms). */
@@ -47,33 +73,84 @@ export interface DotnetEventPipeSourceOptions {
    * logs every type's name again (default true).
    */
   flushTypeTable?: boolean;
-  /** Write the raw nettrace stream to the private directory and hand it to disposeRaw (default true). */
+  /**
+   * Hand the spooled nettrace stream to disposeRaw, which may keep it (--keep-dumps), rather than deleting it
+   * (default true). The stream is always spooled to a private file in the dump's directory.
+   */
   keepRaw?: boolean;
 }
 
-/** EventPipe buffer limit asked for a dump's session (events beyond it are dropped → "incomplete"). */
-export const DEFAULT_CIRCULAR_BUFFER_MB = 256;
+/** Smallest EventPipe buffer a dump asks for (MiB): a small heap's walk fits many times over. */
+export const MIN_BUFFER_MB = 64;
+/** Largest by default (MiB): enough for the walk of ≈ 80 M objects. */
+export const MAX_BUFFER_MB = 4096;
+/** Kept free in the cgroup beyond the buffer, for the GC itself and the guard's own margin. */
+export const BUFFER_HEADROOM_MARGIN = 48 * 1024 * 1024;
+/** Growth allowed for since the last dump of the process when its stream size sizes the next buffer. */
+export const STREAM_GROWTH = 1.25;
+/**
+ * Stream bytes per byte of RSS assumed for a first dump: a walk logs ≈ 32 bytes per object and 12 per reference,
+ * at most ≈ 1.8× the heap for the smallest objects with a reference each; measured 1.08× for a heap of 12 M small
+ * objects (bench/dotnet). A first dump that needed more is retried with the size its losses show.
+ */
+export const RSS_STREAM_RATIO = 1.5;
+const MiB = 1024 * 1024;
+
+/** What an attempt at the heap snapshot came to. */
+interface Attempt {
+  agg: HeapDumpAggregator;
+  stats: NettraceStats;
+  decodedIn: "worker" | "main";
+  end: SessionEnd;
+  stopError: unknown;
+  bufferMB: number;
+  seconds: number;
+}
 
 export class DotnetEventPipeSource implements HeapSource {
   readonly name = "dotnet";
   private readonly proc: ProcFs;
   /** Processes (pid:startTime) whose last dump by this source succeeded: their logged-types table is clean. */
   private readonly clean = new Set<string>();
+  /** Stream bytes of the last complete dump per process (pid:startTime): what the next one's buffer is sized from. */
+  private readonly streamed = new Map<string, number>();
+  /** The target's assembly files, parsed once, for the declaring types of nested types. */
+  private readonly assemblies = new AssemblyCache();
 
   constructor(private readonly options: DotnetEventPipeSourceOptions = {}) {
     this.proc = options.proc ?? new ProcFs();
   }
 
   /**
-   * The EventPipe buffer the session may fill in the target (circularBufferMB; the type table flush before it uses a
-   * smaller one and ends first), or what dumps of this target measurably cost, whichever is more.
+   * The EventPipe buffer the dump will ask for (sessionBufferMB: the target's memory while its walk waits in it;
+   * the type table flush before it uses a small one and ends first), or what dumps of this target measurably cost,
+   * whichever is more.
    */
   async memoryCost(ctx: MemoryCostContext): Promise<number> {
-    return Math.max(this.bufferMB() * 1024 * 1024, ctx.learned ?? 0);
+    const id = await this.proc.identity(ctx.pid).catch(() => undefined);
+    const mb = this.sessionBufferMB({ key: id ? `${id.pid}:${id.startTime}` : undefined, rss: ctx.rss, rising: ctx.rising, headroom: ctx.headroom });
+    return Math.max(mb * MiB, ctx.learned ?? 0);
   }
 
-  private bufferMB(): number {
-    return this.options.circularBufferMB ?? DEFAULT_CIRCULAR_BUFFER_MB;
+  /**
+   * The buffer limit for a dump (MiB): the fixed option; else what the last dump of the process streamed plus
+   * growth, or RSS_STREAM_RATIO × its RSS for a first dump, plus its rise either way; at least MIN_BUFFER_MB, at
+   * most maxCircularBufferMB and what the cgroup's headroom leaves (then possibly less than MIN_BUFFER_MB: the guard
+   * skips a dump whose buffer does not fit, since a walk cut short costs the target a full GC for nothing).
+   */
+  sessionBufferMB(t: { key?: string; rss?: number; rising?: number; headroom?: number; atLeast?: number }): number {
+    if (this.options.circularBufferMB !== undefined) return this.options.circularBufferMB;
+    const rising = Math.max(0, t.rising ?? 0);
+    const last = t.key !== undefined ? this.streamed.get(t.key) : undefined;
+    let bytes = last !== undefined ? last * STREAM_GROWTH + rising * RSS_STREAM_RATIO : ((t.rss ?? 0) + rising) * RSS_STREAM_RATIO;
+    bytes = Math.max(bytes, t.atLeast ?? 0);
+    let mb = Math.min(Math.max(MIN_BUFFER_MB, Math.ceil(bytes / MiB)), this.options.maxCircularBufferMB ?? MAX_BUFFER_MB);
+    if (t.headroom !== undefined) {
+      const allowed = Math.floor((t.headroom - BUFFER_HEADROOM_MARGIN - rising) / MiB);
+      // Below the minimum, the minimum is answered: the guard then skips the dump (it does not fit).
+      mb = Math.min(mb, Math.max(allowed, Math.min(mb, MIN_BUFFER_MB)));
+    }
+    return mb;
   }
 
   /** The diagnostic endpoint of a process, or a DumpError saying why there is none. */
@@ -99,59 +176,145 @@ export class DotnetEventPipeSource implements HeapSource {
       notes.push(`.NET runtime version unknown (${err.message})`);
     }
 
-    // Flush the runtime's table of types already logged, as dotnet-gcdump does: the runtime logs a type's BulkType
-    // event only the first time it sees the type, and a heap walk that outlived its session (a dump aborted
-    // mid-walk, here or by another tool) leaves types marked as logged, which the next dump would then see only as
-    // Type(0x…). Done before the first dump of a process and after any dump of it that did not succeed; a
-    // completed dump leaves the table clean (its session ends after the walk), so the next one can skip it.
     const key = `${id.pid}:${id.startTime}`;
-    if ((this.options.flushTypeTable ?? true) && !this.clean.has(key)) await this.flushTypeTable(endpoint, ctx, id);
-    this.clean.delete(key);
-
-    const keepRaw = this.options.keepRaw ?? true;
-    let rawFile: string | undefined;
-    let fd: number | undefined;
-    let rawError: Error | undefined;
-    if (keepRaw) {
-      rawFile = rawFileName(ctx.privateDir, ctx.pid, "nettrace");
-      ctx.record?.file(rawFile);
-      await createPrivateFile(rawFile);
-      fd = openSync(rawFile, "w", 0o600);
-    }
-    try {
-      const body = await this.collect(ctx, id, endpoint, notes, (chunk) => {
-        if (fd === undefined || rawError !== undefined) return;
-        try {
-          writeSync(fd, chunk);
-        } catch (err) {
-          rawError = err as Error;
+    const rss = (await this.proc.memoryOrEmpty(ctx.pid).catch(() => ({ rss: undefined }))).rss;
+    const target = { key, rss, rising: ctx.rising, headroom: ctx.headroom };
+    let bufferMB = this.sessionBufferMB(target);
+    const retry = (this.options.retry ?? true) && this.options.circularBufferMB === undefined;
+    for (let attempt = 1; ; attempt++) {
+      // Flush the runtime's table of types already logged, as dotnet-gcdump does: the runtime logs a type's BulkType
+      // event only the first time it sees the type, and a heap walk that outlived its session (a dump aborted
+      // mid-walk, here or by another tool) leaves types marked as logged, which the next dump would then see only
+      // as Type(0x…). Done before the first dump of a process and after any dump of it that did not succeed (a
+      // retry included: the walk that lost events marked its types logged); a completed dump leaves the table
+      // clean (its session ends after the walk), so the next one can skip it.
+      if ((this.options.flushTypeTable ?? true) && !this.clean.has(key)) await this.flushTypeTable(endpoint, ctx, id);
+      this.clean.delete(key);
+      const a = await this.attempt(ctx, id, endpoint, bufferMB);
+      const losses = a.agg.losses();
+      // What the walk needed: what arrived (the buffer was full, whatever arrived) plus the lost events at the
+      // average size of those that did. The next dump of the process is sized from it too, should this one fail.
+      const perEvent = a.stats.events > 0 ? a.stats.bytes / a.stats.events : 64 * 1024;
+      const needed = losses.dropped > 0 ? Math.max(a.stats.bytes, bufferMB * MiB) + losses.dropped * perEvent : a.stats.bytes;
+      this.remember(key, needed);
+      if ((losses.dropped > 0 || !losses.nodesComplete) && retry && attempt === 1) {
+        const next = this.sessionBufferMB({ ...target, atLeast: needed * STREAM_GROWTH });
+        if (next > bufferMB) {
+          notes.push(`${describeLosses(losses)} with a ${bufferMB} MiB EventPipe buffer; retried with ${next} MiB`);
+          ctx.logger.warn({ pid: ctx.pid, bufferMB, next, losses }, "the .NET heap dump lost events; retrying once with a larger EventPipe buffer");
+          bufferMB = next;
+          continue;
         }
-      });
-      if (rawError !== undefined) throw new DumpError("io_error", `writing ${rawFile}: ${rawError.message}`);
+      }
+      const body = await this.classify(ctx, id, a, notes);
       if (this.clean.size >= 4096) this.clean.clear();
       this.clean.add(key);
       return body;
-    } finally {
-      if (fd !== undefined) closeSync(fd);
-      if (rawFile !== undefined) await ctx.disposeRaw(rawFile).catch(() => undefined);
     }
   }
 
-  private async collect(
+  private remember(key: string, streamBytes: number): void {
+    if (!this.streamed.has(key) && this.streamed.size >= 4096) this.streamed.clear();
+    this.streamed.set(key, streamBytes);
+  }
+
+  /**
+   * One heap snapshot session with a buffer of bufferMB: the stream spooled to a private file as fast as it comes
+   * (followed only for the GC's start and end), then decoded from the file for the per-type counts.
+   */
+  private async attempt(ctx: DumpContext, id: TargetIdentity, endpoint: DiagnosticEndpoint, bufferMB: number): Promise<Attempt> {
+    const spool = rawFileName(ctx.privateDir, ctx.pid, "nettrace");
+    ctx.record?.file(spool);
+    await createPrivateFile(spool);
+    let fd: number | undefined = openSync(spool, "w", 0o600);
+    let spoolError: Error | undefined;
+    const counting = new SpoolDecoder(spool, this.options.decodeInWorker ?? workerAvailable());
+    try {
+      const follow = new HeapDumpAggregator({ countObjects: false });
+      const { end, stopError, seconds } = await this.stream(ctx, id, endpoint, follow, bufferMB, (chunk) => {
+        if (fd === undefined || spoolError !== undefined) return;
+        try {
+          writeSync(fd, chunk);
+          counting.wrote(chunk.length);
+        } catch (err) {
+          spoolError = err as Error;
+        }
+      });
+      closeSync(fd);
+      fd = undefined;
+      if (spoolError !== undefined) throw new DumpError("io_error", `writing ${spool}: ${spoolError.message}`);
+      if (end.kind === "malformed") throw new DumpError("parse_error", `nettrace stream of process ${ctx.pid}: ${end.error.message}`);
+      const { agg, stats, decodedIn } = await counting.finish(ctx.signal);
+      return { agg, stats, decodedIn, end, stopError, bufferMB, seconds };
+    } finally {
+      counting.close();
+      if (fd !== undefined) closeSync(fd);
+      if (this.options.keepRaw ?? true) await ctx.disposeRaw(spool).catch(() => undefined);
+      else await unlink(spool).catch(() => undefined);
+    }
+  }
+
+  /** Turns a finished attempt into the summary, or the DumpError that says why it is not one. */
+  private async classify(ctx: DumpContext, id: TargetIdentity, a: Attempt, notes: string[]): Promise<DumpSummaryBody> {
+    const { agg, end, stats } = a;
+    if (agg.state !== "complete") {
+      if (!(await this.proc.stillAlive(id))) throw new DumpError("target_exited", `process ${ctx.pid} exited during the heap dump`);
+      if (ctx.signal.aborted) throw abortError();
+      throw new DumpError("incomplete", `the stream of process ${ctx.pid} ended before the induced GC did (${describeEnd(end)})`);
+    }
+    if (end.kind === "truncated") {
+      if (!(await this.proc.stillAlive(id))) throw new DumpError("target_exited", `process ${ctx.pid} exited during the heap dump`);
+      const why = a.stopError instanceof Error ? `; StopTracing: ${a.stopError.message}` : "";
+      throw new DumpError("incomplete", `the nettrace stream of process ${ctx.pid} was cut before its end (${describeEnd(end)}${why})`);
+    }
+    if (agg.bulkNodeEvents === 0) throw new DumpError("incomplete", `the induced GC of process ${ctx.pid} logged no objects`);
+    const losses = agg.losses();
+    if (!losses.nodesComplete) {
+      throw new DumpError(
+        "incomplete",
+        losses.dropped > 0
+          ? `the runtime dropped events of the heap dump of process ${ctx.pid} (its EventPipe buffer of ${a.bufferMB} MiB filled up ` +
+              `during the induced GC): ${describeLosses(losses)}${this.options.circularBufferMB === undefined ? "; the next dump asks for a buffer sized from what this one lost" : ""}`
+          : `heap dump of process ${ctx.pid}: GCBulkNode events missing (${losses.nodeEvents} Index gap(s)) though the runtime reported no loss`,
+      );
+    }
+    if (agg.unnamedObjects > 0) {
+      throw new DumpError(
+        "incomplete",
+        `${agg.unnamedObjects} object(s) of process ${ctx.pid} have a type the runtime did not name (no BulkType event): ` +
+          `their rows would not match other dumps`,
+      );
+    }
+    if (losses.dropped > 0) notes.push(`every object counted, but ${describeLosses(losses)}: the references between objects are incomplete`);
+    const gc = agg.gcSeconds;
+    notes.push(
+      `EventPipe GC heap snapshot: one induced full blocking GC${gc === undefined ? "" : ` (${(gc * 1000).toFixed(1)} ms in the target, heap walk included)`}; ${agg.objects} objects of ${agg.typeCount} types in ` +
+        `${agg.bulkNodeEvents} GCBulkNode events (${agg.bulkEdgeEvents} GCBulkEdge), ${stats.bytes} stream bytes with a ${a.bufferMB} MiB buffer, ${a.seconds.toFixed(2)} s; counted ${a.decodedIn === "worker" ? "alongside the stream by a worker thread" : "after the stream"}`,
+    );
+    const match = await matchProcessModules(this.proc, ctx.pid, agg.typeDefs(), this.assemblies);
+    if (match.unmatched > 0) {
+      notes.push(`${match.unmatched} module(s) matched no readable assembly file: their nested types (if any) are named without their declaring types`);
+    }
+    return agg.summary(notes, match.modules);
+  }
+
+  /** Runs the heap snapshot session to its end, whatever happens; throws DumpError when it cannot start. */
+  private async stream(
     ctx: DumpContext,
     id: TargetIdentity,
     endpoint: DiagnosticEndpoint,
-    notes: string[],
+    agg: HeapDumpAggregator,
+    bufferMB: number,
     onRaw: (chunk: Buffer) => void,
-  ): Promise<DumpSummaryBody> {
-    const agg = new HeapDumpAggregator();
+  ): Promise<{ end: SessionEnd; stopError: unknown; seconds: number }> {
     let session: EventPipeSession;
     try {
       session = await EventPipeSession.start(endpoint, agg, {
         providers: [{ name: RUNTIME_PROVIDER, keywords: GC_HEAP_SNAPSHOT_KEYWORDS, level: 5 }],
-        circularBufferMB: this.bufferMB(),
+        circularBufferMB: bufferMB,
         signal: ctx.signal,
         commandTimeoutMs: this.options.commandTimeoutMs,
+        answerTimeoutMs: this.options.collectTimeoutMs ?? 300_000,
         onRaw,
       });
     } catch (err) {
@@ -175,41 +338,7 @@ export class DotnetEventPipeSource implements HeapSource {
       }
       end = await session.waitEnd(this.options.stopTimeoutMs ?? 10_000);
     }
-    const seconds = ((Date.now() - started) / 1000).toFixed(2);
-
-    if (end.kind === "malformed") throw new DumpError("parse_error", `nettrace stream of process ${ctx.pid}: ${end.error.message}`);
-    if (agg.state !== "complete") {
-      if (!(await this.proc.stillAlive(id))) throw new DumpError("target_exited", `process ${ctx.pid} exited during the heap dump`);
-      if (ctx.signal.aborted) throw abortError();
-      throw new DumpError("incomplete", `the stream of process ${ctx.pid} ended before the induced GC did (${describeEnd(end)})`);
-    }
-    if (end.kind === "truncated") {
-      if (!(await this.proc.stillAlive(id))) throw new DumpError("target_exited", `process ${ctx.pid} exited during the heap dump`);
-      const why = stopError instanceof Error ? `; StopTracing: ${stopError.message}` : "";
-      throw new DumpError("incomplete", `the nettrace stream of process ${ctx.pid} was cut before its end (${describeEnd(end)}${why})`);
-    }
-    if (session.stats.droppedEvents > 0) {
-      throw new DumpError(
-        "incomplete",
-        `the runtime dropped ${session.stats.droppedEvents} event(s) of the heap dump (its EventPipe buffers filled up); ` +
-          `try a larger circularBufferMB or dump when the machine is less busy`,
-      );
-    }
-    if (agg.problem !== undefined) throw new DumpError("incomplete", `heap dump of process ${ctx.pid}: ${agg.problem}`);
-    if (agg.bulkNodeEvents === 0) throw new DumpError("incomplete", `the induced GC of process ${ctx.pid} logged no objects`);
-    if (agg.unnamedObjects > 0) {
-      throw new DumpError(
-        "incomplete",
-        `${agg.unnamedObjects} object(s) of process ${ctx.pid} have a type the runtime did not name (no BulkType event): ` +
-          `their rows would not match other dumps`,
-      );
-    }
-    const gc = agg.gcSeconds;
-    notes.push(
-      `EventPipe GC heap snapshot: one induced full blocking GC${gc === undefined ? "" : ` (${(gc * 1000).toFixed(1)} ms in the target, heap walk included)`}; ${agg.objects} objects of ${agg.typeCount} types in ` +
-        `${agg.bulkNodeEvents} GCBulkNode events, ${session.stats.bytes} stream bytes, ${seconds} s`,
-    );
-    return agg.summary(notes);
+    return { end, stopError, seconds: (Date.now() - started) / 1000 };
   }
 
   /**
@@ -293,7 +422,7 @@ export class DotnetEventPipeSource implements HeapSource {
       if (err.code === "EACCES" || err.code === "EPERM") {
         return new DumpError("attach_failed", `${err.message} (leakwatch must run as the target's user or root)`);
       }
-      return new DumpError("attach_failed", `cannot talk to the .NET runtime of process ${id.pid}: ${err.message}`);
+      return new DumpError("attach_failed", `cannot talk to the .NET runtime of process ${id.pid} (${command}): ${err.message}`);
     }
     if (err instanceof ParseError) return new DumpError("parse_error", err.message);
     const e = new DumpError("internal", `${command}: ${err instanceof Error ? err.message : String(err)}`);
@@ -311,6 +440,16 @@ function describeEnd(end: SessionEnd): string {
     case "malformed":
       return `malformed: ${end.error.message}`;
   }
+}
+
+/** Lost events by kind, for messages. */
+function describeLosses(l: HeapDumpLosses): string {
+  const parts = [
+    ...(l.nodeEvents > 0 ? [`${l.nodeEvents} GCBulkNode event(s) (≈ ${l.objectsEstimate} objects)`] : []),
+    ...(l.edgeEvents > 0 ? [`${l.edgeEvents} GCBulkEdge event(s) (references)`] : []),
+    ...(l.otherEvents > 0 ? [`${l.otherEvents} other event(s)${l.nodesComplete ? "" : " (objects, references or types lost after the last ones seen)"}`] : []),
+  ];
+  return `${l.dropped} event(s) lost: ${parts.join(", ")}`;
 }
 
 /** The factory the daemon registers for `--heap-source dotnet`. */

@@ -9,6 +9,7 @@ import { parseGcdumpReport, streamGcdumpReport } from "./formats/gcdump-report.j
 import type { DiagnosticPortListener } from "./protocol/listener.js";
 import { DOTNET_SIGNATURE } from "./signature.js";
 import { DotnetTextSource } from "./text-source.js";
+import { DOTNET_TYPE_NAMES, sosFromGcdumpName } from "./type-names.js";
 
 declare module "../../runtime-kit/runtime.js" {
   interface SourceSettings {
@@ -38,11 +39,20 @@ export const dotnet: RuntimeDescriptor = {
     },
   ],
   formats: [
-    { name: "gcdump-report", detect: (head) => GCDUMP.test(head), parse: parseGcdumpReport, stream: streamGcdumpReport },
+    {
+      name: "gcdump-report",
+      detect: (head) => GCDUMP.test(head),
+      parse: parseGcdumpReport,
+      stream: streamGcdumpReport,
+      typeNames: DOTNET_TYPE_NAMES,
+      upgradeTypeName: sosFromGcdumpName,
+    },
     { name: "dumpheap-stat", detect: (head) => DUMPHEAP.test(head), parse: parseDumpheapStat, stream: streamDumpheapStat },
     {
       name: "nettrace",
       binary: true,
+      typeNames: DOTNET_TYPE_NAMES,
+      upgradeTypeName: sosFromGcdumpName,
       detect: () => false,
       parse: () => {
         throw new ParseError("nettrace", 1, "binary .nettrace input is not a text format; use the nettrace source");

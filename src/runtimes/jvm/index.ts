@@ -4,6 +4,8 @@ import type { RuntimeDescriptor } from "../../runtime-kit/runtime.js";
 import { parseJcmdHistogram, parseJmapHistogram, streamJavaHistogram } from "./histogram.js";
 import { JVM_SIGNATURE } from "./signature.js";
 import { JvmSource } from "./source.js";
+import { readHprofGraph } from "./hprof.js";
+import { ParseError } from "../../model/parse-error.js";
 
 declare module "../../runtime-kit/runtime.js" {
   interface SourceSettings {
@@ -49,6 +51,16 @@ export const jvm: RuntimeDescriptor = {
       detect: (head) => hasPidLine(head) === false,
       parse: parseJmapHistogram,
       stream: (limits) => streamJavaHistogram("jmap-histogram", limits),
+    },
+    {
+      name: "hprof",
+      binary: true,
+      detect: () => false,
+      parse: () => {
+        throw new ParseError("hprof", 1, "a binary HPROF heap dump is not a text format; read it with leakwatch paths");
+      },
+      suffixes: [".hprof"],
+      readGraph: readHprofGraph,
     },
   ],
   chooseForCommand: (_command, s) => ({

@@ -6,7 +6,7 @@ import type { AutoChoice, RuntimeDescriptor, SourceSettings } from "../../runtim
 import { readNodeFlags } from "./flags.js";
 import { NODE_SIGNATURE } from "./signature.js";
 import { v8SignalLaunchEnv } from "./signal-source.js";
-import { createV8SnapshotParser } from "./snapshot.js";
+import { createV8SnapshotParser, readV8SnapshotGraph } from "./snapshot.js";
 import { V8Source, chooseV8Method, chooseV8MethodForCommand, type V8Method } from "./source.js";
 
 declare module "../../runtime-kit/runtime.js" {
@@ -43,6 +43,7 @@ export const node: RuntimeDescriptor = {
       },
       stream: (limits) => createV8SnapshotParser(limits),
       suffixes: [".heapsnapshot", ".heapsnapshot.gz"],
+      readGraph: readV8SnapshotGraph,
     },
   ],
   chooseForCommand: (command, s) => choice(chooseV8MethodForCommand(command, s.nodeOptions, s), s),

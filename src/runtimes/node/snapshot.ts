@@ -23,6 +23,8 @@ import { capTypeName } from "../../formats/normalise.js";
 import { normaliseV8Name } from "./normalise.js";
 import { TypeTable } from "../../formats/type-table.js";
 import { NAMED_NODE_TYPES, bucketForNodeType } from "./snapshot-classes.js";
+import { SnapshotGraphCollector } from "./snapshot-graph.js";
+import type { HeapGraph } from "../../model/heap-graph.js";
 
 const FORMAT = "v8-heapsnapshot";
 
@@ -47,6 +49,16 @@ export async function parseV8SnapshotStream(readable: AsyncIterable<string | Uin
   const parser = new SnapshotStreamParser();
   for await (const chunk of readable as AsyncIterable<string | Uint8Array>) parser.write(chunk);
   return parser.end();
+}
+
+/** Parses a snapshot file into its summary and its heap graph (nodes and strong edges), for the retention analysis. */
+export async function readV8SnapshotGraph(path: string): Promise<{ summary: DumpSummaryBody; graph: HeapGraph }> {
+  const parser = new SnapshotStreamParser(DEFAULT_MAX_DUMP_TYPES, true);
+  const file = createReadStream(path, { highWaterMark: 1 << 20 });
+  const input: NodeJS.ReadableStream = path.endsWith(".gz") ? file.pipe(createGunzip({ chunkSize: 1 << 20 })) : file;
+  for await (const chunk of input as AsyncIterable<Uint8Array>) parser.write(chunk);
+  const summary = parser.end();
+  return { summary, graph: parser.graph() };
 }
 
 /** Parses a snapshot file; a `.gz` file is decompressed on the fly. */
@@ -94,6 +106,7 @@ const enum S {
   Skip,
   Nodes,
   Strings,
+  Edges,
 }
 
 // Byte values used by the state machines.
@@ -124,7 +137,11 @@ function isWs(c: number): boolean {
 }
 
 class SnapshotStreamParser implements V8SnapshotParser {
-  constructor(private readonly maxTypes = DEFAULT_MAX_DUMP_TYPES) {}
+  constructor(
+    private readonly maxTypes = DEFAULT_MAX_DUMP_TYPES,
+    /** Also collect the heap graph (nodes and strong edges) for the retention analysis. */
+    private readonly withGraph = false,
+  ) {}
 
   private state: S = S.Start;
   private line = 1;
@@ -154,6 +171,20 @@ class SnapshotStreamParser implements V8SnapshotParser {
   private typeField = 0;
   private nameField = 0;
   private sizeField = 0;
+  private edgeCountField = -1;
+  private collector: SnapshotGraphCollector | undefined;
+  private edgeFields = 0;
+  private edgeTypeField = 0;
+  private edgeNameField = 0;
+  private edgeToField = 0;
+  private eState = 0; // as nState, for "edges"
+  private eAcc = 0;
+  private eFp = 0;
+  private eType = 0;
+  private eName = 0;
+  private curEdges = 0;
+  private eTo = 0;
+  private edgesDone = false;
   private nodeTypeNames: string[] = [];
   private named = new Uint8Array(0);
   private expectedNodeCount: number | undefined;
@@ -245,6 +276,9 @@ class SnapshotStreamParser implements V8SnapshotParser {
         case S.Strings:
           i = this.feedStrings(buf, i, n);
           break;
+        case S.Edges:
+          i = this.feedEdges(buf, i, n);
+          break;
         default:
           i = this.feedTop(buf, i);
       }
@@ -324,6 +358,13 @@ class SnapshotStreamParser implements V8SnapshotParser {
       if (!this.metaRead) this.fail("'nodes' before the 'snapshot' meta");
       if (c !== OPEN_ARR) this.fail("'nodes' is not an array");
       this.state = S.Nodes;
+      return i + 1;
+    }
+    if (this.key === "edges" && this.collector !== undefined) {
+      if (!this.nodesDone) this.fail("'edges' before 'nodes' is not supported");
+      if (c !== OPEN_ARR) this.fail("'edges' is not an array");
+      this.collector.startEdges();
+      this.state = S.Edges;
       return i + 1;
     }
     if (this.key === "strings") {
@@ -462,7 +503,29 @@ class SnapshotStreamParser implements V8SnapshotParser {
     this.typeSize = new Float64Array(this.nodeTypeNames.length);
     const nodeCount = (snap as { node_count?: unknown }).node_count;
     if (typeof nodeCount === "number") this.expectedNodeCount = nodeCount;
+    if (this.withGraph) this.readEdgeMeta(meta!, f);
     this.metaRead = true;
+  }
+
+  private readEdgeMeta(meta: Record<string, unknown>, nodeFields: string[]): void {
+    this.edgeCountField = nodeFields.indexOf("edge_count");
+    const fields = meta.edge_fields;
+    const types = meta.edge_types;
+    if (this.edgeCountField < 0 || !isStringArray(fields) || !Array.isArray(types)) {
+      this.fail("'snapshot.meta' lacks edge_count / edge_fields / edge_types (needed for the heap graph)");
+    }
+    const f = fields as string[];
+    this.edgeFields = f.length;
+    this.edgeTypeField = f.indexOf("type");
+    this.edgeNameField = f.indexOf("name_or_index");
+    this.edgeToField = f.indexOf("to_node");
+    const kinds = (types as unknown[])[this.edgeTypeField];
+    if (this.edgeTypeField < 0 || this.edgeNameField < 0 || this.edgeToField < 0 || !isStringArray(kinds)) {
+      this.fail("'snapshot.meta.edge_fields' lacks type, name_or_index or to_node");
+    }
+    const k = kinds as string[];
+    const at = (names: string[]) => new Set(names.map((n) => k.indexOf(n)).filter((i) => i >= 0));
+    this.collector = new SnapshotGraphCollector({ weak: at(["weak"]), indexed: at(["element", "hidden"]) }, this.fieldCount, this.expectedNodeCount);
   }
 
   /** The hot loop: a byte-level integer tokenizer over the nodes array that aggregates node by node. */
@@ -478,6 +541,7 @@ class SnapshotStreamParser implements V8SnapshotParser {
     const typeF = this.typeField;
     const nameF = this.nameField;
     const sizeF = this.sizeField;
+    const edgeCountF = this.edgeCountField;
     let numbers = this.numbers;
     let done = false;
     while (i < n) {
@@ -503,6 +567,7 @@ class SnapshotStreamParser implements V8SnapshotParser {
         if (fp === typeF) type = acc;
         else if (fp === nameF) name = acc;
         else if (fp === sizeF) size = acc;
+        else if (fp === edgeCountF) this.curEdges = acc;
         numbers++;
         if (++fp === fields) {
           fp = 0;
@@ -537,25 +602,111 @@ class SnapshotStreamParser implements V8SnapshotParser {
 
   private addNode(type: number, name: number, size: number, line: number): void {
     if (type >= this.named.length) this.fail(`node type ${type} not in 'snapshot.meta.node_types'`, line);
+    if (this.collector !== undefined) {
+      this.collector.node(this.named[type] === 1 ? this.slotFor(name, line) : -1 - type, size, this.curEdges);
+    }
     if (this.named[type] === 1) {
-      let slot = this.slotOfName.get(name);
-      if (slot === undefined) {
-        if (this.slots >= this.maxTypes) throw new LimitError(FORMAT, line, "types", `more than ${this.maxTypes} distinct names (--max-dump-types)`);
-        slot = this.slots++;
-        if (slot === this.slotCount.length) {
-          this.slotCount = grow(this.slotCount);
-          this.slotSize = grow(this.slotSize);
-          this.slotLine = grow(this.slotLine);
-        }
-        this.slotOfName.set(name, slot);
-        this.slotLine[slot] = line;
-      }
+      const slot = this.slotFor(name, line);
       this.slotCount[slot]!++;
       this.slotSize[slot]! += size;
     } else {
       this.typeCount[type]!++;
       this.typeSize[type]! += size;
     }
+  }
+
+  /** The edges array, tokenized like "nodes": each edge goes to the graph collector (only when collecting one). */
+  private feedEdges(buf: Uint8Array, i: number, n: number): number {
+    const collector = this.collector!;
+    let st = this.eState;
+    let acc = this.eAcc;
+    let fp = this.eFp;
+    let line = this.line;
+    const fields = this.edgeFields;
+    let done = false;
+    while (i < n) {
+      let c = buf[i]!;
+      let d = c - 0x30;
+      if (d >= 0 && d <= 9) {
+        if (st === 2) this.fail("missing ',' between numbers in 'edges'", line);
+        if (st === 0) {
+          acc = 0;
+          st = 1;
+        }
+        do {
+          acc = acc * 10 + d;
+          if (++i === n) break;
+          d = buf[i]! - 0x30;
+        } while (d >= 0 && d <= 9);
+        if (i === n) break; // the number may go on in the next chunk
+        c = buf[i]!;
+      }
+      if (st === 1) {
+        if (acc > Number.MAX_SAFE_INTEGER) this.fail("number too large in 'edges'", line);
+        if (fp === this.edgeTypeField) this.eType = acc;
+        else if (fp === this.edgeNameField) this.eName = acc;
+        if (fp === this.edgeToField) this.eTo = acc;
+        if (++fp === fields) {
+          fp = 0;
+          const problem = collector.edge(this.eType, this.eName, this.eTo);
+          if (problem !== undefined) this.fail(problem, line);
+        }
+        st = 2;
+      }
+      i++;
+      if (c === COMMA) {
+        if (st !== 2) this.fail("unexpected ',' in 'edges'", line);
+        st = 0;
+      } else if (c === LF) line++;
+      else if (c === CLOSE_ARR) {
+        if (st === 0 && fp > 0) this.fail("trailing ',' in 'edges'", line);
+        if (fp !== 0) this.fail(`'edges' does not end on a whole edge of ${fields} fields`, line);
+        done = true;
+        break;
+      } else if (c !== 0x20 && c !== 0x0d && c !== 0x09) {
+        this.fail("unexpected character in 'edges'", line);
+      }
+    }
+    this.eState = st;
+    this.eAcc = acc;
+    this.eFp = fp;
+    this.line = line;
+    if (done) {
+      const problem = collector.endEdges();
+      if (problem !== undefined) this.fail(problem, line);
+      this.edgesDone = true;
+      this.state = S.After;
+    }
+    return i;
+  }
+
+  /** The heap graph (after end(); only when created with the graph). Types are labelled as the summary's rows are. */
+  graph(): HeapGraph {
+    if (this.collector === undefined || !this.edgesDone) this.fail("no heap graph: no 'edges' array was read");
+    const at = new Map<number, number>();
+    for (let k = 0; k < this.needed.length; k++) at.set(this.needed[k]!, k);
+    const slotName: number[] = [];
+    for (const [name, slot] of this.slotOfName) slotName[slot] = name;
+    return this.collector.build(
+      (key) => (key >= 0 ? normaliseV8Name(this.resolved[at.get(slotName[key]!)!]!) : capTypeName(bucketForNodeType(this.nodeTypeNames[-1 - key]!))),
+      (index) => this.resolved[at.get(index)!] ?? "?",
+    );
+  }
+
+  private slotFor(name: number, line: number): number {
+    let slot = this.slotOfName.get(name);
+    if (slot === undefined) {
+      if (this.slots >= this.maxTypes) throw new LimitError(FORMAT, line, "types", `more than ${this.maxTypes} distinct names (--max-dump-types)`);
+      slot = this.slots++;
+      if (slot === this.slotCount.length) {
+        this.slotCount = grow(this.slotCount);
+        this.slotSize = grow(this.slotSize);
+        this.slotLine = grow(this.slotLine);
+      }
+      this.slotOfName.set(name, slot);
+      this.slotLine[slot] = line;
+    }
+    return slot;
   }
 
   private finishNodes(): void {
@@ -571,7 +722,9 @@ class SnapshotStreamParser implements V8SnapshotParser {
   }
 
   private prepareStrings(): void {
-    this.needed = Float64Array.from(this.slotOfName.keys()).sort();
+    const wanted = new Set(this.slotOfName.keys());
+    if (this.collector !== undefined) for (const s of this.collector.stringIndices()) wanted.add(s);
+    this.needed = Float64Array.from(wanted).sort();
     this.neededPos = 0;
     this.resolved = [];
   }
@@ -654,12 +807,14 @@ class SnapshotStreamParser implements V8SnapshotParser {
     if (!this.stringsDone) this.fail("no 'strings' array");
     if (this.neededPos < this.needed.length) {
       const index = this.needed[this.neededPos]!;
-      const line = this.slotLine[this.slotOfName.get(index)!]!;
-      this.fail(`node name index ${index} (first used here) beyond the ${this.strIndex} strings`, line);
+      const slot = this.slotOfName.get(index);
+      if (slot === undefined) this.fail(`edge name index ${index} beyond the ${this.strIndex} strings`);
+      this.fail(`node name index ${index} (first used here) beyond the ${this.strIndex} strings`, this.slotLine[slot]!);
     }
     const table = new TypeTable();
     for (let k = 0; k < this.needed.length; k++) {
-      const slot = this.slotOfName.get(this.needed[k]!)!;
+      const slot = this.slotOfName.get(this.needed[k]!);
+      if (slot === undefined) continue; // an edge name only
       table.add(normaliseV8Name(this.resolved[k]!), this.slotCount[slot]!, this.slotSize[slot]!);
     }
     for (let t = 0; t < this.nodeTypeNames.length; t++) {

@@ -113,7 +113,7 @@ describe("runDump", () => {
     expect(run.outcome).toMatchObject({ result: "skipped", reason: "insufficient_headroom" });
     expect(run.durationSeconds).toBeUndefined();
     expect(src.calls()).toBe(0);
-    expect(src.costs).toEqual([{ pid: process.pid, rss: 250_000_000, lastObjects: 77 }]);
+    expect(src.costs).toEqual([{ pid: process.pid, rss: 250_000_000, lastObjects: 77, headroom: 100_000_000 }]);
   });
 
   it("dumps when the estimate plus the margin fits, and without a headroom does not ask for an estimate", async () => {
@@ -155,7 +155,7 @@ describe("runDump", () => {
     const src = source(async () => BODY, 300_000_000);
     const learned = { bytes: 300_000_000, basis: "measured on 2 earlier dump(s) of this target" };
     const run = await runDump(src.s, job({ headroom: 100_000_000, learned }), options().opts);
-    expect(src.costs).toEqual([{ pid: process.pid, rss: undefined, lastObjects: undefined, learned: 300_000_000 }]);
+    expect(src.costs).toEqual([{ pid: process.pid, rss: undefined, lastObjects: undefined, learned: 300_000_000, headroom: 100_000_000 }]);
     expect(run.outcome).toMatchObject({ result: "skipped", reason: "insufficient_headroom" });
     expect(run.outcome.message).toContain("(measured on 2 earlier dump(s) of this target)");
   });

@@ -149,7 +149,7 @@ describe("HeapState", () => {
     await heap.dump("t", { requests: 41 });
     await heap.dump("t", { requests: 97, headroom: 1e12, rss: 5 });
     expect(store.list("svc").map((d) => d.requests)).toEqual([41, 97]);
-    expect(src.costs).toEqual([{ pid: process.pid, rss: 5, lastObjects: body(1000).totalObjects }]);
+    expect(src.costs).toEqual([{ pid: process.pid, rss: 5, lastObjects: body(1000).totalObjects, headroom: 1e12 }]);
   });
 
   it("skips a dump that would need more memory than the cgroup has left", async () => {

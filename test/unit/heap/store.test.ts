@@ -141,4 +141,39 @@ describe("DumpStore in memory: headers only", () => {
     expect(JSON.parse(text)).toEqual({ ...s[1], typeCount: 2 });
     dir = await mkdtemp(path.join(os.tmpdir(), "lw-store-")); // for afterEach
   });
+
+  it("reads a .NET summary stored with the earlier type names in today's spelling (read, stream, after a restart)", async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), "lw-store-"));
+    const a = new DumpStore({ dataDir: dir, retention: 10, logger });
+    await a.open();
+    // As leakwatch stored it before: no typeNames, dotnet-gcdump's spelling.
+    const old: DumpSummary = {
+      ...summary("api", 1000, 0),
+      source: "dotnet",
+      format: "nettrace",
+      totalObjects: 6,
+      totalBytes: 330,
+      types: [
+        { type: "System.Collections.Generic.Dictionary<System.Int32,App.Customer>", count: 3, bytes: 240 },
+        { type: "System.String<,>", count: 2, bytes: 80 },
+        { type: "<>c", count: 1, bytes: 10 },
+      ],
+    };
+    await a.add(old);
+    const today = { ...summary("api", 2000, 24), source: "dotnet", format: "nettrace", typeNames: "sos", types: [{ type: "A<B,C>", count: 1, bytes: 24 }] };
+    await a.add(today);
+    const b = new DumpStore({ dataDir: dir, retention: 10, logger });
+    await b.open();
+    const renamed = ["System.Collections.Generic.Dictionary<System.Int32, App.Customer>", "System.String[,]", "<>c"];
+    const s = await b.read("api", old.id);
+    expect(s?.types.map((t) => t.type)).toEqual(renamed);
+    expect(s?.typeNames).toBe("sos");
+    expect(s?.notes.at(-1)).toMatch(/2 renamed/);
+    let json = "";
+    for await (const chunk of (await b.stream("api", old.id))!) json += String(chunk);
+    expect((JSON.parse(json) as DumpSummary).types.map((t) => t.type)).toEqual(renamed);
+    // A summary stored in today's spelling is read as it is.
+    expect((await b.read("api", today.id))?.types[0]?.type).toBe("A<B,C>");
+    expect(b.get("api", today.id)?.typeNames).toBe("sos");
+  });
 });

@@ -9,6 +9,7 @@ import { type DumpLimits, dumpLimits } from "../../../formats/limits.js";
 import { type LineParser, LineStream, parseLines } from "../../../formats/lines.js";
 import { parseGroupedInt } from "../../../formats/normalise.js";
 import { normaliseDotnetTypeName } from "../normalise.js";
+import { sosFromRuntimeName } from "../type-names.js";
 import { TypeTable } from "../../../formats/type-table.js";
 
 const NUM = "\\d[\\d,.'’\\u00a0\\u202f]*";
@@ -59,7 +60,11 @@ class DumpheapStatParser implements LineParser {
         this.freeCount += count;
         this.freeBytes += bytes;
         this.freeRows++;
-      } else this.table.add(normaliseDotnetTypeName(m[3]!), count, bytes);
+      } else {
+        // Native SOS (windbg/lldb) spells generics the reflection way: `Dictionary\`2[[System.Int32, System.Private.CoreLib],…]`.
+        const name = m[3]!.includes("`") ? sosFromRuntimeName(m[3]!.trimEnd()) : m[3]!;
+        this.table.add(normaliseDotnetTypeName(name), count, bytes);
+      }
       return;
     }
     const t = TOTAL.exec(line);

@@ -12,6 +12,7 @@ import { type DumpLimits, dumpLimits } from "../../../formats/limits.js";
 import { type LineParser, LineStream, parseLines } from "../../../formats/lines.js";
 import { parseGroupedInt } from "../../../formats/normalise.js";
 import { hasDotnetSizeBucket, normaliseDotnetTypeName } from "../normalise.js";
+import { DOTNET_TYPE_NAMES, sosFromGcdumpName } from "../type-names.js";
 import { TypeTable } from "../../../formats/type-table.js";
 
 // Columns are separated by ASCII blanks only: \s would also match U+00A0/U+202F, which older builds used
@@ -41,7 +42,8 @@ function isBlank(c: number): boolean {
 /**
  * `dotnet-gcdump report` output, line by line. bytes per type = count × "Object Bytes" (one object's size), so
  * `bytesExact` is false; totalBytes is the header's "GC Heap bytes" when present (the tool's exact total).
- * Size-bucket rows (`(Bytes > 10K)`) and module suffixes are stripped and merged. Throws ParseError when the
+ * Size-bucket rows (`(Bytes > 10K)`) and module suffixes are stripped and merged; names are brought as close to
+ * SOS's spelling as the text allows (sosFromGcdumpName: the report names a nested type by its own name only). Throws ParseError when the
  * table header is missing, on a garbled row, on an empty table, or when the rows count more objects than the
  * header's "GC Heap objects" (impossible in real output).
  */
@@ -86,7 +88,7 @@ class GcdumpReportParser implements LineParser {
     if (size === undefined || count === undefined) throw new ParseError(format, lineNo, `bad number in ${excerpt(line)}`);
     const raw = withoutModuleColumn(m[3]!);
     if (hasDotnetSizeBucket(raw)) this.bucketRows++;
-    this.table.add(normaliseDotnetTypeName(raw), count, count * size);
+    this.table.add(normaliseDotnetTypeName(sosFromGcdumpName(raw)), count, count * size);
     this.objects += count;
     this.rows++;
   }
@@ -106,7 +108,7 @@ class GcdumpReportParser implements LineParser {
     if (this.bucketRows > 0) notes.push(`${this.bucketRows} size-bucket rows ('(Bytes > N)') merged into their types`);
     const opts: { bytesExact: boolean; notes: string[]; totalBytes?: number } = { bytesExact: false, notes };
     if (this.heapBytes !== undefined) opts.totalBytes = this.heapBytes;
-    return this.table.toBody(format, opts);
+    return { ...this.table.toBody(format, opts), typeNames: DOTNET_TYPE_NAMES };
   }
 }
 

@@ -103,6 +103,11 @@ export interface BulkNodeHeader {
   count: number;
 }
 
+/** The Index of a GCBulkNode or GCBulkEdge event (its first field; -1 when the payload is too short). */
+export function bulkIndex(p: Buffer): number {
+  return p.length >= 4 ? p.readUInt32LE(0) : -1;
+}
+
 /** Size of one GCBulkNode value: Address (pointer), Size u64, TypeID u64, EdgeCount u64. */
 export function bulkNodeValueSize(pointerSize: number): number {
   return pointerSize + 24;

@@ -21,6 +21,11 @@ export interface SessionOptions {
   signal?: AbortSignal;
   /** Time allowed to connect and for each command's answer (default 5000 ms). */
   commandTimeoutMs?: number;
+  /**
+   * Time allowed for CollectTracing's answer (default commandTimeoutMs). A session that asks for a GC heap dump is
+   * answered only once the runtime has run the induced GC and its heap walk: seconds on a big heap.
+   */
+  answerTimeoutMs?: number;
   /** Every raw stream chunk, before decoding (to keep a raw .nettrace file). */
   onRaw?: (chunk: Buffer) => void;
 }
@@ -73,7 +78,7 @@ export class EventPipeSession {
             ? encodeCollectTracing2({ circularBufferMB, requestRundown: false, providers: opts.providers })
             : encodeCollectTracing({ circularBufferMB, providers: opts.providers }),
         );
-        const payload = await c.readResponse(what, opts.signal, timeout);
+        const payload = await c.readResponse(what, opts.signal, opts.answerTimeoutMs ?? timeout);
         if (payload.length < 8) throw new DiagnosticIpcError(`${what} answer without a session id`);
         sessionId = payload.readBigUInt64LE(0);
         conn = c;

@@ -28,25 +28,37 @@ const DOTNET_ENV = { DOTNET_CLI_TELEMETRY_OPTOUT: "1", DOTNET_NOLOGO: "1", DOTNE
  * only the first test file of a run (and only after a change) pays for `dotnet build` (~15-40 s).
  */
 export function buildTargets(): string {
+  return buildProgram(targetSources, "LeakTarget");
+}
+
+/** Builds test/fixtures/dotnet/bigheap (a large heap of known counts) and returns the path of BigHeap.dll. */
+export function buildBigHeap(): string {
+  return buildProgram(bigHeapSources, "BigHeap");
+}
+
+export const bigHeapSources = path.resolve(__dirname, "../../../fixtures/dotnet/bigheap");
+
+/** Builds the C# project `name`.csproj in `sources` (cached as buildTargets says) and returns the path of its dll. */
+export function buildProgram(sources: string, name: string): string {
   const sdk = execFileSync("dotnet", ["--version"], { encoding: "utf8", env: { ...process.env, ...DOTNET_ENV } }).trim();
   const h = createHash("sha256").update(sdk);
-  for (const f of readdirSync(targetSources).sort()) {
+  for (const f of readdirSync(sources).sort()) {
     if (!/\.(cs|csproj)$/.test(f)) continue;
-    h.update(f).update(readFileSync(path.join(targetSources, f)));
+    h.update(f).update(readFileSync(path.join(sources, f)));
   }
   const root = path.join(tmpdir(), "leakwatch-dotnet-targets");
   const final = path.join(root, h.digest("hex").slice(0, 16));
-  const dll = path.join(final, "out", "LeakTarget.dll");
+  const dll = path.join(final, "out", `${name}.dll`);
   if (existsSync(dll)) return dll;
   mkdirSync(root, { recursive: true });
   const work = mkdtempSync(path.join(root, "build-"));
   try {
-    cpSync(targetSources, path.join(work, "src"), { recursive: true, filter: (src) => !/[\\/](bin|obj)$/.test(src) });
+    cpSync(sources, path.join(work, "src"), { recursive: true, filter: (src) => !/[\\/](bin|obj)$/.test(src) });
     execFileSync(
       "dotnet",
       [
         "build",
-        path.join(work, "src", "LeakTarget.csproj"),
+        path.join(work, "src", `${name}.csproj`),
         "-c",
         "Release",
         "-o",
@@ -93,10 +105,10 @@ export class DotnetTarget extends LineProcess {
   }
 
   /** Runs any command that ends up running the target (a wrapper such as unshare), reading its stdout. */
-  static async spawn(file: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<DotnetTarget> {
+  static async spawn(file: string, args: string[], env: NodeJS.ProcessEnv = {}, readyTimeoutMs = 30_000): Promise<DotnetTarget> {
     const proc = execa(file, args, { stdin: "pipe", buffer: false, reject: false, env: { ...DOTNET_ENV, ...env } });
     const t = new DotnetTarget(proc);
-    await t.waitLine(/^ready pid=\d+/, 30_000);
+    await t.waitLine(/^ready pid=\d+/, readyTimeoutMs);
     return t;
   }
 

@@ -1,6 +1,6 @@
-// The dotnet-text heap source. dotnet-gcdump and dotnet-dump are not installable on the test machine (the NuGet
-// mirror here does not carry them), so these tests run stand-in scripts (test/fixtures/targets/dotnet-fake/)
-// that take the real tools' arguments and print captured reports; the target is a plain process.
+// The dotnet-text heap source, with stand-in scripts for dotnet-gcdump and dotnet-dump
+// (test/fixtures/targets/dotnet-fake/) that take the real tools' arguments and print captured reports, so that
+// failures can be staged; the target is a plain process. The real tools are checked in cross-check.test.ts.
 import { afterEach, describe, expect, it } from "vitest";
 import { mkdirSync, readFileSync, readdirSync, symlinkSync } from "node:fs";
 import path from "node:path";

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { pino } from "pino";
 import type { DumpContext } from "../../../../src/model/dump.js";
-import { DotnetEventPipeSource } from "../../../../src/runtimes/dotnet/eventpipe-source.js";
+import { BUFFER_HEADROOM_MARGIN, DotnetEventPipeSource, MAX_BUFFER_MB, MIN_BUFFER_MB } from "../../../../src/runtimes/dotnet/eventpipe-source.js";
 import { FakeRuntime } from "./fake-runtime.js";
 import { NettraceWriter, heapDumpStream } from "./writer.js";
 
@@ -125,14 +125,45 @@ describe("dotnet source against a fake runtime", () => {
     expect(f.stops).toContain(2n);
   });
 
-  it("lost events (a sequence gap): incomplete, not silently wrong", async () => {
-    await start(heapDumpStream({ seqGap: true }));
-    await expect(source(fake!).dump(ctx())).rejects.toMatchObject({ reason: "incomplete", message: expect.stringMatching(/dropped 2 event/) });
+  it("lost objects: retried once with a buffer sized from what was lost; incomplete, saying what was lost, when the retry loses too", async () => {
+    await start(heapDumpStream({ lostNode: true }));
+    await expect(source(fake!).dump(ctx())).rejects.toMatchObject({
+      reason: "incomplete",
+      message: expect.stringMatching(/1 event\(s\) lost: 1 GCBulkNode event\(s\) \(≈ 3 objects\)/),
+    });
+    expect(fake!.buffers).toHaveLength(2);
+    expect(fake!.buffers[1]!).toBeGreaterThan(fake!.buffers[0]!);
+    // The type-table flush runs again before the retry (the lossy walk marked its types logged).
+    expect(fake!.sessions.filter((p) => p.startsWith("Microsoft-DotNETCore-SampleProfiler"))).toHaveLength(2);
   });
 
-  it("a GCBulkNode Index gap: incomplete", async () => {
+  it("lost objects, then a complete retry: exact rows, with a note on the first attempt's losses", async () => {
+    await start(heapDumpStream({ lostNode: true }));
+    fake!.laterStreams.push(heapDumpStream());
+    const body = await source(fake!).dump(ctx());
+    expect(body.totalObjects).toBe(6);
+    expect(body.notes.join(" ")).toMatch(/1 GCBulkNode event\(s\).*retried with \d+ MiB/);
+  });
+
+  it("lost events that are not objects: every object counted, the loss noted; a fixed buffer is not retried", async () => {
+    await start(heapDumpStream({ seqGap: true }));
+    const body = await source(fake!, { circularBufferMB: 32 }).dump(ctx());
+    expect(body.totalObjects).toBe(6);
+    expect(body.notes.join(" ")).toMatch(/every object counted, but 2 event\(s\) lost: 2 other event/);
+    expect(fake!.buffers).toEqual([32]);
+  });
+
+  it("events lost after the last node event seen, which was as full as the others: the objects may be lost, incomplete", async () => {
+    await start(heapDumpStream({ spAhead: true, lastFull: true }));
+    await expect(source(fake!, { retry: false }).dump(ctx())).rejects.toMatchObject({
+      reason: "incomplete",
+      message: expect.stringMatching(/35 event\(s\) lost: 35 other event\(s\) \(objects, references or types lost after the last ones seen\)/),
+    });
+  });
+
+  it("a GCBulkNode Index gap the runtime did not report: incomplete", async () => {
     await start(heapDumpStream({ indexGap: true }));
-    await expect(source(fake!).dump(ctx())).rejects.toMatchObject({ reason: "incomplete", message: expect.stringMatching(/Index/) });
+    await expect(source(fake!, { retry: false }).dump(ctx())).rejects.toMatchObject({ reason: "incomplete", message: expect.stringMatching(/Index gap/) });
   });
 
   it("aborted (dump timeout or shutdown): timeout, session stopped", async () => {
@@ -156,11 +187,34 @@ describe("dotnet source against a fake runtime", () => {
 });
 
 describe("what a dotnet dump costs the target, for the headroom guard", () => {
+  const MiB = 1024 * 1024;
   it("reserves the whole EventPipe buffer (the target's memory), or what dumps of the target measurably cost if more", async () => {
-    const MiB = 1024 * 1024;
-    expect(await new DotnetEventPipeSource().memoryCost({ pid: 1, rss: undefined })).toBe(256 * MiB);
     expect(await new DotnetEventPipeSource({ circularBufferMB: 64 }).memoryCost({ pid: 1, rss: undefined })).toBe(64 * MiB);
-    expect(await new DotnetEventPipeSource().memoryCost({ pid: 1, rss: undefined, learned: 300 * MiB })).toBe(300 * MiB);
-    expect(await new DotnetEventPipeSource().memoryCost({ pid: 1, rss: undefined, learned: 10 * MiB })).toBe(256 * MiB);
+    expect(await new DotnetEventPipeSource({ circularBufferMB: 64 }).memoryCost({ pid: 1, rss: undefined, learned: 300 * MiB })).toBe(300 * MiB);
+    expect(await new DotnetEventPipeSource().memoryCost({ pid: 1, rss: 100 * MiB, learned: 10 * MiB })).toBe(150 * MiB);
+  });
+
+  it("sizes the buffer to the heap: from the RSS for a first dump, within the headroom, between the bounds", () => {
+    const s = new DotnetEventPipeSource();
+    expect(s.sessionBufferMB({ rss: 10 * MiB })).toBe(MIN_BUFFER_MB);
+    expect(s.sessionBufferMB({ rss: 1000 * MiB })).toBe(1500);
+    expect(s.sessionBufferMB({ rss: 1000 * MiB, rising: 100 * MiB })).toBe(1650);
+    expect(s.sessionBufferMB({ rss: 100_000 * MiB })).toBe(MAX_BUFFER_MB);
+    expect(new DotnetEventPipeSource({ maxCircularBufferMB: 512 }).sessionBufferMB({ rss: 1000 * MiB })).toBe(512);
+    // The headroom caps it, keeping a margin free…
+    expect(s.sessionBufferMB({ rss: 1000 * MiB, headroom: 800 * MiB })).toBe(800 - BUFFER_HEADROOM_MARGIN / MiB);
+    // …but a buffer too small to be of use is answered as the minimum, so that the guard skips the dump.
+    expect(s.sessionBufferMB({ rss: 1000 * MiB, headroom: 60 * MiB })).toBe(MIN_BUFFER_MB);
+    expect(s.sessionBufferMB({ rss: 1000 * MiB, atLeast: 3000 * MiB })).toBe(3000);
+  });
+
+  it("sizes a later dump's buffer from the stream the last one of the same process produced", async () => {
+    const f = await start();
+    const s = source(f);
+    await s.dump(ctx());
+    const id = await new ProcFs().identity(process.pid);
+    // The fake stream is tiny: the minimum, whatever this test process's RSS.
+    expect(s.sessionBufferMB({ key: `${id!.pid}:${id!.startTime}`, rss: 100_000 * MiB })).toBe(MIN_BUFFER_MB);
+    expect(await s.memoryCost({ pid: process.pid, rss: 100_000 * MiB })).toBe(MIN_BUFFER_MB * MiB);
   });
 });

@@ -43,6 +43,10 @@ export class FakeRuntime {
   readonly stops: bigint[] = [];
   /** Provider names of each CollectTracing2, in order. */
   readonly sessions: string[] = [];
+  /** circularBufferMB of each heap-dump session (not the flush's), in order. */
+  readonly buffers: number[] = [];
+  /** Streams for the heap-dump sessions after the first, in order (then `stream` again). */
+  readonly laterStreams: Buffer[] = [];
   private streams = new Map<bigint, { socket: net.Socket; tail: Buffer; holdTail: boolean }>();
   private nextSession = 1n;
   behaviour: DumpBehaviour = "ok";
@@ -113,7 +117,8 @@ export class FakeRuntime {
       }
       const sid = this.nextSession++;
       socket.write(ok(u64(sid)));
-      const data = isFlush ? this.flushStream : this.stream;
+      if (!isFlush) this.buffers.push(payload.readUInt32LE(0));
+      const data = isFlush ? this.flushStream : this.buffers.length > 1 ? (this.laterStreams.shift() ?? this.stream) : this.stream;
       const body = data.subarray(0, data.length - 1);
       const tail = data.subarray(data.length - 1);
       switch (behaviour) {

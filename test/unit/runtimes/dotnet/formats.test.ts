@@ -22,7 +22,7 @@ describe("dotnet-gcdump report", () => {
       { type: "System.String", count: 5, bytes: 24468 + 4 * 7074 },
       { type: "System.Object[]", count: 3, bytes: 3 * 12800 },
       { type: "System.Int32[]", count: 1, bytes: 31128 },
-      { type: "Entry<System.String,System.Drawing.Color>[]", count: 1, bytes: 7904 },
+      { type: "Entry<System.String, System.Drawing.Color>[]", count: 1, bytes: 7904 },
     ]);
     expect(body.notes.join(" ")).toMatch(/estimated as count × the size of one object/);
     expect(body.notes.join(" ")).toMatch(/GC Heap bytes/);
@@ -94,6 +94,21 @@ describe("SOS dumpheap -stat", () => {
     expect(body.totalObjects).toBe(2);
     expect(body.totalBytes).toBe(48);
     expect(body.notes).toEqual([]);
+  });
+
+  it("spells native SOS's reflection-style generic names as managed SOS does", () => {
+    const table = [
+      "              MT    Count    TotalSize Class Name",
+      "00007f6c1eeefba8      113        21696 System.Collections.Generic.Dictionary`2+Entry[[System.Int32, System.Private.CoreLib],[PerfTarget.Customer, PerfTarget]][]",
+      "00007f6c1eeefc00        2           96 System.Collections.Generic.List`1[[System.String, System.Private.CoreLib]]",
+      "00007f6c1eeefd00        1           24 PerfTarget.Outer+Inner",
+      "Total 116 objects",
+    ].join("\n");
+    expect(parseDumpheapStat(table).types.map((t) => t.type)).toEqual([
+      "System.Collections.Generic.Dictionary<System.Int32, PerfTarget.Customer>+Entry[]",
+      "System.Collections.Generic.List<System.String>",
+      "PerfTarget.Outer+Inner",
+    ]);
   });
 
   it("parses a full dotnet-dump session: preamble, progress lines, separators, merged MTs, trailer", () => {

@@ -220,7 +220,9 @@ export const RUNTIME_METAS: SyntheticMeta[] = [
 ];
 
 /** A small complete heap dump stream: 3 Foo (24 B each), 2 List<String> (32 B), 1 String[] (100 B). */
-export function heapDumpStream(opts: { seqGap?: boolean; indexGap?: boolean; spAhead?: boolean; nodesFirst?: boolean } = {}): Buffer {
+export function heapDumpStream(
+  opts: { seqGap?: boolean; indexGap?: boolean; spAhead?: boolean; nodesFirst?: boolean; lostNode?: boolean; lastFull?: boolean } = {},
+): Buffer {
   const w = new NettraceWriter().metadata(RUNTIME_METAS);
   const types = {
     id: META.BulkType,
@@ -236,22 +238,35 @@ export function heapDumpStream(opts: { seqGap?: boolean; indexGap?: boolean; spA
       { size: 24, type: 0x10n },
       { size: 32, type: 0x20n },
       { size: 24, type: 0x10n },
+      { size: 24, type: 0x10n },
     ]),
   };
+  // The walk's last node event holds fewer values than the others, as the runtime's does.
   const n1 = {
     id: META.BulkNode,
     payload: payloads.bulkNode(opts.indexGap ? 2 : 1, [
-      { size: 24, type: 0x10n },
       { size: 32, type: 0x20n },
       { size: 100, type: 0x30n },
+      // As full as the first: nothing says the walk ended here.
+      ...(opts.lastFull
+        ? [
+            { size: 24, type: 0x10n },
+            { size: 24, type: 0x10n },
+          ]
+        : []),
     ]),
   };
   const seq: SyntheticEvent[] = [{ metadataId: META.GCStart, payload: payloads.gcStart(7) }];
   const body = opts.nodesFirst ? [n0, n1, types] : [types, n0, n1];
   for (const e of body) seq.push({ metadataId: e.id, payload: e.payload });
   if (opts.seqGap) seq[2]!.seq = 5;
+  // The runtime dropped GCBulkNode Index 1 (between n0 and n1): an Index gap that the sequence numbers show too.
+  if (opts.lostNode) {
+    n1.payload.writeUInt32LE(2, 0);
+    seq[opts.nodesFirst ? 2 : 3]!.seq = opts.nodesFirst ? 4 : 5;
+  }
   seq.push({ metadataId: META.GCEnd, payload: payloads.gcEnd(7) });
   w.events(seq);
-  w.sequencePoint([[1, opts.spAhead ? 40 : opts.seqGap ? 7 : 5]]);
+  w.sequencePoint([[1, opts.spAhead ? 40 : opts.seqGap ? 7 : opts.lostNode ? 6 : 5]]);
   return w.end();
 }

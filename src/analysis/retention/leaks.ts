@@ -1,0 +1,145 @@
+// Leaks = growing types grouped by owner. A growing type whose instances lie mostly (≥ 80 % of their bytes) under
+// instances of another growing type is a member of that type's leak, not a leak of its own. Containers are not
+// owners: where the instances of a growing type pile up under one or a few objects (the array behind a List, a
+// Map's table), those objects are the leak's accumulation point, named on its path, and the leak's root is the type
+// of what piles up there (`Session`, not the Map's backing array).
+import type { HeapGraph } from "../../model/heap-graph.js";
+import type { Dominators } from "./dominators.js";
+import { type PathStep, pathTo, type ShortestPaths } from "./paths.js";
+import type { TypeRetention } from "./retained.js";
+
+/** Share of a type's bytes under one owner type that makes it a member of that owner's leak. */
+export const MEMBER_SHARE = 0.8;
+/** At most this many objects holding ≥ MEMBER_SHARE of a type's instances make an accumulation point. */
+export const ACCUMULATION_HOLDERS = 3;
+
+export interface LeakMember {
+  type: string;
+  /** The member's share of its bytes that lies under the leak's root instances. */
+  share: number;
+}
+
+export interface GraphLeak {
+  /** The type whose instances pile up: the owner to fix. */
+  root: string;
+  /** Retained bytes of the root type's instances (members included, nested instances counted once). */
+  retainedBytes: number;
+  instances: number;
+  members: LeakMember[];
+  /** From a GC root to the root type's largest instance, through the accumulation point. */
+  path: PathStep[];
+  /** The type of the object(s) the root's instances pile up in, when they do. */
+  accumulationPoint: string | null;
+}
+
+export function groupLeaks(
+  g: HeapGraph,
+  dom: Dominators,
+  retained: Float64Array,
+  types: TypeRetention,
+  paths: ShortestPaths,
+  growing: ReadonlySet<number>,
+): GraphLeak[] {
+  const n = g.nodeCount;
+  const isGrowing = (v: number): boolean => v < n && growing.has(g.nodeType[v]!);
+
+  // 1. Accumulation points: per growing type, the few objects that immediately dominate most of its instances.
+  const holders = new Map<number, Map<number, number>>(); // type → idom node → instances
+  const instances = new Map<number, number>();
+  for (let k = 1; k < dom.order.length; k++) {
+    const v = dom.order[k]!;
+    if (!isGrowing(v)) continue;
+    const t = g.nodeType[v]!;
+    instances.set(t, (instances.get(t) ?? 0) + 1);
+    let m = holders.get(t);
+    if (m === undefined) holders.set(t, (m = new Map()));
+    // Bounded: past a few thousand distinct holders a type is spread out and has no accumulation point.
+    if (m.size < 4096 || m.has(dom.idom[v]!)) m.set(dom.idom[v]!, (m.get(dom.idom[v]!) ?? 0) + 1);
+  }
+  const container = new Uint8Array(n + 1);
+  const accumulation = new Map<number, number[]>(); // type → its holder nodes
+  const pilesUp = new Map<number, number>(); // holder node → the type that piles up in it
+  for (const [t, m] of holders) {
+    const top = [...m].sort((a, b) => b[1] - a[1]).slice(0, ACCUMULATION_HOLDERS);
+    const held = top.reduce((s, [, c]) => s + c, 0);
+    const total = instances.get(t) ?? 0;
+    if (total < 2 || held < MEMBER_SHARE * total) continue;
+    const nodes = top.map(([node]) => node).filter((node) => node !== dom.virtualRoot);
+    if (nodes.length === 0) continue;
+    accumulation.set(t, nodes);
+    for (const node of nodes) {
+      container[node] = 1;
+      pilesUp.set(node, t);
+    }
+  }
+
+  // 2. Each object's owner: the nearest dominator above it that is an instance of a growing type and not a container.
+  const owner = new Int32Array(n + 1).fill(-1);
+  for (let k = 1; k < dom.order.length; k++) {
+    const v = dom.order[k]!;
+    const d = dom.idom[v]!;
+    owner[v] = d !== dom.virtualRoot && isGrowing(d) && container[d] === 0 ? d : owner[d]!;
+  }
+
+  // 3. Per growing type, its bytes by owner type; ≥ MEMBER_SHARE under one other type makes it a member there.
+  const byOwner = new Map<number, Map<number, number>>();
+  const bytes = new Map<number, number>();
+  for (let k = 1; k < dom.order.length; k++) {
+    const v = dom.order[k]!;
+    if (!isGrowing(v)) continue;
+    const t = g.nodeType[v]!;
+    bytes.set(t, (bytes.get(t) ?? 0) + g.nodeSize[v]!);
+    // A growing container belongs to the leak of what piles up in it (the Map's table grows with the sessions).
+    const o = owner[v]!;
+    const ot = pilesUp.get(v) ?? (o < 0 ? -1 : g.nodeType[o]!);
+    if (ot < 0 || ot === t) continue;
+    let m = byOwner.get(t);
+    if (m === undefined) byOwner.set(t, (m = new Map()));
+    m.set(ot, (m.get(ot) ?? 0) + g.nodeSize[v]!);
+  }
+  const memberOf = new Map<number, { owner: number; share: number }>();
+  for (const [t, m] of byOwner) {
+    const total = bytes.get(t) ?? 0;
+    for (const [ot, b] of m) if (total > 0 && b >= MEMBER_SHARE * total) memberOf.set(t, { owner: ot, share: b / total });
+  }
+  // A growing container holding an accumulation point grows with what piles up in it (one snapshot cannot say where
+  // a type's growth lies, so the container's other instances, an Object[] everywhere in a JVM, do not outvote it).
+  for (const [node, piled] of pilesUp) {
+    const ct = g.nodeType[node]!;
+    if (ct !== piled && growing.has(ct) && !memberOf.has(ct)) memberOf.set(ct, { owner: piled, share: g.nodeSize[node]! / (bytes.get(ct) || 1) });
+  }
+  // Members of members belong to the outermost owner (a cycle of "members" keeps each type its own leak).
+  const rootOf = (t: number): number => {
+    const seen = new Set<number>([t]);
+    let r = t;
+    for (let next = memberOf.get(r); next !== undefined && !seen.has(next.owner); next = memberOf.get(r)) {
+      seen.add(next.owner);
+      r = next.owner;
+    }
+    return memberOf.has(r) ? t : r;
+  };
+
+  // 4. One leak per root type, with its members, its largest instance's path and its accumulation point.
+  const leaks = new Map<number, GraphLeak>();
+  for (const t of growing) {
+    if (!instances.has(t)) continue;
+    const r = rootOf(t);
+    let leak = leaks.get(r);
+    if (leak === undefined) {
+      let best = -1;
+      for (let v = 0; v < n; v++) if (g.nodeType[v] === r && dom.idom[v] !== -1 && (best < 0 || retained[v]! > retained[best]!)) best = v;
+      const acc = accumulation.get(r);
+      leak = {
+        root: g.typeNames[r]!,
+        retainedBytes: types.bytes[r]!,
+        instances: types.reachable[r]!,
+        members: [],
+        path: best < 0 ? [] : (pathTo(g, paths, best) ?? []),
+        accumulationPoint: acc === undefined ? null : g.typeNames[g.nodeType[acc[0]!]!]!,
+      };
+      leaks.set(r, leak);
+    }
+    if (r !== t) leak.members.push({ type: g.typeNames[t]!, share: memberOf.get(t)?.share ?? 1 });
+  }
+  return [...leaks.values()].sort((a, b) => b.retainedBytes - a.retainedBytes);
+}

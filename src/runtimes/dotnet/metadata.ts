@@ -1,0 +1,306 @@
+// The few ECMA-335 metadata tables leakwatch needs from an assembly file: each TypeDef's namespace and name, and
+// which type each nested type is declared in (NestedClass). The runtime's BulkType event names a nested type by its
+// own name only (`Inner`, `<>c`), without its declaring types; SOS reads them from this metadata
+// (`Outer+Inner`, `System.Type+<>c`), and so does leakwatch, to give a type the same name whichever source dumped it.
+//
+// Read with positioned reads (headers, the `#~` tables stream, the `#Strings` heap), never the whole file, and
+// checked as it goes: a malformed file is a ParseError (the caller then keeps the short names).
+import { constants } from "node:fs";
+import { type FileHandle, open } from "node:fs/promises";
+import { ParseError } from "../../model/parse-error.js";
+
+/** Largest metadata stream read (System.Private.CoreLib's tables are ~5 MiB). */
+const MAX_STREAM_BYTES = 256 * 1024 * 1024;
+/** Largest TypeDef count accepted (a garbled header could claim billions). */
+const MAX_TYPEDEFS = 16 * 1024 * 1024;
+
+export interface AssemblyTypes {
+  /** Number of TypeDef rows (tokens 0x02000001 … 0x02000000 + count). */
+  readonly count: number;
+  /** Namespace of TypeDef row `row` (1-based; "" for nested types and the global namespace). */
+  namespace(row: number): string;
+  /** Own name of TypeDef row `row`, with its generic arity suffix (`Dictionary\`2`, `Entry`, `<>c`). */
+  name(row: number): string;
+  /** The row of the type that declares row `row`, or 0 when it is not nested. */
+  enclosing(row: number): number;
+}
+
+/**
+ * Full reflection name of TypeDef row `row` with its declaring types: `Leakwatch.Targets.Outer+Inner`,
+ * `System.Collections.Generic.Dictionary\`2+Entry`. Undefined for a row out of range or a cycle (garbage).
+ */
+export function fullTypeDefName(types: AssemblyTypes, row: number): string | undefined {
+  if (row < 1 || row > types.count) return undefined;
+  const parts: string[] = [];
+  for (let r = row, depth = 0; r !== 0; r = types.enclosing(r), depth++) {
+    if (r < 1 || r > types.count || depth > 64) return undefined;
+    parts.push(types.name(r));
+    if (types.enclosing(r) === 0) {
+      const ns = types.namespace(r);
+      if (ns !== "") parts[parts.length - 1] = `${ns}.${parts[parts.length - 1]}`;
+    }
+  }
+  return parts.reverse().join("+");
+}
+
+class File {
+  constructor(
+    private readonly fh: FileHandle,
+    readonly size: number,
+    private readonly path: string,
+  ) {}
+
+  async read(offset: number, length: number): Promise<Buffer> {
+    if (offset < 0 || length < 0 || offset + length > this.size) this.fail(`read of ${length} bytes at ${offset} beyond the file's ${this.size}`);
+    const buf = Buffer.alloc(length);
+    let done = 0;
+    while (done < length) {
+      const { bytesRead } = await this.fh.read(buf, done, length - done, offset + done);
+      if (bytesRead === 0) this.fail("file shorter than it said");
+      done += bytesRead;
+    }
+    return buf;
+  }
+
+  fail(why: string): never {
+    throw new ParseError("unknown", 0, `${this.path}: not a .NET assembly: ${why}`);
+  }
+}
+
+interface Section {
+  va: number;
+  vsize: number;
+  raw: number;
+  rawSize: number;
+}
+
+/**
+ * Reads the TypeDef and NestedClass tables of the assembly at `file` (a path readable by this process).
+ * Throws ParseError when it is not a .NET assembly or is malformed, and the fs error when it cannot be read.
+ */
+export async function readAssemblyTypes(file: string): Promise<AssemblyTypes> {
+  // O_NONBLOCK: a FIFO planted where an assembly was expected must not hang the dump; it is then refused below.
+  const fh = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
+  try {
+    const st = await fh.stat();
+    const f = new File(fh, st.size, file);
+    if (!st.isFile()) f.fail("not a regular file");
+    return await readTypes(f);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function readTypes(f: File): Promise<AssemblyTypes> {
+  if (f.size < 0x40) f.fail("too short");
+  const dos = await f.read(0, 0x40);
+  if (dos.readUInt16LE(0) !== 0x5a4d) f.fail("no MZ header");
+  const pe = dos.readUInt32LE(0x3c);
+  const coff = await f.read(pe, 24);
+  if (coff.readUInt32LE(0) !== 0x4550) f.fail("no PE signature");
+  const sections = coff.readUInt16LE(6);
+  const optSize = coff.readUInt16LE(20);
+  const opt = await f.read(pe + 24, optSize);
+  const magic = opt.readUInt16LE(0);
+  const dirs = magic === 0x20b ? 112 : magic === 0x10b ? 96 : f.fail(`optional header magic 0x${magic.toString(16)}`);
+  if (dirs + 15 * 8 > optSize) f.fail("no CLI header directory");
+  const cliRva = opt.readUInt32LE(dirs + 14 * 8);
+  if (cliRva === 0) f.fail("no CLI header (a native library)");
+  const table = await f.read(pe + 24 + optSize, sections * 40);
+  const secs: Section[] = [];
+  for (let i = 0; i < sections; i++) {
+    const o = i * 40;
+    secs.push({ vsize: table.readUInt32LE(o + 8), va: table.readUInt32LE(o + 12), rawSize: table.readUInt32LE(o + 16), raw: table.readUInt32LE(o + 20) });
+  }
+  const offsetOf = (rva: number): number => {
+    for (const s of secs) if (rva >= s.va && rva < s.va + Math.max(s.vsize, s.rawSize)) return s.raw + (rva - s.va);
+    return f.fail(`RVA 0x${rva.toString(16)} in no section`);
+  };
+  const cli = await f.read(offsetOf(cliRva), 16);
+  const mdOffset = offsetOf(cli.readUInt32LE(8));
+  const mdSize = cli.readUInt32LE(12);
+  const root = await f.read(mdOffset, Math.min(mdSize, 4096));
+  if (root.readUInt32LE(0) !== 0x424a5342) f.fail("no metadata signature");
+  const versionLength = root.readUInt32LE(12);
+  let p = 16 + versionLength;
+  if (p + 4 > root.length) f.fail("metadata root truncated");
+  const streamCount = root.readUInt16LE(p + 2);
+  p += 4;
+  let tables: { offset: number; size: number } | undefined;
+  let strings: { offset: number; size: number } | undefined;
+  for (let i = 0; i < streamCount; i++) {
+    if (p + 8 > root.length) f.fail("stream headers truncated");
+    const offset = root.readUInt32LE(p);
+    const size = root.readUInt32LE(p + 4);
+    const end = root.indexOf(0, p + 8);
+    if (end < 0) f.fail("stream name unterminated");
+    const name = root.toString("latin1", p + 8, end);
+    p += 8 + (((end - (p + 8)) >> 2) + 1) * 4;
+    if (offset + size > mdSize || size > MAX_STREAM_BYTES) f.fail(`stream ${name} out of bounds`);
+    if (name === "#~" || name === "#-") tables = { offset: mdOffset + offset, size };
+    else if (name === "#Strings") strings = { offset: mdOffset + offset, size };
+  }
+  if (tables === undefined || strings === undefined) f.fail("no #~ or #Strings stream");
+  const at = tables.offset;
+  const size = tables.size;
+  return decodeTables(
+    (offset, length) => (offset + length > size ? f.fail("tables beyond the #~ stream") : f.read(at + offset, length)),
+    size,
+    await f.read(strings.offset, strings.size),
+    (why) => f.fail(why),
+  );
+}
+
+// Column kinds of the tables before NestedClass (ECMA-335 II.22), enough to find each table's row size.
+// Numbers: fixed sizes in bytes; "s" string heap index, "g" guid, "b" blob; "t:N" index into table N;
+// "c:NAME" a coded index.
+const CODED: Record<string, { bits: number; tables: number[] }> = {
+  TypeDefOrRef: { bits: 2, tables: [0x02, 0x01, 0x1b] },
+  HasConstant: { bits: 2, tables: [0x04, 0x08, 0x17] },
+  HasCustomAttribute: {
+    bits: 5,
+    tables: [0x06, 0x04, 0x01, 0x02, 0x08, 0x09, 0x0a, 0x00, 0x0e, 0x17, 0x14, 0x11, 0x1a, 0x1b, 0x20, 0x23, 0x26, 0x27, 0x28, 0x2a, 0x2c, 0x2b],
+  },
+  HasFieldMarshal: { bits: 1, tables: [0x04, 0x08] },
+  HasDeclSecurity: { bits: 2, tables: [0x02, 0x06, 0x20] },
+  MemberRefParent: { bits: 3, tables: [0x02, 0x01, 0x1a, 0x06, 0x1b] },
+  HasSemantics: { bits: 1, tables: [0x14, 0x17] },
+  MethodDefOrRef: { bits: 1, tables: [0x06, 0x0a] },
+  MemberForwarded: { bits: 1, tables: [0x04, 0x06] },
+  Implementation: { bits: 2, tables: [0x26, 0x23, 0x27] },
+  CustomAttributeType: { bits: 3, tables: [0x06, 0x0a] },
+  ResolutionScope: { bits: 2, tables: [0x00, 0x1a, 0x23, 0x01] },
+};
+
+const SCHEMA: readonly (readonly (number | string)[])[] = [
+  /* 0x00 Module */ [2, "s", "g", "g", "g"],
+  /* 0x01 TypeRef */ ["c:ResolutionScope", "s", "s"],
+  /* 0x02 TypeDef */ [4, "s", "s", "c:TypeDefOrRef", "t:4", "t:6"],
+  /* 0x03 FieldPtr */ ["t:4"],
+  /* 0x04 Field */ [2, "s", "b"],
+  /* 0x05 MethodPtr */ ["t:6"],
+  /* 0x06 MethodDef */ [4, 2, 2, "s", "b", "t:8"],
+  /* 0x07 ParamPtr */ ["t:8"],
+  /* 0x08 Param */ [2, 2, "s"],
+  /* 0x09 InterfaceImpl */ ["t:2", "c:TypeDefOrRef"],
+  /* 0x0a MemberRef */ ["c:MemberRefParent", "s", "b"],
+  /* 0x0b Constant */ [2, "c:HasConstant", "b"],
+  /* 0x0c CustomAttribute */ ["c:HasCustomAttribute", "c:CustomAttributeType", "b"],
+  /* 0x0d FieldMarshal */ ["c:HasFieldMarshal", "b"],
+  /* 0x0e DeclSecurity */ [2, "c:HasDeclSecurity", "b"],
+  /* 0x0f ClassLayout */ [2, 4, "t:2"],
+  /* 0x10 FieldLayout */ [4, "t:4"],
+  /* 0x11 StandAloneSig */ ["b"],
+  /* 0x12 EventMap */ ["t:2", "t:20"],
+  /* 0x13 EventPtr */ ["t:20"],
+  /* 0x14 Event */ [2, "s", "c:TypeDefOrRef"],
+  /* 0x15 PropertyMap */ ["t:2", "t:23"],
+  /* 0x16 PropertyPtr */ ["t:23"],
+  /* 0x17 Property */ [2, "s", "b"],
+  /* 0x18 MethodSemantics */ [2, "t:6", "c:HasSemantics"],
+  /* 0x19 MethodImpl */ ["t:2", "c:MethodDefOrRef", "c:MethodDefOrRef"],
+  /* 0x1a ModuleRef */ ["s"],
+  /* 0x1b TypeSpec */ ["b"],
+  /* 0x1c ImplMap */ [2, "c:MemberForwarded", "s", "t:26"],
+  /* 0x1d FieldRVA */ [4, "t:4"],
+  /* 0x1e EncLog */ [4, 4],
+  /* 0x1f EncMap */ [4],
+  /* 0x20 Assembly */ [4, 2, 2, 2, 2, 4, "b", "s", "s"],
+  /* 0x21 AssemblyProcessor */ [4],
+  /* 0x22 AssemblyOS */ [4, 4, 4],
+  /* 0x23 AssemblyRef */ [2, 2, 2, 2, 4, "b", "s", "s", "b"],
+  /* 0x24 AssemblyRefProcessor */ [4, "t:35"],
+  /* 0x25 AssemblyRefOS */ [4, 4, 4, "t:35"],
+  /* 0x26 File */ [4, "s", "b"],
+  /* 0x27 ExportedType */ [4, 4, "s", "s", "c:Implementation"],
+  /* 0x28 ManifestResource */ [4, 4, "s", "c:Implementation"],
+];
+const TYPEDEF = 0x02;
+const NESTED_CLASS = 0x29;
+
+/**
+ * The TypeDef and NestedClass tables, read from the `#~` stream (`read`: offset and length within it): its header
+ * first, then only those two tables (the stream holds every table: megabytes, for System.Private.CoreLib).
+ */
+async function decodeTables(
+  read: (offset: number, length: number) => Promise<Buffer>,
+  streamSize: number,
+  strings: Buffer,
+  fail: (why: string) => never,
+): Promise<AssemblyTypes> {
+  if (streamSize < 24) fail("#~ stream too short");
+  const t = await read(0, Math.min(streamSize, 24 + 64 * 4 + 4));
+  const heapSizes = t.readUInt8(6);
+  const valid = t.readBigUInt64LE(8);
+  const rows = new Array<number>(64).fill(0);
+  let p = 24;
+  for (let i = 0; i < 64; i++) {
+    if ((valid >> BigInt(i)) & 1n) {
+      if (p + 4 > t.length) fail("row counts truncated");
+      rows[i] = t.readUInt32LE(p);
+      p += 4;
+    }
+  }
+  // Bit 0x40: an extra 4 bytes after the row counts (written by some compilers for edit-and-continue).
+  if (heapSizes & 0x40) p += 4;
+  const str = heapSizes & 0x01 ? 4 : 2;
+  const guid = heapSizes & 0x02 ? 4 : 2;
+  const blob = heapSizes & 0x04 ? 4 : 2;
+  const index = (table: number): number => (rows[table]! < 0x10000 ? 2 : 4);
+  const coded = (name: string): number => {
+    const c = CODED[name]!;
+    const most = Math.max(...c.tables.map((x) => rows[x]!));
+    return most < 2 ** (16 - c.bits) ? 2 : 4;
+  };
+  const columnSize = (col: number | string): number => {
+    if (typeof col === "number") return col;
+    if (col === "s") return str;
+    if (col === "g") return guid;
+    if (col === "b") return blob;
+    if (col.startsWith("t:")) return index(Number(col.slice(2)));
+    return coded(col.slice(2));
+  };
+  let typeDefAt = -1;
+  let typeDefRowSize = 0;
+  for (let i = 0; i < NESTED_CLASS; i++) {
+    const size = SCHEMA[i]!.reduce<number>((s, c) => s + columnSize(c), 0);
+    if (i === TYPEDEF) {
+      typeDefAt = p;
+      typeDefRowSize = size;
+    }
+    p += size * rows[i]!;
+  }
+  const nestedAt = p;
+  const count = rows[TYPEDEF]!;
+  if (count > MAX_TYPEDEFS) fail(`${count} TypeDef rows`);
+  const typeIndex = index(TYPEDEF);
+  const readIndex = (b: Buffer, at: number, size: number): number => (size === 2 ? b.readUInt16LE(at) : b.readUInt32LE(at));
+  const nestedRows = await read(nestedAt, rows[NESTED_CLASS]! * 2 * typeIndex);
+  const typeDefRows = await read(typeDefAt, count * typeDefRowSize);
+  const enclosing = new Uint32Array(count + 1);
+  for (let i = 0; i < rows[NESTED_CLASS]!; i++) {
+    const at = i * 2 * typeIndex;
+    const nested = readIndex(nestedRows, at, typeIndex);
+    const outer = readIndex(nestedRows, at + typeIndex, typeIndex);
+    if (nested >= 1 && nested <= count && outer <= count) enclosing[nested] = outer;
+  }
+  const stringAt = (offset: number): string => {
+    const end = strings.indexOf(0, offset);
+    return strings.toString("utf8", offset, end < 0 ? strings.length : end);
+  };
+  // Only the string offsets are kept (8 bytes a type), not the tables stream.
+  const names = new Uint32Array(count + 1);
+  const namespaces = new Uint32Array(count + 1);
+  for (let row = 1; row <= count; row++) {
+    const at = (row - 1) * typeDefRowSize;
+    names[row] = readIndex(typeDefRows, at + 4, str);
+    namespaces[row] = readIndex(typeDefRows, at + 4 + str, str);
+    if (names[row]! >= strings.length || namespaces[row]! >= strings.length) fail(`TypeDef ${row}: string offset beyond the #Strings heap`);
+  }
+  return {
+    count,
+    name: (row) => stringAt(names[row] ?? 0),
+    namespace: (row) => stringAt(namespaces[row] ?? 0),
+    enclosing: (row) => enclosing[row] ?? 0,
+  };
+}

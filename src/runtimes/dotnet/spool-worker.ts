@@ -1,0 +1,47 @@
+// The worker thread of spool.ts: decodes a spooled nettrace stream while it is being written, reading only what the
+// writer says is there (shared [0]), waiting on it when caught up, until the writer says it is done (shared [1]);
+// then posts the aggregated result. Blocking reads and waits are fine here: this thread does nothing else.
+import { closeSync, openSync, readSync } from "node:fs";
+import { parentPort, workerData } from "node:worker_threads";
+import { ParseError } from "../../model/parse-error.js";
+import { HeapDumpAggregator } from "./heapdump.js";
+import { NettraceDecoder } from "./protocol/nettrace.js";
+import { SpoolState, type SpoolWorkerMessage } from "./spool.js";
+
+const { file, shared } = workerData as { file: string; shared: BigInt64Array };
+const CHUNK = 1024 * 1024;
+
+function run(): SpoolWorkerMessage {
+  const agg = new HeapDumpAggregator();
+  const decoder = new NettraceDecoder(agg);
+  const fd = openSync(file, "r");
+  try {
+    let pos = 0;
+    for (;;) {
+      const written = Number(Atomics.load(shared, 0));
+      if (pos < written) {
+        // A fresh buffer each time: the decoder keeps what it has not consumed yet.
+        const buf = Buffer.allocUnsafe(Math.min(CHUNK, written - pos));
+        const n = readSync(fd, buf, 0, buf.length, pos);
+        if (n <= 0) throw new Error(`the spool file ended at byte ${pos}, ${written} written`);
+        pos += n;
+        decoder.push(n === buf.length ? buf : buf.subarray(0, n));
+        continue;
+      }
+      const state = Atomics.load(shared, 1);
+      if (state === SpoolState.Aborted) return { kind: "error", parse: false, message: "aborted" };
+      if (state === SpoolState.Done) {
+        // The writer may have written more between the two loads.
+        if (pos < Number(Atomics.load(shared, 0))) continue;
+        return { kind: "result", saved: agg.save(), stats: decoder.stats };
+      }
+      Atomics.wait(shared, 0, BigInt(written), 100);
+    }
+  } catch (err) {
+    return { kind: "error", parse: err instanceof ParseError, message: (err as Error).message };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+parentPort?.postMessage(run());

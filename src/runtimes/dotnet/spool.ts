@@ -1,0 +1,124 @@
+// Decoding a heap snapshot's spooled nettrace stream for the per-type counts, apart from the thread that drains the
+// socket. The stream is written to a private file as it arrives (the runtime holds the whole heap walk in its
+// buffers until it is read, so reading must not wait for decoding); a worker thread decodes the file as it grows,
+// so that on a machine with a core to spare the counting is done about when the stream ends, and the daemon's event
+// loop is never blocked by it. Where the worker cannot run (leakwatch run from its TypeScript sources, as in the
+// tests, has no compiled worker file; or the worker fails to start), the file is decoded after the stream ends,
+// a MiB at a time with a turn of the event loop between slices.
+import { createReadStream, existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { DumpError } from "../../model/dump.js";
+import { ParseError } from "../../model/parse-error.js";
+import { abortError } from "../../runtime-kit/abort.js";
+import { HeapDumpAggregator, type HeapDumpSaved } from "./heapdump.js";
+import { NettraceDecoder, type NettraceStats } from "./protocol/nettrace.js";
+
+export interface SpoolResult {
+  agg: HeapDumpAggregator;
+  stats: NettraceStats;
+  /** Where it was decoded: "worker" (alongside the stream) or "main" (after it). */
+  decodedIn: "worker" | "main";
+}
+
+/** Shared with the worker: [0] bytes written to the file so far, [1] the writer's state (SpoolState). */
+export const SpoolState = { Writing: 0n, Done: 1n, Aborted: 2n } as const;
+
+/** Messages from the worker. */
+export type SpoolWorkerMessage = { kind: "result"; saved: HeapDumpSaved; stats: NettraceStats } | { kind: "error"; parse: boolean; message: string };
+
+const WORKER_FILE = new URL("./spool-worker.js", import.meta.url);
+
+/** True where the compiled worker file sits next to this module (leakwatch built, not run from its sources). */
+export function workerAvailable(): boolean {
+  return import.meta.url.endsWith(".js") && existsSync(fileURLToPath(WORKER_FILE));
+}
+
+/** Decodes a spool file being written: wrote() after each write, then finish() for the result. */
+export class SpoolDecoder {
+  private readonly shared = new BigInt64Array(new SharedArrayBuffer(16));
+  private written = 0;
+  private worker: Worker | undefined;
+  private outcome: Promise<SpoolWorkerMessage | Error> | undefined;
+
+  constructor(
+    private readonly file: string,
+    useWorker = workerAvailable(),
+  ) {
+    if (!useWorker) return;
+    try {
+      const worker = new Worker(WORKER_FILE, { workerData: { file, shared: this.shared } });
+      this.worker = worker;
+      this.outcome = new Promise((resolve) => {
+        worker.once("message", (m: SpoolWorkerMessage) => resolve(m));
+        worker.once("error", (err) => resolve(err));
+        worker.once("exit", (code) => resolve(new Error(`the spool decoding worker exited (code ${code})`)));
+      });
+    } catch {
+      this.worker = undefined;
+    }
+  }
+
+  /** Bytes appended to the file (after they are written). */
+  wrote(n: number): void {
+    this.written += n;
+    if (this.worker === undefined) return;
+    Atomics.store(this.shared, 0, BigInt(this.written));
+    Atomics.notify(this.shared, 0);
+  }
+
+  /** The file is complete: its per-type counts. Throws DumpError (parse_error, io_error) or the abort. */
+  async finish(signal: AbortSignal): Promise<SpoolResult> {
+    if (this.worker !== undefined && this.outcome !== undefined) {
+      this.setState(SpoolState.Done);
+      const onAbort = (): void => void this.worker?.terminate();
+      signal.addEventListener("abort", onAbort, { once: true });
+      try {
+        const m = await this.outcome;
+        if (signal.aborted) throw abortError();
+        if (!(m instanceof Error)) {
+          if (m.kind === "result") return { agg: HeapDumpAggregator.restore(m.saved), stats: m.stats, decodedIn: "worker" };
+          throw new DumpError(m.parse ? "parse_error" : "io_error", `spooled nettrace stream: ${m.message}`);
+        }
+        // The worker could not do it (it did not start, or died): decoded here instead.
+      } finally {
+        signal.removeEventListener("abort", onAbort);
+        this.close();
+      }
+    }
+    return { ...(await decodeSpoolFile(this.file, signal)), decodedIn: "main" };
+  }
+
+  /** Stops the worker (the dump ended another way). */
+  close(): void {
+    if (this.worker === undefined) return;
+    this.setState(SpoolState.Aborted);
+    void this.worker.terminate();
+    this.worker = undefined;
+  }
+
+  private setState(state: bigint): void {
+    Atomics.store(this.shared, 1, state);
+    Atomics.notify(this.shared, 0);
+  }
+}
+
+/** Decodes a complete spool file a MiB at a time: each read is asynchronous, so the event loop gets a turn between slices. */
+export async function decodeSpoolFile(file: string, signal: AbortSignal): Promise<{ agg: HeapDumpAggregator; stats: NettraceStats }> {
+  const agg = new HeapDumpAggregator();
+  const decoder = new NettraceDecoder(agg);
+  const input = createReadStream(file, { highWaterMark: 1024 * 1024 });
+  try {
+    for await (const chunk of input) {
+      if (signal.aborted) throw abortError();
+      decoder.push(chunk as Buffer);
+    }
+  } catch (err) {
+    if (err instanceof ParseError) throw new DumpError("parse_error", `spooled nettrace stream: ${err.message}`);
+    if (err instanceof DumpError || signal.aborted) throw err;
+    throw new DumpError("io_error", `reading ${file}: ${(err as Error).message}`);
+  } finally {
+    input.destroy();
+  }
+  return { agg, stats: decoder.stats };
+}
