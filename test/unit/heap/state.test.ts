@@ -421,8 +421,10 @@ describe("HeapState's memory", () => {
     );
     expect(again.series).toBeUndefined(); // not read back yet
     await again.ready();
-    // The states start again from the kept window: everything but how long a type has been in its state is the same.
-    const noAge = (vs: readonly TypeVerdict[]) => vs.map(({ stateDumps: _d, reason: _r, ...v }) => v);
+    // The states start again from the kept window: the same verdicts and states; what only the history knows (how
+    // long a type has been in its state, the fastest rate it was proven at, what the plateau test last saw) differs.
+    const noAge = (vs: readonly TypeVerdict[]) =>
+      vs.map(({ stateDumps: _d, reason: _r, provenBytesPerSecond: _p, flatBytesPerSecond: _f, flatDumps: _m, ...v }) => v);
     expect(noAge(again.view.verdicts)).toEqual(noAge(live.heap.view.verdicts));
     expect(again.series!.dumps.map((d) => d.id)).toEqual(live.heap.series!.dumps.map((d) => d.id));
     expect(again.view.suspects.map((x) => x.type)).toContain("Leaky");
