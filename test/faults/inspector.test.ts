@@ -47,13 +47,25 @@ describe("an inspector leakwatch opened does not stay open", () => {
     const p = await startTarget(1000);
     d = await watch(p.pid);
     await waitFor(async () => d!.daemon.heaps.view("app") !== undefined || undefined, 10_000, "a heap source");
-    for (let i = 1; i <= 2; i++) {
-      expect(await d.daemon.heaps.dumpNow("app", "test")).toMatchObject({ result: "success" });
-      expect(p.errLines.filter((l) => /^Debugger listening on ws:\/\/127\.0\.0\.1:\d+\//.test(l))).toHaveLength(i);
-      expect(await openPorts(p.pid)).toEqual([]);
+    // Two successful dumps, each opening the inspector and closing it before it returns. A dump that fails on a
+    // loaded machine (it is retried, at most 4 more times) must not leave it open either.
+    let successes = 0;
+    const failures: string[] = [];
+    for (let attempt = 0; attempt < 6 && successes < 2; attempt++) {
+      const outcome = await d.daemon.heaps.dumpNow("app", "test");
+      if (outcome?.result === "success") {
+        successes++;
+        expect(p.errLines.filter((l) => /^Debugger listening on ws:\/\/127\.0\.0\.1:\d+\//.test(l)).length).toBeGreaterThanOrEqual(successes);
+        expect(await openPorts(p.pid)).toEqual([]);
+      } else {
+        failures.push(JSON.stringify(outcome));
+        await waitFor(async () => (await openPorts(p.pid)).length === 0 || undefined, 30_000, `the inspector to close after ${JSON.stringify(outcome)}`);
+      }
     }
+    if (failures.length > 0) console.info(`inspector dumps that failed on this machine: ${failures.join("; ")}`);
+    expect(successes, failures.join("; ")).toBe(2);
     expect(alive(p.pid)).toBe(true);
-  }, 60_000);
+  }, 180_000);
 
   it("is closed when leakwatch stops in the middle of a dump, once the target has finished the snapshot", async () => {
     // 200 k objects in one array: a snapshot over the inspector keeps the target busy for seconds.
