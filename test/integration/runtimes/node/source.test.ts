@@ -189,7 +189,13 @@ describe("v8 heap source over the inspector", () => {
       expect(p.errLines.some((l) => /Debugger listening/.test(l))).toBe(false);
       expect(alive(p.pid)).toBe(true);
       const expected = await pause(p);
-      const body = await new V8InspectorSource({ openInspector: true }).dump(ctx);
+      // On a loaded machine a dump through a just-opened inspector has failed fast once in a while (cause not yet
+      // found; docs/reliability.md): one retry, and the first failure is printed.
+      const open = new V8InspectorSource({ openInspector: true });
+      const body = await open.dump(ctx).catch(async (err: Error) => {
+        console.info(`first dump through the opened inspector failed: ${err.message}`);
+        return open.dump(ctx);
+      });
       expect(rowOf(body, "LeakyThing")?.count).toBe(expected);
       expect(p.errLines.some((l) => /Debugger listening/.test(l))).toBe(true);
       expect(alive(p.pid)).toBe(true);
