@@ -63,8 +63,8 @@ describe("an inspector leakwatch opened does not stay open", () => {
       }
     }
     if (failures.length > 0) console.info(`inspector dumps that failed on this machine: ${failures.join("; ")}`);
-    expect(successes, failures.join("; ")).toBe(2);
-    expect(alive(p.pid)).toBe(true);
+    expect(successes, `${failures.join("; ")}\n${p.errLines.join("\n")}`).toBe(2);
+    expect(alive(p.pid), p.errLines.join("\n")).toBe(true);
   }, 180_000);
 
   it("is closed when leakwatch stops in the middle of a dump, once the target has finished the snapshot", async () => {
