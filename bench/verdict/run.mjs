@@ -60,17 +60,6 @@ function buildBase() {
   return path.join(dir, "out/window.js");
 }
 
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** One seed's types: name → { bytes per dump, leak, onset (first leaking dump) }. */
 function scenario(seed) {
   const u = mulberry32(seed * 7919 + 13);
@@ -291,6 +280,8 @@ async function scale(n) {
 }
 const newWindowPath = path.join(ROOT, "dist/analysis/window.js");
 if (!existsSync(newWindowPath)) throw new Error("dist/ missing: npm run build first");
+// The same seeded generator the code under test uses (src/analysis/prng.ts), from the build.
+const { mulberry32 } = await import(pathToFileURL(path.join(ROOT, "dist/analysis/prng.js")).href);
 const newWindow = (await import(pathToFileURL(newWindowPath).href)).TypeWindow;
 
 const SCALE = opt("scale", undefined);
