@@ -2,6 +2,7 @@
 // table (DumpSummaryBody) out, or a DumpError with one of a fixed set of reasons. Runtimes live in src/runtimes/.
 import type { Logger } from "pino";
 import { ParseError } from "./parse-error.js";
+import type { HeapGraph } from "./heap-graph.js";
 import type { DumpSummaryBody } from "./summary.js";
 
 /** Why a dump failed or was skipped: a small fixed set, used as the `reason` label. */
@@ -50,7 +51,19 @@ export interface DumpContext {
   rising?: number;
   /** The target's cgroup headroom as the guard saw it, when known (MemoryCostContext.headroom). */
   headroom?: number;
+  /**
+   * The caller will look for what keeps the growing types alive (retention analysis): a source that can read the
+   * references between objects returns them in DumpBody.graph. A source whose graph costs the target more than its
+   * regular dump (a JVM heap dump pauses it) decides itself whether to take it now (at most every retention interval).
+   */
+  graph?: boolean;
   logger: Logger;
+}
+
+/** What a dump returns: its per-type table and, when asked (DumpContext.graph) and possible, the heap graph. */
+export interface DumpBody extends DumpSummaryBody {
+  /** Never stored: the retention analysis reads it once and lets it go. */
+  graph?: HeapGraph;
 }
 
 /**
@@ -101,7 +114,7 @@ export interface HeapSource {
    * The runner skips the dump (reason insufficient_headroom) when the cgroup has less headroom than this.
    */
   memoryCost(ctx: MemoryCostContext): Promise<number>;
-  dump(ctx: DumpContext): Promise<DumpSummaryBody>;
+  dump(ctx: DumpContext): Promise<DumpBody>;
 }
 
 /** Wraps a parser failure as DumpError("parse_error"); other errors pass through. */
