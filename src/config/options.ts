@@ -159,6 +159,14 @@ export const OPTIONS: OptionSpec[] = [
     help: "most distinct types read from one dump; more fails the dump (default 1000000)",
   },
   {
+    flag: "retention-analysis",
+    kind: "string",
+    scope: "target",
+    arg: "WHEN",
+    section: "Heap dumps",
+    help: "when to find what keeps the growing types alive (retained bytes, leaks grouped by owner, paths from a GC root) from the dump's own heap graph: suspects (while any type grows; default), always, never",
+  },
+  {
     flag: "verdict-window",
     kind: "string",
     scope: "target",

@@ -128,6 +128,7 @@ export const targetSchema = z
     maxTypes: count(1).default(100),
     maxDumpBytes: size().default(DEFAULT_MAX_DUMP_BYTES),
     maxDumpTypes: count(1).default(DEFAULT_MAX_DUMP_TYPES),
+    retentionAnalysis: z.enum(["suspects", "always", "never"]).default("suspects"),
     verdictWindow: count(3).default(12),
     minGrowth: size().default(1024 * 1024),
     minGrowthObjects: count(1).default(10_000),
