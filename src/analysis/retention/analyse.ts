@@ -40,7 +40,7 @@ export function analyseRetention(g: HeapGraph, suspects: ReadonlySet<string>, ca
   const retained = retainedSizes(g, dom);
   const types = typeRetention(g, dom, retained);
   const index = new Map<string, number>();
-  g.typeNames.forEach((name, i) => index.set(name, i));
+  for (let i = 0; i < g.typeNames.length; i++) index.set(g.typeNames[i]!, i);
   const suspectIdx = new Set<number>();
   for (const t of suspects) if (index.has(t)) suspectIdx.add(index.get(t)!);
   const growing = new Set(suspectIdx);
