@@ -354,7 +354,7 @@ export function heapTypes(): dashboard.Dashboard {
     .withRow(new dashboard.RowBuilder("Leaks"))
     .withPanel(
       new table.PanelBuilder()
-        .title("Leaks")
+        .title("Leaks by owner")
         .description(
           "One row per leak: the type whose instances hold the growing memory (its members, the other growing types, are inside it), what it retains, how fast that grows, and the path of types from a GC root (edge names: GET /api/v1/targets/TARGET/leaks).",
         )

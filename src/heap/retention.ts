@@ -164,7 +164,9 @@ export class TargetRetention {
   async analyse(graph: HeapGraph, dump: { id: string; time: number; requests?: number }, growth: GrowthInput, signal?: AbortSignal): Promise<RetentionView> {
     await this.loaded;
     const suspects = new Set(growth.suspects);
-    for (const t of this.current?.retainedSuspects ?? []) suspects.add(t);
+    // A type proven to grow by what it retains is a leak's owner only when it has more and more instances: what
+    // holds one growing collection (a registry, a module, the global object) retains more and more too, once.
+    for (const t of this.current?.retainedSuspects ?? []) if (growth.candidates.has(t)) suspects.add(t);
     const started = Date.now();
     const result: RetentionResult = await analyseRetentionOffThread(graph, suspects, growth.candidates, signal);
     const durationSeconds = (Date.now() - started) / 1000;
