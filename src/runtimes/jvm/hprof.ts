@@ -7,10 +7,12 @@
 // afford. Here objects are typed-array rows and object ids go through an open-addressing table of doubles (an id
 // is an address: below 2^53 on every 64-bit JVM), ~24 bytes per object while reading.
 //
-// Sizes: HPROF does not record the VM's object sizes. They are computed as HotSpot lays objects out with compressed
-// class pointers and, below a 32 GB heap, compressed references (the defaults): a 12-byte header, 4-byte references,
-// 16-byte array headers, 8-byte alignment. The field layout is summed, not packed, so an instance's size can differ
-// from `GC.class_histogram`'s by the padding HotSpot saves; counts are exact.
+// Sizes: HPROF does not record the VM's object sizes. They are computed as HotSpot (JDK 15+) lays objects out with
+// compressed class pointers and, below a 32 GB heap, compressed references (the defaults): a 12-byte header, 4-byte
+// references, 16-byte array headers, 8-byte alignment, and each class's fields placed by HotSpot's field layout
+// algorithm (layoutFor), which fills the holes its superclasses left. Instance sizes then equal GC.class_histogram's,
+// except for the few JDK classes with fields the VM injects (HPROF omits them: java.lang.ClassLoader, Throwable,
+// MemberName, …) and java.lang.Class objects, whose size depends on their statics' layout; counts are exact.
 import { openSync, readSync, closeSync, fstatSync } from "node:fs";
 import type { HeapGraph } from "../../model/heap-graph.js";
 import { ParseError } from "../../model/parse-error.js";
@@ -38,6 +40,14 @@ const ROOT_KINDS: Record<number, string> = {
 };
 
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
+
+/**
+ * A class name as the histogram prints it, from its internal form: `java/lang/String`, and a hidden class's
+ * `Foo$$Lambda$56+0x80000005d` as `Foo$$Lambda$56/0x80000005d` (normalisation then drops the suffix either way).
+ */
+export function externalName(internal: string): string {
+  return internal.replaceAll("/", ".").replace(/\+(0x[0-9a-fA-F]+)(?=\[|;|$)/g, "/$1");
+}
 
 /** A byte reader over a file with a refillable window: records may be anywhere, the window stays 4 MiB. */
 class Reader {
@@ -176,10 +186,137 @@ interface ClassInfo {
   fieldTypes: number[];
   /** Per field: its name's index in the graph's names (paths show field names). */
   fieldEdgeNames: number[];
-  /** Sum of the instance field sizes in the VM (this class only). */
-  vmFieldBytes: number;
+  /** The VM instance size and the fields' [offset, size] pairs, superclasses' included; computed on first use. */
+  layout?: Layout;
   /** Static reference fields: name id → value id. */
   statics: [number, number][];
+}
+
+interface Layout {
+  size: number;
+  /** [offset, size] of every instance field, superclasses' included, by offset. */
+  fields: number[];
+}
+
+/** A stretch of an object being laid out: a field (or the header) or an empty slot (size Infinity at the end). */
+interface Slot {
+  offset: number;
+  size: number;
+  empty: boolean;
+}
+
+const HEADER = 12;
+
+/** @Contended padding (-XX:ContendedPaddingWidth, default 128) around the JDK's contended fields and classes. */
+const CONTENDED_PADDING = 128;
+/** JDK classes annotated @jdk.internal.vm.annotation.Contended: their fields sit between two paddings. */
+const CONTENDED_CLASSES = new Set([
+  "java/util/concurrent/ConcurrentHashMap$CounterCell",
+  "java/util/concurrent/atomic/Striped64$Cell",
+  "java/util/concurrent/Exchanger$Node",
+]);
+/** JDK fields annotated @Contended("group"): each group is laid out after the other fields, between paddings. */
+const CONTENDED_FIELDS = new Map<string, Map<string, string>>([
+  [
+    "java/lang/Thread",
+    new Map([
+      ["threadLocalRandomSeed", "tlr"],
+      ["threadLocalRandomProbe", "tlr"],
+      ["threadLocalRandomSecondarySeed", "tlr"],
+    ]),
+  ],
+  ["java/util/concurrent/ForkJoinPool", new Map([["ctl", "fjpctl"]])],
+]);
+const hasContended = (c: ClassInfo): boolean => CONTENDED_CLASSES.has(c.name) || CONTENDED_FIELDS.has(c.name);
+
+/**
+ * A class's instance layout as HotSpot's FieldLayoutBuilder (JDK 15+) makes it: the superclasses' fields where they
+ * are, the holes between them and the tail as empty slots; this class's primitive fields (largest first), then its
+ * references, each put in the smallest empty slot that fits it aligned (searching from the end), or at the end.
+ * A @Contended class or field group is appended between paddings, and a subclass of one only appends. The
+ * instance size is the end of the last field (or padding), 8-aligned. HPROF names no annotation: the JDK's few
+ * contended classes are listed above.
+ */
+function layoutFor(c: ClassInfo, classes: Map<number, ClassInfo>, strings: Map<number, string>): Layout {
+  const sup = c.superId === 0 ? undefined : classes.get(c.superId);
+  const inherited = sup === undefined ? [] : (sup.layout ??= layoutFor(sup, classes, strings)).fields;
+  // Behind a contended superclass the holes are padding and the fields start a padding after its last field.
+  const supContended = sup !== undefined && hasContended(sup);
+  const slots: Slot[] = [{ offset: 0, size: HEADER, empty: false }];
+  for (let i = 0; i < inherited.length; i += 2) {
+    const last = slots[slots.length - 1]!;
+    const end = last.offset + last.size;
+    if (inherited[i]! > end) slots.push({ offset: end, size: inherited[i]! - end, empty: !supContended });
+    slots.push({ offset: inherited[i]!, size: inherited[i + 1]!, empty: false });
+  }
+  const lastField = slots[slots.length - 1]!;
+  const tail: Slot = { offset: lastField.offset + lastField.size + (supContended ? CONTENDED_PADDING : 0), size: Number.POSITIVE_INFINITY, empty: true };
+  slots.push(tail);
+
+  const put = (at: number, size: number): void => {
+    const slot = slots[at]!;
+    const adjust = (size - (slot.offset % size)) % size;
+    if (adjust > 0) {
+      slots.splice(at, 0, { offset: slot.offset, size: adjust, empty: true });
+      at++;
+      slot.offset += adjust;
+      slot.size -= adjust;
+    }
+    slots.splice(at, 0, { offset: slot.offset, size, empty: false });
+    slot.offset += size;
+    slot.size -= size;
+    if (slot.size === 0) slots.splice(at + 1, 1);
+  };
+  const place = (sizes: number[], append: boolean): void => {
+    let lastSize = 0;
+    let lastSuccess = false;
+    for (const size of sizes) {
+      let at = slots.length - 1;
+      if (!append && !(size === lastSize && !lastSuccess)) {
+        lastSize = size;
+        lastSuccess = true;
+        let best = -1;
+        for (let i = slots.length - 2; i > 0; i--) {
+          const s = slots[i]!;
+          if (s.empty && s.size >= size + ((size - (s.offset % size)) % size) && (best < 0 || s.size < slots[best]!.size)) best = i;
+        }
+        if (best < 0) lastSuccess = false;
+        else at = best;
+      }
+      put(at, size);
+    }
+  };
+  const placeGroup = (types: number[], append: boolean): void => {
+    const primitives = types.filter((t) => t !== 2).map((t) => VM_SIZE[t]!);
+    primitives.sort((a, b) => b - a);
+    place(primitives, append);
+    place(
+      types.filter((t) => t === 2).map(() => VM_SIZE[2]!),
+      append,
+    );
+  };
+  const pad = (): void => {
+    tail.offset += CONTENDED_PADDING;
+  };
+  const contendedFields = CONTENDED_FIELDS.get(c.name);
+  const groups = new Map<string, number[]>();
+  const regular: number[] = [];
+  c.fieldTypes.forEach((t, i) => {
+    const group = contendedFields?.get(strings.get(c.fieldNames[i]!) ?? "");
+    if (group === undefined) regular.push(t);
+    else groups.set(group, [...(groups.get(group) ?? []), t]);
+  });
+  const contendedClass = CONTENDED_CLASSES.has(c.name);
+  if (contendedClass) pad();
+  placeGroup(regular, contendedClass || supContended);
+  for (const types of groups.values()) {
+    pad();
+    placeGroup(types, true);
+  }
+  if (contendedClass || groups.size > 0) pad();
+  const fields: number[] = [];
+  for (const s of slots) if (!s.empty && s.offset >= HEADER) fields.push(s.offset, s.size);
+  return { size: align8(tail.offset), fields };
 }
 
 class Growing {
@@ -312,18 +449,16 @@ function readHprof(r: Reader): { summary: DumpSummaryBody; graph: HeapGraph } {
           const nFields = r.u2();
           const fieldNames: number[] = [];
           const fieldTypes: number[] = [];
-          let vmFieldBytes = 0;
           for (let i = 0; i < nFields; i++) {
             fieldNames.push(r.id());
             const type = r.u1();
             if (VM_SIZE[type] === undefined || VM_SIZE[type] === 0) fail(`unknown field type ${type}`);
             fieldTypes.push(type);
-            vmFieldBytes += VM_SIZE[type]!;
           }
           const nameId = classNameId.get(id);
           const name = nameId === undefined ? undefined : strings.get(nameId);
           const fieldEdgeNames = fieldNames.map((f) => nameOf(strings.get(f) ?? "?"));
-          classes.set(id, { name: name ?? `class@${id.toString(16)}`, superId, fieldNames, fieldTypes, fieldEdgeNames, vmFieldBytes, statics });
+          classes.set(id, { name: name ?? `class@${id.toString(16)}`, superId, fieldNames, fieldTypes, fieldEdgeNames, statics });
           // The class object itself is a node (java.lang.Class): its statics are its references.
           addNode(id, -100, 0);
           for (const [nameStr, v] of statics) addEdge(v, nameOf(`static ${strings.get(nameStr) ?? "?"}`));
@@ -339,10 +474,9 @@ function readHprof(r: Reader): { summary: DumpSummaryBody; graph: HeapGraph } {
           const bytes = r.u4();
           const end = r.offset + bytes;
           if (!classes.has(classId)) fail(`instance of class ${classId.toString(16)} before its CLASS DUMP`);
-          const node = addNode(id, classId, 0);
-          let vm = 12;
-          for (let c = classes.get(classId); c !== undefined; c = c.superId === 0 ? undefined : classes.get(c.superId)) {
-            vm += c.vmFieldBytes;
+          const cls = classes.get(classId)!;
+          const node = addNode(id, classId, (cls.layout ??= layoutFor(cls, classes, strings)).size);
+          for (let c: ClassInfo | undefined = cls; c !== undefined; c = c.superId === 0 ? undefined : classes.get(c.superId)) {
             for (let f = 0; f < c.fieldTypes.length; f++) {
               const type = c.fieldTypes[f]!;
               if (type === 2) addEdge(r.id(), c.fieldEdgeNames[f]!);
@@ -350,7 +484,7 @@ function readHprof(r: Reader): { summary: DumpSummaryBody; graph: HeapGraph } {
             }
           }
           if (r.offset !== end) fail(`instance ${id.toString(16)}: ${bytes} bytes of fields, its class layout reads ${bytes - (end - r.offset)}`);
-          nodeSize.data[node] = align8(vm);
+          void node;
           break;
         }
         case 0x22: {
@@ -431,7 +565,7 @@ function readHprof(r: Reader): { summary: DumpSummaryBody; graph: HeapGraph } {
       t = typeOfClass.get(c);
       if (t === undefined) {
         const name = classes.get(c)?.name ?? strings.get(classNameId.get(c) ?? -1) ?? `class@${c.toString(16)}`;
-        t = typeNamed(normaliseJavaClassName(name.replaceAll("/", ".")));
+        t = typeNamed(normaliseJavaClassName(externalName(name)));
         typeOfClass.set(c, t);
       }
     }
