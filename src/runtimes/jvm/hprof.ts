@@ -69,6 +69,9 @@ class Reader {
 
   need(n: number): void {
     if (this.end - this.pos >= n) return;
+    // A length past the end of the file (truncated, or a corrupt length field) fails before any buffer is sized by it.
+    if (this.offset + n > this.size)
+      throw new ParseError(FORMAT, this.size, `truncated: a record runs ${this.offset + n - this.size} bytes past the end of the file`);
     if (n > this.buf.length) this.buf = Buffer.concat([this.buf.subarray(this.pos, this.end), Buffer.allocUnsafe(n)]).subarray(0);
     else this.buf.copy(this.buf, 0, this.pos, this.end);
     this.end -= this.pos;
@@ -188,12 +191,16 @@ interface ClassInfo {
   fieldEdgeNames: number[];
   /** The VM instance size and the fields' [offset, size] pairs, superclasses' included; computed on first use. */
   layout?: Layout;
+  /** Set while its layout is being computed: a superclass chain that comes back to it is corrupt. */
+  visiting?: boolean;
   /** Static reference fields: name id → value id. */
   statics: [number, number][];
 }
 
 interface Layout {
   size: number;
+  /** The class and its superclasses, in the order INSTANCE DUMP lists their field values. */
+  chain: ClassInfo[];
   /** [offset, size] of every instance field, superclasses' included, by offset. */
   fields: number[];
 }
@@ -239,7 +246,11 @@ const hasContended = (c: ClassInfo): boolean => CONTENDED_CLASSES.has(c.name) ||
  */
 function layoutFor(c: ClassInfo, classes: Map<number, ClassInfo>, strings: Map<number, string>): Layout {
   const sup = c.superId === 0 ? undefined : classes.get(c.superId);
-  const inherited = sup === undefined ? [] : (sup.layout ??= layoutFor(sup, classes, strings)).fields;
+  if (sup?.visiting) throw new ParseError(FORMAT, 0, `class ${c.name} is its own superclass (a corrupt CLASS DUMP)`);
+  c.visiting = true;
+  const supLayout = sup === undefined ? undefined : (sup.layout ??= layoutFor(sup, classes, strings));
+  c.visiting = false;
+  const inherited = supLayout?.fields ?? [];
   // Behind a contended superclass the holes are padding and the fields start a padding after its last field.
   const supContended = sup !== undefined && hasContended(sup);
   const slots: Slot[] = [{ offset: 0, size: HEADER, empty: false }];
@@ -316,7 +327,7 @@ function layoutFor(c: ClassInfo, classes: Map<number, ClassInfo>, strings: Map<n
   if (contendedClass || groups.size > 0) pad();
   const fields: number[] = [];
   for (const s of slots) if (!s.empty && s.offset >= HEADER) fields.push(s.offset, s.size);
-  return { size: align8(tail.offset), fields };
+  return { size: align8(tail.offset), fields, chain: [c, ...(supLayout?.chain ?? [])] };
 }
 
 class Growing {
@@ -341,8 +352,13 @@ class Growing {
  */
 export async function readHprofGraph(file: string): Promise<{ summary: DumpSummaryBody; graph: HeapGraph }> {
   const fd = openSync(file, "r");
+  const r = new Reader(fd);
   try {
-    return readHprof(new Reader(fd));
+    return readHprof(r);
+  } catch (err) {
+    if (err instanceof ParseError) throw err;
+    // A corrupt file must fail with a ParseError whatever it trips over, never another kind of error.
+    throw new ParseError(FORMAT, r.offset, `corrupt HPROF file: ${err instanceof Error ? err.message : String(err)}`);
   } finally {
     closeSync(fd);
   }
@@ -388,6 +404,8 @@ function readHprof(r: Reader): { summary: DumpSummaryBody; graph: HeapGraph } {
   const rootIds = new Growing();
   const rootKinds: number[] = [];
   let heapRecords = 0;
+  let segments = false;
+  let heapDumpEnd = false;
 
   const addNode = (id: number, cls: number, size: number): number => {
     const index = nodeSize.length;
@@ -475,8 +493,9 @@ function readHprof(r: Reader): { summary: DumpSummaryBody; graph: HeapGraph } {
           const end = r.offset + bytes;
           if (!classes.has(classId)) fail(`instance of class ${classId.toString(16)} before its CLASS DUMP`);
           const cls = classes.get(classId)!;
-          const node = addNode(id, classId, (cls.layout ??= layoutFor(cls, classes, strings)).size);
-          for (let c: ClassInfo | undefined = cls; c !== undefined; c = c.superId === 0 ? undefined : classes.get(c.superId)) {
+          const layout = (cls.layout ??= layoutFor(cls, classes, strings));
+          addNode(id, classId, layout.size);
+          for (const c of layout.chain) {
             for (let f = 0; f < c.fieldTypes.length; f++) {
               const type = c.fieldTypes[f]!;
               if (type === 2) addEdge(r.id(), c.fieldEdgeNames[f]!);
@@ -484,7 +503,6 @@ function readHprof(r: Reader): { summary: DumpSummaryBody; graph: HeapGraph } {
             }
           }
           if (r.offset !== end) fail(`instance ${id.toString(16)}: ${bytes} bytes of fields, its class layout reads ${bytes - (end - r.offset)}`);
-          void node;
           break;
         }
         case 0x22: {
@@ -537,13 +555,20 @@ function readHprof(r: Reader): { summary: DumpSummaryBody; graph: HeapGraph } {
       case 0x0c:
       case 0x1c:
         heapRecords++;
+        segments ||= tag === 0x1c;
         heapDump(length);
+        break;
+      case 0x2c:
+        heapDumpEnd = true;
+        r.skip(length);
         break;
       default:
         r.skip(length);
     }
   }
   if (heapRecords === 0) fail("no HEAP DUMP record");
+  // A file cut between two segments reads as a smaller heap: the end record says the dump is whole.
+  if (segments && !heapDumpEnd) fail("truncated: no HEAP DUMP END record after the heap dump segments");
 
   // Types: the histogram's names (java.lang.String, byte[], java.lang.Object[]).
   const typeIndex = new Map<string, number>();
