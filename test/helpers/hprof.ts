@@ -2,7 +2,8 @@
 // -XX:-UseCompressedOops), so 4-byte identifiers can only be tested with a file made by hand.
 
 /** A hand-made HPROF with 4-byte identifiers: a class with one reference field, two instances, an array. */
-export function tinyHprof(): Buffer {
+/** With `unordered`, the byte[] comes before the objects at lower addresses (ids not in address order). */
+export function tinyHprof(opts: { unordered?: boolean } = {}): Buffer {
   const parts: Buffer[] = [Buffer.from("JAVA PROFILE 1.0.2\0", "latin1")];
   const u1 = (v: number) => Buffer.of(v);
   const u2 = (v: number) => {
@@ -52,6 +53,7 @@ export function tinyHprof(): Buffer {
     u2(0),
     u2(0),
     u2(0),
+    ...(opts.unordered ? [u1(0x23), u4(0x3000), u4(0), u4(3), u1(8), Buffer.from([1, 2, 3])] : []),
     // two instances: 0x1000 → 0x1008
     u1(0x21),
     u4(0x1000),
@@ -73,12 +75,7 @@ export function tinyHprof(): Buffer {
     u4(0x200),
     u4(0x1000),
     u4(0x1008),
-    u1(0x23),
-    u4(0x3000),
-    u4(0),
-    u4(3),
-    u1(8),
-    Buffer.from([1, 2, 3]),
+    ...(opts.unordered ? [] : [u1(0x23), u4(0x3000), u4(0), u4(3), u1(8), Buffer.from([1, 2, 3])]),
     u1(0x01),
     u4(0x2000),
     u4(0),

@@ -128,9 +128,12 @@ describe.skipIf(skip)("HPROF of a real JVM", () => {
 });
 
 describe("HPROF edge cases", () => {
-  it("reads 4-byte identifiers: classes, instances, arrays, roots, field and element names", async () => {
+  it.each([
+    ["in address order", false],
+    ["out of address order", true],
+  ])("reads 4-byte identifiers (objects %s): classes, instances, arrays, roots, field and element names", async (_order, unordered) => {
     const f = path.join(dir, "tiny.hprof");
-    writeFileSync(f, tinyHprof());
+    writeFileSync(f, tinyHprof({ unordered }));
     const { summary, graph } = await readHprofGraph(f);
     expect(Object.fromEntries(summary.types.map((t) => [t.type, [t.count, t.bytes]]))).toMatchObject({
       "demo.Node": [2, 32],
