@@ -40,6 +40,7 @@ const ROOT_KINDS: Record<number, string> = {
 };
 
 const align8 = (n: number) => Math.ceil(n / 8) * 8;
+const u32 = (b: Buffer, p: number): number => ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
 
 /**
  * A class name as the histogram prints it, from its internal form: `java/lang/String`, and a hidden class's
@@ -54,7 +55,7 @@ class Reader {
   /** The window and the read position in it: the hot loops read fields straight from it after need(). */
   buf = Buffer.allocUnsafe(1 << 22);
   pos = 0;
-  private end = 0;
+  end = 0;
   private fileOffset = 0;
   readonly size: number;
   idSize = 4;
@@ -554,9 +555,52 @@ function readHprof(first: Reader, reopen: () => Reader): { summary: DumpSummaryB
 
   // Pass 1: strings, classes, roots; per object its id; the number of references.
   const rootExtra = (tag: number): number => (tag === 0x01 ? idSize : tag === 0x02 || tag === 0x03 || tag === 0x08 ? 8 : tag === 0x04 || tag === 0x06 ? 4 : 0);
+  // The longest header of an INSTANCE, OBJECT ARRAY or PRIMITIVE ARRAY DUMP: read straight from the window.
+  const header = 1 + 2 * idSize + 8;
+  let lastClassId = -1;
+  let lastClass: ClassInfo | undefined;
+  const classOf = (classId: number): ClassInfo | undefined => {
+    if (classId !== lastClassId) {
+      lastClassId = classId;
+      lastClass = classes.get(classId);
+    }
+    return lastClass;
+  };
   const scanHeap = (length: number): void => {
     const stop = r.offset + length;
     while (r.offset < stop) {
+      if (r.end - r.pos >= header) {
+        const b = r.buf;
+        const p = r.pos;
+        const tag = b[p]!;
+        if (tag === 0x21 || tag === 0x22 || tag === 0x23) {
+          const id = r.idAt(p + 1);
+          if (id === 0) fail("an object with a null identifier");
+          ids.push(id);
+          const n = u32(b, p + 1 + idSize + 4);
+          if (tag === 0x21) {
+            const classId = r.idAt(p + 1 + idSize + 4);
+            const bytes = u32(b, p + 1 + 2 * idSize + 4);
+            const cls = classOf(classId);
+            if (cls === undefined) fail(`instance of class ${classId.toString(16)} before its CLASS DUMP`);
+            const shape = (cls!.shape ??= shapeOf(cls!));
+            if (bytes !== shape.bytes) fail(`instance ${id.toString(16)}: ${bytes} bytes of fields, its class layout reads ${shape.bytes}`);
+            edgeBound += shape.refOffsets.length;
+            r.pos = p + 1 + 2 * idSize + 8;
+            r.skip(bytes);
+          } else if (tag === 0x22) {
+            edgeBound += n;
+            r.pos = p + 1 + 2 * idSize + 8;
+            r.skip(n * idSize);
+          } else {
+            const size = VALUE_SIZE[b[p + 1 + idSize + 8]!];
+            if (size === undefined || size <= 0) fail(`primitive array of unknown type ${b[p + 1 + idSize + 8]}`);
+            r.pos = p + 1 + idSize + 9;
+            r.skip(n * size!);
+          }
+          continue;
+        }
+      }
       const start = r.offset;
       const tag = r.u1();
       const root = ROOT_KINDS[tag];
@@ -735,6 +779,31 @@ function readHprof(first: Reader, reopen: () => Reader): { summary: DumpSummaryB
       }
       if (node >= n) fail("the file changed while it was read");
       edgeStart[node] = w;
+      if (tag === 0x21 && r.end - r.pos >= header - 1) {
+        const p = r.pos;
+        const cls = classOf(r.idAt(p + idSize + 4))!;
+        const bytes = u32(r.buf, p + 2 * idSize + 4);
+        r.pos = p + 2 * idSize + 8;
+        const shape = cls.shape!;
+        r.need(bytes);
+        const base = r.pos;
+        const offsets = shape.refOffsets;
+        for (let k = 0; k < offsets.length; k++) edge(r.idAt(base + offsets[k]!), shape.refNames[k]!);
+        r.pos += bytes;
+        nodeClass[node] = cls.index;
+        nodeSize[node++] = cls.layout!.size;
+        continue;
+      }
+      if (tag === 0x23 && r.end - r.pos >= header - 1) {
+        const p = r.pos;
+        const count = u32(r.buf, p + idSize + 4);
+        const type = r.buf[p + idSize + 8]!;
+        r.pos = p + idSize + 9;
+        r.skip(count * VALUE_SIZE[type]!);
+        nodeClass[node] = -type;
+        nodeSize[node++] = align8(16 + count * VALUE_SIZE[type]!);
+        continue;
+      }
       switch (tag) {
         case 0x20: {
           const cls = classes.get(r.id())!;
@@ -749,7 +818,7 @@ function readHprof(first: Reader, reopen: () => Reader): { summary: DumpSummaryB
         }
         case 0x21: {
           r.skip(idSize + 4);
-          const cls = classes.get(r.id())!;
+          const cls = classOf(r.id())!;
           const bytes = r.u4();
           const shape = cls.shape!;
           r.need(bytes);
