@@ -80,5 +80,6 @@ try {
   );
   console.log(JSON.stringify({ node: process.version, cpus: os.cpus().length, size, floorMs: floor, wallMs: wall, runs }));
 } finally {
-  if (generated) rmSync(work, { recursive: true, force: true });
+  // The generated dump lives in work/; a --file given is elsewhere and kept.
+  rmSync(work, { recursive: true, force: true });
 }
