@@ -1,4 +1,6 @@
-// JVM heap source: `jcmd <pid> GC.class_histogram` counts live objects per class (it forces a full GC first).
+// JVM heap source: `jcmd <pid> GC.class_histogram` counts live objects per class (it forces a full GC first). When
+// the caller asks for the heap graph (retention analysis), at most every --retention-interval, `jcmd <pid>
+// GC.heap_dump` writes the live heap as an HPROF file instead (a pause of the JVM), read by ./hprof.ts.
 // jcmd attaches by sending SIGQUIT to the target, which kills any process that is not a JVM, so the target is
 // checked to be a JVM first. A JVM that inherited an ignored SIGQUIT (started with `java … &` from a
 // non-interactive shell) never opens its attach listener: that case is recognised from /proc without waiting
