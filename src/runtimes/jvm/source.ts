@@ -7,7 +7,7 @@
 // for jcmd's 10.5 s attach timeout.
 import { access, chmod, stat, statfs, unlink } from "node:fs/promises";
 import { streamJavaHistogram } from "./histogram.js";
-import { readHprofGraph } from "./hprof.js";
+import { readHprofGraphOffThread } from "./hprof-thread.js";
 import { type DumpLimits, describeBytes, dumpLimits } from "../../formats/limits.js";
 import { DumpError, type DumpBody, type DumpContext, type HeapSource } from "../../model/dump.js";
 import type { DumpSummaryBody } from "../../model/summary.js";
@@ -159,9 +159,9 @@ export class JvmSource implements HeapSource {
       await chmod(file, 0o600); // the JVM created it when it had no -overwrite
       const size = (await stat(file)).size;
       this.lastHprof.set(ctx.pid, (this.options.now ?? Date.now)());
-      let parsed: Awaited<ReturnType<typeof readHprofGraph>>;
+      let parsed: Awaited<ReturnType<typeof readHprofGraphOffThread>>;
       try {
-        parsed = await readHprofGraph(file);
+        parsed = await readHprofGraphOffThread(file, ctx.signal);
       } catch (err) {
         throw asDumpError(err, `HPROF heap dump of process ${ctx.pid}`);
       }

@@ -4,6 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dominators } from "../../../../src/analysis/retention/dominators.js";
@@ -174,6 +175,23 @@ describe("HPROF edge cases", () => {
     copy[heapStart] = 0x77;
     writeFileSync(f, copy);
     await expect(readHprofGraph(f)).rejects.toThrow(/unknown heap dump sub-record tag 0x77/);
+  });
+
+  it("read off the event loop (the built module, in a worker thread), gives what the sources read; a bad file fails there with its ParseError", async () => {
+    const dist = pathToFileURL(path.resolve(__dirname, "../../../../dist/runtimes/jvm/hprof-thread.js")).href;
+    const built = (await import(dist)) as typeof import("../../../../src/runtimes/jvm/hprof-thread.js");
+    expect(built.hprofWorkerAvailable()).toBe(true);
+    const f = path.join(dir, "tiny-worker.hprof");
+    writeFileSync(f, tinyHprof());
+    const inWorker = await built.readHprofGraphOffThread(f, new AbortController().signal);
+    const here = await readHprofGraph(f);
+    expect(inWorker.summary).toEqual(here.summary);
+    expect(inWorker.graph).toEqual(here.graph);
+    writeFileSync(f, tinyHprof().subarray(0, 100));
+    await expect(built.readHprofGraphOffThread(f, new AbortController().signal)).rejects.toMatchObject({
+      name: "ParseError",
+      reason: expect.stringMatching(/^truncated/),
+    });
   });
 
   it.each([
