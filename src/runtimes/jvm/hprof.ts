@@ -748,7 +748,9 @@ function readHprof(first: Reader, reopen: () => Reader): { summary: DumpSummaryB
   if (segments && !heapDumpEnd) fail("truncated: no HEAP DUMP END record after the heap dump segments");
 
   const n = ids.length;
-  const lookup = idLookup(ids.data, n, classNodes, fail);
+  // Cut to size before the graph's arrays are made: the growing array holds up to half as much again.
+  const lookup = idLookup(ids.data.slice(0, n), n, classNodes, fail);
+  ids.data = new Float64Array(0);
 
   // Pass 2: each object's class and size, its references resolved to nodes (those to objects not in the dump dropped).
   const nodeClass = new Int32Array(n); // class index; primitive arrays: -type; class objects: CLASS_NODE
