@@ -130,9 +130,13 @@ describe.skipIf(skip)("jvm source: HPROF dumps of a quiet JVM", () => {
       expect(again.graph).toBeUndefined();
       now += 1000;
       expect((await hprof(source, target.pid)).kind).toBe("hprof");
+      // Before any histogram the target's anonymous RSS sizes the estimate, after one its live bytes and objects.
       const full = new JvmSource({ freeBytes: async () => 10 * 1024 * 1024 });
-      await full.dump(ctx); // a histogram first: its totals size the estimate
       await expect(full.dump({ ...ctx, graph: true })).rejects.toMatchObject({ reason: "insufficient_disk" });
+      await full.dump(ctx);
+      await expect(full.dump({ ...ctx, graph: true })).rejects.toMatchObject({ reason: "insufficient_disk" });
+      const roomy = new JvmSource({ freeBytes: async () => 10 * 1024 ** 3 });
+      expect((await roomy.dump({ ...ctx, graph: true })).kind).toBe("hprof");
       expect(readdirSync(ctx.privateDir)).toEqual([]);
     } finally {
       ctx.cleanup();
