@@ -124,6 +124,7 @@ export const targetSchema = z
     heapCommand: words.optional(),
     heapDir: z.string().min(1).optional(),
     openInspector: bool.default(false),
+    retentionInterval: duration(1).default(600),
     keepDumps: count(0).default(0),
     maxTypes: count(1).default(100),
     maxDumpBytes: size().default(DEFAULT_MAX_DUMP_BYTES),
