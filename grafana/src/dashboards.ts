@@ -293,7 +293,7 @@ export function soakOverview(): dashboard.Dashboard {
     )
     .withPanel(
       series("Dump duration", "s", "How long the last heap dump took, successful or not (a V8 or JVM dump pauses the target).")
-        .withTarget(query(`leakwatch_heap_dump_duration_seconds{${T}}`, "{{target}}"))
+        .withTarget(query(`leakwatch_heap_dump_duration_seconds{${T}}`, "{{target}} {{kind}}"))
         .min(0)
         .height(8)
         .span(4),

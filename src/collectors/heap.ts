@@ -20,7 +20,11 @@ const EXACT = gauge("leakwatch_heap_bytes_exact", "1 when the latest dump's byte
   "target",
 ]);
 const DUMPS = counter("leakwatch_heap_dumps_total", "Heap dumps by result (success, failure, skipped) and reason.", ["target", "result", "reason"]);
-const DURATION = gauge("leakwatch_heap_dump_duration_seconds", "How long the last heap dump took, successful or not.", ["target"]);
+const DURATION = gauge(
+  "leakwatch_heap_dump_duration_seconds",
+  'How long the last heap dump took, successful or not; kind: what the dump was when the source says (a JVM\'s "histogram", or "hprof", which pauses the JVM for its duration), else "dump".',
+  ["target", "kind"],
+);
 const LAST_SUCCESS = gauge("leakwatch_heap_dump_last_success_timestamp_seconds", "When the last successful heap dump finished, since the Unix epoch.", [
   "target",
 ]);
@@ -130,7 +134,7 @@ export class HeapCollector implements Collector {
         if (result === "success") continue;
         for (const [reason, n] of Object.entries(reasons!)) out.emit(DUMPS, { target, result, reason }, n);
       }
-      out.emit(DURATION, { target }, h.lastDurationSeconds);
+      out.emit(DURATION, { target, kind: h.lastOutcome?.summary?.kind ?? "dump" }, h.lastDurationSeconds);
       out.emit(LAST_SUCCESS, { target }, h.lastSuccessSeconds);
       out.emit(RETENTION_RUNS, { target, result: "success" }, h.retentionRuns.success);
       out.emit(RETENTION_RUNS, { target, result: "failure" }, h.retentionRuns.failure);
