@@ -36,6 +36,8 @@ export interface LeakView {
   accumulationPoint: string | null;
   /** When this type was first found to be a leak's root (ISO-8601). */
   firstSeen: string;
+  /** The root's retained bytes at each kept analysis, oldest first (its chart). */
+  history: { time: number; retainedBytes: number }[];
 }
 
 export interface RetentionView {
@@ -221,6 +223,10 @@ export class TargetRetention {
         path: l.path,
         accumulationPoint: l.accumulationPoint,
         firstSeen: new Date(this.firstSeen.get(l.root) ?? r.time).toISOString(),
+        history: this.records.flatMap((rec) => {
+          const row = rec.types.find((t) => t.type === l.root);
+          return row ? [{ time: rec.time, retainedBytes: row.retainedBytes }] : [];
+        }),
       };
     });
     const retainedSuspects: string[] = [];

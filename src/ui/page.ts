@@ -32,6 +32,10 @@ export function pageHtml(version: string): string {
     <div class="card"><h3>Load</h3><div class="big" id="card-load">—</div><div class="sub" id="card-load-sub"></div></div>
     <div class="card"><h3>Suspects</h3><div class="big" id="card-suspects">—</div><div class="sub" id="card-suspects-sub"></div></div>
   </section>
+  <section class="panel" id="leaks-panel">
+    <h2>Leaks <span class="hint" id="leaks-hint"></span></h2>
+    <div id="leaks" class="leaks"></div>
+  </section>
   <section class="panel">
     <h2>Memory vs limit</h2>
     <div id="mem-chart" class="chart"></div>
@@ -87,6 +91,12 @@ main { padding:14px 18px; max-width:1400px; margin:0 auto; }
 .card .big { font-size:22px; font-weight:600; font-variant-numeric:tabular-nums; }
 .card .sub { color:var(--muted); font-size:12px; min-height:1.4em; unicode-bidi:isolate; }
 .card.low .big { color:var(--bad); }
+.leaks { display:grid; grid-template-columns:repeat(auto-fit, minmax(320px, 1fr)); gap:12px; }
+.leak { border:1px solid var(--bad); border-radius:6px; padding:10px 14px; }
+.leak h3 { margin:0 0 6px; font-size:16px; unicode-bidi:isolate; }
+.leak .nums { display:flex; gap:16px; flex-wrap:wrap; margin-bottom:6px; }
+.leak ol.path { margin:4px 0; padding-left:20px; font-family:ui-monospace, monospace; font-size:12px; }
+.leak .members { color:var(--muted); font-size:12px; }
 .panel { background:var(--panel); border:1px solid var(--line); border-radius:6px; padding:10px 14px; margin-bottom:12px; }
 .panel h2 { font-size:15px; margin:0 0 8px; }
 .hint { color:var(--muted); font-size:12px; font-weight:400; }

@@ -77,6 +77,20 @@ describe.skipIf(skipReason("live UI in chromium", noBrowser))("live UI against a
     expect(sparkPoints).toBeGreaterThanOrEqual(6);
     expect(await page.textContent("#card-suspects-sub")).toContain("LeakyThing");
 
+    // Leaks lead: one card, rooted at LeakyThing (the array it piles up in is the accumulation point, not the
+    // leak), with what it retains, its chart and its path from a GC root ending at it.
+    await waitForUi(page, "#leaks .leak", problems, "a leak card");
+    const card = await page.$eval("#leaks .leak", (c) => ({
+      root: c.querySelector("h3")?.textContent,
+      text: c.textContent ?? "",
+      path: [...c.querySelectorAll("ol.path li")].map((li) => li.textContent ?? ""),
+      spark: c.querySelector("svg.spark") !== null,
+    }));
+    expect(card.root).toBe("LeakyThing");
+    expect(card.text).toMatch(/retains \d[\d.]* (KiB|MiB)/);
+    expect(card.path.at(-1)).toMatch(/→ LeakyThing$/);
+    expect(card.spark).toBe(true);
+
     // Memory chart: wait for a few samples (one per 2 s), then the canvas must have drawn lines.
     await waitFor(
       async () => ((await page.evaluate(() => document.querySelectorAll("#mem-chart .u-over").length)) === 1 ? true : undefined),

@@ -44,6 +44,19 @@ interface TargetInfo {
   suspects: string[];
 }
 
+interface Leak {
+  root: string;
+  retainedBytes: number;
+  instances: number;
+  growthBytesPerSecond: number;
+  bytesPerRequest: number | null;
+  members: { type: string; growthBytesPerSecond: number }[];
+  path: { type: string; edge: string }[];
+  accumulationPoint: string | null;
+  firstSeen: string;
+  history: { time: number; retainedBytes: number }[];
+}
+
 interface LoadStatus {
   known?: boolean;
   running?: boolean;
@@ -395,6 +408,45 @@ function sparkline(values: (number | null)[], w = 120, h = 24): SVGSVGElement {
   return s;
 }
 
+/** One card per leak, the owner first: what it retains (and its chart), how fast, per request, its path, its members. */
+function renderLeaks(leaks: Leak[], t: TargetInfo): void {
+  setText("leaks-hint", leaks.length ? "growing types grouped under the type that holds them" : "");
+  if (!leaks.length) {
+    const why = t.suspects.length ? "no retention analysis yet (it runs with the next dump)" : "none found: no type grows";
+    byId("leaks").replaceChildren(el("span", { class: "empty" }, why));
+    return;
+  }
+  const cards = leaks.map((l) => {
+    const nums = el(
+      "div",
+      { class: "nums" },
+      el("span", { class: "kv" }, "retains ", el("b", {}, fmtBytes(l.retainedBytes))),
+      el("span", { class: "kv" }, "grows ", el("b", {}, `${fmtBytes(l.growthBytesPerSecond)}/s`)),
+      el("span", { class: "kv" }, "per request ", el("b", {}, l.bytesPerRequest === null ? "—" : fmtBytes(l.bytesPerRequest))),
+      el("span", { class: "kv" }, "instances ", el("b", {}, l.instances.toLocaleString("en-US"))),
+    );
+    const path = el("ol", { class: "path" }, ...l.path.map((p) => el("li", {}, `${p.edge} → ${p.type}`)));
+    const members = el("div", { class: "members" }, l.members.length ? `members: ${l.members.map((m) => m.type).join(", ")}` : "no members");
+    const where = l.accumulationPoint ? el("div", { class: "members" }, `accumulates in one ${l.accumulationPoint}`) : el("div", {});
+    return el(
+      "div",
+      { class: "leak" },
+      el("h3", {}, l.root),
+      nums,
+      sparkline(
+        l.history.map((h) => h.retainedBytes),
+        280,
+        32,
+      ),
+      where,
+      path,
+      members,
+      el("div", { class: "members" }, `first seen ${fmtDateTime(Date.parse(l.firstSeen))}`),
+    );
+  });
+  byId("leaks").replaceChildren(...cards);
+}
+
 function renderTypes(): void {
   const tbody = byId("types").querySelector("tbody")!;
   const filter = byId<HTMLInputElement>("types-filter").value.trim().toLowerCase();
@@ -541,7 +593,7 @@ async function refresh(): Promise<void> {
   }
   const gen = state.generation;
   const since = state.samples.at(-1)?.time ?? 0;
-  const [mem, load, dumps, types, outcomes] = await Promise.all([
+  const [mem, load, dumps, types, outcomes, leaks] = await Promise.all([
     getJson<{ samples: MemorySample[]; keepSeconds: number }>(api(t.name, `/memory${since ? `?since=${since}` : ""}`)),
     getJson<LoadStatus>(api(t.name, "/load")).catch((err: unknown) => {
       if (err instanceof HttpError && err.status === 404) return null; // a daemon without the load API
@@ -550,6 +602,10 @@ async function refresh(): Promise<void> {
     getJson<DumpHeader[]>(api(t.name, "/dumps")),
     getJson<{ types: TypeHistoryRow[] }>(api(t.name, `/types/history?limit=${WINDOW}&top=25`)),
     getJson<OutcomeRecord[]>(api(t.name, "/outcomes")),
+    getJson<Leak[]>(api(t.name, "/leaks")).catch((err: unknown) => {
+      if (err instanceof HttpError && err.status === 404) return []; // a daemon without retention
+      throw err;
+    }),
   ]);
   if (gen !== state.generation) return; // the target changed meanwhile
   const keepMs = mem.keepSeconds * 1000;
@@ -558,6 +614,7 @@ async function refresh(): Promise<void> {
   state.outcomes = outcomes;
   state.types = types.types;
   renderInfo(t);
+  renderLeaks(leaks, t);
   renderMemoryCards();
   renderChart();
   renderLoad(load);

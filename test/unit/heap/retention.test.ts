@@ -167,6 +167,10 @@ describe("retention in a target's heap state", () => {
     // Found at the first analysis after the first suspect, a minute a dump.
     expect(Date.parse(leak.firstSeen)).toBeLessThan(clock);
     expect(view.retention!.retained.get("Session")).toBe(leak.retainedBytes);
+    // Its chart: the retained bytes at each kept analysis, rising.
+    expect(leak.history.length).toBeGreaterThanOrEqual(3);
+    expect(leak.history.at(-1)!.retainedBytes).toBe(leak.retainedBytes);
+    expect(leak.history.every((h, i) => i === 0 || h.retainedBytes > leak.history[i - 1]!.retainedBytes)).toBe(true);
     expect((await stat(path.join(dir, "retention", "svc.json"))).mode & 0o777).toBe(0o600);
 
     // A restart reads the history back: the same leak, first seen at the same time.
@@ -211,7 +215,7 @@ describe("retention in a target's heap state", () => {
     expect(open.body[0].path[0].edge).toBe("***");
     expect(open.body[0].path.slice(1).map((p: { edge: string }) => p.edge)).toEqual(["(GC roots)", "sessions", expect.stringMatching(/^\[\d+\]$/)]);
     expect(Object.keys(open.body[0]).sort()).toEqual(
-      ["accumulationPoint", "bytesPerRequest", "firstSeen", "growthBytesPerSecond", "instances", "members", "path", "retainedBytes", "root"].sort(),
+      ["accumulationPoint", "bytesPerRequest", "firstSeen", "growthBytesPerSecond", "history", "instances", "members", "path", "retainedBytes", "root"].sort(),
     );
     const whole = await request(app).get("/api/v1/targets/svc/leaks").set("authorization", "Bearer s3cret-token").expect(200);
     expect(whole.body[0].path[0].edge).toBe("a8f3c9d2e1b4f5a6c7d8");
