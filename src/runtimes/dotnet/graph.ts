@@ -6,13 +6,14 @@
 // flags: stack, handles, finalizer queue), GCBulkRootStaticVar (a static field: declaring type and field name) and
 // GCBulkRootConditionalWeakTableElementEdge (a ConditionalWeakTable key keeps its value alive: a reference from key
 // to value, as dotnet-gcdump's graph reader treats it). Roots flagged WeakRef (weak and weak-tracking handles: a
-// WeakReference's target) do not retain and are left out.
+// WeakReference's target) do not retain and are left out. A static root's TypeID is the type of the object it holds
+// (CoreCLR's BulkStaticsLogger logs obj->GetTypeHandle()), not the field's declaring type, which the events never say.
 //
 // The runtime logs no field names (ReferencingFieldID is always 0) and no array indices, so an edge is named by what
 // is known: `[]` for an element of an array (index unknown), `(T)` for a field of another object holding a T. A
 // path reads e.g. `static Program.Owners → List<Owner>`, `(Owner[]) → Owner[]`, `[] → Owner`, `(System.Byte[]) →
 // System.Byte[]`. A root is named by its kind (`stack`, `pinned handle`, `handle`, `finalizer queue`) or, for a
-// static field, `static DeclaringType.Field`.
+// static field, `static Field` (the field's name; its declaring type is not in the events).
 //
 // Memory, bounded per object and reference (no JS object per either): while the stream is decoded, 24 bytes per
 // object (address and size as doubles, type and reference count as u32) and 8 per reference (its target address);
@@ -132,9 +133,6 @@ class Chunked<T extends Float64Array | Uint32Array> {
 const f64 = (n: number): Float64Array => new Float64Array(n);
 const u32 = (n: number): Uint32Array => new Uint32Array(n);
 
-/** A root's name before the types are named: a fixed label, or a static field (declaring type key, field name). */
-export type RootLabel = string | { typeKey: number; field: string };
-
 /** The graph as built where the stream was decoded: plain data and typed arrays, transferable to another thread. */
 export interface DotnetGraphParts {
   nodeCount: number;
@@ -148,7 +146,7 @@ export interface DotnetGraphParts {
   roots: Uint32Array;
   /** Per root: an index into rootLabels. */
   rootName: Int32Array;
-  rootLabels: RootLabel[];
+  rootLabels: string[];
   /** Type ids as heapdump.ts keys them. */
   typeKeys: number[];
   /** References whose target was not an object of the walk (left out). */
@@ -180,7 +178,7 @@ export class DotnetGraphCollector implements NettraceHandler {
   private readonly cwtValue = new Chunked(f64);
   private readonly typeIndex = new Map<number, number>();
   private readonly typeKeys: number[] = [];
-  private readonly labels: RootLabel[] = [...ROOT_LABELS];
+  private readonly labels: string[] = [...ROOT_LABELS];
   private readonly staticLabels = new Map<string, number>();
   private readonly series = { node: -1, edge: -1 };
   private expectedRefs = 0;
@@ -234,15 +232,14 @@ export class DotnetGraphCollector implements NettraceHandler {
         return;
       case RuntimeEvent.GCBulkRootStaticVar:
         if (this.state === "waiting") return;
-        decodeBulkRootStaticVar(payload, (object, lo, hi, field) => {
+        decodeBulkRootStaticVar(payload, (object, _lo, _hi, field) => {
           if (object === 0) return;
-          const key = typeKey(lo, hi) ?? -1;
-          const id = `${key}\0${field}`;
-          let label = this.staticLabels.get(id);
+          const name = `static ${field}`;
+          let label = this.staticLabels.get(name);
           if (label === undefined) {
             label = this.labels.length;
-            this.labels.push({ typeKey: key, field });
-            this.staticLabels.set(id, label);
+            this.labels.push(name);
+            this.staticLabels.set(name, label);
           }
           this.rootAddr.push(object);
           this.rootLabel.push(label);
@@ -465,7 +462,7 @@ export function finishGraph(p: DotnetGraphParts, nameOf: (typeKey: number) => st
   for (let i = 0; i < p.nodeCount; i++) nodeType[i] = remap[nodeType[i]!]!;
 
   // Names: the roots' labels, then `[]`, the ConditionalWeakTable value, then `(T)` for each type T.
-  const names: string[] = p.rootLabels.map((l) => (typeof l === "string" ? l : `static ${nameOf(l.typeKey)}.${l.field}`));
+  const names: string[] = [...p.rootLabels];
   const element = names.length;
   names.push("[]");
   const cwt = names.length;

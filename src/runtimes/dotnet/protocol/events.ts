@@ -201,7 +201,8 @@ export function decodeBulkRootEdge(p: Buffer, pointerSize: number, each: (addres
   const r = new Reader(p, 0, base);
   const size = 2 * pointerSize + 5;
   const count = bulkCount(r, p, 10, size, "GCBulkRootEdge");
-  for (let i = 0, off = 10; i < count; i++, off += size) each(ptrAt(p, off, pointerSize), p.readUInt8(off + pointerSize), p.readUInt32LE(off + pointerSize + 1));
+  for (let i = 0, off = 10; i < count; i++, off += size)
+    each(ptrAt(p, off, pointerSize), p.readUInt8(off + pointerSize), p.readUInt32LE(off + pointerSize + 1));
   return count;
 }
 

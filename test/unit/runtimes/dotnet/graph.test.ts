@@ -139,7 +139,7 @@ describe("dotnet heap graph", () => {
     expect(rootList).toEqual([
       [8, "stack"],
       [6, "pinned handle"],
-      [0, "static App.Owner.All"],
+      [0, "static All"],
     ]);
     expect(Array.from(g!.roots)).not.toContain(5);
   });
