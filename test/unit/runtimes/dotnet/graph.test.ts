@@ -10,7 +10,9 @@ import { AddressTable, DotnetGraphCollector, finishGraph, readNettraceGraph } fr
 import { HeapDumpAggregator } from "../../../../src/runtimes/dotnet/heapdump.js";
 import { NettraceDecoder } from "../../../../src/runtimes/dotnet/protocol/nettrace.js";
 import { spoolHandlers } from "../../../../src/runtimes/dotnet/spool.js";
-import { META, NettraceWriter, RUNTIME_METAS, type SyntheticEvent, payloads, uint16, uint32, uint64 } from "./writer.js";
+import { pathToFileURL } from "node:url";
+import { SpoolDecoder, decodeSpoolFile } from "../../../../src/runtimes/dotnet/spool.js";
+import { META, NettraceWriter, RUNTIME_METAS, type SyntheticEvent, fixture, payloads, uint16, uint32, uint64 } from "./writer.js";
 
 const M = { Edge: 5, Root: 6, Static: 7, Cwt: 8 } as const;
 const METAS = [
@@ -182,5 +184,40 @@ describe("a kept .nettrace file", () => {
     expect(collector).toBeUndefined();
     expect(handler).toBeInstanceOf(HeapDumpAggregator);
     expect(new DotnetGraphCollector().build()).toEqual({ error: "no heap walk in the stream" });
+  });
+});
+
+describe("the graph of a recorded heap snapshot stream", () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it("is built in the spool worker and transferred, the same as built on the main thread", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "lw-graph-"));
+    dirs.push(dir);
+    const file = path.join(dir, "s.nettrace");
+    const stream = fixture("heapdump-ballast.nettrace.gz");
+    writeFileSync(file, stream, { mode: 0o600 });
+    const main = await decodeSpoolFile(file, new AbortController().signal, true);
+    if (main.graph === undefined || "error" in main.graph) throw new Error(`no graph: ${JSON.stringify(main.graph)}`);
+    const p = main.graph.parts;
+    expect(p.nodeCount).toBe(main.agg.objects);
+    expect(p.edgeTarget.length).toBeGreaterThan(p.nodeCount / 2);
+    expect(p.roots.length).toBeGreaterThan(0);
+
+    const dist = pathToFileURL(path.resolve(__dirname, "../../../../dist/runtimes/dotnet/spool.js")).href;
+    const built = (await import(dist)) as { SpoolDecoder: typeof SpoolDecoder };
+    const decoder = new built.SpoolDecoder(file, true, true);
+    decoder.wrote(stream.length);
+    const r = await decoder.finish(new AbortController().signal);
+    expect(r.decodedIn).toBe("worker");
+    if (r.graph === undefined || "error" in r.graph) throw new Error("no graph from the worker");
+    const w = r.graph.parts;
+    expect(w.nodeType).toBeInstanceOf(Uint32Array);
+    expect(w.nodeCount).toBe(p.nodeCount);
+    expect(Buffer.from(w.edgeStart.buffer).equals(Buffer.from(p.edgeStart.buffer))).toBe(true);
+    expect(Buffer.from(w.edgeTarget.buffer).equals(Buffer.from(p.edgeTarget.buffer))).toBe(true);
+    expect(Array.from(w.roots)).toEqual(Array.from(p.roots));
   });
 });
