@@ -298,12 +298,15 @@ export class DotnetEventPipeSource implements HeapSource {
       notes.push(`${match.unmatched} module(s) matched no readable assembly file: their nested types (if any) are named without their declaring types`);
     }
     if (a.graph !== undefined && "error" in a.graph) notes.push(`no heap graph: ${a.graph.error}`);
-    const body: DumpBody = agg.summary(notes, match.modules);
-    if (a.graph !== undefined && "parts" in a.graph) {
-      const g = a.graph.parts;
-      if (g.unresolved > 0) notes.push(`heap graph: ${g.unresolved} reference(s) to objects outside the walk left out`);
-      body.graph = finishGraph(g, agg.namer(match.modules));
+    const parts = a.graph !== undefined && "parts" in a.graph ? a.graph.parts : undefined;
+    if (parts !== undefined) {
+      notes.push(
+        `heap graph: ${parts.nodeCount} objects, ${parts.edgeTarget.length} references, ${parts.roots.length} roots; built in ${(parts.buildMs / 1000).toFixed(2)} s after decoding` +
+          (parts.unresolved > 0 ? `; ${parts.unresolved} reference(s) to objects outside the walk left out` : ""),
+      );
     }
+    const body: DumpBody = agg.summary(notes, match.modules);
+    if (parts !== undefined) body.graph = finishGraph(parts, agg.namer(match.modules));
     return body;
   }
 

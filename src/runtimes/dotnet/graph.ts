@@ -151,6 +151,8 @@ export interface DotnetGraphParts {
   typeKeys: number[];
   /** References whose target was not an object of the walk (left out). */
   unresolved: number;
+  /** Time build() took (ms): matching addresses and laying out the arrays, after the stream was decoded. */
+  buildMs: number;
 }
 
 export type GraphOutcome = { parts: DotnetGraphParts } | { error: string };
@@ -296,6 +298,7 @@ export class DotnetGraphCollector implements NettraceHandler {
       this.broken = `${this.target.length} references arrived, the objects declare ${this.expectedRefs}`;
     }
     if (this.broken !== undefined) return { error: `the references are incomplete (${this.broken})` };
+    const started = performance.now();
     const n = this.addr.length;
     const addr = this.addr.take();
     const table = new AddressTable(addr);
@@ -386,6 +389,7 @@ export class DotnetGraphCollector implements NettraceHandler {
         rootLabels: this.labels,
         typeKeys: this.typeKeys,
         unresolved,
+        buildMs: performance.now() - started,
       },
     };
   }
