@@ -301,7 +301,7 @@ export class DotnetEventPipeSource implements HeapSource {
     const parts = a.graph !== undefined && "parts" in a.graph ? a.graph.parts : undefined;
     if (parts !== undefined) {
       notes.push(
-        `heap graph: ${parts.nodeCount} objects, ${parts.edgeTarget.length} references, ${parts.roots.length} roots; built in ${(parts.buildMs / 1000).toFixed(2)} s after decoding` +
+        `heap graph: ${parts.nodeCount} objects, ${parts.edgeTarget.length} references, ${parts.roots.length} roots; built in ${(parts.buildMs / 1000).toFixed(2)} s after decoding (addresses by ${parts.index})` +
           (parts.unresolved > 0 ? `; ${parts.unresolved} reference(s) to objects outside the walk left out` : ""),
       );
     }

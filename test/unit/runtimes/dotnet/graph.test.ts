@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { edgeLabel, type HeapGraph } from "../../../../src/model/heap-graph.js";
-import { AddressTable, DotnetGraphCollector, finishGraph, readNettraceGraph } from "../../../../src/runtimes/dotnet/graph.js";
+import { AddressTable, DotnetGraphCollector, PageIndex, addressIndex, finishGraph, readNettraceGraph } from "../../../../src/runtimes/dotnet/graph.js";
 import { HeapDumpAggregator } from "../../../../src/runtimes/dotnet/heapdump.js";
 import { NettraceDecoder } from "../../../../src/runtimes/dotnet/protocol/nettrace.js";
 import { spoolHandlers } from "../../../../src/runtimes/dotnet/spool.js";
@@ -150,6 +150,32 @@ describe("dotnet heap graph", () => {
     const r = decode(stream({ loseEdge: true }));
     expect(r.graph).toBeUndefined();
     expect(r.error).toMatch(/GCBulkEdge event 1 missing/);
+  });
+
+  it("indexes a walk in ascending runs per page by page, finding every address and none that is absent", () => {
+    // Regions walked one after the other (the second below the first), objects of 24 to 1000 bytes, a large one.
+    const sizes = [24, 32, 1000, 24, 40, 100_000, 24];
+    const list: number[] = [];
+    for (const base of [0x7f0000400000, 0x7f0000000000]) {
+      let a = base;
+      for (let i = 0; i < 20_000; i++) {
+        list.push(a);
+        a += sizes[i % sizes.length]!;
+      }
+    }
+    const addr = Float64Array.from(list);
+    const idx = PageIndex.build(addr);
+    expect(idx).toBeDefined();
+    for (let i = 0; i < addr.length; i++) expect(idx!.find(addr[i]!)).toBe(i);
+    for (let i = 0; i < addr.length; i += 101) expect(idx!.find(addr[(i * 7919) % addr.length]!)).toBe((i * 7919) % addr.length);
+    expect(idx!.find(addr[5]! + 8)).toBe(-1);
+    expect(idx!.find(0x7e0000000000)).toBe(-1);
+    // A page's objects out of order: no page index, the hash table instead.
+    const shuffled = Float64Array.from([addr[1]!, addr[0]!, addr[2]!]);
+    expect(PageIndex.build(shuffled)).toBeUndefined();
+    const fallback = addressIndex(shuffled);
+    expect(fallback).toBeInstanceOf(AddressTable);
+    expect([0, 1, 2].map((i) => fallback.find(shuffled[i]!))).toEqual([0, 1, 2]);
   });
 
   it("finds every address in the table and none that is absent", () => {
