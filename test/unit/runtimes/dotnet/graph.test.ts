@@ -9,9 +9,8 @@ import { edgeLabel, type HeapGraph } from "../../../../src/model/heap-graph.js";
 import { AddressTable, DotnetGraphCollector, PageIndex, addressIndex, finishGraph, readNettraceGraph } from "../../../../src/runtimes/dotnet/graph.js";
 import { HeapDumpAggregator } from "../../../../src/runtimes/dotnet/heapdump.js";
 import { NettraceDecoder } from "../../../../src/runtimes/dotnet/protocol/nettrace.js";
-import { spoolHandlers } from "../../../../src/runtimes/dotnet/spool.js";
 import { pathToFileURL } from "node:url";
-import { SpoolDecoder, decodeSpoolFile } from "../../../../src/runtimes/dotnet/spool.js";
+import { type SpoolDecoder, decodeSpoolFile, spoolHandlers } from "../../../../src/runtimes/dotnet/spool.js";
 import { META, NettraceWriter, RUNTIME_METAS, type SyntheticEvent, fixture, payloads, uint16, uint32, uint64 } from "./writer.js";
 
 const M = { Edge: 5, Root: 6, Static: 7, Cwt: 8 } as const;
