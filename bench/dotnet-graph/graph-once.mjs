@@ -37,6 +37,8 @@ try {
   if (g === undefined) throw Object.assign(new Error(`no graph: ${body.notes.join("; ")}`), { reason: "no_graph" });
   const buildMs = Number(/built in ([\d.]+) s/.exec(body.notes.join("\n"))?.[1] ?? NaN) * 1000;
   const rssAfterDump = rssMB();
+  // Peak so far: the dump, with the graph built in the worker and handed over, before any analysis.
+  const peakDumpMB = process.resourceUsage().maxRSS / 1024;
   const t1 = performance.now();
   const dom = dominators(g);
   const t2 = performance.now();
@@ -64,6 +66,7 @@ try {
     topType: g.typeNames[top],
     path: p.map((s) => `${s.edge} → ${s.type}`),
     rssAfterDumpMB: rssAfterDump,
+    peakDumpMB,
   };
 } catch (err) {
   out = { ok: false, reason: err.reason, error: err.message };

@@ -159,6 +159,10 @@ const lines = [
     "**analysis: build + dominators + retained + paths (s)** (goal ≤ 5)",
     (r) => `${s(median(r.map((x) => x.analysisMs)))} / ${s(max(r.map((x) => x.analysisMs)))}`,
   ),
+  row(
+    "peak RSS of the dump with the graph, before the analysis (MB)",
+    (r) => `${median(r.map((x) => x.peakDumpMB)).toFixed(0)} / ${max(r.map((x) => x.peakDumpMB)).toFixed(0)}`,
+  ),
   row("RSS after the dump, graph held (MB)", (r) => `${median(r.map((x) => x.rssAfterDumpMB)).toFixed(0)} / ${max(r.map((x) => x.rssAfterDumpMB)).toFixed(0)}`),
   row("**peak RSS (MB)** (goal ≤ 400)", (r) => `${median(r.map((x) => x.maxRssMB)).toFixed(0)} / ${max(r.map((x) => x.maxRssMB)).toFixed(0)}`),
   "",
