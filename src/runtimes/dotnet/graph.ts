@@ -15,13 +15,14 @@
 // System.Byte[]`. A root is named by its kind (`stack`, `pinned handle`, `handle`, `finalizer queue`) or, for a
 // static field, `static Field` (the field's name; its declaring type is not in the events).
 //
-// Memory, bounded per object and reference (no JS object per either): while the stream is decoded, 24 bytes per
-// object (address and size as doubles, type and reference count as u32) and 8 per reference (its target address);
-// while the graph is built, the address index adds nothing per object where the walk logged each 64 KiB page's
-// objects in one ascending run (PageIndex: as the GC walks its regions), else 8–16 (AddressTable: a u32 open-addressing
-// table at ≤ 50 % load), and the resolved targets 4 per reference, the addresses being freed a chunk at a time as they are read. The
-// graph handed on: 16 bytes per object (type u32, size f64, edge start u32) and 8 per reference (target u32, name
-// i32). Types and static roots are kept in Maps: there are thousands, not millions.
+// Memory, bounded per object and reference (no JS object per either): while the stream is decoded, 20 bytes per
+// object (address as a double; size, type and reference count as u32) and 8 per reference (its target address).
+// While the graph is built: the address index adds nothing per object where the walk logged each 4 KiB page's
+// objects in one ascending run (PageIndex: the GC walks its regions in order), else 8–16 (AddressTable: a u32
+// open-addressing table at ≤ 50 % load); the resolved targets 4 per reference, the addresses being let go a chunk at
+// a time as they are read; the node arrays are laid out once the addresses are gone. Handed on: 16 bytes per object
+// (type u32, size f64, edge start u32) and 4 per reference (target u32); finishGraph adds the names, 4 per
+// reference. Types and static roots are kept in Maps: there are thousands, not millions.
 import type { HeapGraph } from "../../model/heap-graph.js";
 import { ParseError } from "../../model/parse-error.js";
 import type { DumpSummaryBody } from "../../model/summary.js";
@@ -45,7 +46,7 @@ import {
 import type { EventHeader, EventMetadata, NettraceHandler, TraceInfo } from "./protocol/nettrace.js";
 
 /** Bytes held per object and per reference while the stream is decoded and while the graph is built (see above). */
-export const GRAPH_BYTES_PER_OBJECT = 24 + 16;
+export const GRAPH_BYTES_PER_OBJECT = 20 + 16;
 export const GRAPH_BYTES_PER_REFERENCE = 8 + 4;
 
 /** Root names by label index: the GCRootKind values first, then the handle variants. */
@@ -76,9 +77,8 @@ function rootLabel(kind: number, flags: number): number {
   return kind >= 0 && kind < LABEL_OTHER ? kind : LABEL_OTHER;
 }
 
-/** edgeName placeholders until the types are named (finishGraph): a field or element, or a ConditionalWeakTable value. */
-const EDGE_REF = 0;
-const EDGE_CWT = 1;
+/** A node size that stands for one of 4 GiB or more (kept apart). */
+const HUGE = 0xffffffff;
 
 /** A growable typed array in chunks (first small, doubling to 1 Mi values): no copy of everything when it grows. */
 class Chunked<T extends Float64Array | Uint32Array> {
@@ -117,6 +117,21 @@ class Chunked<T extends Float64Array | Uint32Array> {
     return out;
   }
 
+  /** A function returning the values in order, one per call, letting each chunk go once read. */
+  reader(): () => number {
+    let k = 0;
+    let pos = 0;
+    let c = this.chunks[0]!;
+    return () => {
+      if (pos === c.length) {
+        this.chunks[k] = this.make(0);
+        c = this.chunks[++k]!;
+        pos = 0;
+      }
+      return c[pos++]!;
+    };
+  }
+
   /** Reads the values in order once, letting each chunk go once read. */
   *drain(): Generator<T> {
     let left = this.length;
@@ -142,8 +157,8 @@ export interface DotnetGraphParts {
   nodeSize: Float64Array;
   edgeStart: Uint32Array;
   edgeTarget: Uint32Array;
-  /** EDGE_REF or EDGE_CWT until finishGraph names them. */
-  edgeName: Int32Array;
+  /** The edges (indices, ascending) that are ConditionalWeakTable values; finishGraph names all edges. */
+  cwtEdges: Uint32Array;
   roots: Uint32Array;
   /** Per root: an index into rootLabels. */
   rootName: Int32Array;
@@ -164,7 +179,7 @@ export type GraphOutcome = { parts: DotnetGraphParts } | { error: string };
 export function graphTransfer(o: GraphOutcome | undefined): ArrayBuffer[] {
   if (o === undefined || !("parts" in o)) return [];
   const p = o.parts;
-  return [p.nodeType, p.nodeSize, p.edgeStart, p.edgeTarget, p.edgeName, p.roots, p.rootName].map((a) => a.buffer as ArrayBuffer);
+  return [p.nodeType, p.nodeSize, p.edgeStart, p.edgeTarget, p.cwtEdges, p.roots, p.rootName].map((a) => a.buffer as ArrayBuffer);
 }
 
 /** Collects the objects, references and roots of the first induced GC's heap walk; build() makes the graph. */
@@ -173,7 +188,9 @@ export class DotnetGraphCollector implements NettraceHandler {
   private dumpGc: number | undefined;
   private state: "waiting" | "in_gc" | "after" = "waiting";
   private readonly addr = new Chunked(f64);
-  private readonly size = new Chunked(f64);
+  /** Sizes as u32 (HUGE: a size of 4 GiB or more, kept in hugeSizes): 4 bytes per object rather than 8. */
+  private readonly size = new Chunked(u32);
+  private readonly hugeSizes = new Map<number, number>();
   private readonly type = new Chunked(u32);
   private readonly refs = new Chunked(u32);
   private readonly target = new Chunked(f64);
@@ -287,7 +304,10 @@ export class DotnetGraphCollector implements NettraceHandler {
         lastHi = hi;
       }
       this.addr.push(address);
-      this.size.push(size);
+      if (size >= HUGE) {
+        this.hugeSizes.set(this.size.length, size);
+        this.size.push(HUGE);
+      } else this.size.push(size);
       this.type.push(t);
       this.refs.push(refs);
       this.expectedRefs += refs;
@@ -303,9 +323,31 @@ export class DotnetGraphCollector implements NettraceHandler {
     if (this.broken !== undefined) return { error: `the references are incomplete (${this.broken})` };
     const started = performance.now();
     const n = this.addr.length;
+    // The addresses and their index are let go (out of scope) before the node arrays are laid out: the peak is
+    // while the references are resolved, and holds no copy of the node arrays.
+    const edges = this.resolve();
+    const nodeType = this.type.take();
+    const small = this.size.take();
+    const nodeSize = new Float64Array(n);
+    for (let i = 0; i < n; i++) nodeSize[i] = small[i] === HUGE ? (this.hugeSizes.get(i) ?? 0) : small[i]!;
+    return {
+      parts: {
+        nodeCount: n,
+        nodeType,
+        nodeSize,
+        ...edges,
+        rootLabels: this.labels,
+        typeKeys: this.typeKeys,
+        buildMs: performance.now() - started,
+      },
+    };
+  }
+
+  /** The references and roots resolved from addresses to node indices. */
+  private resolve(): Pick<DotnetGraphParts, "edgeStart" | "edgeTarget" | "cwtEdges" | "roots" | "rootName" | "unresolved" | "index"> {
+    const n = this.addr.length;
     const addr = this.addr.take();
     const table = addressIndex(addr);
-    const refs = this.refs.take();
 
     // ConditionalWeakTable values as extra references of their keys, grouped by key (counting sort).
     const cwtFrom: number[] = [];
@@ -330,44 +372,40 @@ export class DotnetGraphCollector implements NettraceHandler {
       const fill = cwtStart.slice(0, n);
       for (let j = 0; j < cwtFrom.length; j++) cwtTarget[fill[cwtFrom[j]!]!++] = cwtTo[j]!;
     }
+    const cwtEdges: number[] = [];
 
     const m = this.target.length + cwtFrom.length;
     const edgeStart = new Uint32Array(n + 1);
     let edgeTarget = new Uint32Array(m);
-    let edgeName = new Int32Array(m);
     let w = 0;
     let unresolved = 0;
     let node = 0;
-    let left = n > 0 ? refs[0]! : 0;
+    const refs = this.refs.reader();
+    let left = n > 0 ? refs() : 0;
     const endNode = (): void => {
       // The node's references are all read: its ConditionalWeakTable values follow them.
       if (cwtFrom.length > 0) {
         for (let j = cwtStart[node]!, e = cwtStart[node + 1]!; j < e; j++) {
-          edgeTarget[w] = cwtTarget[j]!;
-          edgeName[w++] = EDGE_CWT;
+          cwtEdges.push(w);
+          edgeTarget[w++] = cwtTarget[j]!;
         }
       }
       node++;
       edgeStart[node] = w;
-      left = node < n ? refs[node]! : 0;
+      left = node < n ? refs() : 0;
     };
     while (node < n && left === 0) endNode();
     for (const chunk of this.target.drain()) {
       for (let i = 0; i < chunk.length; i++) {
         const t = table.find(chunk[i]!);
-        if (t >= 0) {
-          edgeTarget[w] = t;
-          edgeName[w++] = EDGE_REF;
-        } else unresolved++;
+        if (t >= 0) edgeTarget[w++] = t;
+        else unresolved++;
         left--;
         while (node < n && left === 0) endNode();
       }
     }
     while (node < n) endNode();
-    if (w < m) {
-      edgeTarget = edgeTarget.slice(0, w);
-      edgeName = edgeName.slice(0, w);
-    }
+    if (w < m) edgeTarget = edgeTarget.slice(0, w);
 
     const rootAddr = this.rootAddr.take();
     const rootLabels = this.rootLabel.take();
@@ -380,21 +418,13 @@ export class DotnetGraphCollector implements NettraceHandler {
       rootName.push(rootLabels[i]!);
     }
     return {
-      parts: {
-        nodeCount: n,
-        nodeType: this.type.take(),
-        nodeSize: this.size.take(),
-        edgeStart,
-        edgeTarget,
-        edgeName,
-        roots: Uint32Array.from(roots),
-        rootName: Int32Array.from(rootName),
-        rootLabels: this.labels,
-        typeKeys: this.typeKeys,
-        unresolved,
-        buildMs: performance.now() - started,
-        index: table instanceof PageIndex ? "page" : "hash",
-      },
+      edgeStart,
+      edgeTarget,
+      cwtEdges: Uint32Array.from(cwtEdges),
+      roots: Uint32Array.from(roots),
+      rootName: Int32Array.from(rootName),
+      unresolved,
+      index: table instanceof PageIndex ? "page" : "hash",
     };
   }
 }
@@ -579,13 +609,13 @@ export function finishGraph(p: DotnetGraphParts, nameOf: (typeKey: number) => st
   for (const t of typeNames) names.push(`(${t})`);
   // SOS spells arrays with a rank suffix: `System.String[]`, `System.Int32[,]`.
   const isArray = typeNames.map((t) => /\[,*\]$/.test(t));
-  const { edgeStart, edgeTarget, edgeName } = p;
+  const { edgeStart, edgeTarget, cwtEdges } = p;
+  const edgeName = new Int32Array(edgeTarget.length);
   for (let v = 0; v < p.nodeCount; v++) {
     const arr = isArray[nodeType[v]!]!;
-    for (let e = edgeStart[v]!, end = edgeStart[v + 1]!; e < end; e++) {
-      edgeName[e] = edgeName[e] === EDGE_CWT ? cwt : arr ? element : field + nodeType[edgeTarget[e]!]!;
-    }
+    for (let e = edgeStart[v]!, end = edgeStart[v + 1]!; e < end; e++) edgeName[e] = arr ? element : field + nodeType[edgeTarget[e]!]!;
   }
+  for (let k = 0; k < cwtEdges.length; k++) edgeName[cwtEdges[k]!] = cwt;
   return {
     nodeCount: p.nodeCount,
     nodeType,
