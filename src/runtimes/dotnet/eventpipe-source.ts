@@ -27,7 +27,7 @@ import { ProcFs } from "../../procfs/process.js";
 import { abortError } from "../../runtime-kit/abort.js";
 import { createPrivateFile, rawFileName } from "../../runtime-kit/raw-files.js";
 import { requireTarget, type TargetIdentity } from "../../runtime-kit/target.js";
-import { finishGraph, type GraphOutcome } from "./graph.js";
+import { finishGraph, type GraphOutcome, staticFieldNamer } from "./graph.js";
 import { HeapDumpAggregator, type HeapDumpLosses } from "./heapdump.js";
 import { SpoolDecoder, workerAvailable } from "./spool.js";
 import { GC_HEAP_SNAPSHOT_KEYWORDS, RUNTIME_PROVIDER, SAMPLE_PROFILER_PROVIDER } from "./protocol/events.js";
@@ -293,7 +293,8 @@ export class DotnetEventPipeSource implements HeapSource {
       `EventPipe GC heap snapshot: one induced full blocking GC${gc === undefined ? "" : ` (${(gc * 1000).toFixed(1)} ms in the target, heap walk included)`}; ${agg.objects} objects of ${agg.typeCount} types in ` +
         `${agg.bulkNodeEvents} GCBulkNode events (${agg.bulkEdgeEvents} GCBulkEdge), ${stats.bytes} stream bytes with a ${a.bufferMB} MiB buffer, ${a.seconds.toFixed(2)} s; counted ${a.decodedIn === "worker" ? "alongside the stream by a worker thread" : "after the stream"}`,
     );
-    const match = await matchProcessModules(this.proc, ctx.pid, agg.typeDefs(), this.assemblies);
+    const withGraph = a.graph !== undefined && "parts" in a.graph;
+    const match = await matchProcessModules(this.proc, ctx.pid, agg.typeDefs(), this.assemblies, withGraph);
     if (match.unmatched > 0) {
       notes.push(`${match.unmatched} module(s) matched no readable assembly file: their nested types (if any) are named without their declaring types`);
     }
@@ -306,7 +307,7 @@ export class DotnetEventPipeSource implements HeapSource {
       );
     }
     const body: DumpBody = agg.summary(notes, match.modules);
-    if (parts !== undefined) body.graph = finishGraph(parts, agg.namer(match.modules));
+    if (parts !== undefined) body.graph = finishGraph(parts, agg.namer(match.modules), staticFieldNamer(match.modules));
     return body;
   }
 

@@ -13,7 +13,8 @@
 // is known: `[]` for an element of an array (index unknown), `(T)` for a field of another object holding a T. A
 // path reads e.g. `static Program.Owners → List<Owner>`, `(Owner[]) → Owner[]`, `[] → Owner`, `(System.Byte[]) →
 // System.Byte[]`. A root is named by its kind (`stack`, `pinned handle`, `handle`, `finalizer queue`) or, for a
-// static field, `static Field` (the field's name; its declaring type is not in the events).
+// static field, `static Namespace.Type.Field` where the target's assemblies name one type declaring a static field of
+// that name, else `static Field` (the events name the field only).
 //
 // Memory, bounded per object and reference (no JS object per either): while the stream is decoded, 20 bytes per
 // object (address as a double; size, type and reference count as u32) and 8 per reference (its target address).
@@ -27,6 +28,7 @@ import type { HeapGraph } from "../../model/heap-graph.js";
 import { ParseError } from "../../model/parse-error.js";
 import type { DumpSummaryBody } from "../../model/summary.js";
 import { typeKey } from "./heapdump.js";
+import { type AssemblyTypes, fullTypeDefName } from "./metadata.js";
 import {
   GCReason,
   GCRootFlag,
@@ -580,8 +582,28 @@ function hash(a: number): number {
   return h ^ (h >>> 16);
 }
 
-/** A heap graph from its parts and the types' names (as the summary names them: heapdump.ts namer()). Takes the parts. */
-export function finishGraph(p: DotnetGraphParts, nameOf: (typeKey: number) => string): HeapGraph {
+/**
+ * Names a static field by its declaring type where the target's assemblies say which type declares a static field
+ * of that name (one type only): `Owners` → `Leakwatch.Retention.Program.Owners`. Undefined otherwise.
+ */
+export function staticFieldNamer(modules: ReadonlyMap<number, AssemblyTypes>): (field: string) => string | undefined {
+  return (field) => {
+    const found = new Set<string>();
+    for (const types of modules.values()) {
+      for (const row of types.staticFieldOwners(field)) {
+        const name = fullTypeDefName(types, row);
+        if (name !== undefined) found.add(name);
+      }
+    }
+    return found.size === 1 ? `${[...found][0]!}.${field}` : undefined;
+  };
+}
+
+/**
+ * A heap graph from its parts and the types' names (as the summary names them: heapdump.ts namer()); `staticName`
+ * spells a static field's full name where it is known (staticFieldNamer). Takes the parts.
+ */
+export function finishGraph(p: DotnetGraphParts, nameOf: (typeKey: number) => string, staticName?: (field: string) => string | undefined): HeapGraph {
   // Types: keys with the same name (a type loaded twice) become one type, as in the summary.
   const typeNames: string[] = [];
   const byName = new Map<string, number>();
@@ -600,7 +622,9 @@ export function finishGraph(p: DotnetGraphParts, nameOf: (typeKey: number) => st
   for (let i = 0; i < p.nodeCount; i++) nodeType[i] = remap[nodeType[i]!]!;
 
   // Names: the roots' labels, then `[]`, the ConditionalWeakTable value, then `(T)` for each type T.
-  const names: string[] = [...p.rootLabels];
+  const names: string[] = p.rootLabels.map((l, i) =>
+    i >= ROOT_LABELS.length && l.startsWith("static ") ? `static ${staticName?.(l.slice(7)) ?? l.slice(7)}` : l,
+  );
   const element = names.length;
   names.push("[]");
   const cwt = names.length;

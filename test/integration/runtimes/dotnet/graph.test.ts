@@ -105,7 +105,7 @@ describe.skipIf(skip)("dotnet heap graph (real .NET programs)", () => {
         expect(members).toContain(m);
       }
       expect(leak.accumulationPoint).toBe(`${NS}Owner[]`);
-      expect(leak.path[0]!.edge).toBe("static Owners");
+      expect(leak.path[0]!.edge).toBe(`static ${NS}Program.Owners`);
       expect(leak.path.map((s) => s.type)).toEqual([`System.Collections.Generic.List<${NS}Owner>`, `${NS}Owner[]`, `${NS}Owner`]);
       // Each owner retains its byte[] (1 KiB), two strings, its list and items and its Cached.
       expect(leak.retainedBytes).toBeGreaterThan(2 * GROW * (1024 + 2 * 200 + 256 + 4 * 24));
@@ -156,7 +156,7 @@ describe.skipIf(skip)("dotnet heap graph (real .NET programs)", () => {
       const leaks = analyse(after.graph, grow).leaks;
       expect(leaks.map((l) => l.root).sort()).toEqual([`${NS}Owner`, `${NS}Session`]);
       const session = leaks.find((l) => l.root === `${NS}Session`)!;
-      expect(session.path[0]!.edge).toBe("static Sessions");
+      expect(session.path[0]!.edge).toBe(`static ${NS}Program.Sessions`);
       expect(session.members.map((m) => m.type)).toContain("System.Char[]");
     } finally {
       await target.kill();
