@@ -293,7 +293,7 @@ export function soakOverview(): dashboard.Dashboard {
     )
     .withPanel(
       series("Dump duration", "s", "How long the last heap dump took, successful or not (a V8 or JVM dump pauses the target).")
-        .withTarget(query(`leakwatch_heap_dump_duration_seconds{${T}}`, "{{target}}"))
+        .withTarget(query(`leakwatch_heap_dump_duration_seconds{${T}}`, "{{target}} {{kind}}"))
         .min(0)
         .height(8)
         .span(4),
@@ -351,6 +351,59 @@ export function heapTypes(): dashboard.Dashboard {
         .includeAll(false),
     )
     .withVariable(new dashboard.CustomVariableBuilder("top").label("Top").values("10,20,50").current({ text: "10", value: "10", selected: true }))
+    .withRow(new dashboard.RowBuilder("Leaks"))
+    .withPanel(
+      new table.PanelBuilder()
+        .title("Leaks by owner")
+        .description(
+          "One row per leak: the type whose instances hold the growing memory (its members, the other growing types, are inside it), what it retains, how fast that grows, and the path of types from a GC root (edge names: GET /api/v1/targets/TARGET/leaks).",
+        )
+        .datasource(DATASOURCE)
+        .withTarget(instantTable(`leakwatch_leak_retained_bytes{${T}}`, "A"))
+        .withTarget(instantTable(`leakwatch_leak_growth_bytes_per_second{${T}}`, "B"))
+        .withTarget(instantTable(`leakwatch_leak_info{${T}}`, "C"))
+        .withTransformation({ id: "merge", options: {} })
+        .withTransformation({
+          id: "organize",
+          options: {
+            excludeByName: { Time: true, __name__: true, job: true, instance: true, "Value #C": true },
+            indexByName: { target: 0, heap_type: 1, "Value #A": 2, "Value #B": 3, accumulation_point: 4, path: 5 },
+            renameByName: {
+              heap_type: "leak (owner type)",
+              "Value #A": "retained",
+              "Value #B": "growth (B/s)",
+              accumulation_point: "accumulates in",
+              path: "path from a GC root",
+            },
+          },
+        })
+        .overrideByName("retained", [{ id: "unit", value: "bytes" }])
+        .overrideByName("growth (B/s)", [{ id: "unit", value: "Bps" }])
+        .sortBy([new common.TableSortByFieldStateBuilder().displayName("retained").desc(true)])
+        .noValue("no leaks found")
+        .height(7)
+        .span(16),
+    )
+    .withPanel(
+      series("Retention analysis", "s", "How long the latest retention analysis of a heap graph took, and analyses that failed in the last hour (right).")
+        .withTarget(query(`leakwatch_retention_analysis_duration_seconds{${T}}`, "{{target}} duration", "A"))
+        .withTarget(query(`increase(leakwatch_retention_analyses_total{${T},result="failure"}[1h])`, "{{target}} failures", "B"))
+        .overrideByRegexp(".* failures$", [
+          { id: "unit", value: "short" },
+          { id: "custom.axisPlacement", value: "right" },
+        ])
+        .min(0)
+        .height(7)
+        .span(8),
+    )
+    .withPanel(
+      series("Retained bytes by leak", "bytes", "What each leak's owner type keeps alive, members included, at each retention analysis.")
+        .withTarget(query(`leakwatch_leak_retained_bytes{${T}}`, "{{target}} {{heap_type}}"))
+        .min(0)
+        .height(8)
+        .span(24),
+    )
+    .withRow(new dashboard.RowBuilder("Types"))
     .withPanel(
       new table.PanelBuilder()
         .title("Suspects")
@@ -441,9 +494,14 @@ export function heapTypes(): dashboard.Dashboard {
     )
     .withRow(new dashboard.RowBuilder("History of $heap_type"))
     .withPanel(
-      series("$heap_type: bytes and objects", "bytes", "The chosen type's bytes (left) and objects (right) in every dump.")
+      series(
+        "$heap_type: bytes and objects",
+        "bytes",
+        "The chosen type's own bytes and the bytes its instances keep alive (retained, from retention analyses) on the left, objects on the right.",
+      )
         .withTarget(query(`leakwatch_heap_type_bytes{${T},${H}}`, "{{target}} bytes", "A"))
         .withTarget(query(`leakwatch_heap_type_objects{${T},${H}}`, "{{target}} objects", "B"))
+        .withTarget(query(`leakwatch_heap_type_retained_bytes{${T},${H}}`, "{{target}} retained", "C"))
         .overrideByRegexp(".* objects$", [
           { id: "unit", value: "short" },
           { id: "custom.axisPlacement", value: "right" },

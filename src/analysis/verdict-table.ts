@@ -265,6 +265,19 @@ export class VerdictTable {
     }
   }
 
+  /**
+   * Types whose instance count rises (Mann–Kendall p ≤ pMax, net growth > 0) or that are rising or leaking: the
+   * candidate owners of a retention analysis (an owner may hold much while its own bytes stay under the floors).
+   */
+  countRisers(pMax = 0.05): string[] {
+    const out: string[] = [];
+    for (let i = 0; i < this.length; i++) {
+      const state = VERDICT_STATES[this.states[i]!];
+      if (state === "rising" || state === "leaking" || (this.cols.mkPCount[i]! <= pMax && this.cols.netGrowthObjects[i]! > 0)) out.push(this.types[i]!);
+    }
+    return out;
+  }
+
   /** Every verdict as frozen objects in a frozen array, made on first use and kept: costly for 100 k types. */
   all(): readonly Readonly<TypeVerdict>[] {
     this.everything ??= Object.freeze(Array.from({ length: this.length }, (_, i) => this.shared(i)!));

@@ -20,7 +20,11 @@ const EXACT = gauge("leakwatch_heap_bytes_exact", "1 when the latest dump's byte
   "target",
 ]);
 const DUMPS = counter("leakwatch_heap_dumps_total", "Heap dumps by result (success, failure, skipped) and reason.", ["target", "result", "reason"]);
-const DURATION = gauge("leakwatch_heap_dump_duration_seconds", "How long the last heap dump took, successful or not.", ["target"]);
+const DURATION = gauge(
+  "leakwatch_heap_dump_duration_seconds",
+  'How long the last heap dump took, successful or not; kind: what the dump was when the source says (a JVM\'s "histogram", or "hprof", which pauses the JVM for its duration), else "dump".',
+  ["target", "kind"],
+);
 const LAST_SUCCESS = gauge("leakwatch_heap_dump_last_success_timestamp_seconds", "When the last successful heap dump finished, since the Unix epoch.", [
   "target",
 ]);
@@ -53,6 +57,37 @@ const VERDICT = gauge(
   ["target", "heap_type", "state"],
 );
 
+const RETAINED = gauge(
+  "leakwatch_heap_type_retained_bytes",
+  "Bytes the type's instances keep alive (their own and all they alone hold; an instance inside another of the same type counted once), from the latest retention analysis; exported types only.",
+  ["target", "heap_type"],
+);
+const LEAK = gauge(
+  "leakwatch_leak_suspect",
+  "1 for each leak's root: a growing type whose instances hold the other growing types (its members, which get no series here) and pile up in one place; see GET /api/v1/targets/NAME/leaks for its path.",
+  ["target", "heap_type"],
+);
+const LEAK_INFO = gauge(
+  "leakwatch_leak_info",
+  "Each leak's shape; always 1: the type its root's instances pile up in, and the types on its path from a GC root (edge names, which can be program data, only in the API).",
+  ["target", "heap_type", "accumulation_point", "path"],
+);
+const LEAK_RETAINED = gauge(
+  "leakwatch_leak_retained_bytes",
+  "Bytes the leak root's instances keep alive, members included, in the latest retention analysis.",
+  ["target", "heap_type"],
+);
+const LEAK_GROWTH = gauge(
+  "leakwatch_leak_growth_bytes_per_second",
+  "Theil-Sen slope of the leak root's retained bytes over the retention analyses (its and its members' own bytes while there are fewer than two).",
+  ["target", "heap_type"],
+);
+const RETENTION_RUNS = counter("leakwatch_retention_analyses_total", "Retention analyses of heap graphs (dominators, retained sizes, leaks) by result.", [
+  "target",
+  "result",
+]);
+const RETENTION_DURATION = gauge("leakwatch_retention_analysis_duration_seconds", "How long the latest successful retention analysis took.", ["target"]);
+
 export const heapCollector: CollectorDefinition<{ heaps: () => HeapView[] }> = {
   name: "heap",
   help: "Per-type heap statistics from the latest stored dump, dump health, and the leak verdicts over the recent dumps.",
@@ -72,6 +107,13 @@ export const heapCollector: CollectorDefinition<{ heaps: () => HeapView[] }> = {
     SUSPECT,
     VERDICT,
     PER_REQUEST,
+    RETAINED,
+    LEAK,
+    LEAK_INFO,
+    LEAK_RETAINED,
+    LEAK_GROWTH,
+    RETENTION_RUNS,
+    RETENTION_DURATION,
   ],
   create: (deps) => new HeapCollector(deps.heaps),
 };
@@ -92,8 +134,21 @@ export class HeapCollector implements Collector {
         if (result === "success") continue;
         for (const [reason, n] of Object.entries(reasons!)) out.emit(DUMPS, { target, result, reason }, n);
       }
-      out.emit(DURATION, { target }, h.lastDurationSeconds);
+      out.emit(DURATION, { target, kind: h.lastOutcome?.summary?.kind ?? "dump" }, h.lastDurationSeconds);
       out.emit(LAST_SUCCESS, { target }, h.lastSuccessSeconds);
+      out.emit(RETENTION_RUNS, { target, result: "success" }, h.retentionRuns.success);
+      out.emit(RETENTION_RUNS, { target, result: "failure" }, h.retentionRuns.failure);
+      const retention = h.retention;
+      if (retention) {
+        out.emit(RETENTION_DURATION, { target }, retention.durationSeconds);
+        for (const l of retention.leaks) {
+          const labels = { target, heap_type: typeLabel(l.root) };
+          out.emit(LEAK, labels, 1);
+          out.emit(LEAK_INFO, { ...labels, accumulation_point: l.accumulationPoint ?? "", path: typePath(l.path) }, 1);
+          out.emit(LEAK_RETAINED, labels, l.retainedBytes);
+          out.emit(LEAK_GROWTH, labels, l.growthBytesPerSecond);
+        }
+      }
 
       const latest = h.latest;
       if (!latest) continue;
@@ -104,6 +159,8 @@ export class HeapCollector implements Collector {
       for (const r of h.trackedRows) {
         out.emit(TYPE_OBJECTS, { target, heap_type: typeLabel(r.type) }, r.count);
         out.emit(TYPE_BYTES, { target, heap_type: typeLabel(r.type) }, r.bytes);
+        const retained = retention?.retained.get(r.type);
+        if (retained !== undefined) out.emit(RETAINED, { target, heap_type: typeLabel(r.type) }, retained);
       }
       if (h.selection) {
         out.emit(TYPE_OBJECTS, { target, heap_type: OTHER_TYPE }, h.selection.other.count);
@@ -121,4 +178,10 @@ export class HeapCollector implements Collector {
       }
     }
   }
+}
+
+/** A leak's path as types only, bounded: the label of leakwatch_leak_info. */
+function typePath(path: readonly { type: string }[]): string {
+  const text = path.map((p) => typeLabel(p.type)).join(" → ");
+  return text.length <= 300 ? text : `…${text.slice(-299)}`;
 }

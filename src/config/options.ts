@@ -127,6 +127,14 @@ export const OPTIONS: OptionSpec[] = [
     help: "for a Node target started with neither an inspector nor a heap-snapshot signal flag: open its inspector with SIGUSR1 for each dump (closed after it)",
   },
   {
+    flag: "retention-interval",
+    kind: "string",
+    scope: "target",
+    arg: "DURATION",
+    section: "Heap dumps",
+    help: "JVM: when the retention analysis asks for the heap graph, take an HPROF heap dump (it pauses the JVM while it writes) at most this often, the class histogram otherwise (default 10m)",
+  },
+  {
     flag: "keep-dumps",
     kind: "string",
     scope: "target",
@@ -157,6 +165,14 @@ export const OPTIONS: OptionSpec[] = [
     arg: "N",
     section: "Heap dumps",
     help: "most distinct types read from one dump; more fails the dump (default 1000000)",
+  },
+  {
+    flag: "retention-analysis",
+    kind: "string",
+    scope: "target",
+    arg: "WHEN",
+    section: "Heap dumps",
+    help: "when to find what keeps the growing types alive (retained bytes, leaks grouped by owner, paths from a GC root) from the dump's own heap graph: suspects (while any type grows; default), always, never",
   },
   {
     flag: "verdict-window",

@@ -19,6 +19,7 @@ export function makeChooseSource(daemon: DaemonSourceOptions = {}): (t: Target) 
   const proc = daemon.proc ?? new ProcFs();
   const sourceOptions = (t: Target): HeapSourceOptions => ({
     openInspector: t.config.openInspector,
+    retentionInterval: t.config.retentionInterval,
     command: t.config.heapCommand,
     dir: t.config.heapDir,
     dotnetListener: daemon.dotnetListener,

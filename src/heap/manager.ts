@@ -103,6 +103,7 @@ export class HeapManager {
         },
         rawDir,
         ledger: this.opts.ledger,
+        retention: { mode: c.retentionAnalysis, dir: path.join(this.opts.config.dataDir, "retention") },
       },
       this.opts.logger,
     );

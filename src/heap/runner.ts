@@ -4,6 +4,7 @@
 // HeapState's business (state.ts), and when dumps happen is the scheduler's.
 import type { Logger } from "pino";
 import { DumpError, SKIP_REASONS, type DumpReason, type HeapSource } from "../model/dump.js";
+import type { HeapGraph } from "../model/heap-graph.js";
 import type { DumpHeader, DumpSummary } from "../model/summary.js";
 import type { Ledger } from "../leftovers/ledger.js";
 import type { PeakReading, PeakWatch } from "../sampling/peak.js";
@@ -61,6 +62,8 @@ export interface DumpJob {
   watch?: PeakWatch;
   /** The pid behind the target now: a target that went away during the dump explains its failure. */
   pidNow: () => number | undefined;
+  /** Ask the source for the heap graph too (the retention analysis reads it): DumpContext.graph. */
+  graph?: boolean;
 }
 
 export interface RunnerOptions {
@@ -84,6 +87,8 @@ export interface DumpRun {
   durationSeconds?: number;
   /** What the dump cost the target in memory, when it was measured. */
   peak?: PeakReading;
+  /** The heap graph, when asked for and the source gave one (never stored). */
+  graph?: HeapGraph;
 }
 
 /** A dump that was not attempted (logged; counted by whoever records the run). */
@@ -158,6 +163,7 @@ export async function runDump(source: HeapSource, job: DumpJob, opts: RunnerOpti
             rising: job.rising ?? undefined,
             headroom,
             record: scope,
+            graph: job.graph,
             logger: log,
           }),
     ),
@@ -165,7 +171,7 @@ export async function runDump(source: HeapSource, job: DumpJob, opts: RunnerOpti
   let run: DumpRun;
   try {
     // The race enforces the timeout even on a source that ignores its abort signal.
-    const body = await Promise.race([dumping, aborted]);
+    const { graph, ...body } = await Promise.race([dumping, aborted]);
     const durationSeconds = (Date.now() - started) / 1000;
     const summary: DumpSummary = {
       ...body,
@@ -182,7 +188,7 @@ export async function runDump(source: HeapSource, job: DumpJob, opts: RunnerOpti
       throw new DumpError("io_error", `cannot store the summary: ${(err as Error).message}`);
     }
     log.info({ target, id: summary.id, types: summary.types.length, bytes: summary.totalBytes, seconds: durationSeconds }, "heap dump stored");
-    run = { outcome: { result: "success", summary }, durationSeconds };
+    run = { outcome: { result: "success", summary }, durationSeconds, ...(graph ? { graph } : {}) };
   } catch (err) {
     const durationSeconds = (Date.now() - started) / 1000;
     let reason: DumpReason = err instanceof DumpError ? err.reason : "internal";

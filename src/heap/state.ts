@@ -22,12 +22,14 @@ import {
   type WindowDump,
 } from "../analysis/index.js";
 import type { HeapSource } from "../model/dump.js";
+import type { HeapGraph } from "../model/heap-graph.js";
 import { type DumpHeader, type DumpSummary, dumpHeader, type TypeRow } from "../model/summary.js";
 import { nextTurn, runInSlices } from "../util/slices.js";
 import type { DumpStore } from "./store.js";
 import type { PeakWatch } from "../sampling/peak.js";
 import { DumpCosts } from "./cost.js";
 import { rawDumpDisposer } from "./raw-dumps.js";
+import { type RetentionOptions, type RetentionView, TargetRetention } from "./retention.js";
 import { TREND_HORIZON_SECONDS, runDump, skippedRun, type DumpOutcome, type DumpResult, type DumpRun, type RunnerOptions } from "./runner.js";
 
 /** result → reason ("" for success) → count, in first-seen order: leakwatch_heap_dumps_total. */
@@ -83,6 +85,10 @@ export interface HeapView {
   /** When the last successful dump finished, since the Unix epoch. */
   readonly lastSuccessSeconds: number | undefined;
   readonly lastOutcome: Readonly<DumpOutcome> | undefined;
+  /** What keeps the growing types alive (leaks grouped by owner), from the latest dump that came with its graph. */
+  readonly retention: RetentionView | undefined;
+  /** Retention analyses by result: leakwatch_retention_analyses_total. */
+  readonly retentionRuns: Readonly<{ success: number; failure: number }>;
 }
 
 /**
@@ -118,6 +124,8 @@ export interface HeapStateOptions {
   rawDir: string;
   /** Records each dump's raw files so that none outlives leakwatch (runner.ts). */
   ledger?: RunnerOptions["ledger"];
+  /** Retention analysis (--retention-analysis); absent: never. */
+  retention?: Omit<RetentionOptions, "window" | "verdict">;
 }
 
 /** What a trigger knows when it asks for a dump. */
@@ -155,7 +163,8 @@ function freezeSelection(s: TypeSelection): HeapSelection {
 type Analysis = Pick<
   HeapView,
   "latest" | "verdictTable" | "suspects" | "stateCounts" | "warmup" | "selection" | "trackedRows" | "trackedVerdicts" | "byBytes" | "verdictOf"
->;
+> &
+  Partial<Pick<HeapView, "retention" | "retentionRuns">>;
 
 /** A view without its lazily made `verdicts`: what is copied from one view to the next. */
 type ViewParts = Omit<HeapView, "verdicts">;
@@ -207,6 +216,7 @@ export class HeapState {
   private complete = false;
   /** The latest dump's types by bytes, as of the window's newest dump. */
   private byBytes: readonly string[] = EMPTY;
+  private readonly retention: TargetRetention | undefined;
 
   constructor(
     readonly target: Target,
@@ -239,8 +249,14 @@ export class HeapState {
       trackedVerdicts: EMPTY,
       byBytes: EMPTY,
       verdictOf: () => undefined,
+      retention: undefined,
+      retentionRuns: Object.freeze({ success: 0, failure: 0 }),
     });
     this.current = makeView(this.parts);
+    this.retention =
+      opts.retention === undefined || opts.retention.mode === "never"
+        ? undefined
+        : new TargetRetention(target.name, { ...opts.retention, window: this.window.capacity, verdict: opts.verdict }, log);
     // The history kept from an earlier run: read back into the window and analysed before the first dump of this
     // one is (ready() says when).
     this.replayed = this.replay();
@@ -317,6 +333,7 @@ export class HeapState {
         rising: trend === null ? null : rising,
         watch,
         pidNow: () => t.main?.pid,
+        graph: this.retention !== undefined && (trigger === "retention" || this.retention.wantGraph(this.current.suspects.length)),
       },
       {
         timeoutSeconds: this.opts.timeoutSeconds,
@@ -337,7 +354,30 @@ export class HeapState {
           return undefined;
         })
       : undefined;
-    return this.publish(run, analysis);
+    const graph = run.graph;
+    run.graph = undefined;
+    const retention = summary && analysis && graph ? await this.retain(graph, summary, analysis) : undefined;
+    return this.publish(run, analysis && retention ? { ...analysis, ...retention } : analysis);
+  }
+
+  /** The retention analysis of one dump's graph, with the verdicts that include the dump; a failure is logged and counted. */
+  private async retain(graph: HeapGraph, summary: DumpSummary, analysis: Analysis): Promise<Pick<HeapView, "retention" | "retentionRuns">> {
+    const r = this.retention!;
+    const runs = this.parts.retentionRuns;
+    const table = analysis.verdictTable;
+    try {
+      const view = await r.analyse(
+        graph,
+        { id: summary.id, time: summary.time, ...(summary.requests !== undefined ? { requests: summary.requests } : {}) },
+        { suspects: new Set(analysis.suspects.map((v) => v.type)), candidates: new Set(table.countRisers()), table },
+        this.stopper.signal,
+      );
+      this.log.info({ target: this.target.name, leaks: view.leaks.map((l) => l.root), seconds: view.durationSeconds, nodes: view.nodes }, "retention analysed");
+      return { retention: view, retentionRuns: Object.freeze({ ...runs, success: runs.success + 1 }) };
+    } catch (err) {
+      this.log.warn({ target: this.target.name, err: (err as Error).message }, "retention analysis failed; the leaks stay as they were");
+      return { retention: this.parts.retention, retentionRuns: Object.freeze({ ...runs, failure: runs.failure + 1 }) };
+    }
   }
 
   /** Ends a dump in flight (its raw files are removed) and refuses new ones; resolves once the dump has ended (and undone what it did in the target). */
@@ -401,7 +441,8 @@ export class HeapState {
     this.forgetDropped();
     this.complete = true;
     const analysis = await this.analyse();
-    this.parts = Object.freeze({ ...this.parts, ...analysis });
+    const retention = await this.retention?.restored(analysis.verdictTable).catch(() => undefined);
+    this.parts = Object.freeze({ ...this.parts, ...analysis, retention });
     this.current = makeView(this.parts);
   }
 

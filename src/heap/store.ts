@@ -27,6 +27,7 @@ const headerSchema = z.object({
   bytesExact: z.boolean(),
   notes: z.array(z.string()),
   typeNames: z.string().optional(),
+  kind: z.string().optional(),
 });
 
 /** How much of a file open() reads looking for the end of its header. */

@@ -57,6 +57,11 @@ export interface DumpSummaryBody {
    * says which spelling is current and how to rename older rows on read); absent: the format's first spelling.
    */
   typeNames?: string;
+  /**
+   * What kind of dump a source took when it has more than one (the JVM: "histogram", its regular dump, or "hprof",
+   * a heap dump that pauses the target while it writes and gives the heap graph); absent: the source's only kind.
+   */
+  kind?: string;
 }
 
 /** A complete dump summary as stored. */

@@ -9,6 +9,7 @@ import type { HeapManager } from "../heap/manager.js";
 import type { DumpStore } from "../heap/store.js";
 import { type DumpHeader, dumpHeader } from "../model/summary.js";
 import { BusyError, Limiter } from "../util/limiter.js";
+import { redactPathName } from "../util/redact.js";
 import { runInSlices } from "../util/slices.js";
 import type { Target } from "../targets/target.js";
 import type { LoadManager } from "../load/manager.js";
@@ -62,6 +63,15 @@ function busy(res: Response, err: unknown): boolean {
   return true;
 }
 
+/** Whether the request carries the admin token (compared in constant time); false when there is none. */
+function hasToken(req: Request, token: string | undefined): boolean {
+  if (!token) return false;
+  const given = /^Bearer (.+)$/.exec(req.get("authorization") ?? "")?.[1] ?? "";
+  const a = Buffer.from(given);
+  const b = Buffer.from(token);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 /** Admin calls change what leakwatch does to the target: off unless --admin-token is set, and then bearer-only. */
 export function requireAdmin(token: string | undefined) {
   return (req: Request, res: Response, next: NextFunction): void => {
@@ -69,10 +79,7 @@ export function requireAdmin(token: string | undefined) {
       res.status(403).json({ error: "the admin API is disabled; start leakwatch with --admin-token to enable it" });
       return;
     }
-    const given = /^Bearer (.+)$/.exec(req.get("authorization") ?? "")?.[1] ?? "";
-    const a = Buffer.from(given);
-    const b = Buffer.from(token);
-    if (a.length !== b.length || !timingSafeEqual(a, b)) {
+    if (!hasToken(req, token)) {
       res.status(401).set("WWW-Authenticate", "Bearer").json({ error: "missing or wrong bearer token" });
       return;
     }
@@ -197,8 +204,18 @@ export function createApi(deps: ApiDeps): Router {
     sendPage(req, res, (all ? heap?.verdictTable : heap?.suspects) ?? [], pageOf(req.query, 1000, 10_000));
   });
 
+  api.get("/targets/:target/leaks", (req, res) => {
+    // One object per leak (heap/retention.ts LeakView), largest first. Path names can be program data (a
+    // dictionary's keys): whole with the admin token, else masked where they do not look like code (redactPathName).
+    const leaks = deps.heaps.view(req.params.target!)?.retention?.leaks ?? [];
+    const whole = hasToken(req, deps.adminToken);
+    res.json(whole ? leaks : leaks.map((l) => ({ ...l, path: l.path.map((p) => ({ type: p.type, edge: redactPathName(p.edge) })) })));
+  });
+
   api.post("/targets/:target/dumps", requireAdmin(deps.adminToken), async (req, res) => {
-    const outcome = deps.heaps.dumpNow(String(req.params.target), "api");
+    // ?retention=1: with the heap graph and its retention analysis, whatever --retention-analysis says (unless never).
+    const retention = req.query.retention === "1" || req.query.retention === "true";
+    const outcome = deps.heaps.dumpNow(String(req.params.target), retention ? "retention" : "api");
     if (!outcome) {
       res.status(409).json({ error: "this target has no heap source (yet): see leakwatch_heap_source_info and the log" });
       return;

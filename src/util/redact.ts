@@ -60,3 +60,18 @@ export function redactCommandLine(command: string): string {
   }
   return out.join(" ");
 }
+
+/**
+ * A name on a retention path (a field, property or variable name, or what roots an object) as shown without
+ * authentication. Names in code are identifiers; a program that uses an object as a dictionary makes its keys
+ * property names, and those keys can be data (a session id, an e-mail address). Kept: element indices ("[3]"),
+ * identifiers and dotted or spaced identifier phrases ("static Program.Sessions", "(GC roots)") without a long run of
+ * digits or hex and not shaped like a token; anything else is REDACTED.
+ */
+export function redactPathName(name: string): string {
+  if (/^\[\d+\]$/.test(name)) return name;
+  const words = name.split(" ");
+  const ok = name.length <= 80 && words.every((w) => /^\(?[A-Za-z_$<][\w$.<>`'()[\]-]{0,47}\)?$/.test(w));
+  if (!ok || /\d{5,}|[0-9a-f]{12,}/i.test(name) || /[A-Za-z]\w*\d\w*[A-Za-z]\w*\d/.test(name.replace(/[^\w]/g, "")) || /@/.test(name)) return REDACTED;
+  return name;
+}

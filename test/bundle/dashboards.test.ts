@@ -57,7 +57,10 @@ describe("generated dashboards", () => {
     ]) {
       expect(titles(overview)).toContain(t);
     }
-    for (const t of ["Top types by bytes", "Growth slopes", "Suspects", "$heap_type: bytes and objects"]) expect(titles(heap)).toContain(t);
+    for (const t of ["Leaks by owner", "Retained bytes by leak", "Top types by bytes", "Growth slopes", "Suspects", "$heap_type: bytes and objects"])
+      expect(titles(heap)).toContain(t);
+    expect(allPanels(heap).find((p) => p.title === "Leaks by owner").type).toBe("table");
+    expect(allPanels(heap).find((p) => p.title === "Leaks").type).toBe("row");
     expect(heap.templating.list.map((v: { name: string }) => v.name)).toContain("heap_type");
     expect(allPanels(heap).find((p) => p.title === "Suspects").type).toBe("table");
   });

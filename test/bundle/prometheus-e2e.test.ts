@@ -74,6 +74,7 @@ interface Alert {
 const prometheusBin = which("prometheus");
 const GROWING = "LeakwatchHeapTypeGrowing";
 const SUSPECTED = "LeakwatchHeapTypeLeakSuspected";
+const LEAK = "LeakwatchLeakSuspected";
 
 describe.skipIf(
   skipReason("Prometheus end-to-end", prometheusBin ? null : "prometheus not installed (Debian package prometheus; scripts/test.sh installs it)"),
@@ -102,8 +103,11 @@ describe.skipIf(
         dataDir: path.join(dir, "leakwatch-data"),
         logLevel: "warn",
         targets: [
-          { name: "leaky", command: [process.execPath, leaky, "10"] },
+          // The type alerts on their own: no retention analysis (with it, they defer to the leak's alert).
+          { name: "leaky", command: [process.execPath, leaky, "10"], retentionAnalysis: "never" },
           { name: "steady", command: [process.execPath, leaky, "0"] },
+          // The same leak found with its owner: retention analysis of every dump's heap graph.
+          { name: "owned", command: [process.execPath, leaky, "10"], retentionAnalysis: "always" },
         ],
       }),
     );
@@ -168,9 +172,8 @@ describe.skipIf(
   it("fires the growth and verdict alerts for the leaking type only, and every rule evaluates cleanly", async () => {
     const started = Date.now();
     const seen = new Map<string, number>();
-    const isWatched = (a: Alert) => a.labels.alertname === GROWING || a.labels.alertname === SUSPECTED;
-    const innocent = (a: Alert) =>
-      a.labels.target === "steady" || (a.labels.target === "leaky" && ["StableThing", "StableOther"].includes(a.labels.heap_type ?? ""));
+    const isWatched = (a: Alert) => a.labels.alertname === GROWING || a.labels.alertname === SUSPECTED || a.labels.alertname === LEAK;
+    const innocent = (a: Alert) => a.labels.target === "steady" || ["StableThing", "StableOther"].includes(a.labels.heap_type ?? "");
 
     const firing = await waitFor(
       async () => {
@@ -182,10 +185,13 @@ describe.skipIf(
         }
         const leaking = alerts.filter((a) => a.state === "firing" && a.labels.target === "leaky" && a.labels.heap_type === "LeakyThing");
         const names = new Set(leaking.map((a) => a.labels.alertname));
-        return names.has(GROWING) && names.has(SUSPECTED) ? leaking : undefined;
+        const owned = alerts.some(
+          (a) => a.state === "firing" && a.labels.alertname === LEAK && a.labels.target === "owned" && a.labels.heap_type === "LeakyThing",
+        );
+        return names.has(GROWING) && names.has(SUSPECTED) && owned ? leaking : undefined;
       },
       120_000,
-      "LeakwatchHeapTypeGrowing and LeakwatchHeapTypeLeakSuspected firing for leaky/LeakyThing",
+      "LeakwatchHeapTypeGrowing and LeakwatchHeapTypeLeakSuspected firing for leaky/LeakyThing, LeakwatchLeakSuspected for owned/LeakyThing",
     ).catch((err: Error) => {
       throw new Error(`${err.message}\nalerts seen (s after start): ${JSON.stringify([...seen])}\n${logs.join("").slice(-3000)}`);
     });
@@ -214,7 +220,14 @@ describe.skipIf(
     "every query of %s runs against the live data",
     async (file) => {
       const d = readDashboard(file);
-      const values = { ...customVariableValues(d), target: "leaky|steady", heap_type: "LeakyThing", __rate_interval: "4s", __interval: "1s", __range: "1m" };
+      const values = {
+        ...customVariableValues(d),
+        target: "leaky|steady|owned",
+        heap_type: "LeakyThing",
+        __rate_interval: "4s",
+        __interval: "1s",
+        __range: "1m",
+      };
       const end = Date.now() / 1000;
       const empty: string[] = [];
       for (const q of dashboardQueries(d)) {

@@ -23,6 +23,7 @@ const REQUIRED = [
   "LeakwatchOomKill",
   "LeakwatchMemoryLimitReached",
   "LeakwatchMemoryHighThrottled",
+  "LeakwatchLeakSuspected",
   "LeakwatchHeapDumpsFailing",
   "LeakwatchHeapDumpStale",
   "LeakwatchTargetDown",

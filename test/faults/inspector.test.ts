@@ -47,23 +47,16 @@ describe("an inspector leakwatch opened does not stay open", () => {
     const p = await startTarget(1000);
     d = await watch(p.pid);
     await waitFor(async () => d!.daemon.heaps.view("app") !== undefined || undefined, 10_000, "a heap source");
-    // Two successful dumps, each opening the inspector and closing it before it returns. A dump that fails on a
-    // loaded machine (it is retried, at most 4 more times) must not leave it open either.
-    let successes = 0;
-    const failures: string[] = [];
-    for (let attempt = 0; attempt < 6 && successes < 2; attempt++) {
+    // Two dumps, each opening the inspector and closing it before it returns, the target alive after each (closing
+    // it once killed the target now and then on a loaded machine: docs/reliability.md).
+    for (let k = 1; k <= 2; k++) {
       const outcome = await d.daemon.heaps.dumpNow("app", "test");
-      if (outcome?.result === "success") {
-        successes++;
-        expect(p.errLines.filter((l) => /^Debugger listening on ws:\/\/127\.0\.0\.1:\d+\//.test(l)).length).toBeGreaterThanOrEqual(successes);
-        expect(await openPorts(p.pid)).toEqual([]);
-      } else {
-        failures.push(JSON.stringify(outcome));
-        await waitFor(async () => (await openPorts(p.pid)).length === 0 || undefined, 30_000, `the inspector to close after ${JSON.stringify(outcome)}`);
-      }
+      expect(outcome?.result, `${JSON.stringify(outcome)}\n${p.errLines.join("\n")}`).toBe("success");
+      expect(p.errLines.filter((l) => /^Debugger listening on ws:\/\/127\.0\.0\.1:\d+\//.test(l)).length).toBe(k);
+      expect(await openPorts(p.pid)).toEqual([]);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(p.exit, p.errLines.join("\n")).toBeUndefined();
     }
-    if (failures.length > 0) console.info(`inspector dumps that failed on this machine: ${failures.join("; ")}`);
-    expect(successes, `${failures.join("; ")}\n${p.errLines.join("\n")}`).toBe(2);
     expect(alive(p.pid), p.errLines.join("\n")).toBe(true);
   }, 180_000);
 

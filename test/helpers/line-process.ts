@@ -31,7 +31,14 @@ export class LineProcess {
   }
 
   get exited(): boolean {
-    return this.proc.exitCode !== null && this.proc.exitCode !== undefined;
+    return this.exit !== undefined;
+  }
+
+  /** How the process ended ("exit 1", "signal SIGSEGV"), or undefined while it runs. */
+  get exit(): string | undefined {
+    if (this.proc.signalCode) return `signal ${this.proc.signalCode}`;
+    if (this.proc.exitCode !== null && this.proc.exitCode !== undefined) return `exit ${this.proc.exitCode}`;
+    return undefined;
   }
 
   static spawnLines(file: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): LineProcess {
@@ -50,7 +57,7 @@ export class LineProcess {
       }
       if (Date.now() > end)
         throw new Error(`timed out waiting for ${re} (stdout: ${this.lines.slice(-3).join(" | ")}; stderr: ${this.errLines.slice(-3).join(" | ")})`);
-      if (this.exited) throw new Error(`process exited (${this.proc.exitCode}) before ${re}; stderr: ${this.errLines.slice(-3).join(" | ")}`);
+      if (this.exited) throw new Error(`process ended (${this.exit}) before ${re}; stderr: ${this.errLines.slice(-3).join(" | ")}`);
       await new Promise<void>((r) => {
         const t = setTimeout(r, 100);
         this.waiters.push(() => {
@@ -66,7 +73,7 @@ export class LineProcess {
   }
 
   async kill(): Promise<void> {
-    if (this.proc.exitCode !== null && this.proc.exitCode !== undefined) return;
+    if (this.exited) return;
     this.proc.kill("SIGKILL");
     await this.proc.catch(() => undefined);
   }

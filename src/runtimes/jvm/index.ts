@@ -11,6 +11,8 @@ declare module "../../runtime-kit/runtime.js" {
   interface SourceSettings {
     /** jcmd path or name (default "jcmd", then $JAVA_HOME/bin/jcmd). */
     jcmd?: string;
+    /** Seconds between two HPROF heap dumps of a JVM when the retention analysis asks for its graph (default 600). */
+    retentionInterval?: number;
   }
 }
 
@@ -36,7 +38,7 @@ export const jvm: RuntimeDescriptor = {
     {
       name: "jvm",
       summary: "jcmd GC.class_histogram (JDK 9+; a full GC in the target)",
-      create: (s) => new JvmSource({ jcmd: s.jcmd, env: s.env, proc: s.proc, limits: s.limits }),
+      create: (s) => new JvmSource({ jcmd: s.jcmd, env: s.env, proc: s.proc, limits: s.limits, retentionInterval: s.retentionInterval }),
     },
   ],
   formats: [
@@ -65,7 +67,7 @@ export const jvm: RuntimeDescriptor = {
   ],
   chooseForCommand: (_command, s) => ({
     name: "jvm",
-    source: new JvmSource({ jcmd: s.jcmd, env: s.env, proc: s.proc, limits: s.limits }),
+    source: new JvmSource({ jcmd: s.jcmd, env: s.env, proc: s.proc, limits: s.limits, retentionInterval: s.retentionInterval }),
     reason: "JVM: jcmd GC.class_histogram",
   }),
 };

@@ -1,18 +1,22 @@
-// JVM heap source: `jcmd <pid> GC.class_histogram` counts live objects per class (it forces a full GC first).
+// JVM heap source: `jcmd <pid> GC.class_histogram` counts live objects per class (it forces a full GC first). When
+// the caller asks for the heap graph (retention analysis), at most every --retention-interval, `jcmd <pid>
+// GC.heap_dump` writes the live heap as an HPROF file instead (a pause of the JVM), read by ./hprof.ts.
 // jcmd attaches by sending SIGQUIT to the target, which kills any process that is not a JVM, so the target is
 // checked to be a JVM first. A JVM that inherited an ignored SIGQUIT (started with `java … &` from a
 // non-interactive shell) never opens its attach listener: that case is recognised from /proc without waiting
 // for jcmd's 10.5 s attach timeout.
-import { access } from "node:fs/promises";
+import { access, chmod, stat, statfs, unlink } from "node:fs/promises";
 import { streamJavaHistogram } from "./histogram.js";
+import { readHprofGraphOffThread } from "./hprof-thread.js";
 import { type DumpLimits, describeBytes, dumpLimits } from "../../formats/limits.js";
-import { DumpError, type DumpContext, type HeapSource } from "../../model/dump.js";
+import { DumpError, type DumpBody, type DumpContext, type HeapSource } from "../../model/dump.js";
 import type { DumpSummaryBody } from "../../model/summary.js";
 import { asDumpError } from "../../model/dump.js";
 import { ProcFs } from "../../procfs/process.js";
 import { findExecutable } from "../../runtime-kit/find-executable.js";
 import { firstLine, runTool } from "../../runtime-kit/run-tool.js";
 import { requireTarget } from "../../runtime-kit/target.js";
+import { createPrivateFile, rawFileName } from "../../runtime-kit/raw-files.js";
 import { isRuntime } from "../../runtime-kit/detect.js";
 import { JVM_SIGNATURE } from "./signature.js";
 
@@ -25,7 +29,34 @@ export interface JvmSourceOptions {
   proc?: ProcFs;
   /** Caps on jcmd's output (default DEFAULT_DUMP_LIMITS). */
   limits?: DumpLimits;
+  /** Seconds between two HPROF heap dumps of a target when the caller asks for the graph (default 600). */
+  retentionInterval?: number;
+  /** Clock (ms), for tests. */
+  now?: () => number;
+  /** Free bytes in the filesystem of dir (default: statfs), for tests. */
+  freeBytes?: (dir: string) => Promise<number>;
 }
+
+/** Space left free on the disk beyond the HPROF file's estimated size. */
+export const HPROF_DISK_MARGIN = 64 * 1024 * 1024;
+
+/**
+ * Bytes an HPROF file of a heap takes, from the histogram's live bytes and objects: every reference is written as an
+ * 8-byte identifier (4 bytes in the heap with compressed references) and every object gets a 9 to 25-byte record
+ * header in place of its 12-byte one; at most twice the bytes, plus 16 bytes an object. Without a histogram yet,
+ * the target's anonymous RSS stands for its heap (a live heap is never larger than what the process has resident).
+ */
+export function hprofFileEstimate(last: { bytes: number; objects: number } | undefined, rssAnon: number): number {
+  if (last !== undefined) return 2 * last.bytes + 16 * last.objects;
+  return 2 * rssAnon;
+}
+
+/**
+ * jcmd is a JVM itself, and its own start is most of a histogram dump's time: a client that runs for half a second
+ * needs neither the optimising compiler, nor a parallel GC, nor a perf-data file of its own. Measured in
+ * bench/jvm-spawn/ (jcmd alone: about a third less time). The target is not affected.
+ */
+export const JCMD_CLIENT_FLAGS = ["-J-XX:TieredStopAtLevel=1", "-J-XX:+UseSerialGC", "-J-XX:-UsePerfData"];
 
 const SAME_USER = "jcmd must run as the same user as the JVM (and in its mount namespace, or with access to /proc/PID/root/tmp)";
 
@@ -53,6 +84,10 @@ export class JvmSource implements HeapSource {
   private readonly env: NodeJS.ProcessEnv;
   private readonly proc: ProcFs;
 
+  /** Per target pid: when its last HPROF dump was taken (ms), and its last histogram's totals. */
+  private readonly lastHprof = new Map<number, number>();
+  private readonly lastHistogram = new Map<number, { bytes: number; objects: number }>();
+
   constructor(private readonly options: JvmSourceOptions = {}) {
     this.env = options.env ?? process.env;
     this.proc = options.proc ?? new ProcFs();
@@ -76,7 +111,15 @@ export class JvmSource implements HeapSource {
     return found;
   }
 
-  async dump(ctx: DumpContext): Promise<DumpSummaryBody> {
+  /** An HPROF dump is due when the caller asks for the graph and the retention interval has passed since the last. */
+  private hprofDue(ctx: DumpContext): boolean {
+    if (ctx.graph !== true) return false;
+    const last = this.lastHprof.get(ctx.pid);
+    const now = (this.options.now ?? Date.now)();
+    return last === undefined || now - last >= (this.options.retentionInterval ?? 600) * 1000;
+  }
+
+  async dump(ctx: DumpContext): Promise<DumpBody> {
     const jcmd = await this.findJcmd();
     const id = await requireTarget(this.proc, ctx.pid);
     if ((await isRuntime(this.proc, ctx.pid, JVM_SIGNATURE)) !== true) {
@@ -84,10 +127,96 @@ export class JvmSource implements HeapSource {
       throw new DumpError("not_supported", `process ${ctx.pid} is not recognisably a JVM (no java executable or libjvm.so); not attaching with jcmd`);
     }
     await this.checkAttachable(ctx.pid);
+    if (this.hprofDue(ctx)) return this.dumpHprof(ctx, jcmd, id);
+    const body = await this.dumpHistogram(ctx, jcmd, id);
+    this.lastHistogram.set(ctx.pid, { bytes: body.totalBytes, objects: body.totalObjects });
+    return body;
+  }
+
+  /**
+   * `jcmd PID GC.heap_dump -all=false FILE`: the live objects (after a full GC) as an HPROF file, written by the
+   * JVM into a 0600 file made beforehand (-overwrite keeps its mode), read into the per-class summary and the heap
+   * graph, then disposed of. The JVM is paused while it writes: the summary's notes say for how long.
+   */
+  private async dumpHprof(ctx: DumpContext, jcmd: string, id: Awaited<ReturnType<typeof requireTarget>>): Promise<DumpBody> {
+    await this.checkDisk(ctx);
+    const file = rawFileName(ctx.privateDir, ctx.pid, "hprof");
+    ctx.record?.file(file);
+    await createPrivateFile(file);
+    const started = performance.now();
+    try {
+      let r = await this.runHeapDump(ctx, jcmd, file, true);
+      if (r.exitCode !== 0 && /overwrite/.test(`${r.stdout}${r.stderr}`)) {
+        // A JDK before 17 has no -overwrite: it creates the file itself, which must not exist yet.
+        await unlink(file).catch(() => undefined);
+        r = await this.runHeapDump(ctx, jcmd, file, false);
+      }
+      const seconds = (performance.now() - started) / 1000;
+      if (r.spawnError !== undefined) throw new DumpError("tool_missing", `cannot run ${jcmd}: ${r.spawnError}`);
+      if (r.exitCode !== 0 || !/Heap dump file created/.test(r.stdout)) {
+        throw classifyJcmdFailure(ctx.pid, `${r.stdout}\n${r.stderr}`, await this.proc.stillAlive(id));
+      }
+      await chmod(file, 0o600); // the JVM created it when it had no -overwrite
+      const size = (await stat(file)).size;
+      this.lastHprof.set(ctx.pid, (this.options.now ?? Date.now)());
+      let parsed: Awaited<ReturnType<typeof readHprofGraphOffThread>>;
+      try {
+        parsed = await readHprofGraphOffThread(file, ctx.signal);
+      } catch (err) {
+        throw asDumpError(err, `HPROF heap dump of process ${ctx.pid}`);
+      }
+      const { summary, graph } = parsed;
+      return {
+        ...summary,
+        kind: "hprof",
+        notes: [
+          ...summary.notes,
+          `the JVM was paused for up to ${seconds.toFixed(2)} s while it wrote a ${describeBytes(size)} HPROF heap dump (at most every retention interval)`,
+        ],
+        graph,
+      };
+    } finally {
+      // A dump we caused must not stay behind, parsed or not (kept only when --keep-dumps says so).
+      await ctx.disposeRaw(file).catch(() => undefined);
+    }
+  }
+
+  private runHeapDump(ctx: DumpContext, jcmd: string, file: string, overwrite: boolean) {
+    const args = [...JCMD_CLIENT_FLAGS, String(ctx.pid), "GC.heap_dump", "-all=false", ...(overwrite ? ["-overwrite"] : []), file];
+    return runTool(jcmd, args, { signal: ctx.signal, env: this.env, maxStdoutBytes: 1024 * 1024 });
+  }
+
+  /** Refuses (insufficient_disk) when an HPROF file of the live heap would not fit in the private directory's filesystem. */
+  private async checkDisk(ctx: DumpContext): Promise<void> {
+    let free: number;
+    try {
+      free = await (
+        this.options.freeBytes ??
+        (async (dir: string) => {
+          const fs = await statfs(dir);
+          return fs.bavail * fs.bsize;
+        })
+      )(ctx.privateDir);
+    } catch (err) {
+      ctx.logger.warn({ dir: ctx.privateDir, err: (err as Error).message }, "cannot read the free space for the HPROF heap dump");
+      return;
+    }
+    const mem = await this.proc.memoryOrEmpty(ctx.pid);
+    const need = hprofFileEstimate(this.lastHistogram.get(ctx.pid), mem.rssAnon ?? mem.rss ?? 0);
+    if (need + HPROF_DISK_MARGIN > free) {
+      throw new DumpError(
+        "insufficient_disk",
+        `an HPROF heap dump of process ${ctx.pid} needs about ${describeBytes(need)} plus a ${describeBytes(HPROF_DISK_MARGIN)} margin in ` +
+          `${ctx.privateDir}, which has ${describeBytes(free)} free; not taking it`,
+      );
+    }
+  }
+
+  private async dumpHistogram(ctx: DumpContext, jcmd: string, id: Awaited<ReturnType<typeof requireTarget>>): Promise<DumpSummaryBody> {
     const limits = this.options.limits ?? dumpLimits();
     // The histogram is parsed as jcmd prints it: a million classes never sit in memory as one string.
     const parser = streamJavaHistogram("jcmd-histogram", limits);
-    const r = await runTool(jcmd, [String(ctx.pid), "GC.class_histogram"], {
+    const r = await runTool(jcmd, [...JCMD_CLIENT_FLAGS, String(ctx.pid), "GC.class_histogram"], {
       signal: ctx.signal,
       env: this.env,
       maxStdoutBytes: limits.maxBytes,
@@ -104,7 +233,7 @@ export class JvmSource implements HeapSource {
     }
     try {
       if (r.outputError !== undefined) throw r.outputError;
-      return parser.end();
+      return { ...parser.end(), kind: "histogram" };
     } catch (err) {
       throw asDumpError(err, what);
     }

@@ -439,7 +439,10 @@ export async function snapshotOverCdp(
 /**
  * Closes the target's inspector from inside: process._debugEnd() (Node's own inspector.close(), reachable from
  * any script; process.getBuiltinModule on Node versions without it), run from setImmediate so that the evaluation
- * answers first — the close ends every session, this one included.
+ * answers first — the close ends every session, this one included. The session must then be left for the target to
+ * end: a client that disconnects while the close runs can crash the target (SIGSEGV in Node 20 about once in 15
+ * closes with both cores busy; nodejs/node#18761 is the same race), so requestClose waits for the target to close
+ * the connection and never closes it first unless the target takes longer than CLOSE_DRAIN_MS.
  */
 export const CLOSE_INSPECTOR_EXPRESSION =
   "(() => { const end = typeof process._debugEnd === 'function' ? () => process._debugEnd() : " +
@@ -447,6 +450,8 @@ export const CLOSE_INSPECTOR_EXPRESSION =
   "if (end === undefined) return 'unsupported'; setImmediate(end); return 'closing'; })()";
 /** How long the close request waits for its answer (the target answers once its main thread is free). */
 const CLOSE_ANSWER_MS = 1000;
+/** How long, once the target said it closes its inspector, it may take to end this session itself. */
+const CLOSE_DRAIN_MS = 3000;
 /** How long closing on a new connection may take, and finding an inspector that SIGUSR1 is still opening. */
 const CLOSE_CONNECT_MS = 3000;
 /** How long the port may stay open after the target said it is closing it. */
@@ -459,11 +464,15 @@ const CLOSE_CHECK_MS = 2000;
  */
 export type CloseRequest = "closing" | "sent" | "unsupported" | "not_sent";
 
-/** Asks the target on an open CDP connection to close its inspector; waits up to timeoutMs for the answer. */
+/**
+ * Asks the target on an open CDP connection to close its inspector; waits up to timeoutMs for the answer and, once it
+ * says it is closing, up to CLOSE_DRAIN_MS for the target to end the connection (never closing it first: see above).
+ */
 export function requestClose(ws: WebSocket, timeoutMs: number): Promise<CloseRequest> {
   const id = 1_000_000_000; // beyond any id of the snapshot's own requests
   return new Promise<CloseRequest>((resolve) => {
     let timer: NodeJS.Timeout | undefined;
+    let answered = false;
     const done = (r: CloseRequest): void => {
       clearTimeout(timer);
       ws.off("message", onMessage);
@@ -479,14 +488,22 @@ export function requestClose(ws: WebSocket, timeoutMs: number): Promise<CloseReq
       } catch {
         return;
       }
-      if (msg.id === id) done(msg.result?.result?.value === "closing" ? "closing" : "unsupported");
+      if (msg.id !== id) return;
+      if (msg.result?.result?.value !== "closing") {
+        done("unsupported");
+        return;
+      }
+      // Closing: the target ends this session itself (see CLOSE_INSPECTOR_EXPRESSION); onClose answers then.
+      answered = true;
+      clearTimeout(timer);
+      timer = setTimeout(() => done("closing"), CLOSE_DRAIN_MS);
     };
-    const onClose = (): void => done("sent");
+    const onClose = (): void => done(answered ? "closing" : "sent");
     ws.on("message", onMessage);
     ws.on("close", onClose);
     ws.send(JSON.stringify({ id, method: "Runtime.evaluate", params: { expression: CLOSE_INSPECTOR_EXPRESSION } }), (err) => {
       if (err) done("not_sent");
-      else timer = setTimeout(() => done("sent"), timeoutMs);
+      else if (!answered) timer = setTimeout(() => done("sent"), timeoutMs);
     });
   });
 }

@@ -78,6 +78,7 @@ const SAMPLES: Record<string, string> = {
   "dump-at": "0.8",
   "heap-command": "jcmd {pid} GC.class_histogram",
   "keep-dumps": "3",
+  "retention-analysis": "always",
   "max-types": "50",
   "verdict-window": "6",
   retention: "10",

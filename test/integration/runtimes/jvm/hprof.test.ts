@@ -4,6 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { pathToFileURL } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dominators } from "../../../../src/analysis/retention/dominators.js";
@@ -15,6 +16,9 @@ import { readHprofGraph } from "../../../../src/runtimes/jvm/hprof.js";
 import { skipReason, which } from "../../../helpers/env.js";
 import { LineProcess, targetsDir } from "../../../helpers/targets.js";
 import { leakwatch } from "../../../helpers/cli.js";
+import { tinyHprof } from "../../../helpers/hprof.js";
+import { mulberry32 } from "../../../../src/analysis/prng.js";
+import { ParseError } from "../../../../src/model/parse-error.js";
 
 const missing = !which("java") ? "java not installed" : !which("jcmd") ? "jcmd not installed (JRE without JDK tools)" : null;
 const skip = skipReason("HPROF tests", missing);
@@ -85,105 +89,52 @@ describe.skipIf(skip)("HPROF of a real JVM", () => {
     expect(r.stdout).toMatch(/static OWNERS → java\.util\.ArrayList/);
   });
 
-  it("fails with one clear reason on a truncated dump", async () => {
+  it("fails with one clear ParseError on a dump truncated anywhere", async () => {
     const cut = path.join(dir, "cut.hprof");
     const bytes = readFileSync(file);
-    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.length * 0.6)));
-    await expect(readHprofGraph(cut)).rejects.toThrow(/truncated/);
-  });
+    // In the header, in the first records, across the heap dump, and just before the end record.
+    const offsets = [
+      10,
+      19,
+      31,
+      40,
+      200,
+      ...Array.from({ length: 12 }, (_, i) => Math.floor((bytes.length * (i + 0.5)) / 12)),
+      bytes.length - 9,
+      bytes.length - 1,
+    ];
+    for (const at of offsets) {
+      writeFileSync(cut, bytes.subarray(0, at));
+      const err = await readHprofGraph(cut).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err, `cut at ${at} of ${bytes.length}`).toBeInstanceOf(ParseError);
+      expect((err as ParseError).reason, `cut at ${at}`).toMatch(/^(truncated|not an HPROF file|no HEAP DUMP record)/);
+    }
+  }, 60_000);
+
+  it("reads a dump with flipped bytes or fails with a ParseError, never another error", async () => {
+    const bytes = readFileSync(file);
+    const random = mulberry32(15);
+    const bad = path.join(dir, "flipped.hprof");
+    for (let k = 0; k < 8; k++) {
+      const copy = Buffer.from(bytes);
+      const at = 31 + Math.floor(random() * (bytes.length - 31));
+      copy[at] = copy[at]! ^ 0xff;
+      writeFileSync(bad, copy);
+      await readHprofGraph(bad).catch((e: unknown) => expect(e, `byte ${at} flipped`).toBeInstanceOf(ParseError));
+    }
+  }, 60_000);
 });
 
-/** A hand-made HPROF with 4-byte identifiers: a class with one reference field, two instances, an array. */
-function tinyHprof(): Buffer {
-  const parts: Buffer[] = [Buffer.from("JAVA PROFILE 1.0.2\0", "latin1")];
-  const u1 = (v: number) => Buffer.of(v);
-  const u2 = (v: number) => {
-    const b = Buffer.alloc(2);
-    b.writeUInt16BE(v);
-    return b;
-  };
-  const u4 = (v: number) => {
-    const b = Buffer.alloc(4);
-    b.writeUInt32BE(v);
-    return b;
-  };
-  parts.push(u4(4), u4(0), u4(0));
-  const record = (tag: number, body: Buffer) => parts.push(u1(tag), u4(0), u4(body.length), body);
-  record(0x01, Buffer.concat([u4(1), Buffer.from("demo/Node")]));
-  record(0x01, Buffer.concat([u4(2), Buffer.from("next")]));
-  record(0x01, Buffer.concat([u4(3), Buffer.from("[Ldemo/Node;")]));
-  record(0x02, Buffer.concat([u4(1), u4(0x100), u4(0), u4(1)]));
-  record(0x02, Buffer.concat([u4(2), u4(0x200), u4(0), u4(3)]));
-  const heap = Buffer.concat([
-    // CLASS DUMP demo/Node: no super, one instance field `next` (object)
-    u1(0x20),
-    u4(0x100),
-    u4(0),
-    u4(0),
-    u4(0),
-    u4(0),
-    u4(0),
-    u4(0),
-    u4(0),
-    u4(4),
-    u2(0),
-    u2(0),
-    u2(1),
-    u4(2),
-    u1(2),
-    u1(0x20),
-    u4(0x200),
-    u4(0),
-    u4(0),
-    u4(0),
-    u4(0),
-    u4(0),
-    u4(0),
-    u4(0),
-    u4(0),
-    u2(0),
-    u2(0),
-    u2(0),
-    // two instances: 0x1000 → 0x1008
-    u1(0x21),
-    u4(0x1000),
-    u4(0),
-    u4(0x100),
-    u4(4),
-    u4(0x1008),
-    u1(0x21),
-    u4(0x1008),
-    u4(0),
-    u4(0x100),
-    u4(4),
-    u4(0),
-    // an array of both, rooted as a JNI global
-    u1(0x22),
-    u4(0x2000),
-    u4(0),
-    u4(2),
-    u4(0x200),
-    u4(0x1000),
-    u4(0x1008),
-    u1(0x23),
-    u4(0x3000),
-    u4(0),
-    u4(3),
-    u1(8),
-    Buffer.from([1, 2, 3]),
-    u1(0x01),
-    u4(0x2000),
-    u4(0),
-  ]);
-  record(0x1c, heap);
-  record(0x2c, Buffer.alloc(0));
-  return Buffer.concat(parts);
-}
-
 describe("HPROF edge cases", () => {
-  it("reads 4-byte identifiers: classes, instances, arrays, roots, field and element names", async () => {
+  it.each([
+    ["in address order", false],
+    ["out of address order", true],
+  ])("reads 4-byte identifiers (objects %s): classes, instances, arrays, roots, field and element names", async (_order, unordered) => {
     const f = path.join(dir, "tiny.hprof");
-    writeFileSync(f, tinyHprof());
+    writeFileSync(f, tinyHprof({ unordered }));
     const { summary, graph } = await readHprofGraph(f);
     expect(Object.fromEntries(summary.types.map((t) => [t.type, [t.count, t.bytes]]))).toMatchObject({
       "demo.Node": [2, 32],
@@ -199,6 +150,48 @@ describe("HPROF edge cases", () => {
     ]);
     const dom = dominators(graph);
     expect(typeRetention(graph, dom, retainedSizes(graph, dom)).bytes[graph.typeNames.indexOf("demo.Node[]")]).toBe(24 + 32);
+  });
+
+  it("with any one byte flipped, reads or fails with a ParseError; a flipped sub-record tag always fails", async () => {
+    const good = tinyHprof();
+    const f = path.join(dir, "flip.hprof");
+    let failed = 0;
+    for (let at = 0; at < good.length; at++) {
+      const copy = Buffer.from(good);
+      copy[at] = copy[at]! ^ 0xff;
+      writeFileSync(f, copy);
+      const err = await readHprofGraph(f).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      if (err === undefined) continue;
+      expect(err, `byte ${at} flipped`).toBeInstanceOf(ParseError);
+      failed++;
+    }
+    expect(failed).toBeGreaterThan(good.length / 4);
+    // The heap dump's first sub-record (the CLASS DUMP tag) turned into an unknown tag.
+    const heapStart = good.indexOf(Buffer.from([0x20, 0, 0, 1, 0]));
+    const copy = Buffer.from(good);
+    copy[heapStart] = 0x77;
+    writeFileSync(f, copy);
+    await expect(readHprofGraph(f)).rejects.toThrow(/unknown heap dump sub-record tag 0x77/);
+  });
+
+  it("read off the event loop (the built module, in a worker thread), gives what the sources read; a bad file fails there with its ParseError", async () => {
+    const dist = pathToFileURL(path.resolve(__dirname, "../../../../dist/runtimes/jvm/hprof-thread.js")).href;
+    const built = (await import(dist)) as typeof import("../../../../src/runtimes/jvm/hprof-thread.js");
+    expect(built.hprofWorkerAvailable()).toBe(true);
+    const f = path.join(dir, "tiny-worker.hprof");
+    writeFileSync(f, tinyHprof());
+    const inWorker = await built.readHprofGraphOffThread(f, new AbortController().signal);
+    const here = await readHprofGraph(f);
+    expect(inWorker.summary).toEqual(here.summary);
+    expect(inWorker.graph).toEqual(here.graph);
+    writeFileSync(f, tinyHprof().subarray(0, 100));
+    await expect(built.readHprofGraphOffThread(f, new AbortController().signal)).rejects.toMatchObject({
+      name: "ParseError",
+      reason: expect.stringMatching(/^truncated/),
+    });
   });
 
   it.each([

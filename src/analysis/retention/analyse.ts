@@ -1,0 +1,65 @@
+// One heap graph in, what the daemon keeps of it out: per type, the retained bytes of its instances (nested
+// instances once), and the leaks — growing types grouped by owner, each with its path from a GC root. The graph is
+// let go once this returns; the result is small (bounded by MAX_RETAINED_TYPES and MAX_LEAKS).
+//
+// Who is growing comes from the verdicts over the dumps so far: `suspects` (proven by shallow or retained bytes) and
+// `candidates`, types whose instance count rises without their own bytes being enough to prove it (an owner such as
+// `Session` is small; what it holds is not). A candidate becomes a leak's root only when it owns a suspect: a leak
+// is kept when its root or one of its members is a suspect.
+import type { HeapGraph } from "../../model/heap-graph.js";
+import { dominators } from "./dominators.js";
+import { type GraphLeak, groupLeaks } from "./leaks.js";
+import { shortestPaths } from "./paths.js";
+import { retainedSizes, typeRetention } from "./retained.js";
+
+/** Types whose retained bytes are kept per analysis: the largest, plus every growing type. */
+export const MAX_RETAINED_TYPES = 200;
+/** Leaks kept per analysis, the largest first (a bound on the leak metrics' cardinality). */
+export const MAX_LEAKS = 10;
+
+export interface RetainedType {
+  type: string;
+  /** Reachable instances. */
+  instances: number;
+  /** Retained bytes of its instances, an instance inside another of the same type counted once. */
+  retainedBytes: number;
+}
+
+export interface RetentionResult {
+  /** The largest types by retained bytes and every growing type, largest first. */
+  types: RetainedType[];
+  leaks: GraphLeak[];
+  nodes: number;
+  edges: number;
+  /** Bytes reachable from the roots (what the GC keeps). */
+  reachableBytes: number;
+}
+
+export function analyseRetention(g: HeapGraph, suspects: ReadonlySet<string>, candidates: ReadonlySet<string> = new Set()): RetentionResult {
+  const dom = dominators(g);
+  const retained = retainedSizes(g, dom);
+  const types = typeRetention(g, dom, retained);
+  const index = new Map<string, number>();
+  for (let i = 0; i < g.typeNames.length; i++) index.set(g.typeNames[i]!, i);
+  const suspectIdx = new Set<number>();
+  for (const t of suspects) if (index.has(t)) suspectIdx.add(index.get(t)!);
+  const growing = new Set(suspectIdx);
+  for (const t of candidates) if (index.has(t)) growing.add(index.get(t)!);
+
+  let leaks: GraphLeak[] = [];
+  if (suspectIdx.size > 0) {
+    const paths = shortestPaths(g);
+    leaks = groupLeaks(g, dom, retained, types, paths, growing)
+      .filter((l) => suspects.has(l.root) || l.members.some((m) => suspects.has(m.type)))
+      .slice(0, MAX_LEAKS);
+  }
+
+  const order = [...g.typeNames.keys()].sort((a, b) => types.bytes[b]! - types.bytes[a]!);
+  const kept = new Set(order.slice(0, MAX_RETAINED_TYPES));
+  for (const t of growing) kept.add(t);
+  const rows: RetainedType[] = [...kept]
+    .filter((t) => types.reachable[t]! > 0)
+    .map((t) => ({ type: g.typeNames[t]!, instances: types.reachable[t]!, retainedBytes: types.bytes[t]! }))
+    .sort((a, b) => b.retainedBytes - a.retainedBytes);
+  return { types: rows, leaks, nodes: g.nodeCount, edges: g.edgeTarget.length, reachableBytes: retained[g.nodeCount]! };
+}

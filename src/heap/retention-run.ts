@@ -1,0 +1,50 @@
+// Runs analyseRetention in a worker thread when leakwatch runs from its build (dist/), inline otherwise (tests
+// run the TypeScript sources, where a worker cannot load a .ts file).
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { HeapGraph } from "../model/heap-graph.js";
+import { analyseRetention, type RetentionResult } from "../analysis/retention/analyse.js";
+
+const WORKER_FILE = new URL("./retention-worker.js", import.meta.url);
+
+function workerAvailable(): boolean {
+  return import.meta.url.endsWith(".js") && existsSync(fileURLToPath(WORKER_FILE));
+}
+
+/** The graph's typed arrays' buffers, each once (two arrays may share one). */
+function buffers(g: HeapGraph): ArrayBuffer[] {
+  const all = [g.nodeType, g.nodeSize, g.edgeStart, g.edgeTarget, g.edgeName, g.roots, g.rootName].map((a) => a.buffer);
+  return [...new Set(all)].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+}
+
+/**
+ * Analyses the graph off the event loop. The graph is unusable afterwards (its arrays moved to the worker).
+ * Rejects on a failure of the analysis; the worker is ended when `signal` aborts.
+ */
+export function analyseRetentionOffThread(
+  graph: HeapGraph,
+  suspects: ReadonlySet<string>,
+  candidates: ReadonlySet<string>,
+  signal?: AbortSignal,
+): Promise<RetentionResult> {
+  if (!workerAvailable()) return Promise.resolve().then(() => analyseRetention(graph, suspects, candidates));
+  const plain: HeapGraph = { ...graph, typeNames: [...graph.typeNames], names: [...graph.names] };
+  const worker = new Worker(WORKER_FILE, {
+    workerData: { graph: plain, suspects: [...suspects], candidates: [...candidates] },
+    transferList: buffers(graph),
+  });
+  return new Promise<RetentionResult>((resolve, reject) => {
+    const onAbort = (): void => void worker.terminate();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    worker.once("message", (m: { ok: true; result: RetentionResult } | { ok: false; message: string }) => {
+      if (m.ok) resolve(m.result);
+      else reject(new Error(m.message));
+    });
+    worker.once("error", reject);
+    worker.once("exit", (code) => {
+      signal?.removeEventListener("abort", onAbort);
+      reject(new Error(`the retention analysis ended without a result (exit ${code})`));
+    });
+  });
+}
