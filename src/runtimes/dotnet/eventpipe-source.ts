@@ -22,12 +22,12 @@
 import { closeSync, openSync, writeSync } from "node:fs";
 import { unlink } from "node:fs/promises";
 import { ParseError } from "../../model/parse-error.js";
-import type { DumpSummaryBody } from "../../model/summary.js";
-import { DumpError, type DumpContext, type HeapSource, type MemoryCostContext } from "../../model/dump.js";
+import { DumpError, type DumpBody, type DumpContext, type HeapSource, type MemoryCostContext } from "../../model/dump.js";
 import { ProcFs } from "../../procfs/process.js";
 import { abortError } from "../../runtime-kit/abort.js";
 import { createPrivateFile, rawFileName } from "../../runtime-kit/raw-files.js";
 import { requireTarget, type TargetIdentity } from "../../runtime-kit/target.js";
+import { finishGraph, type GraphOutcome, staticFieldNamer } from "./graph.js";
 import { HeapDumpAggregator, type HeapDumpLosses } from "./heapdump.js";
 import { SpoolDecoder, workerAvailable } from "./spool.js";
 import { GC_HEAP_SNAPSHOT_KEYWORDS, RUNTIME_PROVIDER, SAMPLE_PROFILER_PROVIDER } from "./protocol/events.js";
@@ -101,6 +101,8 @@ interface Attempt {
   agg: HeapDumpAggregator;
   stats: NettraceStats;
   decodedIn: "worker" | "main";
+  /** The heap graph's parts when the caller asked (DumpContext.graph), or why there are none. */
+  graph: GraphOutcome | undefined;
   end: SessionEnd;
   stopError: unknown;
   bufferMB: number;
@@ -158,7 +160,7 @@ export class DotnetEventPipeSource implements HeapSource {
     return resolveEndpoint(pid, { proc: this.proc, listener: this.options.listener, socketDirs: this.options.socketDirs });
   }
 
-  async dump(ctx: DumpContext): Promise<DumpSummaryBody> {
+  async dump(ctx: DumpContext): Promise<DumpBody> {
     if (ctx.signal.aborted) throw abortError();
     const id = await requireTarget(this.proc, ctx.pid);
     const endpoint = await this.endpoint(ctx.pid);
@@ -228,7 +230,7 @@ export class DotnetEventPipeSource implements HeapSource {
     await createPrivateFile(spool);
     let fd: number | undefined = openSync(spool, "w", 0o600);
     let spoolError: Error | undefined;
-    const counting = new SpoolDecoder(spool, this.options.decodeInWorker ?? workerAvailable());
+    const counting = new SpoolDecoder(spool, this.options.decodeInWorker ?? workerAvailable(), ctx.graph === true);
     try {
       const follow = new HeapDumpAggregator({ countObjects: false });
       const { end, stopError, seconds } = await this.stream(ctx, id, endpoint, follow, bufferMB, (chunk) => {
@@ -244,8 +246,8 @@ export class DotnetEventPipeSource implements HeapSource {
       fd = undefined;
       if (spoolError !== undefined) throw new DumpError("io_error", `writing ${spool}: ${spoolError.message}`);
       if (end.kind === "malformed") throw new DumpError("parse_error", `nettrace stream of process ${ctx.pid}: ${end.error.message}`);
-      const { agg, stats, decodedIn } = await counting.finish(ctx.signal);
-      return { agg, stats, decodedIn, end, stopError, bufferMB, seconds };
+      const { agg, stats, decodedIn, graph } = await counting.finish(ctx.signal);
+      return { agg, stats, decodedIn, graph, end, stopError, bufferMB, seconds };
     } finally {
       counting.close();
       if (fd !== undefined) closeSync(fd);
@@ -255,7 +257,7 @@ export class DotnetEventPipeSource implements HeapSource {
   }
 
   /** Turns a finished attempt into the summary, or the DumpError that says why it is not one. */
-  private async classify(ctx: DumpContext, id: TargetIdentity, a: Attempt, notes: string[]): Promise<DumpSummaryBody> {
+  private async classify(ctx: DumpContext, id: TargetIdentity, a: Attempt, notes: string[]): Promise<DumpBody> {
     const { agg, end, stats } = a;
     if (agg.state !== "complete") {
       if (!(await this.proc.stillAlive(id))) throw new DumpError("target_exited", `process ${ctx.pid} exited during the heap dump`);
@@ -291,11 +293,22 @@ export class DotnetEventPipeSource implements HeapSource {
       `EventPipe GC heap snapshot: one induced full blocking GC${gc === undefined ? "" : ` (${(gc * 1000).toFixed(1)} ms in the target, heap walk included)`}; ${agg.objects} objects of ${agg.typeCount} types in ` +
         `${agg.bulkNodeEvents} GCBulkNode events (${agg.bulkEdgeEvents} GCBulkEdge), ${stats.bytes} stream bytes with a ${a.bufferMB} MiB buffer, ${a.seconds.toFixed(2)} s; counted ${a.decodedIn === "worker" ? "alongside the stream by a worker thread" : "after the stream"}`,
     );
-    const match = await matchProcessModules(this.proc, ctx.pid, agg.typeDefs(), this.assemblies);
+    const withGraph = a.graph !== undefined && "parts" in a.graph;
+    const match = await matchProcessModules(this.proc, ctx.pid, agg.typeDefs(), this.assemblies, withGraph);
     if (match.unmatched > 0) {
       notes.push(`${match.unmatched} module(s) matched no readable assembly file: their nested types (if any) are named without their declaring types`);
     }
-    return agg.summary(notes, match.modules);
+    if (a.graph !== undefined && "error" in a.graph) notes.push(`no heap graph: ${a.graph.error}`);
+    const parts = a.graph !== undefined && "parts" in a.graph ? a.graph.parts : undefined;
+    if (parts !== undefined) {
+      notes.push(
+        `heap graph: ${parts.nodeCount} objects, ${parts.edgeTarget.length} references, ${parts.roots.length} roots; built in ${(parts.buildMs / 1000).toFixed(2)} s after decoding (addresses by ${parts.index})` +
+          (parts.unresolved > 0 ? `; ${parts.unresolved} reference(s) to objects outside the walk left out` : ""),
+      );
+    }
+    const body: DumpBody = agg.summary(notes, match.modules);
+    if (parts !== undefined) body.graph = finishGraph(parts, agg.namer(match.modules), staticFieldNamer(match.modules));
+    return body;
   }
 
   /** Runs the heap snapshot session to its end, whatever happens; throws DumpError when it cannot start. */

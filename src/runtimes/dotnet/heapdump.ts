@@ -438,6 +438,12 @@ export class HeapDumpAggregator implements NettraceHandler {
     return name;
   }
 
+  /** Names type keys (typeKey()) as summary() names its rows: what the heap graph's types are called. */
+  namer(modules: ReadonlyMap<number, AssemblyTypes> = new Map()): (key: number) => string {
+    const memo = new Map<number, string>();
+    return (key) => this.typeName(key, modules, memo) ?? unnamedKey(key);
+  }
+
   /**
    * The per-type table; rows with the same name (a type loaded twice) are merged. `modules`: the assembly of each
    * module whose nested types get their declaring types (module-files.ts); without it they keep their own names.
@@ -447,11 +453,9 @@ export class HeapDumpAggregator implements NettraceHandler {
     const memo = new Map<number, string>();
     let unnamed = 0;
     for (const [key, c] of this.counters) {
-      let name = this.typeName(key, modules, memo);
-      if (name === undefined) {
-        unnamed++;
-        name = key < 0 ? "<unknown_type>" : `Type(0x${key.toString(16)})`;
-      }
+      const known = this.typeName(key, modules, memo);
+      if (known === undefined) unnamed++;
+      const name = known ?? unnamedKey(key);
       const row = byName.get(name);
       if (row === undefined) byName.set(name, { type: name, count: c.count, bytes: c.bytes });
       else {
@@ -466,7 +470,12 @@ export class HeapDumpAggregator implements NettraceHandler {
   }
 }
 
+/** The row name of a type key without a BulkType event. */
+function unnamedKey(key: number): string {
+  return key < 0 ? "<unknown_type>" : `Type(0x${key.toString(16)})`;
+}
+
 /** A type id as a map key: exact when below 2^53 (type ids are addresses); undefined beyond. */
-function typeKey(lo: number, hi: number): number | undefined {
+export function typeKey(lo: number, hi: number): number | undefined {
   return hi < 0x200000 ? hi * 0x100000000 + lo : undefined;
 }

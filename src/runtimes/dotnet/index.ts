@@ -4,6 +4,7 @@
 import { ParseError } from "../../model/parse-error.js";
 import type { RuntimeDescriptor, SourceSettings } from "../../runtime-kit/runtime.js";
 import { createDotnetEventPipeSource } from "./eventpipe-source.js";
+import { readNettraceGraph } from "./graph.js";
 import { parseDumpheapStat, streamDumpheapStat } from "./formats/dumpheap-stat.js";
 import { parseGcdumpReport, streamGcdumpReport } from "./formats/gcdump-report.js";
 import type { DiagnosticPortListener } from "./protocol/listener.js";
@@ -51,6 +52,9 @@ export const dotnet: RuntimeDescriptor = {
     {
       name: "nettrace",
       binary: true,
+      // The spooled heap snapshot stream --keep-dumps keeps: `leakwatch paths` reads its references.
+      suffixes: [".nettrace"],
+      readGraph: readNettraceGraph,
       typeNames: DOTNET_TYPE_NAMES,
       upgradeTypeName: sosFromGcdumpName,
       detect: () => false,

@@ -23,6 +23,8 @@ export interface AssemblyTypes {
   name(row: number): string;
   /** The row of the type that declares row `row`, or 0 when it is not nested. */
   enclosing(row: number): number;
+  /** The TypeDef rows that declare a static field of this name (a heap dump names a static root by its field only). */
+  staticFieldOwners(field: string): readonly number[];
 }
 
 /**
@@ -216,7 +218,10 @@ const SCHEMA: readonly (readonly (number | string)[])[] = [
   /* 0x28 ManifestResource */ [4, 4, "s", "c:Implementation"],
 ];
 const TYPEDEF = 0x02;
+const FIELD = 0x04;
 const NESTED_CLASS = 0x29;
+/** FieldAttributes.Static. */
+const FIELD_STATIC = 0x10;
 
 /**
  * The TypeDef and NestedClass tables, read from the `#~` stream (`read`: offset and length within it): its header
@@ -262,11 +267,16 @@ async function decodeTables(
   };
   let typeDefAt = -1;
   let typeDefRowSize = 0;
+  let fieldAt = -1;
+  let fieldRowSize = 0;
   for (let i = 0; i < NESTED_CLASS; i++) {
     const size = SCHEMA[i]!.reduce<number>((s, c) => s + columnSize(c), 0);
     if (i === TYPEDEF) {
       typeDefAt = p;
       typeDefRowSize = size;
+    } else if (i === FIELD) {
+      fieldAt = p;
+      fieldRowSize = size;
     }
     p += size * rows[i]!;
   }
@@ -297,10 +307,45 @@ async function decodeTables(
     namespaces[row] = readIndex(typeDefRows, at + 4 + str, str);
     if (names[row]! >= strings.length || namespaces[row]! >= strings.length) fail(`TypeDef ${row}: string offset beyond the #Strings heap`);
   }
+  // Static fields: each TypeDef's fields run from its FieldList to the next one's (ECMA-335 II.22.37). Kept as
+  // string offsets (8 bytes a static field); the name → declaring types map is made on first use.
+  const fields = rows[FIELD]!;
+  const fieldIndex = index(FIELD);
+  const fieldListAt = 4 + 2 * str + coded("TypeDefOrRef");
+  const fieldRows = rows[0x03] === 0 && fields > 0 ? await read(fieldAt, fields * fieldRowSize) : undefined;
+  const staticName: number[] = [];
+  const staticOwner: number[] = [];
+  if (fieldRows !== undefined) {
+    for (let row = 1; row <= count; row++) {
+      const first = readIndex(typeDefRows, (row - 1) * typeDefRowSize + fieldListAt, fieldIndex);
+      const next = row < count ? readIndex(typeDefRows, row * typeDefRowSize + fieldListAt, fieldIndex) : fields + 1;
+      for (let f = Math.max(first, 1); f < next && f <= fields; f++) {
+        const at = (f - 1) * fieldRowSize;
+        if ((fieldRows.readUInt16LE(at) & FIELD_STATIC) === 0) continue;
+        const name = readIndex(fieldRows, at + 2, str);
+        if (name >= strings.length) fail(`Field ${f}: string offset beyond the #Strings heap`);
+        staticName.push(name);
+        staticOwner.push(row);
+      }
+    }
+  }
+  let owners: Map<string, number[]> | undefined;
   return {
     count,
     name: (row) => stringAt(names[row] ?? 0),
     namespace: (row) => stringAt(namespaces[row] ?? 0),
     enclosing: (row) => enclosing[row] ?? 0,
+    staticFieldOwners: (field) => {
+      if (owners === undefined) {
+        owners = new Map();
+        for (let i = 0; i < staticName.length; i++) {
+          const n = stringAt(staticName[i]!);
+          const list = owners.get(n);
+          if (list === undefined) owners.set(n, [staticOwner[i]!]);
+          else list.push(staticOwner[i]!);
+        }
+      }
+      return owners.get(field) ?? [];
+    },
   };
 }

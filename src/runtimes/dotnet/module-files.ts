@@ -90,14 +90,14 @@ export async function loadAssemblies(files: readonly string[], cache: AssemblyCa
 }
 
 /** Matches the modules of `sightings` that have a type which may be nested to one of `assemblies`. */
-export function matchModules(sightings: Iterable<TypeDefSighting>, assemblies: readonly AssemblyTypes[]): ModuleMatch {
+export function matchModules(sightings: Iterable<TypeDefSighting>, assemblies: readonly AssemblyTypes[], everyModule = false): ModuleMatch {
   const byModule = new Map<number, TypeDefSighting[]>();
   const needed = new Set<number>();
   for (const s of sightings) {
     let list = byModule.get(s.module);
     if (list === undefined) byModule.set(s.module, (list = []));
     list.push(s);
-    if (maybeNested(s.def)) needed.add(s.module);
+    if (everyModule || maybeNested(s.def)) needed.add(s.module);
   }
   const modules = new Map<number, AssemblyTypes>();
   if (needed.size === 0) return { modules, unmatched: 0 };
@@ -116,15 +116,24 @@ export function matchModules(sightings: Iterable<TypeDefSighting>, assemblies: r
   return { modules, unmatched };
 }
 
-/** matchModules over the assemblies a live process has mapped; no match at all when its maps cannot be read. */
-export async function matchProcessModules(proc: ProcFs, pid: number, sightings: Iterable<TypeDefSighting>, cache: AssemblyCache): Promise<ModuleMatch> {
+/**
+ * matchModules over the assemblies a live process has mapped; no match at all when its maps cannot be read.
+ * `everyModule`: match modules without nested types too (the heap graph names static fields by their declaring type).
+ */
+export async function matchProcessModules(
+  proc: ProcFs,
+  pid: number,
+  sightings: Iterable<TypeDefSighting>,
+  cache: AssemblyCache,
+  everyModule = false,
+): Promise<ModuleMatch> {
   const seen = [...sightings];
-  if (!seen.some((s) => maybeNested(s.def))) return { modules: new Map(), unmatched: 0 };
+  if (!everyModule && !seen.some((s) => maybeNested(s.def))) return { modules: new Map(), unmatched: 0 };
   let files: string[];
   try {
     files = mappedAssemblies(await proc.maps(pid)).map((f) => proc.viaRoot(pid, f));
   } catch {
     files = [];
   }
-  return matchModules(seen, await loadAssemblies(files, cache));
+  return matchModules(seen, await loadAssemblies(files, cache), everyModule);
 }

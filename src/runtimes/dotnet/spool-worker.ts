@@ -4,16 +4,16 @@
 import { closeSync, openSync, readSync } from "node:fs";
 import { parentPort, workerData } from "node:worker_threads";
 import { ParseError } from "../../model/parse-error.js";
-import { HeapDumpAggregator } from "./heapdump.js";
+import { graphTransfer } from "./graph.js";
 import { NettraceDecoder } from "./protocol/nettrace.js";
-import { SpoolState, type SpoolWorkerMessage } from "./spool.js";
+import { SpoolState, type SpoolWorkerMessage, spoolHandlers } from "./spool.js";
 
-const { file, shared } = workerData as { file: string; shared: BigInt64Array };
+const { file, shared, graph } = workerData as { file: string; shared: BigInt64Array; graph?: boolean };
 const CHUNK = 1024 * 1024;
 
 function run(): SpoolWorkerMessage {
-  const agg = new HeapDumpAggregator();
-  const decoder = new NettraceDecoder(agg);
+  const { agg, collector, handler } = spoolHandlers(graph === true);
+  const decoder = new NettraceDecoder(handler);
   const fd = openSync(file, "r");
   try {
     let pos = 0;
@@ -33,7 +33,7 @@ function run(): SpoolWorkerMessage {
       if (state === SpoolState.Done) {
         // The writer may have written more between the two loads.
         if (pos < Number(Atomics.load(shared, 0))) continue;
-        return { kind: "result", saved: agg.save(), stats: decoder.stats };
+        return { kind: "result", saved: agg.save(), stats: decoder.stats, graph: collector?.build() };
       }
       Atomics.wait(shared, 0, BigInt(written), 100);
     }
@@ -44,4 +44,6 @@ function run(): SpoolWorkerMessage {
   }
 }
 
-parentPort?.postMessage(run());
+const message = run();
+// The graph's typed arrays move to the main thread rather than being copied (hundreds of MB on a large heap).
+parentPort?.postMessage(message, message.kind === "result" ? graphTransfer(message.graph) : []);

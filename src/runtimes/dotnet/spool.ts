@@ -11,21 +11,48 @@ import { Worker } from "node:worker_threads";
 import { DumpError } from "../../model/dump.js";
 import { ParseError } from "../../model/parse-error.js";
 import { abortError } from "../../runtime-kit/abort.js";
+import { DotnetGraphCollector, type GraphOutcome } from "./graph.js";
 import { HeapDumpAggregator, type HeapDumpSaved } from "./heapdump.js";
-import { NettraceDecoder, type NettraceStats } from "./protocol/nettrace.js";
+import { NettraceDecoder, type NettraceHandler, type NettraceStats } from "./protocol/nettrace.js";
 
 export interface SpoolResult {
   agg: HeapDumpAggregator;
   stats: NettraceStats;
   /** Where it was decoded: "worker" (alongside the stream) or "main" (after it). */
   decodedIn: "worker" | "main";
+  /** The heap graph's parts (or why there are none), when asked for. */
+  graph?: GraphOutcome;
+}
+
+/** The aggregator and, when the graph is wanted, a graph collector, fed the same events. */
+export function spoolHandlers(graph: boolean): { agg: HeapDumpAggregator; collector: DotnetGraphCollector | undefined; handler: NettraceHandler } {
+  const agg = new HeapDumpAggregator();
+  if (!graph) return { agg, collector: undefined, handler: agg };
+  const collector = new DotnetGraphCollector();
+  const handler: NettraceHandler = {
+    onTrace: (info) => {
+      agg.onTrace(info);
+      collector.onTrace(info);
+    },
+    onDropped: (count) => {
+      agg.onDropped(count);
+      collector.onDropped(count);
+    },
+    onEvent: (meta, header, payload) => {
+      agg.onEvent(meta, header, payload);
+      collector.onEvent(meta, header, payload);
+    },
+  };
+  return { agg, collector, handler };
 }
 
 /** Shared with the worker: [0] bytes written to the file so far, [1] the writer's state (SpoolState). */
 export const SpoolState = { Writing: 0n, Done: 1n, Aborted: 2n } as const;
 
 /** Messages from the worker. */
-export type SpoolWorkerMessage = { kind: "result"; saved: HeapDumpSaved; stats: NettraceStats } | { kind: "error"; parse: boolean; message: string };
+export type SpoolWorkerMessage =
+  | { kind: "result"; saved: HeapDumpSaved; stats: NettraceStats; graph?: GraphOutcome }
+  | { kind: "error"; parse: boolean; message: string };
 
 const WORKER_FILE = new URL("./spool-worker.js", import.meta.url);
 
@@ -44,10 +71,12 @@ export class SpoolDecoder {
   constructor(
     private readonly file: string,
     useWorker = workerAvailable(),
+    /** Build the heap graph too (in the worker; its typed arrays are transferred, not copied). */
+    private readonly graph = false,
   ) {
     if (!useWorker) return;
     try {
-      const worker = new Worker(WORKER_FILE, { workerData: { file, shared: this.shared } });
+      const worker = new Worker(WORKER_FILE, { workerData: { file, shared: this.shared, graph } });
       this.worker = worker;
       this.outcome = new Promise((resolve) => {
         worker.once("message", (m: SpoolWorkerMessage) => resolve(m));
@@ -77,7 +106,7 @@ export class SpoolDecoder {
         const m = await this.outcome;
         if (signal.aborted) throw abortError();
         if (!(m instanceof Error)) {
-          if (m.kind === "result") return { agg: HeapDumpAggregator.restore(m.saved), stats: m.stats, decodedIn: "worker" };
+          if (m.kind === "result") return { agg: HeapDumpAggregator.restore(m.saved), stats: m.stats, decodedIn: "worker", graph: m.graph };
           throw new DumpError(m.parse ? "parse_error" : "io_error", `spooled nettrace stream: ${m.message}`);
         }
         // The worker could not do it (it did not start, or died): decoded here instead.
@@ -86,7 +115,7 @@ export class SpoolDecoder {
         this.close();
       }
     }
-    return { ...(await decodeSpoolFile(this.file, signal)), decodedIn: "main" };
+    return { ...(await decodeSpoolFile(this.file, signal, this.graph)), decodedIn: "main" };
   }
 
   /** Stops the worker (the dump ended another way). */
@@ -104,9 +133,13 @@ export class SpoolDecoder {
 }
 
 /** Decodes a complete spool file a MiB at a time: each read is asynchronous, so the event loop gets a turn between slices. */
-export async function decodeSpoolFile(file: string, signal: AbortSignal): Promise<{ agg: HeapDumpAggregator; stats: NettraceStats }> {
-  const agg = new HeapDumpAggregator();
-  const decoder = new NettraceDecoder(agg);
+export async function decodeSpoolFile(
+  file: string,
+  signal: AbortSignal,
+  graph = false,
+): Promise<{ agg: HeapDumpAggregator; stats: NettraceStats; graph?: GraphOutcome }> {
+  const { agg, collector, handler } = spoolHandlers(graph);
+  const decoder = new NettraceDecoder(handler);
   const input = createReadStream(file, { highWaterMark: 1024 * 1024 });
   try {
     for await (const chunk of input) {
@@ -120,5 +153,5 @@ export async function decodeSpoolFile(file: string, signal: AbortSignal): Promis
   } finally {
     input.destroy();
   }
-  return { agg, stats: decoder.stats };
+  return { agg, stats: decoder.stats, graph: collector?.build() };
 }

@@ -13,9 +13,16 @@ export const RuntimeEvent = {
   GCHeapStats: 4,
   BulkType: 15,
   GCBulkRootEdge: 16,
+  GCBulkRootConditionalWeakTableElementEdge: 17,
   GCBulkNode: 18,
   GCBulkEdge: 19,
+  GCBulkRootStaticVar: 38,
 } as const;
+
+/** GCBulkRootEdge GCRootKind values (ClrEtwAll.man GCRootKindMap). */
+export const GCRootKind = { Stack: 0, Finalizer: 1, Handle: 2, Older: 3, SizedRef: 4, Overflow: 5, DependentHandle: 6, NewFQ: 7, Steal: 8, BGC: 9 } as const;
+/** GCBulkRootEdge GCRootFlag bits (GCRootFlagsMap): a WeakRef root does not keep its object alive. */
+export const GCRootFlag = { Pinning: 0x1, WeakRef: 0x2, Interior: 0x4, RefCounted: 0x8 } as const;
 
 /** Runtime keywords. */
 export const Keywords = {
@@ -134,6 +141,106 @@ export function decodeBulkNode(p: Buffer, pointerSize: number, each: (size: numb
     each(sizeHi * 0x100000000 + sizeLo, p.readUInt32LE(off + 8), p.readUInt32LE(off + 12));
   }
   return { index, count };
+}
+
+/** Reads a pointer-sized value as a number (exact below 2^53: user-space addresses are below 2^48). */
+function ptrAt(p: Buffer, off: number, pointerSize: number): number {
+  return pointerSize === 8 ? p.readUInt32LE(off + 4) * 0x100000000 + p.readUInt32LE(off) : p.readUInt32LE(off);
+}
+
+/** Checks a bulk event's Count against its size: Count values of valueSize bytes after a header of `header` bytes. */
+function bulkCount(r: Reader, p: Buffer, header: number, valueSize: number, what: string): number {
+  r.skip(4);
+  const count = r.u32();
+  if (count !== (p.length - header) / valueSize) r.fail(`${what} declares ${count} values in ${p.length - header} bytes`);
+  return count;
+}
+
+/**
+ * GCBulkEdge (V0): Index u32, Count u32, ClrInstanceID u16, then Count × { Value ptr, ReferencingFieldID u32 }. The
+ * references of the walk's objects in walk order: each GCBulkNode value's EdgeCount says how many of them are its
+ * own. ReferencingFieldID is always 0 (the runtime does not name fields). Calls `each(target)` per reference.
+ */
+export function decodeBulkEdge(p: Buffer, pointerSize: number, each: (target: number) => void, base = 0): number {
+  const r = new Reader(p, 0, base);
+  const size = pointerSize + 4;
+  const count = bulkCount(r, p, 10, size, "GCBulkEdge");
+  for (let i = 0, off = 10; i < count; i++, off += size) each(ptrAt(p, off, pointerSize));
+  return count;
+}
+
+/**
+ * GCBulkNode values as the graph needs them: `each(address, size, typeIdLo, typeIdHi, edgeCount)` per object (layout
+ * in decodeBulkNode).
+ */
+export function decodeBulkNodeFull(
+  p: Buffer,
+  pointerSize: number,
+  each: (address: number, size: number, typeIdLo: number, typeIdHi: number, edgeCount: number) => void,
+  base = 0,
+): number {
+  const r = new Reader(p, 0, base);
+  const valueSize = bulkNodeValueSize(pointerSize);
+  const count = bulkCount(r, p, 10, valueSize, "GCBulkNode");
+  for (let i = 0, off = 10; i < count; i++, off += valueSize) {
+    const s = off + pointerSize;
+    const sizeHi = p.readUInt32LE(s + 4);
+    if (sizeHi >= 0x100) r.fail(`object of ${sizeHi * 2 ** 32 + p.readUInt32LE(s)} bytes`);
+    // 2^32 references or more from one object is garbage (its array would be 32 GiB).
+    if (p.readUInt32LE(s + 20) !== 0) r.fail("object with 2^32 or more references");
+    each(ptrAt(p, off, pointerSize), sizeHi * 0x100000000 + p.readUInt32LE(s), p.readUInt32LE(s + 8), p.readUInt32LE(s + 12), p.readUInt32LE(s + 16));
+  }
+  return count;
+}
+
+/**
+ * GCBulkRootEdge (V0): Index u32, Count u32, ClrInstanceID u16, then Count × { RootedNodeAddress ptr, GCRootKind u8,
+ * GCRootFlag u32, GCRootID ptr }. Calls `each(address, kind, flags)` per root.
+ */
+export function decodeBulkRootEdge(p: Buffer, pointerSize: number, each: (address: number, kind: number, flags: number) => void, base = 0): number {
+  const r = new Reader(p, 0, base);
+  const size = 2 * pointerSize + 5;
+  const count = bulkCount(r, p, 10, size, "GCBulkRootEdge");
+  for (let i = 0, off = 10; i < count; i++, off += size)
+    each(ptrAt(p, off, pointerSize), p.readUInt8(off + pointerSize), p.readUInt32LE(off + pointerSize + 1));
+  return count;
+}
+
+/**
+ * GCBulkRootConditionalWeakTableElementEdge (V0): Index u32, Count u32, ClrInstanceID u16, then Count × { GCKeyNodeID
+ * ptr, GCValueNodeID ptr, GCRootID ptr }: a ConditionalWeakTable's value lives as long as its key (a reference from
+ * key to value, not a root). Calls `each(key, value)`.
+ */
+export function decodeBulkRootCwtEdge(p: Buffer, pointerSize: number, each: (key: number, value: number) => void, base = 0): number {
+  const r = new Reader(p, 0, base);
+  const size = 3 * pointerSize;
+  const count = bulkCount(r, p, 10, size, "GCBulkRootConditionalWeakTableElementEdge");
+  for (let i = 0, off = 10; i < count; i++, off += size) each(ptrAt(p, off, pointerSize), ptrAt(p, off + pointerSize, pointerSize));
+  return count;
+}
+
+/**
+ * GCBulkRootStaticVar (V0): Count u32, AppDomainID u64, ClrInstanceID u16, then Count × { GCRootID u64, ObjectID u64,
+ * TypeID u64, Flags u32, FieldName (NUL-terminated UTF-16) }: a static field (of type TypeID) holding ObjectID.
+ * Calls `each(object, typeIdLo, typeIdHi, field)`.
+ */
+export function decodeBulkRootStaticVar(p: Buffer, each: (object: number, typeIdLo: number, typeIdHi: number, field: string) => void, base = 0): number {
+  const r = new Reader(p, 0, base);
+  const count = r.u32();
+  r.skip(10);
+  // Every value takes at least 8+8+8+4+2 = 30 bytes.
+  if (count > r.remaining() / 30) r.fail(`GCBulkRootStaticVar with ${count} values in ${p.length} bytes`);
+  for (let i = 0; i < count; i++) {
+    r.skip(8);
+    const objLo = r.u32();
+    const objHi = r.u32();
+    const typeLo = r.u32();
+    const typeHi = r.u32();
+    r.skip(4);
+    const field = r.utf16z();
+    each(objHi * 0x100000000 + objLo, typeLo, typeHi, field);
+  }
+  return count;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -95,6 +95,11 @@ describe("assembly metadata", () => {
     expect(names).toContain("Leakwatch.Targets.Holder`1+Slot");
     expect(names).toContain("Leakwatch.Targets.Holder`1+<>c");
     expect(names).toContain("Leakwatch.Targets.Shapes+<>c");
+    // Static fields by name → their declaring types (a heap dump's static roots name the field only).
+    const owners = (field: string) => types.staticFieldOwners(field).map((row) => fullTypeDefName(types, row));
+    expect(owners("Sessions")).toEqual(["Leakwatch.Targets.Program"]);
+    expect(owners("Keep")).toEqual(["Leakwatch.Targets.Shapes"]);
+    expect(owners("NoSuchField")).toEqual([]);
     expect(names).toContain("GlobalThing");
     expect(fullTypeDefName(types, 0)).toBeUndefined();
     expect(fullTypeDefName(types, types.count + 1)).toBeUndefined();

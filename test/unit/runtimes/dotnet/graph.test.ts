@@ -1,0 +1,248 @@
+// The .NET heap graph from synthetic heap walk events: references matched to their objects by the walk order
+// (EdgeCount), roots by kind with weak handles left out, static-field roots named, ConditionalWeakTable values as
+// references of their keys, and no graph when references were lost.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { edgeLabel, type HeapGraph } from "../../../../src/model/heap-graph.js";
+import { AddressTable, DotnetGraphCollector, PageIndex, addressIndex, finishGraph, readNettraceGraph } from "../../../../src/runtimes/dotnet/graph.js";
+import { HeapDumpAggregator } from "../../../../src/runtimes/dotnet/heapdump.js";
+import { NettraceDecoder } from "../../../../src/runtimes/dotnet/protocol/nettrace.js";
+import { pathToFileURL } from "node:url";
+import { type SpoolDecoder, decodeSpoolFile, spoolHandlers } from "../../../../src/runtimes/dotnet/spool.js";
+import { META, NettraceWriter, RUNTIME_METAS, type SyntheticEvent, fixture, payloads, uint16, uint32, uint64 } from "./writer.js";
+
+const M = { Edge: 5, Root: 6, Static: 7, Cwt: 8 } as const;
+const METAS = [
+  ...RUNTIME_METAS,
+  { id: M.Edge, provider: "Microsoft-Windows-DotNETRuntime", eventId: 19 },
+  { id: M.Root, provider: "Microsoft-Windows-DotNETRuntime", eventId: 16 },
+  { id: M.Static, provider: "Microsoft-Windows-DotNETRuntime", eventId: 38 },
+  { id: M.Cwt, provider: "Microsoft-Windows-DotNETRuntime", eventId: 17 },
+];
+
+const BASE = 0x7f1200000000n;
+const at = (i: number): bigint => BASE + BigInt(i * 64);
+
+function nodes(index: number, list: Array<{ obj: number; size: number; type: bigint; refs: number }>): Buffer {
+  const vals = list.map((n) => Buffer.concat([uint64(at(n.obj)), uint64(n.size), uint64(n.type), uint64(n.refs)]));
+  return Buffer.concat([uint32(index), uint32(list.length), uint16(0), ...vals]);
+}
+function edges(index: number, targets: bigint[]): Buffer {
+  return Buffer.concat([uint32(index), uint32(targets.length), uint16(0), ...targets.map((t) => Buffer.concat([uint64(t), uint32(0)]))]);
+}
+function roots(index: number, list: Array<{ obj: number; kind: number; flags: number }>): Buffer {
+  const vals = list.map((r) => Buffer.concat([uint64(at(r.obj)), Buffer.from([r.kind]), uint32(r.flags), uint64(0x99)]));
+  return Buffer.concat([uint32(index), uint32(list.length), uint16(0), ...vals]);
+}
+function statics(list: Array<{ obj: number; type: bigint; field: string }>): Buffer {
+  const vals = list.map((s) => Buffer.concat([uint64(1), uint64(at(s.obj)), uint64(s.type), uint32(0), Buffer.from(`${s.field}\0`, "utf16le")]));
+  return Buffer.concat([uint32(list.length), uint64(1), uint16(0), ...vals]);
+}
+function cwt(index: number, key: number, value: number): Buffer {
+  return Buffer.concat([uint32(index), uint32(1), uint16(0), uint64(at(key)), uint64(at(value)), uint64(0x77)]);
+}
+
+// Objects: 0 Program statics holder (Holder), 1 Owner[] , 2 Owner, 3 Owner, 4 byte[], 5 byte[] (weakly held only),
+// 6 Key, 7 Value (a ConditionalWeakTable value of 6), 8 garbage-free stack object (Holder).
+function stream(opts: { loseEdge?: boolean } = {}): Buffer {
+  const T = { Holder: 0x10n, Arr: 0x20n, Owner: 0x30n, Bytes: 0x40n, Key: 0x50n, Val: 0x60n };
+  const ev: SyntheticEvent[] = [
+    { metadataId: META.GCStart, payload: payloads.gcStart(3) },
+    {
+      metadataId: META.BulkType,
+      payload: payloads.bulkType([
+        { id: T.Holder, name: "App.Holder" },
+        { id: T.Arr, name: "App.Owner[]", flags: 8, params: [T.Owner] },
+        { id: T.Owner, name: "App.Owner" },
+        { id: T.Bytes, name: "System.Byte[]", flags: 8 },
+        { id: T.Key, name: "App.Key" },
+        { id: T.Val, name: "App.Val" },
+      ]),
+    },
+    {
+      metadataId: META.BulkNode,
+      payload: nodes(0, [
+        { obj: 0, size: 24, type: T.Holder, refs: 1 },
+        { obj: 1, size: 40, type: T.Arr, refs: 2 },
+        { obj: 2, size: 32, type: T.Owner, refs: 1 },
+        { obj: 3, size: 32, type: T.Owner, refs: 0 },
+        { obj: 4, size: 1000, type: T.Bytes, refs: 0 },
+      ]),
+    },
+    {
+      metadataId: META.BulkNode,
+      payload: nodes(1, [
+        { obj: 5, size: 500, type: T.Bytes, refs: 0 },
+        { obj: 6, size: 24, type: T.Key, refs: 0 },
+        { obj: 7, size: 24, type: T.Val, refs: 1 },
+        { obj: 8, size: 24, type: T.Holder, refs: 0 },
+      ]),
+    },
+    // 0 → 1; 1 → 2, 3; 2 → 4; 7 → an address outside the walk (left out).
+    { metadataId: M.Edge, payload: edges(0, [at(1), at(2), at(3)]) },
+    { metadataId: M.Edge, payload: edges(opts.loseEdge ? 2 : 1, [at(4), 0x1234n]) },
+    {
+      metadataId: M.Root,
+      payload: roots(0, [
+        { obj: 8, kind: 0, flags: 0 }, // stack
+        { obj: 5, kind: 2, flags: 2 }, // weak handle: not a root
+        { obj: 6, kind: 2, flags: 1 }, // pinned handle
+      ]),
+    },
+    { metadataId: M.Static, payload: statics([{ obj: 0, type: T.Owner, field: "All" }]) },
+    { metadataId: M.Cwt, payload: cwt(0, 6, 7) },
+    { metadataId: META.GCEnd, payload: payloads.gcEnd(3) },
+  ];
+  return new NettraceWriter().metadata(METAS).events(ev).end();
+}
+
+function decode(buf: Buffer): { agg: HeapDumpAggregator; graph: HeapGraph | undefined; error?: string } {
+  const { agg, collector, handler } = spoolHandlers(true);
+  new NettraceDecoder(handler).push(buf);
+  const out = collector!.build();
+  if ("error" in out) return { agg, graph: undefined, error: out.error };
+  return { agg, graph: finishGraph(out.parts, agg.namer()) };
+}
+
+const typeOf = (g: HeapGraph, v: number): string => g.typeNames[g.nodeType[v]!]!;
+const out = (g: HeapGraph, v: number): Array<[string, string]> => {
+  const r: Array<[string, string]> = [];
+  for (let e = g.edgeStart[v]!; e < g.edgeStart[v + 1]!; e++) r.push([edgeLabel(g, e), typeOf(g, g.edgeTarget[e]!)]);
+  return r;
+};
+
+describe("dotnet heap graph", () => {
+  it("matches each object's references by the walk order and names them by what is known", () => {
+    const { agg, graph: g } = decode(stream());
+    expect(g).toBeDefined();
+    expect(g!.nodeCount).toBe(9);
+    expect(Array.from(g!.nodeSize)).toEqual([24, 40, 32, 32, 1000, 500, 24, 24, 24]);
+    expect(typeOf(g!, 2)).toBe("App.Owner");
+    // The graph's types are named as the summary names its rows.
+    expect(new Set(agg.summary().types.map((t) => t.type))).toEqual(new Set(g!.typeNames));
+    expect(out(g!, 0)).toEqual([["(App.Owner[])", "App.Owner[]"]]);
+    expect(out(g!, 1)).toEqual([
+      ["[]", "App.Owner"],
+      ["[]", "App.Owner"],
+    ]);
+    expect(out(g!, 2)).toEqual([["(System.Byte[])", "System.Byte[]"]]);
+    expect(out(g!, 3)).toEqual([]);
+    // The ConditionalWeakTable value is its key's; Val's reference outside the walk is left out.
+    expect(out(g!, 6)).toEqual([["(ConditionalWeakTable value)", "App.Val"]]);
+    expect(out(g!, 7)).toEqual([]);
+  });
+
+  it("keeps strong roots with their kind, names static fields, and leaves weak handles out", () => {
+    const { graph: g } = decode(stream());
+    const rootList = Array.from(g!.roots, (v, i) => [v, g!.names[g!.rootName[i]!]]);
+    expect(rootList).toEqual([
+      [8, "stack"],
+      [6, "pinned handle"],
+      [0, "static All"],
+    ]);
+    expect(Array.from(g!.roots)).not.toContain(5);
+  });
+
+  it("builds no graph when references were lost (they could not be matched to their objects)", () => {
+    const r = decode(stream({ loseEdge: true }));
+    expect(r.graph).toBeUndefined();
+    expect(r.error).toMatch(/GCBulkEdge event 1 missing/);
+  });
+
+  it("indexes a walk in ascending runs per page by page, finding every address and none that is absent", () => {
+    // Regions walked one after the other (the second below the first), objects of 24 to 1000 bytes, a large one.
+    const sizes = [24, 32, 1000, 24, 40, 100_000, 24];
+    const list: number[] = [];
+    for (const base of [0x7f0000400000, 0x7f0000000000]) {
+      let a = base;
+      for (let i = 0; i < 20_000; i++) {
+        list.push(a);
+        a += sizes[i % sizes.length]!;
+      }
+    }
+    const addr = Float64Array.from(list);
+    const idx = PageIndex.build(addr);
+    expect(idx).toBeDefined();
+    for (let i = 0; i < addr.length; i++) expect(idx!.find(addr[i]!)).toBe(i);
+    for (let i = 0; i < addr.length; i += 101) expect(idx!.find(addr[(i * 7919) % addr.length]!)).toBe((i * 7919) % addr.length);
+    expect(idx!.find(addr[5]! + 8)).toBe(-1);
+    expect(idx!.find(0x7e0000000000)).toBe(-1);
+    // A page's objects out of order: no page index, the hash table instead.
+    const shuffled = Float64Array.from([addr[1]!, addr[0]!, addr[2]!]);
+    expect(PageIndex.build(shuffled)).toBeUndefined();
+    const fallback = addressIndex(shuffled);
+    expect(fallback).toBeInstanceOf(AddressTable);
+    expect([0, 1, 2].map((i) => fallback.find(shuffled[i]!))).toEqual([0, 1, 2]);
+  });
+
+  it("finds every address in the table and none that is absent", () => {
+    const addr = new Float64Array(100_000);
+    for (let i = 0; i < addr.length; i++) addr[i] = 0x7f0000000000 + ((i * 7919) % addr.length) * 24;
+    const t = new AddressTable(addr);
+    for (let i = 0; i < addr.length; i += 97) expect(t.find(addr[i]!)).toBe(i);
+    expect(t.find(0x7f0000000000 + 8)).toBe(-1);
+    expect(t.find(0x7e0000000000)).toBe(-1);
+  });
+});
+
+describe("a kept .nettrace file", () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it("reads as a heap graph (leakwatch paths)", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "lw-graph-"));
+    dirs.push(dir);
+    const file = path.join(dir, "kept.nettrace");
+    writeFileSync(file, stream(), { mode: 0o600 });
+    const { summary, graph } = await readNettraceGraph(file);
+    expect(summary.totalObjects).toBe(9);
+    expect(graph.nodeCount).toBe(9);
+    expect(graph.edgeTarget.length).toBe(5);
+  });
+
+  it("ignores the graph events when no graph is asked for", () => {
+    const { collector, handler } = spoolHandlers(false);
+    expect(collector).toBeUndefined();
+    expect(handler).toBeInstanceOf(HeapDumpAggregator);
+    expect(new DotnetGraphCollector().build()).toEqual({ error: "no heap walk in the stream" });
+  });
+});
+
+describe("the graph of a recorded heap snapshot stream", () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it("is built in the spool worker and transferred, the same as built on the main thread", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "lw-graph-"));
+    dirs.push(dir);
+    const file = path.join(dir, "s.nettrace");
+    const stream = fixture("heapdump-ballast.nettrace.gz");
+    writeFileSync(file, stream, { mode: 0o600 });
+    const main = await decodeSpoolFile(file, new AbortController().signal, true);
+    if (main.graph === undefined || "error" in main.graph) throw new Error(`no graph: ${JSON.stringify(main.graph)}`);
+    const p = main.graph.parts;
+    expect(p.nodeCount).toBe(main.agg.objects);
+    expect(p.edgeTarget.length).toBeGreaterThan(p.nodeCount / 2);
+    expect(p.roots.length).toBeGreaterThan(0);
+
+    const dist = pathToFileURL(path.resolve(__dirname, "../../../../dist/runtimes/dotnet/spool.js")).href;
+    const built = (await import(dist)) as { SpoolDecoder: typeof SpoolDecoder };
+    const decoder = new built.SpoolDecoder(file, true, true);
+    decoder.wrote(stream.length);
+    const r = await decoder.finish(new AbortController().signal);
+    expect(r.decodedIn).toBe("worker");
+    if (r.graph === undefined || "error" in r.graph) throw new Error("no graph from the worker");
+    const w = r.graph.parts;
+    expect(w.nodeType).toBeInstanceOf(Uint32Array);
+    expect(w.nodeCount).toBe(p.nodeCount);
+    expect(Buffer.from(w.edgeStart.buffer).equals(Buffer.from(p.edgeStart.buffer))).toBe(true);
+    expect(Buffer.from(w.edgeTarget.buffer).equals(Buffer.from(p.edgeTarget.buffer))).toBe(true);
+    expect(Array.from(w.roots)).toEqual(Array.from(p.roots));
+  });
+});
