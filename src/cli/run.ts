@@ -113,7 +113,11 @@ export async function runCommand(argv: string[]): Promise<number> {
     const report = await buildReport(daemon, { startedAt, endedAt: Date.now(), endReason: reason });
     await daemon.stop();
     const files = await writeReport(reportDir, report);
-    const suspects = report.targets.flatMap((t) => t.suspects.map((s) => `${t.name}: ${s.type}`));
+    // Leak roots first (the owners to fix); the suspects no leak explains after them.
+    const suspects = report.targets.flatMap((t) => {
+      const explained = new Set(t.leaks.flatMap((l) => [l.root, ...l.members.map((m) => m.type)]));
+      return [...t.leaks.map((l) => `${t.name}: leak ${l.root}`), ...t.suspects.filter((s) => !explained.has(s.type)).map((s) => `${t.name}: ${s.type}`)];
+    });
     process.stderr.write(
       `leakwatch run: ${report.verdict.replaceAll("_", " ")}${suspects.length ? ` (${suspects.join("; ")})` : ""}; report in ${path.dirname(files[0]!)}\n`,
     );

@@ -36,6 +36,21 @@ export function renderHtml(r: RunReport): string {
     const load = t.dumps.filter((d) => d.requests !== undefined).map((d) => [d.time, d.requests!] as [number, number]);
     if (load.length > 1)
       body.push(`<h3>Load (cumulative requests at each dump)</h3>${lineChart([{ label: "requests", color: "#ff7f0e", points: load }], { title: "load" })}`);
+    for (const l of t.leaks) {
+      body.push(`<h3>Leak: ${esc(l.root)}</h3>`);
+      body.push(
+        `<p>Retains <b>${esc(formatBytes(l.retainedBytes))}</b> in ${l.instances} instances, growing <b>${esc(formatBytes(l.growthBytesPerSecond))}/s</b>${l.bytesPerRequest !== null ? `, ${esc(formatBytes(l.bytesPerRequest))} per request` : ""}; first seen ${esc(l.firstSeen)}.${l.accumulationPoint ? ` Accumulates in one ${esc(l.accumulationPoint)}.` : ""}</p>`,
+      );
+      if (l.history.length > 1)
+        body.push(
+          lineChart([{ label: "retained", color: COLORS[0]!, points: l.history.map((h) => [h.time, h.retainedBytes] as [number, number]) }], {
+            title: `${l.root.slice(0, 40)}: retained bytes`,
+            yFormat: formatBytes,
+          }),
+        );
+      body.push(`<ol>${l.path.map((p) => `<li><code>${esc(p.edge)}</code> → ${esc(p.type)}</li>`).join("")}</ol>`);
+      if (l.members.length) body.push(`<p>Members: ${l.members.map((m) => esc(m.type)).join(", ")}</p>`);
+    }
     body.push(`<h3>Leak suspects</h3>`);
     if (t.suspects.length === 0) body.push("<p>No heap type is a leak suspect.</p>");
     else {

@@ -38,6 +38,16 @@ export function renderMarkdown(r: RunReport): string {
     if (t.exit) L.push(`- Exit: ${t.exit.signal ? `killed by ${t.exit.signal}` : `code ${t.exit.code}`} (status ${t.exit.status})`);
     if (t.dumpFailures.length) L.push(`- Dumps not taken: ${t.dumpFailures.map((f) => `${f.count}× ${f.result} (${f.reason})`).join(", ")}`);
     L.push("");
+    for (const l of t.leaks) {
+      L.push(
+        `### Leak: ${cell(l.root)}`,
+        "",
+        `- Retains ${formatBytes(l.retainedBytes)} in ${l.instances} instances, growing ${formatBytes(l.growthBytesPerSecond)}/s${l.bytesPerRequest !== null ? `, ${formatBytes(l.bytesPerRequest)} per request` : ""}; first seen ${l.firstSeen}`,
+      );
+      if (l.accumulationPoint) L.push(`- Accumulates in one ${cell(l.accumulationPoint)}`);
+      if (l.members.length) L.push(`- Members: ${l.members.map((m) => cell(m.type)).join(", ")}`);
+      L.push("- Path from a GC root:", "", ...l.path.map((p, i) => `${i + 1}. \`${cell(p.edge)}\` → ${cell(p.type)}`), "");
+    }
     if (t.suspects.length) {
       L.push(
         "| suspect type | growth | bytes/s | objects/s | bytes/request | p (Mann–Kendall) | last bytes | why leaking |",

@@ -3,7 +3,8 @@ import { diffDumps, type DiffRow, type TypeVerdict } from "../analysis/index.js"
 import type { Daemon } from "../daemon.js";
 import type { DumpSummary } from "../model/summary.js";
 import type { ExitInfo } from "../targets/target.js";
-import { redactCommandLine } from "../util/redact.js";
+import type { LeakView } from "../heap/retention.js";
+import { redactCommandLine, redactPathName } from "../util/redact.js";
 import { VERSION } from "../util/version.js";
 
 /** Documented exit codes of `leakwatch run`. */
@@ -31,6 +32,8 @@ export interface TargetReport {
   requests: number | null;
   dumps: Array<Pick<DumpSummary, "id" | "time" | "source" | "durationSeconds" | "totalObjects" | "totalBytes" | "bytesExact"> & { requests?: number }>;
   dumpFailures: Array<{ result: string; reason: string; count: number }>;
+  /** Leaks grouped by owner, from the latest retention analysis (path names that could be program data masked). */
+  leaks: LeakView[];
   suspects: Array<TypeVerdict & { series: Array<{ time: number; bytes: number; count: number }> }>;
   /** Types that are not suspects but rising (young, not proven) or settling (stopped after leaking), at most 20, with why. */
   watched: Array<{ type: string; state: string; reason: string }>;
@@ -123,6 +126,7 @@ export async function buildReport(daemon: Daemon, opts: { startedAt: number; end
         requests: d.requests,
       })),
       dumpFailures: failures,
+      leaks: (heap?.retention?.leaks ?? []).map((l) => ({ ...l, path: l.path.map((p) => ({ type: p.type, edge: redactPathName(p.edge) })) })),
       suspects,
       watched,
       diff: first && last && dumps.length > 1 ? diffDumps(first.types, last.types).slice(0, 30) : [],

@@ -32,6 +32,21 @@ function report(): RunReport {
     requests: null,
     dumps: [],
     dumpFailures: [],
+    leaks: HOSTILE.map((type) => ({
+      root: type,
+      retainedBytes: 1e6,
+      instances: 10,
+      growthBytesPerSecond: 100,
+      bytesPerRequest: null,
+      members: [{ type, growthBytesPerSecond: 1 }],
+      path: [{ type, edge: type }],
+      accumulationPoint: type,
+      firstSeen: "2026-12-01T00:00:00.000Z",
+      history: [
+        { time: 1, retainedBytes: 1 },
+        { time: 2, retainedBytes: 2 },
+      ],
+    })),
     suspects,
     watched: HOSTILE.map((type) => ({ type, state: "settling", reason: `settling ${type}` })),
     diff: HOSTILE.map((type) => ({ type, deltaBytes: 10, deltaCount: 1 })) as unknown as TargetReport["diff"],
@@ -43,6 +58,7 @@ describe("report escaping", () => {
   it("report.md carries no raw tag from a type name, and keeps each table row one row", () => {
     const md = renderMarkdown(report());
     expect(md).not.toMatch(/<script|<img|<\/td>|<b>/);
+    expect(md.match(/^### Leak: /gm)).toHaveLength(HOSTILE.length);
     expect(md).toContain("&lt;script&gt;alert(1)&lt;/script&gt;");
     expect(md).toContain("a&lt;/td&gt;&lt;td&gt;b");
     expect(md).toContain("x\\|y'z");
@@ -56,6 +72,9 @@ describe("report escaping", () => {
   it("report.html carries no raw tag from a type name", () => {
     const html = renderHtml(report());
     expect(html).not.toMatch(/<script|<img|a<\/td>|<b>x/);
+    // The leaks lead, each with its chart and path.
+    expect(html.indexOf("<h3>Leak: ")).toBeLessThan(html.indexOf("<h3>Leak suspects</h3>"));
+    expect(html.match(/<h3>Leak: /g)).toHaveLength(HOSTILE.length);
     expect(html).toContain("&#60;script&#62;");
   });
 });
