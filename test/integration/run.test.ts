@@ -31,7 +31,7 @@ describe("leakwatch run", () => {
     const dir = tmp();
     // Measured in dumps, not seconds: a busy machine takes longer, not fewer dumps.
     const r = await run(dir, ["--dumps", "8", "--dump-every", "1s", "--min-growth", "1k", "--", process.execPath, leaky, "10"]);
-    expect(r.stderr).toMatch(/leak suspected \(node: LeakyThing/);
+    expect(r.stderr).toMatch(/leak suspected \(node: (leak )?LeakyThing/);
     expect(r.exitCode).toBe(3);
     const report = JSON.parse(readFileSync(path.join(dir, "report", "report.json"), "utf8"));
     expect(report).toMatchObject({ verdict: "leak_suspected", exitCode: 3, endReason: "dumps" });
