@@ -19,6 +19,11 @@ export interface HeapGraph {
    * < 0: an element index, -1 - index (array or collection slot).
    */
   readonly edgeName: Int32Array;
+  /**
+   * Optional, per edge: how readable it is on a retention path, 0 (a property, element or closure variable the
+   * program names) to 2 (runtime-internal, hidden). Paths prefer low ranks where a path exists; absent: all 0.
+   */
+  readonly edgeRank?: Uint8Array;
   /** The GC roots: the nodes nothing needs to hold (a synthetic root node, or every rooted object). */
   readonly roots: Uint32Array;
   /** Per root (same order as roots): what roots it, an index into `names` ("static field Foo.cache", "stack"). */

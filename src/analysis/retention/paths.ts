@@ -1,5 +1,9 @@
-// Retention paths: the shortest chain of references from a GC root to an object (the `!gcroot` answer), found by
-// one breadth-first walk from the roots that remembers, per node, the edge it was first reached by.
+// Retention paths: the chain of references from a GC root to an object (the `!gcroot` answer). The shortest
+// chain, where an edge a program names (a property, an element, a closure variable) costs 1 and a runtime-internal
+// one more (HeapGraph.edgeRank): a path through the program's own names wins over an equally short one through
+// V8's internals, as DevTools' retainers view skips internal links. One Dial's-algorithm pass from the roots
+// (a shortest-path search with a ring of buckets, for small integer costs) remembers per node the edge it was
+// reached by.
 import { type HeapGraph, edgeLabel } from "../../model/heap-graph.js";
 
 export interface PathStep {
@@ -18,30 +22,66 @@ export interface ShortestPaths {
   readonly rootIndex: Int32Array;
 }
 
+/** Cost of an edge on a path, by its rank (HeapGraph.edgeRank): names the program wrote are cheapest. */
+export const EDGE_COST: readonly number[] = [1, 2, 4];
+const MAX_COST = 4;
+
+/** Bytes per node (and per queued entry) of the path search, for the documented bound. */
+export const PATH_BYTES_PER_NODE = 20;
+
 export function shortestPaths(g: HeapGraph): ShortestPaths {
   const n = g.nodeCount;
   const via = new Int32Array(n).fill(-2);
   const from = new Int32Array(n).fill(-1);
   const rootIndex = new Int32Array(n).fill(-1);
-  const queue = new Uint32Array(n);
-  let head = 0;
-  let tail = 0;
+  const dist = new Uint32Array(n).fill(0xffffffff);
+  const rank = g.edgeRank;
+  // A ring of MAX_COST + 1 buckets, each a growable stack of nodes; stale entries (a node reached again more
+  // cheaply) are skipped when popped. A node is queued at most once per cost it improves to: a handful of times.
+  const ring = MAX_COST + 1;
+  const bucket: Uint32Array[] = [];
+  const fill = new Uint32Array(ring);
+  for (let b = 0; b < ring; b++) bucket.push(new Uint32Array(1024));
+  const push = (b: number, v: number): void => {
+    let a = bucket[b]!;
+    if (fill[b]! >= a.length) {
+      const grown = new Uint32Array(a.length * 2);
+      grown.set(a);
+      bucket[b] = a = grown;
+    }
+    a[fill[b]!++] = v;
+  };
+  let queued = 0;
   for (let r = 0; r < g.roots.length; r++) {
     const v = g.roots[r]!;
     if (via[v] !== -2) continue;
     via[v] = -1;
     rootIndex[v] = r;
-    queue[tail++] = v;
+    dist[v] = 0;
+    push(0, v);
+    queued++;
   }
-  while (head < tail) {
-    const v = queue[head++]!;
-    for (let e = g.edgeStart[v]!, end = g.edgeStart[v + 1]!; e < end; e++) {
-      const w = g.edgeTarget[e]!;
-      if (via[w] !== -2) continue;
-      via[w] = e;
-      from[w] = v;
-      queue[tail++] = w;
+  // Within a bucket, first in first out keeps ties in root order (the roots a reader knows first).
+  const head = new Uint32Array(ring);
+  for (let d = 0; queued > 0; d++) {
+    const b = d % ring;
+    while (head[b]! < fill[b]!) {
+      const v = bucket[b]![head[b]!++]!;
+      queued--;
+      if (dist[v] !== d) continue;
+      for (let e = g.edgeStart[v]!, end = g.edgeStart[v + 1]!; e < end; e++) {
+        const w = g.edgeTarget[e]!;
+        const nd = d + (rank === undefined ? 1 : EDGE_COST[rank[e]!]!);
+        if (nd >= dist[w]!) continue;
+        dist[w] = nd;
+        via[w] = e;
+        from[w] = v;
+        push(nd % ring, w);
+        queued++;
+      }
     }
+    head[b] = 0;
+    fill[b] = 0;
   }
   return { via, from, rootIndex };
 }

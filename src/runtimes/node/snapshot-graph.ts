@@ -23,13 +23,25 @@ function grownF64(a: Float64Array<ArrayBuffer>, need: number): Float64Array<Arra
   return b;
 }
 
-/** Edge kinds as the snapshot's meta names them. */
+/** Edge and node kinds as the snapshot's meta names them. */
 export interface EdgeKinds {
   /** Kinds whose edges do not retain (V8: "weak"). */
   weak: ReadonlySet<number>;
   /** Kinds whose name_or_index is an index, not a string (V8: "element", "hidden"). */
   indexed: ReadonlySet<number>;
+  /**
+   * Kinds that are not essential references (V8: "shortcut"), kept only from the synthetic root (node 0), where
+   * they mark the global objects — as DevTools' dominator tree does.
+   */
+  shortcut: ReadonlySet<number>;
+  /** Per edge kind: its rank on a retention path (HeapGraph.edgeRank); kinds past the end rank 2. */
+  rank: readonly number[];
+  /** The node kind of V8's synthetic grouping nodes ("(GC roots)", "(Stack roots)", …), -1 when absent. */
+  synthetic: number;
 }
+
+/** What names a V8 snapshot gives ephemeron (WeakMap) edges: "3 / part of key (K @1) -> value (V @2) pair in WeakMap (table @3)". */
+const EPHEMERON = / part of key \(.*\) -> value \(.*\) pair in WeakMap/;
 
 export class SnapshotGraphCollector {
   private nodes = 0;
@@ -40,7 +52,10 @@ export class SnapshotGraphCollector {
   private edgeStart = new Uint32Array(1025);
   private target = new Uint32Array(4096);
   private name = new Int32Array(4096);
+  private rank = new Uint8Array(4096);
   private edges = 0;
+  /** Synthetic nodes (V8's root groups): node index → name string index. A few dozen. */
+  private readonly synthetic = new Map<number, number>();
   private edgesSeen = 0;
   /** The node whose edges are being read, and how many of its edges are still to come. */
   private from = 0;
@@ -59,8 +74,9 @@ export class SnapshotGraphCollector {
     }
   }
 
-  node(key: number, size: number, edgeCount: number): void {
+  node(key: number, size: number, edgeCount: number, kind = -1, nameIndex = 0): void {
     const i = this.nodes++;
+    if (kind === this.kinds.synthetic && kind >= 0) this.synthetic.set(i, nameIndex);
     if (i >= this.key.length) {
       this.key = grownI32(this.key, i + 1);
       this.size = grownF64(this.size, i + 1);
@@ -84,13 +100,17 @@ export class SnapshotGraphCollector {
     this.edgesSeen++;
     if (this.from >= this.nodes) return `more edges than the nodes' edge counts add up to`;
     if (toNode % this.nodeFields !== 0 || toNode / this.nodeFields >= this.nodes) return `edge to ${toNode}, not a node`;
-    if (!this.kinds.weak.has(kind)) {
+    if (!this.kinds.weak.has(kind) && (this.from === 0 || !this.kinds.shortcut.has(kind))) {
       const e = this.edges++;
       if (e >= this.target.length) {
         this.target = grownU32(this.target, e + 1);
         this.name = grownI32(this.name, e + 1);
+        const r = new Uint8Array(this.target.length);
+        r.set(this.rank);
+        this.rank = r;
       }
       this.target[e] = toNode / this.nodeFields;
+      this.rank[e] = this.kinds.rank[kind] ?? 2;
       if (this.kinds.indexed.has(kind)) this.name[e] = -1 - Math.min(nameOrIndex, 0x7ffffffe);
       else {
         this.name[e] = nameOrIndex;
@@ -118,6 +138,7 @@ export class SnapshotGraphCollector {
 
   /** String indices the graph needs decoded: the edge names. */
   stringIndices(): Iterable<number> {
+    for (const s of this.synthetic.values()) this.edgeNames.add(s);
     return this.edgeNames;
   }
 
@@ -150,22 +171,111 @@ export class SnapshotGraphCollector {
       if (s < 0) continue;
       let at = nameAt.get(s);
       if (at === undefined) {
+        const text = str(s);
         nameAt.set(s, (at = names.length));
-        names.push(str(s));
+        // The edge from a WeakMap key to its value: V8 names it with both objects' ids; a path needs its role only.
+        names.push(EPHEMERON.test(text) ? "(WeakMap value)" : text);
       }
       edgeName[e] = at;
     }
+    const edgeStart = this.edgeStart;
+    const edgeTarget = this.target.slice(0, this.edges);
+    this.nameCollectionEntries(nodeType, [...typeIndex.keys()], edgeStart, edgeTarget, edgeName, names);
+    const { roots, rootName } = this.rootsBelowSynthetic(edgeStart, edgeTarget, str, names);
     return {
       nodeCount: n,
       nodeType,
       nodeSize: this.size.slice(0, n),
-      edgeStart: this.edgeStart,
-      edgeTarget: this.target.slice(0, this.edges),
+      edgeStart,
+      edgeTarget,
       edgeName,
-      roots: n > 0 ? Uint32Array.of(0) : new Uint32Array(0),
-      rootName: n > 0 ? Int32Array.of(0) : new Int32Array(0),
+      edgeRank: this.rank.slice(0, this.edges),
+      roots,
+      rootName,
       typeNames: [...typeIndex.keys()],
       names,
+    };
+  }
+
+  /**
+   * A Map's or Set's entries hang off its hash table (reached by the internal edge "table") by slot numbers, which
+   * mean nothing to a reader: they are named "(Map entry)" / "(Set entry)" instead. Keys stay unnamed on purpose:
+   * they are program data (session ids, tokens), and paths are shown in the UI and the API.
+   */
+  private nameCollectionEntries(
+    nodeType: Uint32Array,
+    typeNames: string[],
+    start: Uint32Array,
+    target: Uint32Array,
+    edgeName: Int32Array,
+    names: string[],
+  ): void {
+    const label = new Map<number, number>(); // collection type → name index of its entry label
+    for (const kind of ["Map", "Set"]) {
+      const t = typeNames.indexOf(kind);
+      if (t >= 0) label.set(t, names.push(`(${kind} entry)`) - 1);
+    }
+    const table = names.indexOf("table");
+    if (label.size === 0 || table < 0) return;
+    const numeric = new Uint8Array(names.length);
+    for (let k = 0; k < names.length; k++) numeric[k] = /^\d+$/.test(names[k]!) ? 1 : 0;
+    for (let v = 0; v < nodeType.length; v++) {
+      const entry = label.get(nodeType[v]!);
+      if (entry === undefined) continue;
+      for (let e = start[v]!; e < start[v + 1]!; e++) {
+        if (edgeName[e] !== table) continue;
+        const t = target[e]!;
+        for (let f = start[t]!; f < start[t + 1]!; f++) {
+          const nm = edgeName[f]!;
+          if (nm >= 0 && nm < numeric.length && numeric[nm] === 1) edgeName[f] = entry;
+        }
+      }
+    }
+  }
+
+  /**
+   * V8's node 0 is a synthetic root over synthetic groups ("(GC roots)" → "(Stack roots)", "(Global handles)", …):
+   * the graph's roots are the real objects below them, each named by its group path ("(GC roots) / (Global
+   * handles)"), so that a path starts where a reader can act. Objects node 0 points at directly (the global
+   * objects: DevTools' user roots) come first and are named "(user roots)".
+   */
+  private rootsBelowSynthetic(
+    start: Uint32Array,
+    target: Uint32Array,
+    str: (index: number) => string,
+    names: string[],
+  ): { roots: Uint32Array; rootName: Int32Array } {
+    if (this.nodes === 0) return { roots: new Uint32Array(0), rootName: new Int32Array(0) };
+    if (!this.synthetic.has(0)) return { roots: Uint32Array.of(0), rootName: Int32Array.of(0) };
+    const userRoots: number[] = [];
+    const rest: number[] = [];
+    const restName: number[] = [];
+    const user = names.push("(user roots)") - 1;
+    const seen = new Set<number>([0]);
+    const queue: { node: number; label: string }[] = [{ node: 0, label: "" }];
+    const labelAt = new Map<string, number>();
+    while (queue.length > 0) {
+      const { node, label } = queue.shift()!;
+      for (let e = start[node]!; e < start[node + 1]!; e++) {
+        const w = target[e]!;
+        const syntheticName = this.synthetic.get(w);
+        if (syntheticName !== undefined) {
+          if (seen.has(w)) continue;
+          seen.add(w);
+          const own = str(syntheticName) || "(root)";
+          queue.push({ node: w, label: label === "" ? own : `${label} / ${own}` });
+        } else if (node === 0) userRoots.push(w);
+        else {
+          let at = labelAt.get(label);
+          if (at === undefined) labelAt.set(label, (at = names.push(label) - 1));
+          rest.push(w);
+          restName.push(at);
+        }
+      }
+    }
+    return {
+      roots: Uint32Array.from([...userRoots, ...rest]),
+      rootName: Int32Array.from([...userRoots.map(() => user), ...restName]),
     };
   }
 }

@@ -34,14 +34,20 @@ export interface V8SnapshotParser {
   write(chunk: string | Uint8Array): void;
   /** Finishes the parse. Throws ParseError when the snapshot is truncated or inconsistent. */
   end(): DumpSummaryBody;
+  /** After end(), for a parser created with `{ graph: true }`: the heap graph of the same snapshot. */
+  graph(): HeapGraph;
 }
 
 /**
  * Creates a streaming V8 heap-snapshot parser. `maxTypes` caps the distinct constructor names it aggregates (a
  * LimitError beyond): its memory grows with them, not with the snapshot's size, which therefore has no cap.
  */
-export function createV8SnapshotParser(limits: Pick<DumpLimits, "maxTypes"> = { maxTypes: DEFAULT_MAX_DUMP_TYPES }): V8SnapshotParser {
-  return new SnapshotStreamParser(limits.maxTypes);
+export function createV8SnapshotParser(
+  limits: Pick<DumpLimits, "maxTypes"> = { maxTypes: DEFAULT_MAX_DUMP_TYPES },
+  options: { graph?: boolean } = {},
+): V8SnapshotParser {
+  // With the graph, the same pass over the snapshot feeds the summary and the graph: the target is asked for nothing more.
+  return new SnapshotStreamParser(limits.maxTypes, options.graph === true);
 }
 
 /** Parses a snapshot from a readable stream or any async iterable of chunks. */
@@ -525,7 +531,15 @@ class SnapshotStreamParser implements V8SnapshotParser {
     }
     const k = kinds as string[];
     const at = (names: string[]) => new Set(names.map((n) => k.indexOf(n)).filter((i) => i >= 0));
-    this.collector = new SnapshotGraphCollector({ weak: at(["weak"]), indexed: at(["element", "hidden"]) }, this.fieldCount, this.expectedNodeCount);
+    // Ranks on a retention path: what a JS developer wrote (properties, elements, closure variables) before V8's
+    // internals; hidden and shortcut edges last.
+    const rank = k.map((kind) => (kind === "property" || kind === "element" || kind === "context" ? 0 : kind === "internal" ? 1 : 2));
+    const synthetic = this.nodeTypeNames.indexOf("synthetic");
+    this.collector = new SnapshotGraphCollector(
+      { weak: at(["weak"]), indexed: at(["element", "hidden"]), shortcut: at(["shortcut"]), rank, synthetic },
+      this.fieldCount,
+      this.expectedNodeCount,
+    );
   }
 
   /** The hot loop: a byte-level integer tokenizer over the nodes array that aggregates node by node. */
@@ -603,7 +617,7 @@ class SnapshotStreamParser implements V8SnapshotParser {
   private addNode(type: number, name: number, size: number, line: number): void {
     if (type >= this.named.length) this.fail(`node type ${type} not in 'snapshot.meta.node_types'`, line);
     if (this.collector !== undefined) {
-      this.collector.node(this.named[type] === 1 ? this.slotFor(name, line) : -1 - type, size, this.curEdges);
+      this.collector.node(this.named[type] === 1 ? this.slotFor(name, line) : -1 - type, size, this.curEdges, type, name);
     }
     if (this.named[type] === 1) {
       const slot = this.slotFor(name, line);
