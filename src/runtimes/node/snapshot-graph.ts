@@ -56,17 +56,40 @@ export class SnapshotGraphCollector {
   private edges = 0;
   /** Synthetic nodes (V8's root groups): node index → name string index. A few dozen. */
   private readonly synthetic = new Map<number, number>();
+  /** Per edge kind (the hot path wants no Set lookups): 1 weak, 2 shortcut; and its rank; 1 when indexed. */
+  private readonly kindFlag: Uint8Array;
+  private readonly kindRank: Uint8Array;
+  private readonly kindIndexed: Uint8Array;
+  /** Per string index: 1 when an edge is named by it (decoded at the end). Grows with the highest index seen. */
+  private nameUsed = new Uint8Array(1 << 16);
+  private built: HeapGraph | undefined;
   private edgesSeen = 0;
   /** The node whose edges are being read, and how many of its edges are still to come. */
   private from = 0;
   private left = 0;
-  private readonly edgeNames = new Set<number>();
 
   constructor(
     private readonly kinds: EdgeKinds,
     private readonly nodeFields: number,
     expectedNodes = 0,
+    /** snapshot.edge_count: sized once, no doubling (a doubling holds old and new arrays at once: 3× the edges). */
+    expectedEdges = 0,
   ) {
+    const kinds1 = Math.max(16, ...kinds.weak, ...kinds.shortcut, ...kinds.indexed, kinds.rank.length) + 1;
+    this.kindFlag = new Uint8Array(kinds1);
+    this.kindRank = new Uint8Array(kinds1).fill(2);
+    this.kindIndexed = new Uint8Array(kinds1);
+    for (const k of kinds.weak) this.kindFlag[k] = 1;
+    for (const k of kinds.shortcut) this.kindFlag[k] = 2;
+    for (const k of kinds.indexed) this.kindIndexed[k] = 1;
+    kinds.rank.forEach((r, k) => {
+      this.kindRank[k] = r;
+    });
+    if (expectedEdges > 0) {
+      this.target = new Uint32Array(expectedEdges);
+      this.name = new Int32Array(expectedEdges);
+      this.rank = new Uint8Array(expectedEdges);
+    }
     if (expectedNodes > 0) {
       this.key = new Int32Array(expectedNodes);
       this.size = new Float64Array(expectedNodes);
@@ -100,7 +123,8 @@ export class SnapshotGraphCollector {
     this.edgesSeen++;
     if (this.from >= this.nodes) return `more edges than the nodes' edge counts add up to`;
     if (toNode % this.nodeFields !== 0 || toNode / this.nodeFields >= this.nodes) return `edge to ${toNode}, not a node`;
-    if (!this.kinds.weak.has(kind) && (this.from === 0 || !this.kinds.shortcut.has(kind))) {
+    const flag = kind < this.kindFlag.length ? this.kindFlag[kind]! : 0;
+    if (flag === 0 || (flag === 2 && this.from === 0)) {
       const e = this.edges++;
       if (e >= this.target.length) {
         this.target = grownU32(this.target, e + 1);
@@ -110,11 +134,16 @@ export class SnapshotGraphCollector {
         this.rank = r;
       }
       this.target[e] = toNode / this.nodeFields;
-      this.rank[e] = this.kinds.rank[kind] ?? 2;
-      if (this.kinds.indexed.has(kind)) this.name[e] = -1 - Math.min(nameOrIndex, 0x7ffffffe);
+      this.rank[e] = kind < this.kindRank.length ? this.kindRank[kind]! : 2;
+      if (kind < this.kindIndexed.length && this.kindIndexed[kind] === 1) this.name[e] = -1 - Math.min(nameOrIndex, 0x7ffffffe);
       else {
         this.name[e] = nameOrIndex;
-        this.edgeNames.add(nameOrIndex);
+        if (nameOrIndex >= this.nameUsed.length) {
+          const grown = new Uint8Array(Math.max(nameOrIndex + 1, this.nameUsed.length * 2));
+          grown.set(this.nameUsed);
+          this.nameUsed = grown;
+        }
+        this.nameUsed[nameOrIndex] = 1;
       }
     }
     this.left--;
@@ -138,8 +167,9 @@ export class SnapshotGraphCollector {
 
   /** String indices the graph needs decoded: the edge names. */
   stringIndices(): Iterable<number> {
-    for (const s of this.synthetic.values()) this.edgeNames.add(s);
-    return this.edgeNames;
+    const out: number[] = [...this.synthetic.values()];
+    for (let i = 0; i < this.nameUsed.length; i++) if (this.nameUsed[i] === 1) out.push(i);
+    return out;
   }
 
   /**
@@ -147,6 +177,8 @@ export class SnapshotGraphCollector {
    * string by index. V8's node 0 is the synthetic root: the one GC root.
    */
   build(typeOf: (key: number) => string, str: (index: number) => string): HeapGraph {
+    // Once: the names are rewritten in place.
+    if (this.built !== undefined) return this.built;
     const n = this.nodes;
     const typeIndex = new Map<string, number>();
     const keyType = new Map<number, number>();
@@ -165,7 +197,8 @@ export class SnapshotGraphCollector {
     // Edge names: string index → position in `names`.
     const names: string[] = ["(GC roots)"];
     const nameAt = new Map<number, number>();
-    const edgeName = this.name.slice(0, this.edges);
+    // Views, not copies: a copy would hold the edges twice at the peak (the few weak edges' slots stay unused).
+    const edgeName = this.name.subarray(0, this.edges);
     for (let e = 0; e < edgeName.length; e++) {
       const s = edgeName[e]!;
       if (s < 0) continue;
@@ -179,22 +212,23 @@ export class SnapshotGraphCollector {
       edgeName[e] = at;
     }
     const edgeStart = this.edgeStart;
-    const edgeTarget = this.target.slice(0, this.edges);
+    const edgeTarget = this.target.subarray(0, this.edges);
     this.nameCollectionEntries(nodeType, [...typeIndex.keys()], edgeStart, edgeTarget, edgeName, names);
     const { roots, rootName } = this.rootsBelowSynthetic(edgeStart, edgeTarget, str, names);
-    return {
+    this.built = {
       nodeCount: n,
       nodeType,
-      nodeSize: this.size.slice(0, n),
+      nodeSize: this.size.length === n ? this.size : this.size.slice(0, n),
       edgeStart,
       edgeTarget,
       edgeName,
-      edgeRank: this.rank.slice(0, this.edges),
+      edgeRank: this.rank.subarray(0, this.edges),
       roots,
       rootName,
       typeNames: [...typeIndex.keys()],
       names,
     };
+    return this.built;
   }
 
   /**

@@ -194,6 +194,7 @@ class SnapshotStreamParser implements V8SnapshotParser {
   private nodeTypeNames: string[] = [];
   private named = new Uint8Array(0);
   private expectedNodeCount: number | undefined;
+  private expectedEdgeCount: number | undefined;
 
   // Nodes pass.
   private nState = 0; // 0: expecting a number, 1: inside a number, 2: after a number
@@ -509,6 +510,8 @@ class SnapshotStreamParser implements V8SnapshotParser {
     this.typeSize = new Float64Array(this.nodeTypeNames.length);
     const nodeCount = (snap as { node_count?: unknown }).node_count;
     if (typeof nodeCount === "number") this.expectedNodeCount = nodeCount;
+    const edgeCount = (snap as { edge_count?: unknown }).edge_count;
+    if (typeof edgeCount === "number" && Number.isSafeInteger(edgeCount) && edgeCount >= 0) this.expectedEdgeCount = edgeCount;
     if (this.withGraph) this.readEdgeMeta(meta!, f);
     this.metaRead = true;
   }
@@ -539,6 +542,7 @@ class SnapshotStreamParser implements V8SnapshotParser {
       { weak: at(["weak"]), indexed: at(["element", "hidden"]), shortcut: at(["shortcut"]), rank, synthetic },
       this.fieldCount,
       this.expectedNodeCount,
+      this.expectedEdgeCount,
     );
   }
 
@@ -616,14 +620,13 @@ class SnapshotStreamParser implements V8SnapshotParser {
 
   private addNode(type: number, name: number, size: number, line: number): void {
     if (type >= this.named.length) this.fail(`node type ${type} not in 'snapshot.meta.node_types'`, line);
-    if (this.collector !== undefined) {
-      this.collector.node(this.named[type] === 1 ? this.slotFor(name, line) : -1 - type, size, this.curEdges, type, name);
-    }
     if (this.named[type] === 1) {
       const slot = this.slotFor(name, line);
+      this.collector?.node(slot, size, this.curEdges, type, name);
       this.slotCount[slot]!++;
       this.slotSize[slot]! += size;
     } else {
+      this.collector?.node(-1 - type, size, this.curEdges, type, name);
       this.typeCount[type]!++;
       this.typeSize[type]! += size;
     }
