@@ -16,24 +16,21 @@ export interface PathStep {
 export interface ShortestPaths {
   /** Per node: the edge index it was first reached by; -1 for a root, -2 when unreachable. */
   readonly via: Int32Array;
-  /** Per node: the node it was first reached from (-1 for a root or an unreachable node). */
-  readonly from: Int32Array;
-  /** Per node that is a root: the index of its root entry (into g.roots / g.rootName), else -1. */
-  readonly rootIndex: Int32Array;
 }
 
 /** Cost of an edge on a path, by its rank (HeapGraph.edgeRank): names the program wrote are cheapest. */
 export const EDGE_COST: readonly number[] = [1, 2, 4];
 const MAX_COST = 4;
 
-/** Bytes per node (and per queued entry) of the path search, for the documented bound. */
-export const PATH_BYTES_PER_NODE = 20;
+/**
+ * Bytes per node of the path search: `via` is kept (4), the distances only while it runs (4), and the queue holds a
+ * few entries per node (4 each). The edge's source and a root's entry are found when a path is drawn, not stored.
+ */
+export const PATH_BYTES_PER_NODE = 16;
 
 export function shortestPaths(g: HeapGraph): ShortestPaths {
   const n = g.nodeCount;
   const via = new Int32Array(n).fill(-2);
-  const from = new Int32Array(n).fill(-1);
-  const rootIndex = new Int32Array(n).fill(-1);
   const dist = new Uint32Array(n).fill(0xffffffff);
   const rank = g.edgeRank;
   // A ring of MAX_COST + 1 buckets, each a growable stack of nodes; stale entries (a node reached again more
@@ -56,7 +53,6 @@ export function shortestPaths(g: HeapGraph): ShortestPaths {
     const v = g.roots[r]!;
     if (via[v] !== -2) continue;
     via[v] = -1;
-    rootIndex[v] = r;
     dist[v] = 0;
     push(0, v);
     queued++;
@@ -75,7 +71,6 @@ export function shortestPaths(g: HeapGraph): ShortestPaths {
         if (nd >= dist[w]!) continue;
         dist[w] = nd;
         via[w] = e;
-        from[w] = v;
         push(nd % ring, w);
         queued++;
       }
@@ -83,7 +78,20 @@ export function shortestPaths(g: HeapGraph): ShortestPaths {
     head[b] = 0;
     fill[b] = 0;
   }
-  return { via, from, rootIndex };
+  return { via };
+}
+
+/** The node whose out-edges hold edge e: the last node whose edges start at or before e (edgeStart is sorted). */
+function sourceOf(g: HeapGraph, e: number): number {
+  let lo = 0;
+  let hi = g.nodeCount - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (g.edgeStart[mid]! <= e) lo = mid;
+    else hi = mid - 1;
+  }
+  // Nodes without edges share their start with the next node: the last of them with start ≤ e is the one with e.
+  return lo;
 }
 
 /** The path from a root to node, root first; undefined when the node is unreachable. Bounded by maxSteps. */
@@ -96,13 +104,13 @@ export function pathTo(g: HeapGraph, sp: ShortestPaths, node: number, maxSteps =
     const e = sp.via[v]!;
     const type = g.typeNames[g.nodeType[v]!] ?? "?";
     if (e === -1) {
-      const r = sp.rootIndex[v]!;
+      const r = g.roots.indexOf(v);
       steps.push({ type, edge: g.names[g.rootName[r] ?? -1] ?? "(root)" });
       rooted = true;
       break;
     }
     steps.push({ type, edge: edgeLabel(g, e) });
-    v = sp.from[v]!;
+    v = sourceOf(g, e);
   }
   // Cut at maxSteps: the part nearest the root is left out, and says so.
   if (!rooted) steps.push({ type: "…", edge: "…" });

@@ -194,20 +194,23 @@ export class SnapshotGraphCollector {
       }
       nodeType[i] = t;
     }
-    // Edge names: string index → position in `names`.
+    // Edge names: string index → position in `names` (a typed cache, not a Map: a Map's slot numbers alone are
+    // 100 000s of distinct names). Purely numeric names (the slots of V8's internal arrays) become indices, `[i]`.
     const names: string[] = ["(GC roots)"];
-    const nameAt = new Map<number, number>();
+    const UNSEEN = -0x80000000;
+    const nameAt = new Int32Array(this.nameUsed.length).fill(UNSEEN);
     // Views, not copies: a copy would hold the edges twice at the peak (the few weak edges' slots stay unused).
     const edgeName = this.name.subarray(0, this.edges);
     for (let e = 0; e < edgeName.length; e++) {
       const s = edgeName[e]!;
       if (s < 0) continue;
-      let at = nameAt.get(s);
-      if (at === undefined) {
+      let at = nameAt[s]!;
+      if (at === UNSEEN) {
         const text = str(s);
-        nameAt.set(s, (at = names.length));
+        if (/^\d{1,9}$/.test(text)) at = -1 - Number(text);
         // The edge from a WeakMap key to its value: V8 names it with both objects' ids; a path needs its role only.
-        names.push(EPHEMERON.test(text) ? "(WeakMap value)" : text);
+        else at = names.push(EPHEMERON.test(text) ? "(WeakMap value)" : text) - 1;
+        nameAt[s] = at;
       }
       edgeName[e] = at;
     }
@@ -215,6 +218,10 @@ export class SnapshotGraphCollector {
     const edgeTarget = this.target.subarray(0, this.edges);
     this.nameCollectionEntries(nodeType, [...typeIndex.keys()], edgeStart, edgeTarget, edgeName, names);
     const { roots, rootName } = this.rootsBelowSynthetic(edgeStart, edgeTarget, str, names);
+    // The per-node read state is not needed past here: let it go before the analysis allocates.
+    this.key = new Int32Array(0);
+    this.edgeCount = new Uint32Array(0);
+    this.nameUsed = new Uint8Array(0);
     this.built = {
       nodeCount: n,
       nodeType,
@@ -251,18 +258,14 @@ export class SnapshotGraphCollector {
     }
     const table = names.indexOf("table");
     if (label.size === 0 || table < 0) return;
-    const numeric = new Uint8Array(names.length);
-    for (let k = 0; k < names.length; k++) numeric[k] = /^\d+$/.test(names[k]!) ? 1 : 0;
     for (let v = 0; v < nodeType.length; v++) {
       const entry = label.get(nodeType[v]!);
       if (entry === undefined) continue;
       for (let e = start[v]!; e < start[v + 1]!; e++) {
         if (edgeName[e] !== table) continue;
         const t = target[e]!;
-        for (let f = start[t]!; f < start[t + 1]!; f++) {
-          const nm = edgeName[f]!;
-          if (nm >= 0 && nm < numeric.length && numeric[nm] === 1) edgeName[f] = entry;
-        }
+        // The table's slots: numeric names, indices by now.
+        for (let f = start[t]!; f < start[t + 1]!; f++) if (edgeName[f]! < 0) edgeName[f] = entry;
       }
     }
   }

@@ -60,22 +60,27 @@ export async function parseV8SnapshotStream(readable: AsyncIterable<string | Uin
 /** Parses a snapshot file into its summary and its heap graph (nodes and strong edges), for the retention analysis. */
 export async function readV8SnapshotGraph(path: string): Promise<{ summary: DumpSummaryBody; graph: HeapGraph }> {
   const parser = new SnapshotStreamParser(DEFAULT_MAX_DUMP_TYPES, true);
-  const file = createReadStream(path, { highWaterMark: 1 << 20 });
-  const input: NodeJS.ReadableStream = path.endsWith(".gz") ? file.pipe(createGunzip({ chunkSize: 1 << 20 })) : file;
-  for await (const chunk of input as AsyncIterable<Uint8Array>) parser.write(chunk);
+  await feedFile(path, parser);
   const summary = parser.end();
   return { summary, graph: parser.graph() };
 }
 
 /** Parses a snapshot file; a `.gz` file is decompressed on the fly. */
 export async function parseV8SnapshotFile(path: string): Promise<DumpSummaryBody> {
+  const parser = new SnapshotStreamParser();
+  await feedFile(path, parser);
+  return parser.end();
+}
+
+/** Feeds a snapshot file (a `.gz` one decompressed on the fly) to a parser. */
+async function feedFile(path: string, parser: SnapshotStreamParser): Promise<void> {
   if (!path.endsWith(".gz")) {
-    // Two reused buffers instead of a stream's fresh chunk per read (the parser copies what it keeps): the next
-    // read runs on the thread pool while the current chunk is parsed.
+    // Two reused buffers instead of a stream's fresh chunk per read (the parser copies what it keeps; fresh chunks
+    // would pile up as garbage beside the graph): the next read runs on the thread pool while the current chunk is
+    // parsed.
     const fh = await open(path, "r");
     let pending: Promise<{ bytesRead: number }> | undefined;
     try {
-      const parser = new SnapshotStreamParser();
       let cur = Buffer.allocUnsafe(1 << 21);
       let next = Buffer.allocUnsafe(1 << 21);
       pending = fh.read(cur, 0, cur.length, null);
@@ -87,7 +92,7 @@ export async function parseV8SnapshotFile(path: string): Promise<DumpSummaryBody
         parser.write(cur.subarray(0, bytesRead));
         [cur, next] = [next, cur];
       }
-      return parser.end();
+      return;
     } finally {
       // A ParseError may leave a read in flight: settle it before closing the file.
       await pending?.catch(() => undefined);
@@ -97,7 +102,7 @@ export async function parseV8SnapshotFile(path: string): Promise<DumpSummaryBody
   const file = createReadStream(path, { highWaterMark: 1 << 20 });
   const gunzip = createGunzip({ chunkSize: 1 << 20 });
   file.on("error", (e) => gunzip.destroy(e));
-  return parseV8SnapshotStream(file.pipe(gunzip));
+  for await (const chunk of file.pipe(gunzip) as AsyncIterable<Uint8Array>) parser.write(chunk);
 }
 
 // biome-ignore lint/suspicious/noConstEnum: file-local parser states, inlined as numbers in the hot loop
@@ -700,8 +705,22 @@ class SnapshotStreamParser implements V8SnapshotParser {
   /** The heap graph (after end(); only when created with the graph). Types are labelled as the summary's rows are. */
   graph(): HeapGraph {
     if (this.collector === undefined || !this.edgesDone) this.fail("no heap graph: no 'edges' array was read");
-    const at = new Map<number, number>();
-    for (let k = 0; k < this.needed.length; k++) at.set(this.needed[k]!, k);
+    // needed is sorted: a binary search, not a Map of every decoded name (a Map's slot numbers alone are 100 000s).
+    const needed = this.needed;
+    const at = {
+      get(index: number): number | undefined {
+        let lo = 0;
+        let hi = needed.length - 1;
+        while (lo <= hi) {
+          const mid = (lo + hi) >>> 1;
+          const x = needed[mid]!;
+          if (x === index) return mid;
+          if (x < index) lo = mid + 1;
+          else hi = mid - 1;
+        }
+        return undefined;
+      },
+    };
     const slotName: number[] = [];
     for (const [name, slot] of this.slotOfName) slotName[slot] = name;
     return this.collector.build(
