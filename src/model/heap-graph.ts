@@ -6,19 +6,22 @@
 // so every algorithm can follow every edge.
 //
 // Memory bound, per object N and per strong reference E (V8 reader + src/analysis/retention, measured in
-// bench/retention/): the graph is 16 B per object (nodeType, nodeSize, edgeStart) and 9 B per reference
-// (edgeTarget, edgeName, edgeRank), plus 8 B per object and the distinct names while a snapshot is read; dominators
-// work in 12 B per object and none per reference, and keep 8 B per object (idom, order); retained sizes 8 B; type
-// retention 12 B per object while it runs; paths keep 4 B per object (4 more and a short queue while they run);
-// leak grouping 5 B. Peak ≈ 48 N + 9 E bytes (6.9 M objects and 16.7 M references: 0.48 GB; 0.56 GB peak RSS
-// measured, with Node itself and the collector's lag).
+// bench/retention/): the graph is 12 B per object (nodeType, nodeSize as a Uint32Array for V8, edgeStart) and 9 B
+// per reference (edgeTarget, edgeName, edgeRank), plus 8 B per object and the distinct names while a snapshot is
+// read; dominators work in 12 B per object and none per reference, and keep 8 B (idom, order); retained sizes 8 B;
+// type retention 8 B while it runs; paths keep 4 B (1 B and a queue of at most a few 4-byte entries per object
+// while they run); leak grouping 5 B. Peak ≈ 40 N + 9 E bytes: 6.9 M objects and 16.7 M references, 0.43 GB
+// (0.51–0.54 GB peak RSS measured, with Node itself and the collector's lag in freeing what a step let go).
 
 export interface HeapGraph {
   readonly nodeCount: number;
   /** Per node: its type, an index into typeNames. */
   readonly nodeType: Uint32Array;
-  /** Per node: its shallow size in bytes (a Float64Array: .NET and JVM arrays may exceed 4 GiB). */
-  readonly nodeSize: Float64Array;
+  /**
+   * Per node: its shallow size in bytes. A Float64Array where one object may exceed 4 GiB (.NET and JVM arrays); a
+   * Uint32Array where it cannot (V8 objects), 4 bytes per object less.
+   */
+  readonly nodeSize: Float64Array | Uint32Array;
   /** Per node i: its out-edges are edgeTarget[edgeStart[i] .. edgeStart[i + 1]); nodeCount + 1 entries. */
   readonly edgeStart: Uint32Array;
   readonly edgeTarget: Uint32Array;

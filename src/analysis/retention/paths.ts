@@ -23,37 +23,34 @@ export const EDGE_COST: readonly number[] = [1, 2, 4];
 const MAX_COST = 4;
 
 /**
- * Bytes per node of the path search: `via` is kept (4), the distances only while it runs (4), and the queue holds a
+ * Bytes per node of the path search: `via` is kept (4), the distances only while it runs (1), and the queue holds a
  * few entries per node (4 each). The edge's source and a root's entry are found when a path is drawn, not stored.
  */
-export const PATH_BYTES_PER_NODE = 16;
+export const PATH_BYTES_PER_NODE = 9;
 
 export function shortestPaths(g: HeapGraph): ShortestPaths {
   const n = g.nodeCount;
   const via = new Int32Array(n).fill(-2);
-  const dist = new Uint32Array(n).fill(0xffffffff);
+  // Per reached node: its distance modulo 128 (a tentative one is at most MAX_COST above the bucket being emptied,
+  // so the low bits say which), and SETTLED once it is popped: 1 byte per node instead of a 4-byte distance.
+  const SETTLED = 0x80;
+  const dm = new Uint8Array(n);
   const rank = g.edgeRank;
-  // A ring of MAX_COST + 1 buckets, each a growable stack of nodes; stale entries (a node reached again more
-  // cheaply) are skipped when popped. A node is queued at most once per cost it improves to: a handful of times.
+  // A ring of MAX_COST + 1 buckets of nodes; an entry whose node was settled meanwhile (it was reached again more
+  // cheaply) is skipped when popped. A node enters a bucket at most once per round (its distance only falls), so n
+  // entries each suffice: allocated whole, only the pages written become resident, and no growing leaves garbage.
   const ring = MAX_COST + 1;
   const bucket: Uint32Array[] = [];
   const fill = new Uint32Array(ring);
-  for (let b = 0; b < ring; b++) bucket.push(new Uint32Array(1024));
+  for (let b = 0; b < ring; b++) bucket.push(new Uint32Array(Math.max(n, 1)));
   const push = (b: number, v: number): void => {
-    let a = bucket[b]!;
-    if (fill[b]! >= a.length) {
-      const grown = new Uint32Array(a.length * 2);
-      grown.set(a);
-      bucket[b] = a = grown;
-    }
-    a[fill[b]!++] = v;
+    bucket[b]![fill[b]!++] = v;
   };
   let queued = 0;
   for (let r = 0; r < g.roots.length; r++) {
     const v = g.roots[r]!;
     if (via[v] !== -2) continue;
     via[v] = -1;
-    dist[v] = 0;
     push(0, v);
     queued++;
   }
@@ -64,12 +61,16 @@ export function shortestPaths(g: HeapGraph): ShortestPaths {
     while (head[b]! < fill[b]!) {
       const v = bucket[b]![head[b]!++]!;
       queued--;
-      if (dist[v] !== d) continue;
+      if ((dm[v]! & SETTLED) !== 0) continue;
+      dm[v] = (d & 0x7f) | SETTLED;
       for (let e = g.edgeStart[v]!, end = g.edgeStart[v + 1]!; e < end; e++) {
         const w = g.edgeTarget[e]!;
         const nd = d + (rank === undefined ? 1 : EDGE_COST[rank[e]!]!);
-        if (nd >= dist[w]!) continue;
-        dist[w] = nd;
+        if (via[w] !== -2) {
+          const m = dm[w]!;
+          if ((m & SETTLED) !== 0 || nd >= d + ((m - d) & 0x7f)) continue;
+        }
+        dm[w] = nd & 0x7f;
         via[w] = e;
         push(nd % ring, w);
         queued++;

@@ -44,14 +44,14 @@ export function typeRetention(g: HeapGraph, dom: Dominators, retained: Float64Ar
   const bytes = new Float64Array(types);
   const reachable = new Float64Array(types);
   // A walk of the dominator tree that knows, per type, how many instances of it are on the way down from the root.
-  // No stack: a finished node returns to its immediate dominator, and each node keeps its own child cursor.
-  const { start, child } = dominatorChildren(g, dom);
+  // No stack: a finished node returns to its immediate dominator.
+  // The offsets are the cursors: a node's children are the run of entries whose immediate dominator is that node.
+  const { start: cursor, child } = dominatorChildren(g, dom);
   const open = new Uint32Array(types);
-  const cursor = start.slice(0, g.nodeCount + 1);
   let v = dom.virtualRoot;
   for (;;) {
     const c = cursor[v]!;
-    if (c < start[v + 1]!) {
+    if (c < child.length && dom.idom[child[c]!] === v) {
       cursor[v] = c + 1;
       const w = child[c]!;
       const t = g.nodeType[w]!;

@@ -16,12 +16,6 @@ function grownI32(a: Int32Array<ArrayBuffer>, need: number): Int32Array<ArrayBuf
   b.set(a);
   return b;
 }
-function grownF64(a: Float64Array<ArrayBuffer>, need: number): Float64Array<ArrayBuffer> {
-  if (need <= a.length) return a;
-  const b = new Float64Array(Math.max(need, a.length * 2));
-  b.set(a);
-  return b;
-}
 
 /** Edge and node kinds as the snapshot's meta names them. */
 export interface EdgeKinds {
@@ -47,7 +41,8 @@ export class SnapshotGraphCollector {
   private nodes = 0;
   /** Per node: ≥ 0, a name slot of the parser; < 0, -1 - node kind (strings, code, …: bucketed by kind). */
   private key = new Int32Array(1024);
-  private size = new Float64Array(1024);
+  /** V8 objects are below 4 GiB (its largest are around 1 GiB): 4 bytes per size. */
+  private size = new Uint32Array(1024);
   private edgeCount = new Uint32Array(1024);
   private edgeStart = new Uint32Array(1025);
   private target = new Uint32Array(4096);
@@ -92,7 +87,7 @@ export class SnapshotGraphCollector {
     }
     if (expectedNodes > 0) {
       this.key = new Int32Array(expectedNodes);
-      this.size = new Float64Array(expectedNodes);
+      this.size = new Uint32Array(expectedNodes);
       this.edgeCount = new Uint32Array(expectedNodes);
     }
   }
@@ -102,11 +97,11 @@ export class SnapshotGraphCollector {
     if (kind === this.kinds.synthetic && kind >= 0) this.synthetic.set(i, nameIndex);
     if (i >= this.key.length) {
       this.key = grownI32(this.key, i + 1);
-      this.size = grownF64(this.size, i + 1);
+      this.size = grownU32(this.size, i + 1);
       this.edgeCount = grownU32(this.edgeCount, i + 1);
     }
     this.key[i] = key;
-    this.size[i] = size;
+    this.size[i] = Math.min(size, 0xffffffff);
     this.edgeCount[i] = edgeCount;
   }
 
