@@ -14,7 +14,7 @@ function workerAvailable(): boolean {
 
 /** The graph's typed arrays' buffers, each once (two arrays may share one). */
 function buffers(g: HeapGraph): ArrayBuffer[] {
-  const all = [g.nodeType, g.nodeSize, g.edgeStart, g.edgeTarget, g.edgeName, g.roots, g.rootName].map((a) => a.buffer);
+  const all = [g.nodeType, g.nodeSize, g.edgeStart, g.edgeTarget, g.edgeName, g.roots, g.rootName, ...(g.edgeRank ? [g.edgeRank] : [])].map((a) => a.buffer);
   return [...new Set(all)].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
 }
 
@@ -26,12 +26,13 @@ export function analyseRetentionOffThread(
   graph: HeapGraph,
   suspects: ReadonlySet<string>,
   candidates: ReadonlySet<string>,
+  growth: ReadonlyMap<string, number>,
   signal?: AbortSignal,
 ): Promise<RetentionResult> {
-  if (!workerAvailable()) return Promise.resolve().then(() => analyseRetention(graph, suspects, candidates));
+  if (!workerAvailable()) return Promise.resolve().then(() => analyseRetention(graph, suspects, candidates, growth));
   const plain: HeapGraph = { ...graph, typeNames: [...graph.typeNames], names: [...graph.names] };
   const worker = new Worker(WORKER_FILE, {
-    workerData: { graph: plain, suspects: [...suspects], candidates: [...candidates] },
+    workerData: { graph: plain, suspects: [...suspects], candidates: [...candidates], growth: [...growth] },
     transferList: buffers(graph),
   });
   return new Promise<RetentionResult>((resolve, reject) => {

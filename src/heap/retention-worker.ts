@@ -8,11 +8,12 @@ interface Job {
   graph: HeapGraph;
   suspects: string[];
   candidates: string[];
+  growth: [string, number][];
 }
 
 const job = workerData as Job;
 try {
-  parentPort!.postMessage({ ok: true, result: analyseRetention(job.graph, new Set(job.suspects), new Set(job.candidates)) });
+  parentPort!.postMessage({ ok: true, result: analyseRetention(job.graph, new Set(job.suspects), new Set(job.candidates), new Map(job.growth)) });
 } catch (err) {
   parentPort!.postMessage({ ok: false, message: (err as Error).message });
 }

@@ -170,7 +170,13 @@ export class TargetRetention {
     // holds one growing collection (a registry, a module, the global object) retains more and more too, once.
     for (const t of this.current?.retainedSuspects ?? []) if (growth.candidates.has(t)) suspects.add(t);
     const started = Date.now();
-    const result: RetentionResult = await analyseRetentionOffThread(graph, suspects, growth.candidates, signal);
+    // By how much each growing type grew over the window (its Theil–Sen growth), for the members' shares.
+    const grew = new Map<string, number>();
+    for (const t of [...suspects, ...growth.candidates]) {
+      const v = growth.table.at(growth.table.indexOf(t));
+      if (v !== undefined && v.netGrowthBytes > 0) grew.set(t, v.netGrowthBytes);
+    }
+    const result: RetentionResult = await analyseRetentionOffThread(graph, suspects, growth.candidates, grew, signal);
     const durationSeconds = (Date.now() - started) / 1000;
     const record: Record = {
       dumpId: dump.id,

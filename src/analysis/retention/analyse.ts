@@ -35,7 +35,16 @@ export interface RetentionResult {
   reachableBytes: number;
 }
 
-export function analyseRetention(g: HeapGraph, suspects: ReadonlySet<string>, candidates: ReadonlySet<string> = new Set()): RetentionResult {
+/**
+ * growth: by how many bytes each growing type grew over the verdict's window, when known: a member's share is judged
+ * on its growth, not on all its bytes (a heap also holds the instances from before the leak).
+ */
+export function analyseRetention(
+  g: HeapGraph,
+  suspects: ReadonlySet<string>,
+  candidates: ReadonlySet<string> = new Set(),
+  growth?: ReadonlyMap<string, number>,
+): RetentionResult {
   const dom = dominators(g);
   const retained = retainedSizes(g, dom);
   const types = typeRetention(g, dom, retained);
@@ -49,7 +58,12 @@ export function analyseRetention(g: HeapGraph, suspects: ReadonlySet<string>, ca
   let leaks: GraphLeak[] = [];
   if (suspectIdx.size > 0) {
     const paths = shortestPaths(g);
-    leaks = groupLeaks(g, dom, retained, types, paths, growing)
+    let growthBytes: Map<number, number> | undefined;
+    if (growth !== undefined) {
+      growthBytes = new Map();
+      for (const [t, bytes] of growth) if (index.has(t) && bytes > 0) growthBytes.set(index.get(t)!, bytes);
+    }
+    leaks = groupLeaks(g, dom, retained, types, paths, growing, growthBytes)
       .filter((l) => suspects.has(l.root) || l.members.some((m) => suspects.has(m.type)))
       .slice(0, MAX_LEAKS);
   }

@@ -32,6 +32,10 @@ export interface GraphLeak {
   accumulationPoint: string | null;
 }
 
+/**
+ * growing: the type indices the verdict flags. growthBytes (optional): per such type, by how many bytes it grew over
+ * the verdict's window; without it a type's share is judged against all its bytes in this snapshot.
+ */
 export function groupLeaks(
   g: HeapGraph,
   dom: Dominators,
@@ -39,6 +43,7 @@ export function groupLeaks(
   types: TypeRetention,
   paths: ShortestPaths,
   growing: ReadonlySet<number>,
+  growthBytes?: ReadonlyMap<number, number>,
 ): GraphLeak[] {
   const n = g.nodeCount;
   const isGrowing = (v: number): boolean => v < n && growing.has(g.nodeType[v]!);
@@ -73,15 +78,22 @@ export function groupLeaks(
     }
   }
 
-  // 2. Each object's owner: the nearest dominator above it that is an instance of a growing type and not a container.
-  const owner = new Int32Array(n + 1).fill(-1);
+  // 2. Each object's owner type: that of the nearest dominator above it that is an instance of a growing type and not
+  // a container; an object under an accumulation point (a Map's keys, beside its values) belongs to what piles up
+  // there, because it grows with it.
+  const ownerType = new Int32Array(n + 1).fill(-1);
   for (let k = 1; k < dom.order.length; k++) {
     const v = dom.order[k]!;
     const d = dom.idom[v]!;
-    owner[v] = d !== dom.virtualRoot && isGrowing(d) && container[d] === 0 ? d : owner[d]!;
+    if (d === dom.virtualRoot) continue;
+    const piled = pilesUp.get(d);
+    // An instance inside another instance of its own type (a cons string's parts) has that instance's owner.
+    ownerType[v] = piled !== undefined ? piled : isGrowing(d) && g.nodeType[d] !== g.nodeType[v] ? g.nodeType[d]! : ownerType[d]!;
   }
 
-  // 3. Per growing type, its bytes by owner type; ≥ MEMBER_SHARE under one other type makes it a member there.
+  // 3. Per growing type, its bytes by owner type. ≥ MEMBER_SHARE under other growing types makes it a member: of the
+  // one owner type that holds it, or of each owner type holding a fair part of it (a Buffer in every Session and
+  // every Upload belongs to both leaks, and is no leak of its own).
   const byOwner = new Map<number, Map<number, number>>();
   const bytes = new Map<number, number>();
   for (let k = 1; k < dom.order.length; k++) {
@@ -90,29 +102,40 @@ export function groupLeaks(
     const t = g.nodeType[v]!;
     bytes.set(t, (bytes.get(t) ?? 0) + g.nodeSize[v]!);
     // A growing container belongs to the leak of what piles up in it (the Map's table grows with the sessions).
-    const o = owner[v]!;
-    const ot = pilesUp.get(v) ?? (o < 0 ? -1 : g.nodeType[o]!);
+    const ot = pilesUp.get(v) ?? ownerType[v]!;
     if (ot < 0 || ot === t) continue;
     let m = byOwner.get(t);
     if (m === undefined) byOwner.set(t, (m = new Map()));
     m.set(ot, (m.get(ot) ?? 0) + g.nodeSize[v]!);
   }
-  const memberOf = new Map<number, { owner: number; share: number }>();
+  const memberOf = new Map<number, { owner: number; share: number }[]>();
   for (const [t, m] of byOwner) {
-    const total = bytes.get(t) ?? 0;
-    for (const [ot, b] of m) if (total > 0 && b >= MEMBER_SHARE * total) memberOf.set(t, { owner: ot, share: b / total });
+    // The share is of the type's growth where the caller knows it: a snapshot also holds the instances that were
+    // there before the leak (V8's internalized strings, a JVM's class data), which must not outvote it.
+    const all = bytes.get(t) ?? 0;
+    const grew = growthBytes?.get(t);
+    const total = grew !== undefined && grew > 0 ? Math.min(all, grew) : all;
+    if (total <= 0) continue;
+    let held = 0;
+    for (const b of m.values()) held += b;
+    if (held < MEMBER_SHARE * total) continue;
+    const owners = [...m]
+      .filter(([, b]) => b >= (1 - MEMBER_SHARE) * total)
+      .sort((a, b) => b[1] - a[1])
+      .map(([owner, b]) => ({ owner, share: Math.min(1, b / total) }));
+    if (owners.length > 0) memberOf.set(t, owners);
   }
   // A growing container holding an accumulation point grows with what piles up in it (one snapshot cannot say where
   // a type's growth lies, so the container's other instances, an Object[] everywhere in a JVM, do not outvote it).
   for (const [node, piled] of pilesUp) {
     const ct = g.nodeType[node]!;
-    if (ct !== piled && growing.has(ct) && !memberOf.has(ct)) memberOf.set(ct, { owner: piled, share: g.nodeSize[node]! / (bytes.get(ct) || 1) });
+    if (ct !== piled && growing.has(ct) && !memberOf.has(ct)) memberOf.set(ct, [{ owner: piled, share: g.nodeSize[node]! / (bytes.get(ct) || 1) }]);
   }
   // Members of members belong to the outermost owner (a cycle of "members" keeps each type its own leak).
   const rootOf = (t: number): number => {
     const seen = new Set<number>([t]);
     let r = t;
-    for (let next = memberOf.get(r); next !== undefined && !seen.has(next.owner); next = memberOf.get(r)) {
+    for (let next = memberOf.get(r)?.[0]; next !== undefined && !seen.has(next.owner); next = memberOf.get(r)?.[0]) {
       seen.add(next.owner);
       r = next.owner;
     }
@@ -121,25 +144,38 @@ export function groupLeaks(
 
   // 4. One leak per root type, with its members, its largest instance's path and its accumulation point.
   const leaks = new Map<number, GraphLeak>();
+  const leakOf = (r: number): GraphLeak => {
+    let leak = leaks.get(r);
+    if (leak !== undefined) return leak;
+    let best = -1;
+    for (let v = 0; v < n; v++) if (g.nodeType[v] === r && dom.idom[v] !== -1 && (best < 0 || retained[v]! > retained[best]!)) best = v;
+    const acc = accumulation.get(r);
+    leak = {
+      root: g.typeNames[r]!,
+      retainedBytes: types.bytes[r]!,
+      instances: types.reachable[r]!,
+      members: [],
+      path: best < 0 ? [] : (pathTo(g, paths, best) ?? []),
+      accumulationPoint: acc === undefined ? null : g.typeNames[g.nodeType[acc[0]!]!]!,
+    };
+    leaks.set(r, leak);
+    return leak;
+  };
   for (const t of growing) {
     if (!instances.has(t)) continue;
     const r = rootOf(t);
-    let leak = leaks.get(r);
-    if (leak === undefined) {
-      let best = -1;
-      for (let v = 0; v < n; v++) if (g.nodeType[v] === r && dom.idom[v] !== -1 && (best < 0 || retained[v]! > retained[best]!)) best = v;
-      const acc = accumulation.get(r);
-      leak = {
-        root: g.typeNames[r]!,
-        retainedBytes: types.bytes[r]!,
-        instances: types.reachable[r]!,
-        members: [],
-        path: best < 0 ? [] : (pathTo(g, paths, best) ?? []),
-        accumulationPoint: acc === undefined ? null : g.typeNames[g.nodeType[acc[0]!]!]!,
-      };
-      leaks.set(r, leak);
+    if (r === t) {
+      leakOf(t);
+      continue;
     }
-    if (r !== t) leak.members.push({ type: g.typeNames[t]!, share: memberOf.get(t)?.share ?? 1 });
+    // A member shared by several owners is listed in each of their leaks.
+    const owners = new Set<number>();
+    for (const { owner, share } of memberOf.get(t) ?? []) {
+      const root = rootOf(owner);
+      if (owners.has(root) || root === t) continue;
+      owners.add(root);
+      leakOf(root).members.push({ type: g.typeNames[t]!, share });
+    }
   }
   return [...leaks.values()].sort((a, b) => b.retainedBytes - a.retainedBytes);
 }

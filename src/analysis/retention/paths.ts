@@ -1,5 +1,9 @@
-// Retention paths: the shortest chain of references from a GC root to an object (the `!gcroot` answer), found by
-// one breadth-first walk from the roots that remembers, per node, the edge it was first reached by.
+// Retention paths: the chain of references from a GC root to an object (the `!gcroot` answer). The shortest
+// chain, where an edge a program names (a property, an element, a closure variable) costs 1 and a runtime-internal
+// one more (HeapGraph.edgeRank): a path through the program's own names wins over an equally short one through
+// V8's internals, as DevTools' retainers view skips internal links. One Dial's-algorithm pass from the roots
+// (a shortest-path search with a ring of buckets, for small integer costs) remembers per node the edge it was
+// reached by.
 import { type HeapGraph, edgeLabel } from "../../model/heap-graph.js";
 
 export interface PathStep {
@@ -12,38 +16,83 @@ export interface PathStep {
 export interface ShortestPaths {
   /** Per node: the edge index it was first reached by; -1 for a root, -2 when unreachable. */
   readonly via: Int32Array;
-  /** Per node: the node it was first reached from (-1 for a root or an unreachable node). */
-  readonly from: Int32Array;
-  /** Per node that is a root: the index of its root entry (into g.roots / g.rootName), else -1. */
-  readonly rootIndex: Int32Array;
 }
+
+/** Cost of an edge on a path, by its rank (HeapGraph.edgeRank): names the program wrote are cheapest. */
+export const EDGE_COST: readonly number[] = [1, 2, 4];
+const MAX_COST = 4;
+
+/**
+ * Bytes per node of the path search: `via` is kept (4), the distances only while it runs (1), and the queue holds a
+ * few entries per node (4 each). The edge's source and a root's entry are found when a path is drawn, not stored.
+ */
+export const PATH_BYTES_PER_NODE = 9;
 
 export function shortestPaths(g: HeapGraph): ShortestPaths {
   const n = g.nodeCount;
   const via = new Int32Array(n).fill(-2);
-  const from = new Int32Array(n).fill(-1);
-  const rootIndex = new Int32Array(n).fill(-1);
-  const queue = new Uint32Array(n);
-  let head = 0;
-  let tail = 0;
+  // Per reached node: its distance modulo 128 (a tentative one is at most MAX_COST above the bucket being emptied,
+  // so the low bits say which), and SETTLED once it is popped: 1 byte per node instead of a 4-byte distance.
+  const SETTLED = 0x80;
+  const dm = new Uint8Array(n);
+  const rank = g.edgeRank;
+  // A ring of MAX_COST + 1 buckets of nodes; an entry whose node was settled meanwhile (it was reached again more
+  // cheaply) is skipped when popped. A node enters a bucket at most once per round (its distance only falls), so n
+  // entries each suffice: allocated whole, only the pages written become resident, and no growing leaves garbage.
+  const ring = MAX_COST + 1;
+  const bucket: Uint32Array[] = [];
+  const fill = new Uint32Array(ring);
+  for (let b = 0; b < ring; b++) bucket.push(new Uint32Array(Math.max(n, 1)));
+  const push = (b: number, v: number): void => {
+    bucket[b]![fill[b]!++] = v;
+  };
+  let queued = 0;
   for (let r = 0; r < g.roots.length; r++) {
     const v = g.roots[r]!;
     if (via[v] !== -2) continue;
     via[v] = -1;
-    rootIndex[v] = r;
-    queue[tail++] = v;
+    push(0, v);
+    queued++;
   }
-  while (head < tail) {
-    const v = queue[head++]!;
-    for (let e = g.edgeStart[v]!, end = g.edgeStart[v + 1]!; e < end; e++) {
-      const w = g.edgeTarget[e]!;
-      if (via[w] !== -2) continue;
-      via[w] = e;
-      from[w] = v;
-      queue[tail++] = w;
+  // Within a bucket, first in first out keeps ties in root order (the roots a reader knows first).
+  const head = new Uint32Array(ring);
+  for (let d = 0; queued > 0; d++) {
+    const b = d % ring;
+    while (head[b]! < fill[b]!) {
+      const v = bucket[b]![head[b]!++]!;
+      queued--;
+      if ((dm[v]! & SETTLED) !== 0) continue;
+      dm[v] = (d & 0x7f) | SETTLED;
+      for (let e = g.edgeStart[v]!, end = g.edgeStart[v + 1]!; e < end; e++) {
+        const w = g.edgeTarget[e]!;
+        const nd = d + (rank === undefined ? 1 : EDGE_COST[rank[e]!]!);
+        if (via[w] !== -2) {
+          const m = dm[w]!;
+          if ((m & SETTLED) !== 0 || nd >= d + ((m - d) & 0x7f)) continue;
+        }
+        dm[w] = nd & 0x7f;
+        via[w] = e;
+        push(nd % ring, w);
+        queued++;
+      }
     }
+    head[b] = 0;
+    fill[b] = 0;
   }
-  return { via, from, rootIndex };
+  return { via };
+}
+
+/** The node whose out-edges hold edge e: the last node whose edges start at or before e (edgeStart is sorted). */
+function sourceOf(g: HeapGraph, e: number): number {
+  let lo = 0;
+  let hi = g.nodeCount - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (g.edgeStart[mid]! <= e) lo = mid;
+    else hi = mid - 1;
+  }
+  // Nodes without edges share their start with the next node: the last of them with start ≤ e is the one with e.
+  return lo;
 }
 
 /** The path from a root to node, root first; undefined when the node is unreachable. Bounded by maxSteps. */
@@ -56,13 +105,13 @@ export function pathTo(g: HeapGraph, sp: ShortestPaths, node: number, maxSteps =
     const e = sp.via[v]!;
     const type = g.typeNames[g.nodeType[v]!] ?? "?";
     if (e === -1) {
-      const r = sp.rootIndex[v]!;
+      const r = g.roots.indexOf(v);
       steps.push({ type, edge: g.names[g.rootName[r] ?? -1] ?? "(root)" });
       rooted = true;
       break;
     }
     steps.push({ type, edge: edgeLabel(g, e) });
-    v = sp.from[v]!;
+    v = sourceOf(g, e);
   }
   // Cut at maxSteps: the part nearest the root is left out, and says so.
   if (!rooted) steps.push({ type: "…", edge: "…" });

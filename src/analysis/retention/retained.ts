@@ -26,14 +26,15 @@ export interface TypeRetention {
 /** Children of each node in the dominator tree, in compressed sparse rows (virtual root included). */
 export function dominatorChildren(g: HeapGraph, dom: Dominators): { start: Uint32Array; child: Uint32Array } {
   const total = g.nodeCount + 1;
-  const start = new Uint32Array(total + 1);
-  for (let k = 1; k < dom.order.length; k++) start[dom.idom[dom.order[k]!]! + 1]!++;
-  for (let i = 0; i < total; i++) start[i + 1]! += start[i]!;
-  const fill = start.slice(0, total);
+  // Counts at [d + 2], prefix sums, then a forward fill with [d + 1] as d's cursor: afterwards d's children are
+  // child[start[d] .. start[d + 1]), with no copy of the offsets (4 bytes per node less at the peak).
+  const start = new Uint32Array(total + 2);
+  for (let k = 1; k < dom.order.length; k++) start[dom.idom[dom.order[k]!]! + 2]!++;
+  for (let i = 1; i < total + 2; i++) start[i]! += start[i - 1]!;
   const child = new Uint32Array(Math.max(0, dom.order.length - 1));
   for (let k = 1; k < dom.order.length; k++) {
     const v = dom.order[k]!;
-    child[fill[dom.idom[v]!]!++] = v;
+    child[start[dom.idom[v]! + 1]!++] = v;
   }
   return { start, child };
 }
@@ -43,29 +44,26 @@ export function typeRetention(g: HeapGraph, dom: Dominators, retained: Float64Ar
   const bytes = new Float64Array(types);
   const reachable = new Float64Array(types);
   // A walk of the dominator tree that knows, per type, how many instances of it are on the way down from the root.
-  const { start, child } = dominatorChildren(g, dom);
+  // No stack: a finished node returns to its immediate dominator.
+  // The offsets are the cursors: a node's children are the run of entries whose immediate dominator is that node.
+  const { start: cursor, child } = dominatorChildren(g, dom);
   const open = new Uint32Array(types);
-  const stack = new Uint32Array(dom.order.length);
-  const cursor = new Uint32Array(dom.order.length);
-  let sp = 0;
-  stack[sp] = dom.virtualRoot;
-  cursor[sp++] = start[dom.virtualRoot]!;
-  while (sp > 0) {
-    const v = stack[sp - 1]!;
-    const c = cursor[sp - 1]!;
-    if (c < start[v + 1]!) {
-      cursor[sp - 1] = c + 1;
+  let v = dom.virtualRoot;
+  for (;;) {
+    const c = cursor[v]!;
+    if (c < child.length && dom.idom[child[c]!] === v) {
+      cursor[v] = c + 1;
       const w = child[c]!;
       const t = g.nodeType[w]!;
       reachable[t]!++;
       if (open[t] === 0) bytes[t]! += retained[w]!;
       open[t]!++;
-      stack[sp] = w;
-      cursor[sp++] = start[w]!;
+      v = w;
       continue;
     }
-    sp--;
-    if (v !== dom.virtualRoot) open[g.nodeType[v]!]!--;
+    if (v === dom.virtualRoot) break;
+    open[g.nodeType[v]!]!--;
+    v = dom.idom[v]!;
   }
   return { bytes, reachable };
 }

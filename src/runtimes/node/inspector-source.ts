@@ -15,8 +15,7 @@ import { readlink } from "node:fs/promises";
 import type WebSocket from "ws";
 import { ParseError } from "../../model/parse-error.js";
 import { createV8SnapshotParser, type V8SnapshotParser } from "./snapshot.js";
-import { DumpError, type DumpContext, type HeapSource, type MemoryCostContext } from "../../model/dump.js";
-import type { DumpSummaryBody } from "../../model/summary.js";
+import { DumpError, type DumpBody, type DumpContext, type HeapSource, type MemoryCostContext } from "../../model/dump.js";
 import { asDumpError } from "../../model/dump.js";
 import { ProcFs } from "../../procfs/process.js";
 import type { DumpLimits } from "../../formats/limits.js";
@@ -154,16 +153,17 @@ export class V8InspectorSource implements HeapSource {
     return v8SnapshotCost(this.proc, ctx.pid, ctx.rss, ctx.lastObjects, ctx.learned, ctx.rising);
   }
 
-  async dump(ctx: DumpContext): Promise<DumpSummaryBody> {
+  async dump(ctx: DumpContext): Promise<DumpBody> {
     const id = await requireTarget(this.proc, ctx.pid);
     const { url, opened } = await this.connectUrl(ctx, id);
-    const parser = createV8SnapshotParser(this.options.limits);
+    const parser = createV8SnapshotParser(this.options.limits, { graph: ctx.graph === true });
     // What became of the request to close an inspector this dump opened, asked on the snapshot's own connection.
     let close: CloseRequest = "not_sent";
     try {
       checkAborted(ctx.signal);
       await snapshotOverCdp(url, parser, ctx.signal, opened ? async (ws) => void (close = await requestClose(ws, CLOSE_ANSWER_MS)) : undefined);
-      return parser.end();
+      const summary = parser.end();
+      return ctx.graph === true ? { ...summary, graph: parser.graph() } : summary;
     } catch (err) {
       if (err instanceof DumpError) throw err;
       if (!(await this.proc.stillAlive(id))) throw targetExited(ctx.pid, "the heap snapshot");

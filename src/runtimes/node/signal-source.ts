@@ -18,8 +18,7 @@ import { chmod, open, readdir, stat, statfs } from "node:fs/promises";
 import path from "node:path";
 import { ParseError } from "../../model/parse-error.js";
 import { createV8SnapshotParser } from "./snapshot.js";
-import { DumpError, type DumpContext, type HeapSource, type MemoryCostContext } from "../../model/dump.js";
-import type { DumpSummaryBody } from "../../model/summary.js";
+import { DumpError, type DumpBody, type DumpContext, type HeapSource, type MemoryCostContext } from "../../model/dump.js";
 import { asDumpError } from "../../model/dump.js";
 import { ProcFs } from "../../procfs/process.js";
 import type { DumpLimits } from "../../formats/limits.js";
@@ -88,7 +87,7 @@ export class V8SignalSource implements HeapSource {
     return v8SnapshotCost(this.proc, ctx.pid, ctx.rss, ctx.lastObjects, ctx.learned, ctx.rising);
   }
 
-  async dump(ctx: DumpContext): Promise<DumpSummaryBody> {
+  async dump(ctx: DumpContext): Promise<DumpBody> {
     const id = await requireTarget(this.proc, ctx.pid);
     if ((await isRuntime(this.proc, ctx.pid, NODE_SIGNATURE)) !== true) {
       throw new DumpError("not_supported", `process ${ctx.pid} is not recognisably a Node process (no node executable or libnode.so)`);
@@ -133,7 +132,7 @@ export class V8SignalSource implements HeapSource {
       // The snapshot holds everything in the target's heap (tokens, personal data): owner-only at once.
       await chmod(file, 0o600).catch((err: Error) => ctx.logger.warn({ file, err: err.message }, "cannot chmod heap snapshot to 0600"));
       const bytes = await this.waitForComplete(ctx, id, file);
-      const body = await this.parse(file, ctx.signal);
+      const body = await this.parse(file, ctx.signal, ctx.graph === true);
       parsed = true;
       if (this.lastFiles.size >= 64) this.lastFiles.clear();
       this.lastFiles.set(key, { bytes, anonAfter: (await this.anon(ctx.pid)) ?? 0 });
@@ -264,8 +263,8 @@ export class V8SignalSource implements HeapSource {
     return false;
   }
 
-  private async parse(file: string, signal: AbortSignal): Promise<DumpSummaryBody> {
-    const parser = createV8SnapshotParser(this.limits);
+  private async parse(file: string, signal: AbortSignal, graph: boolean): Promise<DumpBody> {
+    const parser = createV8SnapshotParser(this.limits, { graph });
     const stream = createReadStream(file, { highWaterMark: 1 << 20, signal });
     try {
       for await (const chunk of stream as AsyncIterable<Buffer>) parser.write(chunk);
@@ -276,7 +275,8 @@ export class V8SignalSource implements HeapSource {
     } finally {
       stream.destroy();
     }
-    return parser.end();
+    const summary = parser.end();
+    return graph ? { ...summary, graph: parser.graph() } : summary;
   }
 }
 

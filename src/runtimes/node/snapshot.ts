@@ -34,14 +34,20 @@ export interface V8SnapshotParser {
   write(chunk: string | Uint8Array): void;
   /** Finishes the parse. Throws ParseError when the snapshot is truncated or inconsistent. */
   end(): DumpSummaryBody;
+  /** After end(), for a parser created with `{ graph: true }`: the heap graph of the same snapshot. */
+  graph(): HeapGraph;
 }
 
 /**
  * Creates a streaming V8 heap-snapshot parser. `maxTypes` caps the distinct constructor names it aggregates (a
  * LimitError beyond): its memory grows with them, not with the snapshot's size, which therefore has no cap.
  */
-export function createV8SnapshotParser(limits: Pick<DumpLimits, "maxTypes"> = { maxTypes: DEFAULT_MAX_DUMP_TYPES }): V8SnapshotParser {
-  return new SnapshotStreamParser(limits.maxTypes);
+export function createV8SnapshotParser(
+  limits: Pick<DumpLimits, "maxTypes"> = { maxTypes: DEFAULT_MAX_DUMP_TYPES },
+  options: { graph?: boolean } = {},
+): V8SnapshotParser {
+  // With the graph, the same pass over the snapshot feeds the summary and the graph: the target is asked for nothing more.
+  return new SnapshotStreamParser(limits.maxTypes, options.graph === true);
 }
 
 /** Parses a snapshot from a readable stream or any async iterable of chunks. */
@@ -54,22 +60,27 @@ export async function parseV8SnapshotStream(readable: AsyncIterable<string | Uin
 /** Parses a snapshot file into its summary and its heap graph (nodes and strong edges), for the retention analysis. */
 export async function readV8SnapshotGraph(path: string): Promise<{ summary: DumpSummaryBody; graph: HeapGraph }> {
   const parser = new SnapshotStreamParser(DEFAULT_MAX_DUMP_TYPES, true);
-  const file = createReadStream(path, { highWaterMark: 1 << 20 });
-  const input: NodeJS.ReadableStream = path.endsWith(".gz") ? file.pipe(createGunzip({ chunkSize: 1 << 20 })) : file;
-  for await (const chunk of input as AsyncIterable<Uint8Array>) parser.write(chunk);
+  await feedFile(path, parser);
   const summary = parser.end();
   return { summary, graph: parser.graph() };
 }
 
 /** Parses a snapshot file; a `.gz` file is decompressed on the fly. */
 export async function parseV8SnapshotFile(path: string): Promise<DumpSummaryBody> {
+  const parser = new SnapshotStreamParser();
+  await feedFile(path, parser);
+  return parser.end();
+}
+
+/** Feeds a snapshot file (a `.gz` one decompressed on the fly) to a parser. */
+async function feedFile(path: string, parser: SnapshotStreamParser): Promise<void> {
   if (!path.endsWith(".gz")) {
-    // Two reused buffers instead of a stream's fresh chunk per read (the parser copies what it keeps): the next
-    // read runs on the thread pool while the current chunk is parsed.
+    // Two reused buffers instead of a stream's fresh chunk per read (the parser copies what it keeps; fresh chunks
+    // would pile up as garbage beside the graph): the next read runs on the thread pool while the current chunk is
+    // parsed.
     const fh = await open(path, "r");
     let pending: Promise<{ bytesRead: number }> | undefined;
     try {
-      const parser = new SnapshotStreamParser();
       let cur = Buffer.allocUnsafe(1 << 21);
       let next = Buffer.allocUnsafe(1 << 21);
       pending = fh.read(cur, 0, cur.length, null);
@@ -81,7 +92,7 @@ export async function parseV8SnapshotFile(path: string): Promise<DumpSummaryBody
         parser.write(cur.subarray(0, bytesRead));
         [cur, next] = [next, cur];
       }
-      return parser.end();
+      return;
     } finally {
       // A ParseError may leave a read in flight: settle it before closing the file.
       await pending?.catch(() => undefined);
@@ -91,7 +102,7 @@ export async function parseV8SnapshotFile(path: string): Promise<DumpSummaryBody
   const file = createReadStream(path, { highWaterMark: 1 << 20 });
   const gunzip = createGunzip({ chunkSize: 1 << 20 });
   file.on("error", (e) => gunzip.destroy(e));
-  return parseV8SnapshotStream(file.pipe(gunzip));
+  for await (const chunk of file.pipe(gunzip) as AsyncIterable<Uint8Array>) parser.write(chunk);
 }
 
 // biome-ignore lint/suspicious/noConstEnum: file-local parser states, inlined as numbers in the hot loop
@@ -188,6 +199,7 @@ class SnapshotStreamParser implements V8SnapshotParser {
   private nodeTypeNames: string[] = [];
   private named = new Uint8Array(0);
   private expectedNodeCount: number | undefined;
+  private expectedEdgeCount: number | undefined;
 
   // Nodes pass.
   private nState = 0; // 0: expecting a number, 1: inside a number, 2: after a number
@@ -503,6 +515,8 @@ class SnapshotStreamParser implements V8SnapshotParser {
     this.typeSize = new Float64Array(this.nodeTypeNames.length);
     const nodeCount = (snap as { node_count?: unknown }).node_count;
     if (typeof nodeCount === "number") this.expectedNodeCount = nodeCount;
+    const edgeCount = (snap as { edge_count?: unknown }).edge_count;
+    if (typeof edgeCount === "number" && Number.isSafeInteger(edgeCount) && edgeCount >= 0) this.expectedEdgeCount = edgeCount;
     if (this.withGraph) this.readEdgeMeta(meta!, f);
     this.metaRead = true;
   }
@@ -525,7 +539,16 @@ class SnapshotStreamParser implements V8SnapshotParser {
     }
     const k = kinds as string[];
     const at = (names: string[]) => new Set(names.map((n) => k.indexOf(n)).filter((i) => i >= 0));
-    this.collector = new SnapshotGraphCollector({ weak: at(["weak"]), indexed: at(["element", "hidden"]) }, this.fieldCount, this.expectedNodeCount);
+    // Ranks on a retention path: what a JS developer wrote (properties, elements, closure variables) before V8's
+    // internals; hidden and shortcut edges last.
+    const rank = k.map((kind) => (kind === "property" || kind === "element" || kind === "context" ? 0 : kind === "internal" ? 1 : 2));
+    const synthetic = this.nodeTypeNames.indexOf("synthetic");
+    this.collector = new SnapshotGraphCollector(
+      { weak: at(["weak"]), indexed: at(["element", "hidden"]), shortcut: at(["shortcut"]), rank, synthetic },
+      this.fieldCount,
+      this.expectedNodeCount,
+      this.expectedEdgeCount,
+    );
   }
 
   /** The hot loop: a byte-level integer tokenizer over the nodes array that aggregates node by node. */
@@ -602,14 +625,13 @@ class SnapshotStreamParser implements V8SnapshotParser {
 
   private addNode(type: number, name: number, size: number, line: number): void {
     if (type >= this.named.length) this.fail(`node type ${type} not in 'snapshot.meta.node_types'`, line);
-    if (this.collector !== undefined) {
-      this.collector.node(this.named[type] === 1 ? this.slotFor(name, line) : -1 - type, size, this.curEdges);
-    }
     if (this.named[type] === 1) {
       const slot = this.slotFor(name, line);
+      this.collector?.node(slot, size, this.curEdges, type, name);
       this.slotCount[slot]!++;
       this.slotSize[slot]! += size;
     } else {
+      this.collector?.node(-1 - type, size, this.curEdges, type, name);
       this.typeCount[type]!++;
       this.typeSize[type]! += size;
     }
@@ -683,8 +705,22 @@ class SnapshotStreamParser implements V8SnapshotParser {
   /** The heap graph (after end(); only when created with the graph). Types are labelled as the summary's rows are. */
   graph(): HeapGraph {
     if (this.collector === undefined || !this.edgesDone) this.fail("no heap graph: no 'edges' array was read");
-    const at = new Map<number, number>();
-    for (let k = 0; k < this.needed.length; k++) at.set(this.needed[k]!, k);
+    // needed is sorted: a binary search, not a Map of every decoded name (a Map's slot numbers alone are 100 000s).
+    const needed = this.needed;
+    const at = {
+      get(index: number): number | undefined {
+        let lo = 0;
+        let hi = needed.length - 1;
+        while (lo <= hi) {
+          const mid = (lo + hi) >>> 1;
+          const x = needed[mid]!;
+          if (x === index) return mid;
+          if (x < index) lo = mid + 1;
+          else hi = mid - 1;
+        }
+        return undefined;
+      },
+    };
     const slotName: number[] = [];
     for (const [name, slot] of this.slotOfName) slotName[slot] = name;
     return this.collector.build(
