@@ -55,6 +55,26 @@ async function watchVerdicts(d: Daemon, target: string, leaking: string, stable:
   }
 }
 
+interface Leak {
+  root: string;
+  retainedBytes: number;
+  members: { type: string }[];
+  path: { type: string; edge: string }[];
+  accumulationPoint: string | null;
+}
+
+/** Waits for the retention analysis (it follows the first suspect, on the next dump) to name a leak rooted at `root`. */
+async function waitForLeak(d: Daemon, target: string, root: string): Promise<Leak> {
+  return waitFor(
+    async () => {
+      const leaks = (await request(d.app).get(`/api/v1/targets/${target}/leaks`).expect(200)).body as Leak[];
+      return leaks.find((l) => l.root === root);
+    },
+    90_000,
+    `a leak rooted at ${root} (last outcome ${JSON.stringify(d.heaps.view(target)?.lastOutcome ?? null)}, retention ${JSON.stringify(d.heaps.view(target)?.retentionRuns)})`,
+  );
+}
+
 const noJava = which("java") && which("jcmd") ? null : "java/jcmd not installed";
 describe.skipIf(skipReason("JVM end-to-end", noJava))("JVM target under leakwatch", () => {
   it("finds LeakyCache$Entry growing and leaves StableA/StableB alone", async () => {
@@ -66,7 +86,21 @@ describe.skipIf(skipReason("JVM end-to-end", noJava))("JVM target under leakwatc
     expect(s.find((x) => x.name === "leakwatch_target_info")!.labels.runtime).toBe("jvm");
     expect(value(s, "leakwatch_heap_type_leak_suspect", { target: "jvm", heap_type: "LeakyCache$Entry" })).toBe(1);
     expect(value(s, "leakwatch_heap_type_objects", { target: "jvm", heap_type: "StableA" })).toBe(100);
-  }, 120_000);
+
+    // Then the dump after the first suspect is an HPROF (the JVM paused for it), and the leak is named with its owner:
+    // the entries pile up in the static list's array, reached through the list's elementData.
+    const leak = await waitForLeak(d, "jvm", "LeakyCache$Entry");
+    expect(leak.accumulationPoint).toBe("java.lang.Object[]");
+    // The shortest path: the static field, or the main thread's local while it holds the list's lock.
+    expect(leak.path.map((p) => p.edge).join(" ")).toMatch(/ENTRIES|stack local/);
+    expect(leak.path.map((p) => p.edge)).toContain("elementData");
+    expect(leak.path.at(-1)!.type).toBe("LeakyCache$Entry");
+    expect(leak.retainedBytes).toBeGreaterThan(0);
+    const after = parseExposition((await request(d.app).get("/metrics")).text);
+    expect(value(after, "leakwatch_leak_suspect", { target: "jvm", heap_type: "LeakyCache$Entry" })).toBe(1);
+    expect(after.some((x) => x.name === "leakwatch_heap_dump_duration_seconds" && x.labels.kind !== undefined)).toBe(true);
+    expect(d.store.list("jvm").some((h) => (h as { kind?: string }).kind === "hprof")).toBe(true);
+  }, 240_000);
 });
 
 describe("Node target under leakwatch", () => {
@@ -121,5 +155,9 @@ describe.skipIf(skipReason(".NET end-to-end", noDotnet))(".NET target under leak
     );
     expect(value(s, "leakwatch_dotnet_gc_heap_size_bytes", { target: "pwsh" })).toBeGreaterThan(100_000);
     expect(s.find((x) => x.name === "leakwatch_target_info")!.labels.runtime).toBe("dotnet");
-  }, 180_000);
+    // The next dump's heap walk carries the graph: the leak is rooted at LeakySession.
+    const leak = await waitForLeak(d, "pwsh", `${NS}LeakySession`);
+    expect(leak.retainedBytes).toBeGreaterThan(0);
+    expect(leak.path.at(-1)!.type).toBe(`${NS}LeakySession`);
+  }, 280_000);
 });
