@@ -71,7 +71,7 @@ export function redactCommandLine(command: string): string {
 export function redactPathName(name: string): string {
   if (/^\[\d+\]$/.test(name)) return name;
   const words = name.split(" ");
-  const ok = name.length <= 80 && words.every((w) => /^\(?[A-Za-z_$<][\w$.<>`'()[\]-]{0,47}\)?$/.test(w));
+  const ok = name.length <= 80 && words.every((w) => /^\(?[A-Za-z_$<][\w$.<>`'()[\]-]{0,47}\)?$/.test(w) || /^[/:→-]$/.test(w));
   if (!ok || /\d{5,}|[0-9a-f]{12,}/i.test(name) || /[A-Za-z]\w*\d\w*[A-Za-z]\w*\d/.test(name.replace(/[^\w]/g, "")) || /@/.test(name)) return REDACTED;
   return name;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { redactCommandLine, redactUrl } from "../../../src/util/redact.js";
+import { redactCommandLine, redactPathName, redactUrl } from "../../../src/util/redact.js";
 
 describe("redactCommandLine", () => {
   it.each([
@@ -31,5 +31,35 @@ describe("redactUrl", () => {
     expect(redactUrl("http://u:p@h:8080/a/b?apikey=xyz&page=2#f")).toBe("http://h:8080/a/b?apikey=***&page=***#f");
     expect(redactUrl("http://h/metrics")).toBe("http://h/metrics");
     expect(redactUrl("not a url")).toBe("not a url");
+  });
+});
+
+describe("redactPathName", () => {
+  it("keeps names from code: identifiers, dotted and spaced phrases, root groups, element indices", () => {
+    for (const n of [
+      "sessions",
+      "_events",
+      "table",
+      "static Program.Sessions",
+      "(GC roots) / (Global handles)",
+      "(Map entry)",
+      "[12]",
+      "Owner.listeners",
+      "elementData",
+    ])
+      expect(redactPathName(n), n).toBe(n);
+  });
+
+  it("masks names that look like data: hex and digit runs, e-mail addresses, token shapes, long or odd strings", () => {
+    for (const n of [
+      "a8f3c9d2e1b4f5a6",
+      "user@example.com",
+      "sid_8f7Ab9xQ2mZ4",
+      "5f3e8a21-77b1-4c2e-9d4a-0e2b9c7f1a33",
+      "order 1234567",
+      "x".repeat(90),
+      "key=value;",
+    ])
+      expect(redactPathName(n), n).toBe("***");
   });
 });
