@@ -1,8 +1,6 @@
 // `leakwatch diff A B`: which types grew between two dumps — the compare-two-snapshots step of the manual method.
 import { diffDumps } from "../analysis/index.js";
-import { dominators } from "../analysis/retention/dominators.js";
-import { retainedSizes, typeRetention } from "../analysis/retention/retained.js";
-import { GRAPH_FORMATS, graphFormatFor } from "../runtimes/index.js";
+import { GRAPH_SUFFIXES, graphFormat, readRetention } from "./graph-file.js";
 import { readDumpFile } from "./read-dump.js";
 import { DUMP_FILE_OPTIONS, checkFormat, parseArgsOrUsage } from "./dump-args.js";
 import { fmtInt, renderTable, signed } from "./table.js";
@@ -12,18 +10,13 @@ export const DIFF_HELP = `Usage: leakwatch diff OLDER NEWER [--format FORMAT] [-
 
 Ranks types by growth in bytes between two dumps of any supported format (they may differ in format).
 Shows the top 30 by default. With --retained, both must be heap dumps with references
-(${GRAPH_FORMATS.flatMap((f) => f.suffixes ?? []).join(", ")}): types are ranked by the growth of what their
+(${GRAPH_SUFFIXES.join(", ")}): types are ranked by the growth of what their
 instances keep alive (retained bytes, an instance inside another of the same type counted once), which puts
 an owner that holds the growth (Session) above what it holds.`;
 
 /** Per type: reachable instances and retained bytes of one heap dump with references (read, analysed, let go). */
 async function retainedByType(file: string): Promise<Map<string, { count: number; bytes: number }>> {
-  const format = graphFormatFor(file);
-  if (format?.readGraph === undefined)
-    throw new UsageError(`--retained reads heap dumps with references (${GRAPH_FORMATS.flatMap((f) => f.suffixes ?? []).join(", ")}); ${file} is not one`);
-  const { graph } = await format.readGraph(file);
-  const dom = dominators(graph);
-  const types = typeRetention(graph, dom, retainedSizes(graph, dom));
+  const { graph, types } = await readRetention(file, graphFormat(file, "--retained"));
   const out = new Map<string, { count: number; bytes: number }>();
   graph.typeNames.forEach((name, t) => {
     if (types.reachable[t]! > 0) out.set(name, { count: types.reachable[t]!, bytes: types.bytes[t]! });

@@ -1,18 +1,14 @@
 // `leakwatch paths FILE --type TYPE`: what keeps a type's instances alive — the `!gcroot` step of the manual method.
 // Without --type: the types that retain the most, as DevTools' Summary sorts by retained size.
-import { dominators } from "../analysis/retention/dominators.js";
 import { pathTo, shortestPaths } from "../analysis/retention/paths.js";
-import { retainedSizes, typeRetention } from "../analysis/retention/retained.js";
-import { GRAPH_FORMATS, graphFormatFor } from "../runtimes/index.js";
+import { GRAPH_SUFFIXES, graphFormat, readRetention } from "./graph-file.js";
 import { parseArgsOrUsage } from "./dump-args.js";
 import { fmtInt, renderTable } from "./table.js";
 import { UsageError } from "./usage.js";
 
-const SUFFIXES = GRAPH_FORMATS.flatMap((f) => f.suffixes ?? []);
-
 export const PATHS_HELP = `Usage: leakwatch paths FILE [--type TYPE] [--paths N] [--top N] [--json]
 
-Reads a heap dump that holds the references between objects (${SUFFIXES.join(", ")}) and says what keeps
+Reads a heap dump that holds the references between objects (${GRAPH_SUFFIXES.join(", ")}) and says what keeps
 objects alive: with --type, the retained bytes of TYPE's instances and, for its N largest instances (default 3),
 the shortest chain of references from a GC root; without --type, the top N types (default 20) by retained
 bytes (an instance inside another instance of the same type counted once).`;
@@ -40,16 +36,12 @@ export async function pathsCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError("paths takes one FILE (see leakwatch paths --help)");
   const file = positionals[0]!;
-  const format = graphFormatFor(file);
-  if (format?.readGraph === undefined) throw new UsageError(`paths reads heap dumps with references (${SUFFIXES.join(", ")}); ${file} is not one`);
+  const format = graphFormat(file, "paths");
   const wanted = values.type as string | undefined;
   const nPaths = count(values.paths, "paths", 3);
   const top = count(values.top, "top", 20);
 
-  const { graph } = await format.readGraph(file);
-  const dom = dominators(graph);
-  const retained = retainedSizes(graph, dom);
-  const types = typeRetention(graph, dom, retained);
+  const { graph, dom, retained, types } = await readRetention(file, format);
   const shallow = new Float64Array(graph.typeNames.length);
   for (let i = 0; i < graph.nodeCount; i++) shallow[graph.nodeType[i]!]! += graph.nodeSize[i]!;
 

@@ -1,16 +1,11 @@
 // Runs analyseRetention in a worker thread when leakwatch runs from its build (dist/), inline otherwise (tests
 // run the TypeScript sources, where a worker cannot load a .ts file).
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { hasCompiledWorker } from "../util/worker.js";
 import type { HeapGraph } from "../model/heap-graph.js";
 import { analyseRetention, type RetentionResult } from "../analysis/retention/analyse.js";
 
 const WORKER_FILE = new URL("./retention-worker.js", import.meta.url);
-
-function workerAvailable(): boolean {
-  return import.meta.url.endsWith(".js") && existsSync(fileURLToPath(WORKER_FILE));
-}
 
 /** The graph's typed arrays' buffers, each once (two arrays may share one). */
 function buffers(g: HeapGraph): ArrayBuffer[] {
@@ -29,7 +24,7 @@ export function analyseRetentionOffThread(
   growth: ReadonlyMap<string, number>,
   signal?: AbortSignal,
 ): Promise<RetentionResult> {
-  if (!workerAvailable()) return Promise.resolve().then(() => analyseRetention(graph, suspects, candidates, growth));
+  if (!hasCompiledWorker(import.meta.url, WORKER_FILE)) return Promise.resolve().then(() => analyseRetention(graph, suspects, candidates, growth));
   const plain: HeapGraph = { ...graph, typeNames: [...graph.typeNames], names: [...graph.names] };
   const worker = new Worker(WORKER_FILE, {
     workerData: { graph: plain, suspects: [...suspects], candidates: [...candidates], growth: [...growth] },

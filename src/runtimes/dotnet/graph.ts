@@ -30,10 +30,8 @@ import type { DumpSummaryBody } from "../../model/summary.js";
 import { typeKey } from "./heapdump.js";
 import { type AssemblyTypes, fullTypeDefName } from "./metadata.js";
 import {
-  GCReason,
   GCRootFlag,
   GCRootKind,
-  GCType,
   RUNTIME_PROVIDER,
   RuntimeEvent,
   bulkIndex,
@@ -44,6 +42,7 @@ import {
   decodeBulkRootStaticVar,
   decodeGCEnd,
   decodeGCStart,
+  isHeapDumpGc,
 } from "./protocol/events.js";
 import type { EventHeader, EventMetadata, NettraceHandler, TraceInfo } from "./protocol/nettrace.js";
 
@@ -222,7 +221,7 @@ export class DotnetGraphCollector implements NettraceHandler {
     switch (meta.eventId) {
       case RuntimeEvent.GCStart: {
         const gc = decodeGCStart(payload);
-        if (this.dumpGc === undefined && gc.depth >= 2 && gc.type === GCType.NonConcurrentGC && gc.reason === GCReason.Induced) {
+        if (this.dumpGc === undefined && isHeapDumpGc(gc)) {
           this.dumpGc = gc.count;
           this.state = "in_gc";
         }

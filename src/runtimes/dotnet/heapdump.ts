@@ -22,14 +22,13 @@ import type { DumpSummaryBody, TypeRow } from "../../model/summary.js";
 import {
   RUNTIME_PROVIDER,
   RuntimeEvent,
-  GCReason,
-  GCType,
   bulkIndex,
   bulkNodeValueSize,
   decodeBulkNode,
   decodeBulkType,
   decodeGCEnd,
   decodeGCStart,
+  isHeapDumpGc,
 } from "./protocol/events.js";
 import type { EventHeader, EventMetadata, NettraceHandler, TraceInfo } from "./protocol/nettrace.js";
 
@@ -221,7 +220,7 @@ export class HeapDumpAggregator implements NettraceHandler {
     switch (meta.eventId) {
       case RuntimeEvent.GCStart: {
         const gc = decodeGCStart(payload);
-        if (this.dumpGc === undefined && gc.depth >= 2 && gc.type === GCType.NonConcurrentGC && gc.reason === GCReason.Induced) {
+        if (this.dumpGc === undefined && isHeapDumpGc(gc)) {
           this.dumpGc = gc.count;
           this.state = "in_gc";
           this.gcStartTicks = header.timestamp;

@@ -5,9 +5,9 @@
 // loop is never blocked by it. Where the worker cannot run (leakwatch run from its TypeScript sources, as in the
 // tests, has no compiled worker file; or the worker fails to start), the file is decoded after the stream ends,
 // a MiB at a time with a turn of the event loop between slices.
-import { createReadStream, existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { createReadStream } from "node:fs";
 import { Worker } from "node:worker_threads";
+import { hasCompiledWorker } from "../../util/worker.js";
 import { DumpError } from "../../model/dump.js";
 import { ParseError } from "../../model/parse-error.js";
 import { abortError } from "../../runtime-kit/abort.js";
@@ -58,7 +58,7 @@ const WORKER_FILE = new URL("./spool-worker.js", import.meta.url);
 
 /** True where the compiled worker file sits next to this module (leakwatch built, not run from its sources). */
 export function workerAvailable(): boolean {
-  return import.meta.url.endsWith(".js") && existsSync(fileURLToPath(WORKER_FILE));
+  return hasCompiledWorker(import.meta.url, WORKER_FILE);
 }
 
 /** Decodes a spool file being written: wrote() after each write, then finish() for the result. */

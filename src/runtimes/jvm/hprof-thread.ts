@@ -1,9 +1,8 @@
 // Reading an HPROF file off the daemon's event loop: a 1 GB dump takes seconds of synchronous parsing, during which
 // the metrics endpoint and every other target would wait. A worker thread reads it; where the worker cannot run
 // (leakwatch run from its TypeScript sources, as in the tests, has no compiled worker file), it is read here.
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { hasCompiledWorker } from "../../util/worker.js";
 import type { HeapGraph } from "../../model/heap-graph.js";
 import { ParseError } from "../../model/parse-error.js";
 import type { DumpSummaryBody } from "../../model/summary.js";
@@ -18,7 +17,7 @@ const WORKER_FILE = new URL("./hprof-worker.js", import.meta.url);
 
 /** True where the compiled worker file sits next to this module (leakwatch built, not run from its sources). */
 export function hprofWorkerAvailable(): boolean {
-  return import.meta.url.endsWith(".js") && existsSync(fileURLToPath(WORKER_FILE));
+  return hasCompiledWorker(import.meta.url, WORKER_FILE);
 }
 
 /** readHprofGraph in a worker thread when there is one; an abort stops it. Throws ParseError like readHprofGraph. */

@@ -49,6 +49,11 @@ export interface GCStart {
 }
 
 /** GCStart (V1/V2): Count u32, Depth u32, Reason u32, Type u32, ClrInstanceID u16[, ClientSequenceNumber u64]. */
+/** The GC a heap dump session induces (full, blocking, induced): the one whose heap walk is the dump. */
+export function isHeapDumpGc(gc: GCStart): boolean {
+  return gc.depth >= 2 && gc.type === GCType.NonConcurrentGC && gc.reason === GCReason.Induced;
+}
+
 export function decodeGCStart(p: Buffer, base = 0): GCStart {
   const r = new Reader(p, 0, base);
   const count = r.u32();
