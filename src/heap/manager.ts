@@ -155,6 +155,11 @@ export class HeapManager {
     await Promise.all([...this.heaps.values()].map((h) => h.settled()));
   }
 
+  /** Resolves once no dump of any target is running and every stored dump's analysis is published. */
+  async idle(): Promise<void> {
+    await Promise.all([...this.heaps.values()].map((h) => h.idle()));
+  }
+
   /** Calls fn after every dump outcome of every target, those that get a heap source later included. Returns an unsubscribe. */
   on(_event: "dump", fn: DumpListener): () => void {
     this.listeners.add(fn);

@@ -285,6 +285,12 @@ export class HeapState {
     await this.work;
   }
 
+  /** Resolves once no dump is running and the analysis of every stored dump is published. */
+  async idle(): Promise<void> {
+    await this.running?.catch(() => undefined);
+    await this.settled();
+  }
+
   /** The verdict window's values; undefined until the kept history has been read back into it. */
   get series(): HeapSeries | undefined {
     if (!this.complete) return undefined;
@@ -348,16 +354,19 @@ export class HeapState {
     if (run.peak) this.costs.record(run.peak, run.outcome.summary);
     const summary = run.outcome.summary;
     // A success is published with the verdicts that include it.
+    const graph = run.graph;
+    run.graph = undefined;
+    // The retention analysis follows the verdicts it reads in the same queued step, so that settled() covers it.
     const analysis = summary
-      ? await this.queue(() => this.absorb(summary)).catch((err: unknown) => {
+      ? await this.queue(async (): Promise<Analysis> => {
+          const verdicts = await this.absorb(summary);
+          return graph ? { ...verdicts, ...(await this.retain(graph, summary, verdicts)) } : verdicts;
+        }).catch((err: unknown) => {
           this.log.error({ target: t.name, err }, "analysing the heap dump failed (bug); the verdicts stay as they were");
           return undefined;
         })
       : undefined;
-    const graph = run.graph;
-    run.graph = undefined;
-    const retention = summary && analysis && graph ? await this.retain(graph, summary, analysis) : undefined;
-    return this.publish(run, analysis && retention ? { ...analysis, ...retention } : analysis);
+    return this.publish(run, analysis);
   }
 
   /** The retention analysis of one dump's graph, with the verdicts that include the dump; a failure is logged and counted. */
