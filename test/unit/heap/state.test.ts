@@ -1,7 +1,7 @@
 // One target's heap state with a scripted source: outcomes counted by result and reason, the verdict a steady
 // leak earns, one dump at a time, the request count and headroom passed through to the runner, raw files
 // disposed of, and the published view: frozen, never changed once published, announced by a "dump" event.
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -17,7 +17,17 @@ import { Target } from "../../../src/targets/target.js";
 
 const logger = pino({ level: "silent" });
 let dir: string;
-afterEach(async () => rm(dir, { recursive: true, force: true }));
+// A steady clock that a scripted dump moves on by 10 s: whether a window proves a leak depends on how the dumps are
+// spaced (the recent slope against the whole window's), and a busy machine spaces real ones unevenly.
+let clock = 0;
+beforeEach(() => {
+  clock = Date.UTC(2026, 0, 1);
+  vi.spyOn(Date, "now").mockImplementation(() => clock);
+});
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await rm(dir, { recursive: true, force: true });
+});
 
 function body(leakBytes: number): DumpSummaryBody {
   const types = [
@@ -45,6 +55,7 @@ class ScriptedSource implements HeapSource {
     return this.cost;
   }
   dump(ctx: DumpContext): Promise<DumpSummaryBody> {
+    clock += 10_000;
     return this.step(ctx, this.calls++);
   }
 }
