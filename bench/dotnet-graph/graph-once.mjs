@@ -13,7 +13,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const load = (m) => import(pathToFileURL(path.join(ROOT, "dist", m)).href);
 const { DotnetEventPipeSource } = await load("runtimes/dotnet/eventpipe-source.js");
 const { dominators } = await load("analysis/retention/dominators.js");
-const { retainedSizes, typeRetention } = await load("analysis/retention/retained.js");
+const { typeRetention } = await load("analysis/retention/retained.js");
 const { shortestPaths, pathTo } = await load("analysis/retention/paths.js");
 
 const pid = Number(process.argv[2]);
@@ -42,14 +42,13 @@ try {
   const t1 = performance.now();
   const dom = dominators(g);
   const t2 = performance.now();
-  const retained = retainedSizes(g, dom);
-  const types = typeRetention(g, dom, retained);
+  // As analyseRetention runs them: retained sizes summed in the walk per type, the paths in the dominators' scratch.
+  const types = typeRetention(g, dom);
   const t3 = performance.now();
-  const sp = shortestPaths(g);
+  const sp = shortestPaths(g, new Int32Array(dom.scratch.buffer));
   let top = 0;
   for (let t = 1; t < g.typeNames.length; t++) if (types.bytes[t] > types.bytes[top]) top = t;
-  let best = -1;
-  for (let v = 0; v < g.nodeCount; v++) if (g.nodeType[v] === top && dom.idom[v] !== -1 && (best < 0 || retained[v] > retained[best])) best = v;
+  const best = types.largest[top];
   const p = best < 0 ? [] : (pathTo(g, sp, best) ?? []);
   const t4 = performance.now();
   out = {

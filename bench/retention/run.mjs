@@ -42,20 +42,19 @@ const dist = (p) => pathToFileURL(path.join(repo, "dist", p)).href;
 if (args.child === "ours") {
   const { readV8SnapshotGraph } = await import(dist("runtimes/node/snapshot.js"));
   const { dominators } = await import(dist("analysis/retention/dominators.js"));
-  const { retainedSizes, typeRetention } = await import(dist("analysis/retention/retained.js"));
+  const { typeRetention } = await import(dist("analysis/retention/retained.js"));
   const { pathTo, shortestPaths } = await import(dist("analysis/retention/paths.js"));
   const t0 = performance.now();
   const { graph } = await readV8SnapshotGraph(args.file);
   const t1 = performance.now();
   const dom = dominators(graph);
   const t2 = performance.now();
-  const retained = retainedSizes(graph, dom);
-  const types = typeRetention(graph, dom, retained);
+  // As analyseRetention runs them: retained sizes summed in the walk per type, the paths in the dominators' scratch.
+  const types = typeRetention(graph, dom);
   const t3 = performance.now();
-  const sp = shortestPaths(graph);
+  const sp = shortestPaths(graph, new Int32Array(dom.scratch.buffer));
   const t = graph.typeNames.indexOf("Session");
-  let best = -1;
-  for (let v = 0; v < graph.nodeCount; v++) if (graph.nodeType[v] === t && (best < 0 || retained[v] > retained[best])) best = v;
+  const best = t < 0 ? -1 : types.largest[t];
   const steps = best < 0 ? [] : pathTo(graph, sp, best);
   const t4 = performance.now();
   report({
@@ -68,7 +67,7 @@ if (args.child === "ours") {
     edges: graph.edgeTarget.length,
     sessions: types.reachable[t],
     sessionRetained: types.bytes[t],
-    heapRetained: retained[graph.nodeCount],
+    heapRetained: types.total,
     path: steps.map((s) => `${s.edge} → ${s.type}`).join(" | "),
   });
 } else if (args.child === "memlab") {

@@ -29,5 +29,5 @@ export async function readRetention(file: string, format: Required<Pick<FormatDe
   const { graph } = await format.readGraph(file);
   const dom = dominators(graph);
   const retained = retainedSizes(graph, dom);
-  return { graph, dom, retained, types: typeRetention(graph, dom, retained) };
+  return { graph, dom, retained, types: typeRetention(graph, dom) };
 }

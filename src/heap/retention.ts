@@ -31,7 +31,7 @@ export interface LeakView {
   /** The same against cumulative load requests, when load is known. */
   bytesPerRequest: number | null;
   members: { type: string; growthBytesPerSecond: number }[];
-  /** From a GC root to the root type's largest instance, through the accumulation point. */
+  /** From a GC root to one instance of the root type: one held at the accumulation point when there is one. */
   path: PathStep[];
   accumulationPoint: string | null;
   /** When this type was first found to be a leak's root (ISO-8601). */

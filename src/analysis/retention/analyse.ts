@@ -10,7 +10,7 @@ import type { HeapGraph } from "../../model/heap-graph.js";
 import { dominators } from "./dominators.js";
 import { type GraphLeak, groupLeaks } from "./leaks.js";
 import { shortestPaths } from "./paths.js";
-import { retainedSizes, typeRetention } from "./retained.js";
+import { typeRetention } from "./retained.js";
 
 /** Types whose retained bytes are kept per analysis: the largest, plus every growing type. */
 export const MAX_RETAINED_TYPES = 200;
@@ -46,8 +46,7 @@ export function analyseRetention(
   growth?: ReadonlyMap<string, number>,
 ): RetentionResult {
   const dom = dominators(g);
-  const retained = retainedSizes(g, dom);
-  const types = typeRetention(g, dom, retained);
+  const types = typeRetention(g, dom);
   const index = new Map<string, number>();
   for (let i = 0; i < g.typeNames.length; i++) index.set(g.typeNames[i]!, i);
   const suspectIdx = new Set<number>();
@@ -57,13 +56,15 @@ export function analyseRetention(
 
   let leaks: GraphLeak[] = [];
   if (suspectIdx.size > 0) {
-    const paths = shortestPaths(g);
+    // The dominators' scratch, done with once typeRetention has walked the tree, holds the paths (4 bytes an object
+    // less at the peak).
+    const paths = shortestPaths(g, new Int32Array(dom.scratch.buffer));
     let growthBytes: Map<number, number> | undefined;
     if (growth !== undefined) {
       growthBytes = new Map();
       for (const [t, bytes] of growth) if (index.has(t) && bytes > 0) growthBytes.set(index.get(t)!, bytes);
     }
-    leaks = groupLeaks(g, dom, retained, types, paths, growing, growthBytes)
+    leaks = groupLeaks(g, dom, types, paths, growing, growthBytes)
       .filter((l) => suspects.has(l.root) || l.members.some((m) => suspects.has(m.type)))
       .slice(0, MAX_LEAKS);
   }
@@ -75,5 +76,5 @@ export function analyseRetention(
     .filter((t) => types.reachable[t]! > 0)
     .map((t) => ({ type: g.typeNames[t]!, instances: types.reachable[t]!, retainedBytes: types.bytes[t]! }))
     .sort((a, b) => b.retainedBytes - a.retainedBytes);
-  return { types: rows, leaks, nodes: g.nodeCount, edges: g.edgeTarget.length, reachableBytes: retained[g.nodeCount]! };
+  return { types: rows, leaks, nodes: g.nodeCount, edges: g.edgeTarget.length, reachableBytes: types.total };
 }

@@ -20,6 +20,12 @@ export interface Dominators {
   readonly order: Uint32Array;
   /** The index standing for "held by the GC roots together": nodeCount. */
   readonly virtualRoot: number;
+  /**
+   * nodeCount + 1 entries of working memory that are free once dominators() returned (the postorder numbers): a later
+   * step may use them instead of allocating as much again while this is still garbage (dominatorChildren does).
+   * Whatever a step leaves there means nothing to the next.
+   */
+  readonly scratch: Uint32Array;
 }
 
 /** Bytes of working memory per node and per edge while dominators are computed (for the documented bound). */
@@ -102,5 +108,5 @@ export function dominators(g: HeapGraph): Dominators {
     }
   }
   idom[root] = -1;
-  return { idom, order: order.subarray(0, count), virtualRoot: root };
+  return { idom, order: order.subarray(0, count), virtualRoot: root, scratch: new Uint32Array(po.buffer) };
 }

@@ -26,7 +26,8 @@ export interface GraphLeak {
   retainedBytes: number;
   instances: number;
   members: LeakMember[];
-  /** From a GC root to the root type's largest instance, through the accumulation point. */
+  /** From a GC root to one instance of the root type: through the accumulation point when there is one (an instance
+   * held there), else the largest instance. */
   path: PathStep[];
   /** The type of the object(s) the root's instances pile up in, when they do. */
   accumulationPoint: string | null;
@@ -39,7 +40,6 @@ export interface GraphLeak {
 export function groupLeaks(
   g: HeapGraph,
   dom: Dominators,
-  retained: Float64Array,
   types: TypeRetention,
   paths: ShortestPaths,
   growing: ReadonlySet<number>,
@@ -142,14 +142,22 @@ export function groupLeaks(
     return memberOf.has(r) ? t : r;
   };
 
-  // 4. One leak per root type, with its members, its largest instance's path and its accumulation point.
+  // 4. One leak per root type, with its members, the path to one of its instances and its accumulation point.
   const leaks = new Map<number, GraphLeak>();
   const leakOf = (r: number): GraphLeak => {
     let leak = leaks.get(r);
     if (leak !== undefined) return leak;
-    let best = -1;
-    for (let v = 0; v < n; v++) if (g.nodeType[v] === r && dom.idom[v] !== -1 && (best < 0 || retained[v]! > retained[best]!)) best = v;
     const acc = accumulation.get(r);
+    // The path shows how the leak holds its instances: one held at the accumulation point when there is one (the
+    // largest there by its own size). The largest instance overall may be one that a stack frame or handle scope also
+    // holds just then, whose shortest path runs through that passing root instead.
+    let best = types.largest[r]!;
+    if (acc !== undefined) {
+      const held = new Set(acc);
+      let pick = -1;
+      for (let v = 0; v < n; v++) if (g.nodeType[v] === r && held.has(dom.idom[v]!) && (pick < 0 || g.nodeSize[v]! > g.nodeSize[pick]!)) pick = v;
+      if (pick >= 0) best = pick;
+    }
     leak = {
       root: g.typeNames[r]!,
       retainedBytes: types.bytes[r]!,

@@ -23,14 +23,16 @@ export const EDGE_COST: readonly number[] = [1, 2, 4];
 const MAX_COST = 4;
 
 /**
- * Bytes per node of the path search: `via` is kept (4), the distances only while it runs (1), and the queue holds a
- * few entries per node (4 each). The edge's source and a root's entry are found when a path is drawn, not stored.
+ * Bytes per node of the path search: `via` is kept (4; analyseRetention gives it the dominators' scratch), the
+ * distances only while it runs (1), and the queue holds a few entries per node (4 each). The edge's source and a
+ * root's entry are found when a path is drawn, not stored.
  */
 export const PATH_BYTES_PER_NODE = 9;
 
-export function shortestPaths(g: HeapGraph): ShortestPaths {
+/** into: nodeCount entries to hold `via` (working memory a previous step let go), instead of a new array. */
+export function shortestPaths(g: HeapGraph, into?: Int32Array): ShortestPaths {
   const n = g.nodeCount;
-  const via = new Int32Array(n).fill(-2);
+  const via = (into === undefined ? new Int32Array(n) : into.subarray(0, n)).fill(-2);
   // Per reached node: its distance modulo 128 (a tentative one is at most MAX_COST above the bucket being emptied,
   // so the low bits say which), and SETTLED once it is popped: 1 byte per node instead of a 4-byte distance.
   const SETTLED = 0x80;

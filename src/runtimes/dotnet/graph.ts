@@ -155,7 +155,8 @@ export interface DotnetGraphParts {
   nodeCount: number;
   /** Per node: an index into typeKeys (renamed by finishGraph). */
   nodeType: Uint32Array;
-  nodeSize: Float64Array;
+  /** 32-bit unless an object reached 4 GiB. */
+  nodeSize: Uint32Array | Float64Array;
   edgeStart: Uint32Array;
   edgeTarget: Uint32Array;
   /** The edges (indices, ascending) that are ConditionalWeakTable values; finishGraph names all edges. */
@@ -329,8 +330,12 @@ export class DotnetGraphCollector implements NettraceHandler {
     const edges = this.resolve();
     const nodeType = this.type.take();
     const small = this.size.take();
-    const nodeSize = new Float64Array(n);
-    for (let i = 0; i < n; i++) nodeSize[i] = small[i] === HUGE ? (this.hugeSizes.get(i) ?? 0) : small[i]!;
+    // The 32-bit sizes are the graph's own unless an object reached 4 GiB (then widened, for that heap only).
+    let nodeSize: Uint32Array | Float64Array = small;
+    if (this.hugeSizes.size > 0) {
+      nodeSize = new Float64Array(n);
+      for (let i = 0; i < n; i++) nodeSize[i] = small[i] === HUGE ? (this.hugeSizes.get(i) ?? 0) : small[i]!;
+    }
     return {
       parts: {
         nodeCount: n,

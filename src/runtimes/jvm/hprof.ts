@@ -474,6 +474,8 @@ export async function readHprofGraph(file: string): Promise<{ summary: DumpSumma
 }
 
 const CLASS_NODE = -100;
+/** In a 32-bit size: an array of 4 GiB or more, whose size is kept aside. */
+const HUGE = 0xffffffff;
 
 function readHprof(first: Reader, reopen: () => Reader): { summary: DumpSummaryBody; graph: HeapGraph } {
   let r = first;
@@ -754,7 +756,17 @@ function readHprof(first: Reader, reopen: () => Reader): { summary: DumpSummaryB
 
   // Pass 2: each object's class and size, its references resolved to nodes (those to objects not in the dump dropped).
   const nodeClass = new Int32Array(n); // class index; primitive arrays: -type; class objects: CLASS_NODE
-  const nodeSize = new Float64Array(n);
+  // Sizes in 32 bits (4 bytes an object less than a Float64Array): only an array can reach 4 GiB, and one that does is
+  // kept aside (HUGE in its place) and the sizes widened at the end.
+  let nodeSize: Uint32Array | Float64Array = new Uint32Array(n);
+  let huge: Map<number, number> | undefined;
+  const arraySize = (v: number, size: number): void => {
+    if (size < HUGE) nodeSize[v] = size;
+    else {
+      nodeSize[v] = HUGE;
+      (huge ??= new Map()).set(v, size);
+    }
+  };
   const edgeStart = new Uint32Array(n + 1);
   const edgeTarget = new Uint32Array(edgeBound);
   const edgeName = new Int32Array(edgeBound);
@@ -803,7 +815,7 @@ function readHprof(first: Reader, reopen: () => Reader): { summary: DumpSummaryB
         r.pos = p + idSize + 9;
         r.skip(count * VALUE_SIZE[type]!);
         nodeClass[node] = -type;
-        nodeSize[node++] = align8(16 + count * VALUE_SIZE[type]!);
+        arraySize(node++, align8(16 + count * VALUE_SIZE[type]!));
         continue;
       }
       switch (tag) {
@@ -835,7 +847,7 @@ function readHprof(first: Reader, reopen: () => Reader): { summary: DumpSummaryB
           r.skip(idSize + 4);
           const count = r.u4();
           nodeClass[node] = arrayClassIndex(r.id());
-          nodeSize[node] = align8(16 + 4 * count);
+          arraySize(node, align8(16 + 4 * count));
           for (let i = 0; i < count; ) {
             const k = Math.min(count - i, idsPerWindow);
             r.need(k * idSize);
@@ -851,7 +863,7 @@ function readHprof(first: Reader, reopen: () => Reader): { summary: DumpSummaryB
           const type = r.u1();
           r.skip(count * VALUE_SIZE[type]!);
           nodeClass[node] = -type;
-          nodeSize[node] = align8(16 + count * VALUE_SIZE[type]!);
+          arraySize(node, align8(16 + count * VALUE_SIZE[type]!));
           break;
         }
         default:
@@ -872,6 +884,11 @@ function readHprof(first: Reader, reopen: () => Reader): { summary: DumpSummaryB
   }
   if (node !== n) fail("the file changed while it was read");
   edgeStart[n] = w;
+  if (huge !== undefined) {
+    const wide = Float64Array.from(nodeSize);
+    for (const [v, size] of huge) wide[v] = size;
+    nodeSize = wide;
+  }
 
   // Types: the histogram's names (java.lang.String, byte[], java.lang.Object[]), written over the class indexes.
   const typeIndex = new Map<string, number>();

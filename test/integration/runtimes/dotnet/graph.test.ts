@@ -49,8 +49,8 @@ function growing(before: DumpBody, after: DumpBody & { graph: HeapGraph }): Set<
 function analyse(g: HeapGraph, grow: Set<number>) {
   const dom = dominators(g);
   const retained = retainedSizes(g, dom);
-  const types = typeRetention(g, dom, retained);
-  return { dom, retained, leaks: groupLeaks(g, dom, retained, types, shortestPaths(g), grow) };
+  const types = typeRetention(g, dom);
+  return { dom, retained, leaks: groupLeaks(g, dom, types, shortestPaths(g), grow) };
 }
 
 /**

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dominators } from "../../../../src/analysis/retention/dominators.js";
 import { groupLeaks } from "../../../../src/analysis/retention/leaks.js";
 import { shortestPaths } from "../../../../src/analysis/retention/paths.js";
-import { retainedSizes, typeRetention } from "../../../../src/analysis/retention/retained.js";
+import { typeRetention } from "../../../../src/analysis/retention/retained.js";
 import type { DumpBody } from "../../../../src/model/dump.js";
 import type { HeapGraph } from "../../../../src/model/heap-graph.js";
 import { parseJcmdHistogram } from "../../../../src/runtimes/jvm/histogram.js";
@@ -73,8 +73,7 @@ function growingTypes(before: DumpBody, after: DumpBody, graph: HeapGraph, min: 
 
 function leaksOf(graph: HeapGraph, growing: Set<number>) {
   const dom = dominators(graph);
-  const retained = retainedSizes(graph, dom);
-  return groupLeaks(graph, dom, retained, typeRetention(graph, dom, retained), shortestPaths(graph), growing);
+  return groupLeaks(graph, dom, typeRetention(graph, dom), shortestPaths(graph), growing);
 }
 
 describe.skipIf(skip)("jvm source: HPROF dumps of a quiet JVM", () => {

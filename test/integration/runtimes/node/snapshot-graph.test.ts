@@ -46,7 +46,7 @@ describe("the heap graph of a V8 snapshot", () => {
 
     const dom = dominators(graph);
     const retained = retainedSizes(graph, dom);
-    const types = typeRetention(graph, dom, retained);
+    const types = typeRetention(graph, dom);
     expect(types.reachable[t]).toBe(SESSIONS);
     // Each session alone holds its 2 KiB buffer's backing store: the type retains at least all of them.
     expect(types.bytes[t]).toBeGreaterThan(SESSIONS * 2048);
@@ -57,7 +57,6 @@ describe("the heap graph of a V8 snapshot", () => {
   it("finds a path from the GC roots to a session through the Map, and one leak rooted at Session", async () => {
     const { graph } = await readV8SnapshotGraph(file);
     const dom = dominators(graph);
-    const retained = retainedSizes(graph, dom);
     const sp = shortestPaths(graph);
     const t = graph.typeNames.indexOf("Session");
     let node = -1;
@@ -66,7 +65,7 @@ describe("the heap graph of a V8 snapshot", () => {
     expect(path[0]!.edge).toMatch(/^\(GC roots\) \/ /); // the root group: V8's synthetic nodes are not steps
     expect(path.at(-1)!.type).toBe("Session");
     const grow = new Set(["Session", "Buffer", "ArrayBuffer", "system / JSArrayBufferData"].map((n) => graph.typeNames.indexOf(n)).filter((i) => i >= 0));
-    const leaks = groupLeaks(graph, dom, retained, typeRetention(graph, dom, retained), sp, grow);
+    const leaks = groupLeaks(graph, dom, typeRetention(graph, dom), sp, grow);
     expect(leaks.map((l) => l.root)).toEqual(["Session"]);
     expect(leaks[0]!.members.map((m) => m.type)).toContain("Buffer");
   });

@@ -75,7 +75,7 @@ function bruteIdom(g: HeapGraph): number[] {
   });
 }
 
-describe("dominators (Lengauer–Tarjan over typed arrays)", () => {
+describe("dominators (Cooper–Harvey–Kennedy over typed arrays)", () => {
   it("equals the definition on 300 random graphs (several roots, cycles, unreachable nodes)", () => {
     const rnd = mulberry32(12345);
     for (let round = 0; round < 300; round++) {
@@ -87,6 +87,35 @@ describe("dominators (Lengauer–Tarjan over typed arrays)", () => {
       const g = graph({ types: ["T"], nodeTypes: new Array(n).fill(0), edges, roots });
       const got = Array.from(dominators(g).idom.slice(0, n));
       expect(got, `round ${round}: ${JSON.stringify({ edges, roots })}`).toEqual(bruteIdom(g));
+    }
+  });
+
+  it("per type, in one walk: the retained bytes of outermost instances, the largest instance and the total, as the per-object sizes say on 300 random graphs", () => {
+    const rnd = mulberry32(777);
+    for (let round = 0; round < 300; round++) {
+      const n = 2 + Math.floor(rnd() * 30);
+      const edges: [number, number, string][] = [];
+      const m = Math.floor(rnd() * n * 2.5);
+      for (let i = 0; i < m; i++) edges.push([Math.floor(rnd() * n), Math.floor(rnd() * n), "e"]);
+      const roots = [...new Set(Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => Math.floor(rnd() * n)))];
+      const nodeTypes = Array.from({ length: n }, () => Math.floor(rnd() * 3));
+      const sizes = Array.from({ length: n }, () => 1 + Math.floor(rnd() * 4)); // ties in retained sizes are common
+      const g = graph({ types: ["A", "B", "C"], nodeTypes, sizes, edges, roots });
+      const dom = dominators(g);
+      const r = retainedSizes(g, dom);
+      const want = { bytes: [0, 0, 0], reachable: [0, 0, 0], largest: [-1, -1, -1], total: r[n]! };
+      for (let v = 0; v < n; v++) {
+        if (dom.idom[v] === -1) continue;
+        const t = nodeTypes[v]!;
+        want.reachable[t]!++;
+        let outer = true;
+        for (let d = dom.idom[v]!; d !== dom.virtualRoot; d = dom.idom[d]!) if (nodeTypes[d] === t) outer = false;
+        if (outer) want.bytes[t]! += r[v]!;
+        if (want.largest[t] === -1 || r[v]! > r[want.largest[t]!]!) want.largest[t] = v;
+      }
+      const got = typeRetention(g, dom);
+      const seen = { bytes: Array.from(got.bytes), reachable: Array.from(got.reachable), largest: Array.from(got.largest), total: got.total };
+      expect(seen, `round ${round}: ${JSON.stringify({ edges, roots, nodeTypes, sizes })}`).toEqual(want);
     }
   });
 
@@ -111,7 +140,7 @@ describe("dominators (Lengauer–Tarjan over typed arrays)", () => {
     const retained = retainedSizes(g, dom);
     expect(retained[0]).toBe(8 * n);
     // A linked list retains itself once: its head's retained size, not the sum over its nodes.
-    expect(typeRetention(g, dom, retained).bytes[0]).toBe(8 * n);
+    expect(typeRetention(g, dom).bytes[0]).toBe(8 * n);
   });
 });
 
@@ -142,9 +171,11 @@ describe("retained sizes and retention paths", () => {
     expect(Array.from(r.slice(0, 9))).toEqual([390, 380, 360, 140, 140, 100, 100, 50, 999]);
     expect(dom.idom[7]).toBe(2); // held by two sessions: dominated by the array that holds both
     expect(dom.idom[8]).toBe(-1);
-    const t = typeRetention(g, dom, r);
+    const t = typeRetention(g, dom);
     expect(Array.from(t.bytes)).toEqual([390, 380, 360, 280, 250]);
     expect(Array.from(t.reachable)).toEqual([1, 1, 1, 2, 3]);
+    expect(Array.from(t.largest)).toEqual([0, 1, 2, 3, 5]); // of two equal sessions, the first
+    expect(t.total).toBe(390);
   });
 
   it("the shortest path from a root, with edge names and element indices", () => {
@@ -199,8 +230,7 @@ describe("leaks grouped by owner", () => {
   });
   const run = (growing: number[]) => {
     const dom = dominators(g);
-    const r = retainedSizes(g, dom);
-    return groupLeaks(g, dom, r, typeRetention(g, dom, r), shortestPaths(g), new Set(growing));
+    return groupLeaks(g, dom, typeRetention(g, dom), shortestPaths(g), new Set(growing));
   };
 
   it("one leak rooted at the owner, its members inside, the container as accumulation point, the holder on the path", () => {
