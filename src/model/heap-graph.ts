@@ -18,8 +18,8 @@
 
 export interface HeapGraph {
   readonly nodeCount: number;
-  /** Per node: its type, an index into typeNames. */
-  readonly nodeType: Uint32Array;
+  /** Per node: its type, an index into typeNames; 16 bits where the types are few enough (2 bytes an object less). */
+  readonly nodeType: Uint16Array | Uint32Array;
   /**
    * Per node: its shallow size in bytes. A Float64Array where one object may exceed 4 GiB (.NET and JVM arrays); a
    * Uint32Array where it cannot (V8 objects), 4 bytes per object less.
@@ -42,6 +42,12 @@ export interface HeapGraph {
   readonly roots: Uint32Array;
   /** Per root (same order as roots): what roots it, an index into `names` ("static field Foo.cache", "stack"). */
   readonly rootName: Int32Array;
+  /**
+   * Optional, per root: 1 where the root holds objects only for a moment (V8's handle scopes: whatever native code
+   * had in hand when the snapshot was taken). Paths start from such a root only for what no other root reaches: the
+   * way a leak is held, not what happened to be in hand. Absent: all 0.
+   */
+  readonly rootRank?: Uint8Array;
   readonly typeNames: readonly string[];
   readonly names: readonly string[];
 }

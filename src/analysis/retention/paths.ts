@@ -49,16 +49,28 @@ export function shortestPaths(g: HeapGraph, into?: Int32Array): ShortestPaths {
     bucket[b]![fill[b]!++] = v;
   };
   let queued = 0;
-  for (let r = 0; r < g.roots.length; r++) {
-    const v = g.roots[r]!;
-    if (via[v] !== -2) continue;
-    via[v] = -1;
-    push(0, v);
-    queued++;
-  }
+  // Roots that hold objects only for a moment (HeapGraph.rootRank) start a second round, for what the first left
+  // unreached.
+  const seed = (passing: number, d: number): void => {
+    for (let r = 0; r < g.roots.length; r++) {
+      const v = g.roots[r]!;
+      if (via[v] !== -2 || (g.rootRank?.[r] ?? 0) !== passing) continue;
+      via[v] = -1;
+      dm[v] = d & 0x7f;
+      push(d % ring, v);
+      queued++;
+    }
+  };
+  seed(0, 0);
   // Within a bucket, first in first out keeps ties in root order (the roots a reader knows first).
   const head = new Uint32Array(ring);
-  for (let d = 0; queued > 0; d++) {
+  let second = g.rootRank?.includes(1) === true;
+  for (let d = 0; queued > 0 || second; d++) {
+    if (queued === 0) {
+      second = false;
+      seed(1, d);
+      if (queued === 0) break;
+    }
     const b = d % ring;
     while (head[b]! < fill[b]!) {
       const v = bucket[b]![head[b]!++]!;
@@ -107,7 +119,16 @@ export function pathTo(g: HeapGraph, sp: ShortestPaths, node: number, maxSteps =
     const e = sp.via[v]!;
     const type = g.typeNames[g.nodeType[v]!] ?? "?";
     if (e === -1) {
-      const r = g.roots.indexOf(v);
+      // Named by a lasting root that holds it, where one does (the search started there first).
+      let r = -1;
+      for (let k = 0; k < g.roots.length; k++) {
+        if (g.roots[k] !== v) continue;
+        if (r < 0) r = k;
+        if ((g.rootRank?.[k] ?? 0) === 0) {
+          r = k;
+          break;
+        }
+      }
       steps.push({ type, edge: g.names[g.rootName[r] ?? -1] ?? "(root)" });
       rooted = true;
       break;

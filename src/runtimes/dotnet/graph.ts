@@ -622,8 +622,9 @@ export function finishGraph(p: DotnetGraphParts, nameOf: (typeKey: number) => st
     }
     remap[i] = t;
   });
-  const nodeType = p.nodeType;
-  for (let i = 0; i < p.nodeCount; i++) nodeType[i] = remap[nodeType[i]!]!;
+  // 16 bits when the types are few enough (2 bytes an object less), else remapped in place.
+  const nodeType = typeNames.length <= 0x10000 ? new Uint16Array(p.nodeCount) : p.nodeType;
+  for (let i = 0; i < p.nodeCount; i++) nodeType[i] = remap[p.nodeType[i]!]!;
 
   // Names: the roots' labels, then `[]`, the ConditionalWeakTable value, then `(T)` for each type T.
   const names: string[] = p.rootLabels.map((l, i) =>

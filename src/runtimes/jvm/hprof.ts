@@ -900,7 +900,8 @@ function readHprof(first: Reader, reopen: () => Reader): { summary: DumpSummaryB
   const classType = typeNamed("java.lang.Class");
   const primitiveType = PRIMITIVE_ARRAY.map((name) => (name === "" ? -1 : typeNamed(name)));
   const typeOfClass = classNames.map((name) => typeNamed(normaliseJavaClassName(externalName(name))));
-  const nodeType = new Uint32Array(nodeClass.buffer, 0, n);
+  // 16 bits when there are few enough types (almost always: a JVM's loaded classes), else over the class indexes.
+  const nodeType = typeIndex.size <= 0x10000 ? new Uint16Array(n) : new Uint32Array(nodeClass.buffer, 0, n);
   for (let i = 0; i < n; i++) {
     const c = nodeClass[i]!;
     nodeType[i] = c === CLASS_NODE ? classType : c < 0 ? primitiveType[-c]! : typeOfClass[c]!;

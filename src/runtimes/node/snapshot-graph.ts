@@ -177,7 +177,8 @@ export class SnapshotGraphCollector {
     const n = this.nodes;
     const typeIndex = new Map<string, number>();
     const keyType = new Map<number, number>();
-    const nodeType = new Uint32Array(n);
+    // 16 bits while the types fit (2 bytes an object less), widened once if a 65 537th type appears.
+    let nodeType: Uint16Array | Uint32Array = new Uint16Array(n);
     for (let i = 0; i < n; i++) {
       const k = this.key[i]!;
       let t = keyType.get(k);
@@ -186,6 +187,7 @@ export class SnapshotGraphCollector {
         t = typeIndex.get(label);
         if (t === undefined) typeIndex.set(label, (t = typeIndex.size));
         keyType.set(k, t);
+        if (t > 0xffff && nodeType instanceof Uint16Array) nodeType = Uint32Array.from(nodeType);
       }
       nodeType[i] = t;
     }
@@ -212,7 +214,7 @@ export class SnapshotGraphCollector {
     const edgeStart = this.edgeStart;
     const edgeTarget = this.target.subarray(0, this.edges);
     this.nameCollectionEntries(nodeType, [...typeIndex.keys()], edgeStart, edgeTarget, edgeName, names);
-    const { roots, rootName } = this.rootsBelowSynthetic(edgeStart, edgeTarget, str, names);
+    const { roots, rootName, rootRank } = this.rootsBelowSynthetic(edgeStart, edgeTarget, str, names);
     // The per-node read state is not needed past here: let it go before the analysis allocates.
     this.key = new Int32Array(0);
     this.edgeCount = new Uint32Array(0);
@@ -227,6 +229,7 @@ export class SnapshotGraphCollector {
       edgeRank: this.rank.subarray(0, this.edges),
       roots,
       rootName,
+      rootRank,
       typeNames: [...typeIndex.keys()],
       names,
     };
@@ -239,7 +242,7 @@ export class SnapshotGraphCollector {
    * they are program data (session ids, tokens), and paths are shown in the UI and the API.
    */
   private nameCollectionEntries(
-    nodeType: Uint32Array,
+    nodeType: Uint16Array | Uint32Array,
     typeNames: string[],
     start: Uint32Array,
     target: Uint32Array,
@@ -276,9 +279,9 @@ export class SnapshotGraphCollector {
     target: Uint32Array,
     str: (index: number) => string,
     names: string[],
-  ): { roots: Uint32Array; rootName: Int32Array } {
-    if (this.nodes === 0) return { roots: new Uint32Array(0), rootName: new Int32Array(0) };
-    if (!this.synthetic.has(0)) return { roots: Uint32Array.of(0), rootName: Int32Array.of(0) };
+  ): { roots: Uint32Array; rootName: Int32Array; rootRank: Uint8Array } {
+    if (this.nodes === 0) return { roots: new Uint32Array(0), rootName: new Int32Array(0), rootRank: new Uint8Array(0) };
+    if (!this.synthetic.has(0)) return { roots: Uint32Array.of(0), rootName: Int32Array.of(0), rootRank: Uint8Array.of(0) };
     const userRoots: number[] = [];
     const rest: number[] = [];
     const restName: number[] = [];
@@ -308,6 +311,8 @@ export class SnapshotGraphCollector {
     return {
       roots: Uint32Array.from([...userRoots, ...rest]),
       rootName: Int32Array.from([...userRoots.map(() => user), ...restName]),
+      // A handle scope holds what native code has in hand at the moment of the snapshot (seen: a Map's table).
+      rootRank: Uint8Array.from([...userRoots.map(() => 0), ...restName.map((at) => (names[at]!.endsWith("(Handle scope)") ? 1 : 0))]),
     };
   }
 }

@@ -93,6 +93,8 @@ describe.skipIf(skip)("dotnet heap graph (real .NET programs)", () => {
       const { after, grow } = result;
       const g = after.graph;
       expect(g.nodeCount).toBe(after.totalObjects);
+      expect(g.nodeType).toBeInstanceOf(Uint16Array); // a few thousand types: 2 bytes an object
+      expect(g.nodeSize).toBeInstanceOf(Uint32Array); // no object of 4 GiB: 4 bytes an object
       // The GC walks its regions in address order: addresses are matched by page, with no table per object.
       expect(after.notes.join("\n")).toMatch(/addresses by page/);
       expect(grow.has(g.typeNames.indexOf(`${NS}Owner`))).toBe(true);

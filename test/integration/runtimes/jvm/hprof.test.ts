@@ -48,6 +48,9 @@ describe.skipIf(skip)("HPROF of a real JVM", () => {
 
   it("counts every class as GC.class_histogram does, and sizes the program's own classes and arrays as it does", async () => {
     const { summary, graph } = await readHprofGraph(file);
+    // A few thousand classes and no array of 4 GiB: 2 bytes a type and 4 a size.
+    expect(graph.nodeType).toBeInstanceOf(Uint16Array);
+    expect(graph.nodeSize).toBeInstanceOf(Uint32Array);
     const hist = parseJcmdHistogram(histogram);
     const row = (rows: typeof hist.types, t: string) => rows.find((r) => r.type === t);
     expect(row(summary.types, "Owners$Owner")).toEqual(row(hist.types, "Owners$Owner"));

@@ -43,6 +43,7 @@ describe("the heap graph of a V8 snapshot", () => {
     const counts = new Map<number, number>();
     for (let i = 0; i < graph.nodeCount; i++) counts.set(graph.nodeType[i]!, (counts.get(graph.nodeType[i]!) ?? 0) + 1);
     for (const row of summary.types) expect(counts.get(graph.typeNames.indexOf(row.type)), row.type).toBe(row.count);
+    expect(graph.nodeType).toBeInstanceOf(Uint16Array); // a few thousand types: 2 bytes an object
 
     const dom = dominators(graph);
     const retained = retainedSizes(graph, dom);
@@ -141,5 +142,54 @@ describe("leakwatch paths", () => {
     expect(r.exitCode).toBe(code);
     expect(r.stderr.trim().split("\n")).toHaveLength(1);
     expect(r.stderr).toMatch(message);
+  });
+});
+
+describe("a V8 snapshot with more types than 16 bits hold", () => {
+  it("widens the node types once the 65 537th type appears, and every count still matches the summary", async () => {
+    // Written here in V8's layout (a real program needs ~10 s to make 70 000 named classes): the synthetic root holds
+    // one object of each kind by an element edge.
+    const kinds = 70_000;
+    const meta = {
+      node_fields: ["type", "name", "id", "self_size", "edge_count", "trace_node_id", "detachedness"],
+      node_types: [
+        ["hidden", "array", "string", "object", "code", "closure", "regexp", "number", "native", "synthetic"],
+        "string",
+        "number",
+        "number",
+        "number",
+        "number",
+        "number",
+      ],
+      edge_fields: ["type", "name_or_index", "to_node"],
+      edge_types: [["context", "element", "property", "internal", "hidden", "shortcut", "weak"], "string_or_number", "node"],
+    };
+    const nodes = [`9,0,1,0,${kinds},0,0`];
+    const edges: string[] = [];
+    for (let i = 1; i <= kinds; i++) {
+      nodes.push(`3,${i},${i * 2 + 1},16,0,0,0`);
+      edges.push(`1,${i - 1},${i * 7}`);
+    }
+    const strings = ["", ...Array.from({ length: kinds }, (_, i) => `Kind${i}`)];
+    const many = path.join(dir, "many-types.heapsnapshot");
+    writeFileSync(
+      many,
+      `{"snapshot":{"meta":${JSON.stringify(meta)},"node_count":${nodes.length},"edge_count":${edges.length},"trace_function_count":0},` +
+        `"nodes":[${nodes.join(",")}],"edges":[${edges.join(",")}],"trace_function_infos":[],"trace_tree":[],"samples":[],"locations":[],` +
+        `"strings":${JSON.stringify(strings)}}`,
+    );
+    const { summary, graph } = await readV8SnapshotGraph(many);
+    rmSync(many);
+    expect(graph.typeNames.length).toBeGreaterThan(0x10000);
+    expect(graph.nodeType).toBeInstanceOf(Uint32Array);
+    const counts = new Map<string, number>();
+    for (let i = 0; i < graph.nodeCount; i++) {
+      const name = graph.typeNames[graph.nodeType[i]!]!;
+      counts.set(name, (counts.get(name) ?? 0) + 1);
+    }
+    expect(counts).toEqual(new Map(summary.types.map((r) => [r.type, r.count])));
+    const last = graph.typeNames.indexOf(`Kind${kinds - 1}`);
+    expect(last).toBeGreaterThan(0xffff);
+    expect(typeRetention(graph, dominators(graph)).reachable[last]).toBe(1);
   });
 });

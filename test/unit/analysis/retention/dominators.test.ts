@@ -178,6 +178,27 @@ describe("retained sizes and retention paths", () => {
     expect(t.total).toBe(390);
   });
 
+  it("a root that holds objects only for a moment (a handle scope) is on a path only where nothing else reaches", () => {
+    // global 0 → Holder → Map 1 → Array 2 → Session 3; a handle scope holds the Array 2 and a stray Session 4.
+    const h = graph({
+      types: ["Holder", "Map", "Array", "Session"],
+      nodeTypes: [0, 1, 2, 3, 3],
+      edges: [
+        [0, 1, "sessions"],
+        [1, 2, "table"],
+        [2, 3, 0],
+      ],
+      roots: [2, 0, 4],
+      rootNames: ["(Handle scope)", "global", "(Handle scope)"],
+    });
+    const passing = { ...h, rootRank: Uint8Array.of(1, 0, 1) };
+    expect(pathTo(passing, shortestPaths(passing), 3)?.map((s) => s.edge)).toEqual(["global", "sessions", "table", "[0]"]);
+    expect(pathTo(passing, shortestPaths(passing), 2)?.map((s) => s.edge)).toEqual(["global", "sessions", "table"]);
+    expect(pathTo(passing, shortestPaths(passing), 4)).toEqual([{ type: "Session", edge: "(Handle scope)" }]);
+    // Without the ranks every root is as good as another: the shorter way through the handle scope wins.
+    expect(pathTo(h, shortestPaths(h), 3)?.map((s) => s.edge)).toEqual(["(Handle scope)", "[0]"]);
+  });
+
   it("the shortest path from a root, with edge names and element indices", () => {
     const sp = shortestPaths(g);
     expect(pathTo(g, sp, 5)).toEqual([
