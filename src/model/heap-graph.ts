@@ -7,22 +7,22 @@
 //
 // Memory bound, per object N and per strong reference E (the readers + src/analysis/retention as analyseRetention
 // runs it, measured in bench/retention/, bench/hprof/, bench/dotnet-graph/): the graph is 10 B per object (nodeType
-// in 16 bits where the types fit, nodeSize in 32 bits unless an object reaches 4 GiB, edgeStart) and 9 B per reference for V8 (edgeTarget,
-// edgeName, edgeRank; 8 B for HPROF and .NET), plus 8 B per object while a file is read; dominators work in 12 B per
-// object and none per reference and keep all 12 (idom, order, and a scratch array that type retention's child lists
-// and then the paths reuse); type retention 4 B per object more while it runs, plus 8 B per level of the dominator
-// tree's depth (retained sizes are summed in its walk, never stored per object); paths 1 B and a queue of a few
-// 4-byte entries per object while they run; leak grouping 5 B. Peak ≈ 27 N + 9 E bytes (+ 8 B per tree level):
-// 6.9 M objects and 16.7 M references, 0.34 GB; the measured peak RSS adds Node itself (~45 MB) and the collector's
-// lag in freeing what a step let go.
+// in 16 bits where the types fit, nodeSize in 32 bits unless an object reaches 4 GiB, edgeStart) and 9 B per
+// reference for V8 (edgeTarget, edgeName, edgeRank; 8 B for HPROF and .NET), plus 8 B per object while a file is
+// read; dominators work in 12 B per object and none per reference and keep all 12 (idom, order, and a scratch array
+// that type retention's child lists and then the paths reuse); type retention 4 B per object more while it runs,
+// plus 8 B per level of the dominator tree's depth (retained sizes are summed in its walk, never stored per object);
+// paths 1 B and a queue of a few 4-byte entries per object while they run; leak grouping 5 B. Peak ≈ 27 N + 9 E
+// bytes (+ 8 B per tree level): 6.9 M objects and 16.7 M references, 0.34 GB; the measured peak RSS adds Node itself
+// (~45 MB) and the collector's lag in freeing what a step let go.
 
 export interface HeapGraph {
   readonly nodeCount: number;
   /** Per node: its type, an index into typeNames; 16 bits where the types are few enough (2 bytes an object less). */
   readonly nodeType: Uint16Array | Uint32Array;
   /**
-   * Per node: its shallow size in bytes. A Float64Array where one object may exceed 4 GiB (.NET and JVM arrays); a
-   * Uint32Array where it cannot (V8 objects), 4 bytes per object less.
+   * Per node: its shallow size in bytes. A Uint32Array (4 bytes an object less) unless an object reaches 4 GiB: the
+   * .NET and HPROF readers widen to a Float64Array for a heap that has one; V8 objects never do.
    */
   readonly nodeSize: Float64Array | Uint32Array;
   /** Per node i: its out-edges are edgeTarget[edgeStart[i] .. edgeStart[i + 1]); nodeCount + 1 entries. */
