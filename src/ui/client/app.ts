@@ -8,6 +8,7 @@ import type { TypeVerdict } from "../../analysis/verdict.js";
 import type { MemorySample } from "../../sampling/series.js";
 import type { OutcomeRecord } from "../history.js";
 import type { TypeHistoryRow } from "../api.js";
+import type { LeakView as Leak } from "../../heap/retention.js";
 
 declare global {
   interface Window {
@@ -42,19 +43,6 @@ interface TargetInfo {
   lastDump: DumpHeader | null;
   lastOutcome: { result: string; reason?: string; message?: string } | null;
   suspects: string[];
-}
-
-interface Leak {
-  root: string;
-  retainedBytes: number;
-  instances: number;
-  growthBytesPerSecond: number;
-  bytesPerRequest: number | null;
-  members: { type: string; growthBytesPerSecond: number }[];
-  path: { type: string; edge: string }[];
-  accumulationPoint: string | null;
-  firstSeen: string;
-  history: { time: number; retainedBytes: number }[];
 }
 
 interface LoadStatus {

@@ -75,15 +75,21 @@ function bruteIdom(g: HeapGraph): number[] {
   });
 }
 
+/** A random graph's shape: 2–31 nodes, up to 2.5 edges a node (cycles and self-loops), 1–3 roots. */
+function randomShape(rnd: () => number): { n: number; edges: [number, number, string][]; roots: number[] } {
+  const n = 2 + Math.floor(rnd() * 30);
+  const edges: [number, number, string][] = [];
+  const m = Math.floor(rnd() * n * 2.5);
+  for (let i = 0; i < m; i++) edges.push([Math.floor(rnd() * n), Math.floor(rnd() * n), "e"]);
+  const roots = [...new Set(Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => Math.floor(rnd() * n)))];
+  return { n, edges, roots };
+}
+
 describe("dominators (Cooper–Harvey–Kennedy over typed arrays)", () => {
   it("equals the definition on 300 random graphs (several roots, cycles, unreachable nodes)", () => {
     const rnd = mulberry32(12345);
     for (let round = 0; round < 300; round++) {
-      const n = 2 + Math.floor(rnd() * 30);
-      const edges: [number, number, string][] = [];
-      const m = Math.floor(rnd() * n * 2.5);
-      for (let i = 0; i < m; i++) edges.push([Math.floor(rnd() * n), Math.floor(rnd() * n), "e"]);
-      const roots = [...new Set(Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => Math.floor(rnd() * n)))];
+      const { n, edges, roots } = randomShape(rnd);
       const g = graph({ types: ["T"], nodeTypes: new Array(n).fill(0), edges, roots });
       const got = Array.from(dominators(g).idom.slice(0, n));
       expect(got, `round ${round}: ${JSON.stringify({ edges, roots })}`).toEqual(bruteIdom(g));
@@ -93,11 +99,7 @@ describe("dominators (Cooper–Harvey–Kennedy over typed arrays)", () => {
   it("per type, in one walk: the retained bytes of outermost instances, the largest instance and the total, as the per-object sizes say on 300 random graphs", () => {
     const rnd = mulberry32(777);
     for (let round = 0; round < 300; round++) {
-      const n = 2 + Math.floor(rnd() * 30);
-      const edges: [number, number, string][] = [];
-      const m = Math.floor(rnd() * n * 2.5);
-      for (let i = 0; i < m; i++) edges.push([Math.floor(rnd() * n), Math.floor(rnd() * n), "e"]);
-      const roots = [...new Set(Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => Math.floor(rnd() * n)))];
+      const { n, edges, roots } = randomShape(rnd);
       const nodeTypes = Array.from({ length: n }, () => Math.floor(rnd() * 3));
       const sizes = Array.from({ length: n }, () => 1 + Math.floor(rnd() * 4)); // ties in retained sizes are common
       const g = graph({ types: ["A", "B", "C"], nodeTypes, sizes, edges, roots });
