@@ -3,7 +3,7 @@
 // the retained bytes go into a verdict window of their own, so that an owner whose own size is small (`Session`) is
 // proven to grow by what it holds. What is kept is small — the last `window` analyses' rows and leaks, and when each
 // leak was first seen — and persisted in data-dir/retention/<target>.json (0600), so a restart keeps the history.
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import type { Logger } from "pino";
@@ -13,6 +13,7 @@ import type { GraphLeak } from "../analysis/retention/leaks.js";
 import type { PathStep } from "../analysis/retention/paths.js";
 import { analyseRetentionOffThread } from "./retention-run.js";
 import type { HeapGraph } from "../model/heap-graph.js";
+import { makeDir, writeFileAtomic } from "../util/fs.js";
 import { runInSlices } from "../util/slices.js";
 
 /** --retention-analysis: when a dump's heap graph is read for retention. */
@@ -143,11 +144,10 @@ export class TargetRetention {
   }
 
   private async save(): Promise<void> {
-    await mkdir(this.opts.dir, { recursive: true, mode: 0o700 });
-    const tmp = `${this.file}.${process.pid}.tmp`;
+    // makeDir, not Node's recursive mkdir, which never settles under /proc (util/fs.ts).
+    await makeDir(this.opts.dir, 0o700);
     const data = { version: 1, records: this.records, firstSeen: Object.fromEntries(this.firstSeen) };
-    await writeFile(tmp, JSON.stringify(data), { mode: 0o600 });
-    await rename(tmp, this.file);
+    await writeFileAtomic(this.file, [JSON.stringify(data)]);
   }
 
   private async absorb(r: Record): Promise<void> {

@@ -5,13 +5,13 @@
 // is ~15 MB of row objects) are read back from its file when someone asks for them, so what the store holds grows
 // with the number of dumps kept, not with their size. Files are written header first and rows last, which lets
 // open() read just the start of each file.
-import { open, readFile, readdir, rename, unlink } from "node:fs/promises";
+import { open, readFile, readdir, unlink } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import type { Logger } from "pino";
 import { z } from "../util/zod.js";
 import { type DumpHeader, type DumpSummary, dumpHeader, type TypeRow } from "../model/summary.js";
-import { makeDir } from "../util/fs.js";
+import { makeDir, writeFileAtomic } from "../util/fs.js";
 import { typeNamesOutdated, upgradeTypeNames } from "../runtimes/index.js";
 
 const headerSchema = z.object({
@@ -187,22 +187,7 @@ export class DumpStore {
     if (this.opts.dataDir) {
       const dir = this.dir(summary.target);
       await makeDir(dir, 0o700);
-      const file = path.join(dir, `${summary.id}.json`);
-      const tmp = `${file}.tmp-${process.pid}`;
-      const fh = await open(tmp, "w", 0o600);
-      try {
-        for (const piece of serialise(summary)) await fh.write(piece);
-        await fh.sync();
-      } catch (err) {
-        await fh.close();
-        await unlink(tmp).catch(() => undefined);
-        throw err;
-      }
-      await fh.close();
-      await rename(tmp, file);
-      const dh = await open(dir, "r");
-      await dh.sync().catch(() => undefined);
-      await dh.close();
+      await writeFileAtomic(path.join(dir, `${summary.id}.json`), serialise(summary));
     } else {
       let byId = this.memory.get(summary.target);
       if (!byId) this.memory.set(summary.target, (byId = new Map()));

@@ -2,6 +2,7 @@
 // `mkdir(…, { recursive: true })` never settles (the daemon hung before serving). Walking up by hand fails at once
 // with the first component that cannot be created.
 import { mkdirSync, statSync } from "node:fs";
+import { open, rename, unlink } from "node:fs/promises";
 import path from "node:path";
 
 /**
@@ -39,4 +40,26 @@ export function makeDirSync(dir: string, mode = 0o777): void {
       if ((err as NodeJS.ErrnoException).code !== "EEXIST") throw err;
     }
   }
+}
+
+/**
+ * Writes file whole or not at all: the pieces into `FILE.tmp-PID` (created with mode), synced, renamed over file, and
+ * the directory synced. A failed write removes its temporary file; one a crash left behind is the caller's to sweep.
+ */
+export async function writeFileAtomic(file: string, pieces: Iterable<string>, mode = 0o600): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fh = await open(tmp, "w", mode);
+  try {
+    for (const piece of pieces) await fh.write(piece);
+    await fh.sync();
+  } catch (err) {
+    await fh.close();
+    await unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+  await fh.close();
+  await rename(tmp, file);
+  const dh = await open(path.dirname(file), "r");
+  await dh.sync().catch(() => undefined);
+  await dh.close();
 }
