@@ -2,16 +2,10 @@
 // run the TypeScript sources, where a worker cannot load a .ts file).
 import { Worker } from "node:worker_threads";
 import { hasCompiledWorker } from "../util/worker.js";
-import type { HeapGraph } from "../model/heap-graph.js";
+import { type HeapGraph, graphBuffers } from "../model/heap-graph.js";
 import { analyseRetention, type RetentionResult } from "../analysis/retention/analyse.js";
 
 const WORKER_FILE = new URL("./retention-worker.js", import.meta.url);
-
-/** The graph's typed arrays' buffers, each once (two arrays may share one). */
-function buffers(g: HeapGraph): ArrayBuffer[] {
-  const all = [g.nodeType, g.nodeSize, g.edgeStart, g.edgeTarget, g.edgeName, g.roots, g.rootName, ...(g.edgeRank ? [g.edgeRank] : [])].map((a) => a.buffer);
-  return [...new Set(all)].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
-}
 
 /**
  * Analyses the graph off the event loop. The graph is unusable afterwards (its arrays moved to the worker).
@@ -28,7 +22,7 @@ export function analyseRetentionOffThread(
   const plain: HeapGraph = { ...graph, typeNames: [...graph.typeNames], names: [...graph.names] };
   const worker = new Worker(WORKER_FILE, {
     workerData: { graph: plain, suspects: [...suspects], candidates: [...candidates], growth: [...growth] },
-    transferList: buffers(graph),
+    transferList: graphBuffers(graph),
   });
   return new Promise<RetentionResult>((resolve, reject) => {
     const onAbort = (): void => void worker.terminate();

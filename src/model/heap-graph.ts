@@ -58,3 +58,10 @@ export function edgeLabel(g: HeapGraph, e: number): string {
   if (n < 0) return `[${-1 - n}]`;
   return g.names[n] ?? "?";
 }
+
+/** The buffers behind a graph's typed arrays, each once (two arrays may share one): a transfer list to a thread. */
+export function graphBuffers(g: HeapGraph): ArrayBuffer[] {
+  const arrays = [g.nodeType, g.nodeSize, g.edgeStart, g.edgeTarget, g.edgeName, g.roots, g.rootName, g.edgeRank, g.rootRank];
+  const all = arrays.flatMap((a) => (a === undefined ? [] : [a.buffer]));
+  return [...new Set(all)].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+}

@@ -3,14 +3,14 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { ParseError } from "../../model/parse-error.js";
 import { readHprofGraph } from "./hprof.js";
+import { graphBuffers } from "../../model/heap-graph.js";
 import type { HprofWorkerMessage } from "./hprof-thread.js";
 
 const { file } = workerData as { file: string };
 try {
   const { summary, graph } = await readHprofGraph(file);
-  const arrays = [graph.nodeType, graph.nodeSize, graph.edgeStart, graph.edgeTarget, graph.edgeName, graph.roots, graph.rootName];
   const message: HprofWorkerMessage = { kind: "result", summary, graph };
-  parentPort!.postMessage(message, [...new Set(arrays.map((a) => a.buffer as ArrayBuffer))]);
+  parentPort!.postMessage(message, graphBuffers(graph));
 } catch (err) {
   const message: HprofWorkerMessage =
     err instanceof ParseError
