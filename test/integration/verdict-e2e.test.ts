@@ -1,8 +1,10 @@
 // The verdict's states on a real Node program (test/fixtures/programs/verdict-patterns.js), watched by the daemon
 // through its inspector. Count-driven: the test advances the program one step, then takes one dump, so what each
-// dump sees does not depend on scheduling. Timed (the warm-up): the program's cache fills for 24 s from its start, so
+// dump sees does not depend on scheduling; and the clock the daemon reads moves on a fixed 30 s per step, as a
+// steady load's would, so the slopes do not depend on how long each dump took on a busy machine either (a dump that
+// took 4× longer than the ones the leak was proven at once made a real leak look settled). Timed (the warm-up): the program's cache fills for 24 s from its start, so
 // a 30 s warm-up from the first dump always covers it, however late the dumps come.
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import net from "node:net";
@@ -22,6 +24,7 @@ const dataDirs: string[] = [];
 const children: ChildProcess[] = [];
 
 afterEach(async () => {
+  vi.restoreAllMocks();
   await Promise.all(daemons.splice(0).map((d) => d.stop()));
   for (const c of children.splice(0)) c.kill("SIGKILL");
   await Promise.all(dataDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
@@ -76,6 +79,9 @@ async function watch(child: { pid?: number }, argv: string[]): Promise<Daemon> {
   return daemon;
 }
 
+/** How far the daemon's clock moves on per step in the count-driven tests (far more than a dump takes). */
+const STEP_MS = 30_000;
+
 const stateOf = (d: Daemon, type: string) => d.heaps.view("app")?.verdictOf(type)?.state;
 
 /**
@@ -93,7 +99,12 @@ async function countDriven(
   await waitFor(async () => d.heaps.view("app") !== undefined, 30_000, "the heap source");
   const leak: string[] = [];
   const cache: string[] = [];
+  // The steps' clock: real time plus 30 s per step, moved on only between dumps (nothing times out across a step).
+  const realNow = Date.now.bind(Date);
+  let ahead = 0;
+  vi.spyOn(Date, "now").mockImplementation(() => realNow() + ahead);
   for (let n = 1; n <= 22; n++) {
+    ahead += STEP_MS;
     await step(n);
     const outcome = await d.heaps.dumpNow("app", "test")!;
     expect(outcome.result, JSON.stringify(outcome)).toBe("success");
