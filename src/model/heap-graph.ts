@@ -30,9 +30,10 @@ export interface HeapGraph {
   readonly edgeTarget: Uint32Array;
   /**
    * Per edge: its name for retention paths. ≥ 0: an index into `names` (a property, field or variable name);
-   * < 0: an element index, -1 - index (array or collection slot).
+   * < 0: an element index, -1 - index (array or collection slot). Or, where the runtime logs no name per reference
+   * (.NET), the rule that names each edge by the types at its ends (EdgeNamesByType): 4 bytes per reference less.
    */
-  readonly edgeName: Int32Array;
+  readonly edgeName: Int32Array | EdgeNamesByType;
   /**
    * Optional, per edge: how readable it is on a retention path, 0 (a property, element or closure variable the
    * program names) to 2 (runtime-internal, hidden). Paths prefer low ranks where a path exists; absent: all 0.
@@ -52,16 +53,65 @@ export interface HeapGraph {
   readonly names: readonly string[];
 }
 
+/**
+ * Edge names derived rather than stored: an edge listed in `special` is named `specialName`; else an edge from an
+ * instance of a type flagged in `elementTypes` (an array) is named `element`; any other, `names[field + the type of
+ * its target]` (a field holding a T, its name unknown).
+ */
+export interface EdgeNamesByType {
+  /** Per type: 1 where the references of its instances are elements. */
+  readonly elementTypes: Uint8Array;
+  readonly element: number;
+  readonly field: number;
+  /** Edge indices, ascending, named specialName (.NET: ConditionalWeakTable values). */
+  readonly special: Uint32Array;
+  readonly specialName: number;
+}
+
 /** The name of edge e, as a path shows it: `.name` for a property or field, `[i]` for an element. */
 export function edgeLabel(g: HeapGraph, e: number): string {
-  const n = g.edgeName[e]!;
+  const n = edgeNameOf(g, e);
   if (n < 0) return `[${-1 - n}]`;
   return g.names[n] ?? "?";
 }
 
+/** The entry of edge e in g.edgeName, stored or derived. */
+export function edgeNameOf(g: HeapGraph, e: number): number {
+  const names = g.edgeName;
+  if (ArrayBuffer.isView(names)) return names[e]!;
+  if (sortedHas(names.special, e)) return names.specialName;
+  return names.elementTypes[g.nodeType[edgeSource(g, e)]!] === 1 ? names.element : names.field + g.nodeType[g.edgeTarget[e]!]!;
+}
+
+/** The node whose out-edges hold edge e: the last node whose edges start at or before e (edgeStart is sorted; nodes
+ * without edges share their start with the next node, so the last of them with start ≤ e is the one with e). */
+export function edgeSource(g: HeapGraph, e: number): number {
+  let lo = 0;
+  let hi = g.nodeCount - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (g.edgeStart[mid]! <= e) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+function sortedHas(a: Uint32Array, v: number): boolean {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! === v) return true;
+    if (a[mid]! < v) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
 /** The buffers behind a graph's typed arrays, each once (two arrays may share one): a transfer list to a thread. */
 export function graphBuffers(g: HeapGraph): ArrayBuffer[] {
-  const arrays = [g.nodeType, g.nodeSize, g.edgeStart, g.edgeTarget, g.edgeName, g.roots, g.rootName, g.edgeRank, g.rootRank];
+  const names = ArrayBuffer.isView(g.edgeName) ? [g.edgeName] : [g.edgeName.elementTypes, g.edgeName.special];
+  const arrays = [g.nodeType, g.nodeSize, g.edgeStart, g.edgeTarget, ...names, g.roots, g.rootName, g.edgeRank, g.rootRank];
   const all = arrays.flatMap((a) => (a === undefined ? [] : [a.buffer]));
   return [...new Set(all)].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
 }

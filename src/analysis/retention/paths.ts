@@ -4,7 +4,7 @@
 // V8's internals, as DevTools' retainers view skips internal links. One Dial's-algorithm pass from the roots
 // (a shortest-path search with a ring of buckets, for small integer costs) remembers per node the edge it was
 // reached by.
-import { type HeapGraph, edgeLabel } from "../../model/heap-graph.js";
+import { type HeapGraph, edgeLabel, edgeSource } from "../../model/heap-graph.js";
 
 export interface PathStep {
   /** The type of the object at this step. */
@@ -96,19 +96,6 @@ export function shortestPaths(g: HeapGraph, into?: Int32Array): ShortestPaths {
   return { via };
 }
 
-/** The node whose out-edges hold edge e: the last node whose edges start at or before e (edgeStart is sorted). */
-function sourceOf(g: HeapGraph, e: number): number {
-  let lo = 0;
-  let hi = g.nodeCount - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if (g.edgeStart[mid]! <= e) lo = mid;
-    else hi = mid - 1;
-  }
-  // Nodes without edges share their start with the next node: the last of them with start ≤ e is the one with e.
-  return lo;
-}
-
 /** The path from a root to node, root first; undefined when the node is unreachable. Bounded by maxSteps. */
 export function pathTo(g: HeapGraph, sp: ShortestPaths, node: number, maxSteps = 64): PathStep[] | undefined {
   if (sp.via[node] === -2) return undefined;
@@ -134,7 +121,7 @@ export function pathTo(g: HeapGraph, sp: ShortestPaths, node: number, maxSteps =
       break;
     }
     steps.push({ type, edge: edgeLabel(g, e) });
-    v = sourceOf(g, e);
+    v = edgeSource(g, e);
   }
   // Cut at maxSteps: the part nearest the root is left out, and says so.
   if (!rooted) steps.push({ type: "…", edge: "…" });

@@ -16,16 +16,19 @@
 // static field, `static Namespace.Type.Field` where the target's assemblies name one type declaring a static field of
 // that name, else `static Field` (the events name the field only).
 //
-// Memory, bounded per object and reference (no JS object per either): while the stream is decoded, 20 bytes per
-// object (address as a double; size, type and reference count as u32) and 8 per reference (its target address).
-// While the graph is built: the address index adds nothing per object where the walk logged each 4 KiB page's
-// objects in one ascending run (PageIndex: the GC walks its regions in order), else 8–16 (AddressTable: a u32
-// open-addressing table at ≤ 50 % load); the resolved targets 4 per reference, the addresses being let go a chunk at
-// a time as they are read; the node arrays are laid out once the addresses are gone. Handed on: 16 bytes per object
-// (type u32, size f64, edge start u32) and 4 per reference (target u32); finishGraph adds the names, 4 per
-// reference. Types and static roots are kept in Maps: there are thousands, not millions.
-import type { HeapGraph } from "../../model/heap-graph.js";
+// Memory, bounded per object and reference (no JS object per either), in columns that grow in place and give their
+// memory back when done (util/column.ts): while the stream is decoded, 18 bytes per object (address as a double; size
+// and reference count as u32; type as u16, widened past 65 536 types) and none per reference — they are only counted
+// then, and build() reads the stream a second time to match each to its object. While the graph is built: the
+// address index adds nothing per object where the walk logged each 4 KiB page's objects in one ascending run
+// (PageIndex: the GC walks its regions in order), else 8–16 (AddressTable: a u32 open-addressing table at ≤ 50 %
+// load); the reference counts become the edge starts in place; the resolved targets take 4 bytes per reference; the
+// addresses are given back before the other columns are copied out. Handed on: 10 bytes per object (type u16, size
+// u32, edge start u32) and 4 per reference (target u32); edge names are derived from the types, not stored. Types and
+// static roots are kept in Maps: there are thousands, not millions.
+import type { EdgeNamesByType, HeapGraph } from "../../model/heap-graph.js";
 import { ParseError } from "../../model/parse-error.js";
+import { Column } from "../../util/column.js";
 import type { DumpSummaryBody } from "../../model/summary.js";
 import { typeKey } from "./heapdump.js";
 import { type AssemblyTypes, fullTypeDefName } from "./metadata.js";
@@ -34,6 +37,7 @@ import {
   GCRootKind,
   RUNTIME_PROVIDER,
   RuntimeEvent,
+  bulkEdgeCount,
   bulkIndex,
   decodeBulkEdge,
   decodeBulkNodeFull,
@@ -46,9 +50,6 @@ import {
 } from "./protocol/events.js";
 import type { EventHeader, EventMetadata, NettraceHandler, TraceInfo } from "./protocol/nettrace.js";
 
-/** Bytes held per object and per reference while the stream is decoded and while the graph is built (see above). */
-export const GRAPH_BYTES_PER_OBJECT = 20 + 16;
-export const GRAPH_BYTES_PER_REFERENCE = 8 + 4;
 
 /** Root names by label index: the GCRootKind values first, then the handle variants. */
 const ROOT_LABELS = [
@@ -81,80 +82,11 @@ function rootLabel(kind: number, flags: number): number {
 /** A node size that stands for one of 4 GiB or more (kept apart). */
 const HUGE = 0xffffffff;
 
-/** A growable typed array in chunks (first small, doubling to 1 Mi values): no copy of everything when it grows. */
-class Chunked<T extends Float64Array | Uint32Array> {
-  private chunks: T[] = [];
-  private cur: T;
-  private pos = 0;
-  length = 0;
-
-  constructor(private readonly make: (n: number) => T) {
-    this.cur = make(4096);
-    this.chunks.push(this.cur);
-  }
-
-  push(v: number): void {
-    if (this.pos === this.cur.length) {
-      this.cur = this.make(Math.min(this.cur.length * 2, 1 << 20));
-      this.chunks.push(this.cur);
-      this.pos = 0;
-    }
-    this.cur[this.pos++] = v;
-    this.length++;
-  }
-
-  /** The values in one array; the chunks are let go one by one as they are copied. */
-  take(): T {
-    const out = this.make(this.length);
-    let at = 0;
-    for (let k = 0; k < this.chunks.length; k++) {
-      const c = this.chunks[k]!;
-      const n = Math.min(c.length, this.length - at);
-      out.set(n === c.length ? c : (c.subarray(0, n) as T), at);
-      at += n;
-      this.chunks[k] = this.make(0);
-    }
-    this.chunks = [];
-    return out;
-  }
-
-  /** A function returning the values in order, one per call, letting each chunk go once read. */
-  reader(): () => number {
-    let k = 0;
-    let pos = 0;
-    let c = this.chunks[0]!;
-    return () => {
-      if (pos === c.length) {
-        this.chunks[k] = this.make(0);
-        c = this.chunks[++k]!;
-        pos = 0;
-      }
-      return c[pos++]!;
-    };
-  }
-
-  /** Reads the values in order once, letting each chunk go once read. */
-  *drain(): Generator<T> {
-    let left = this.length;
-    for (let k = 0; k < this.chunks.length && left > 0; k++) {
-      const c = this.chunks[k]!;
-      const n = Math.min(c.length, left);
-      left -= n;
-      this.chunks[k] = this.make(0);
-      yield (n === c.length ? c : c.subarray(0, n)) as T;
-    }
-    this.chunks = [];
-  }
-}
-
-const f64 = (n: number): Float64Array => new Float64Array(n);
-const u32 = (n: number): Uint32Array => new Uint32Array(n);
-
 /** The graph as built where the stream was decoded: plain data and typed arrays, transferable to another thread. */
 export interface DotnetGraphParts {
   nodeCount: number;
-  /** Per node: an index into typeKeys (renamed by finishGraph). */
-  nodeType: Uint32Array;
+  /** Per node: an index into typeKeys (renamed by finishGraph); 16-bit while the type ids are few enough. */
+  nodeType: Uint16Array | Uint32Array;
   /** 32-bit unless an object reached 4 GiB. */
   nodeSize: Uint32Array | Float64Array;
   edgeStart: Uint32Array;
@@ -169,7 +101,7 @@ export interface DotnetGraphParts {
   typeKeys: number[];
   /** References whose target was not an object of the walk (left out). */
   unresolved: number;
-  /** Time build() took (ms): matching addresses and laying out the arrays, after the stream was decoded. */
+  /** Time build() took (ms): matching addresses (a second read of the stream) and laying out the arrays. */
   buildMs: number;
   /** How addresses were matched: by page (the walk's order allowed it) or through a hash table. */
   index: "page" | "hash";
@@ -184,61 +116,101 @@ export function graphTransfer(o: GraphOutcome | undefined): ArrayBuffer[] {
   return [p.nodeType, p.nodeSize, p.edgeStart, p.edgeTarget, p.cwtEdges, p.roots, p.rootName].map((a) => a.buffer as ArrayBuffer);
 }
 
-/** Collects the objects, references and roots of the first induced GC's heap walk; build() makes the graph. */
+/** Feeds the same stream again, from its start, to a handler: the second read (the references) of build(). */
+export type Replay = (handler: NettraceHandler) => void;
+
+/**
+ * Which events belong to the first induced GC's heap walk: the same decisions on the same stream, so that the
+ * second read picks exactly the reference events the first one counted.
+ */
+class WalkTracker {
+  dumpGc: number | undefined;
+  state: "waiting" | "in_gc" | "after" = "waiting";
+  readonly series = { node: -1, edge: -1 };
+  /** Why the references cannot be matched to their objects (a gap in a series), if so. */
+  broken: string | undefined;
+
+  /** Follows GCStart/GCEnd; true when the event was one of them. */
+  gcEvent(eventId: number, payload: Buffer): boolean {
+    if (eventId === RuntimeEvent.GCStart) {
+      const gc = decodeGCStart(payload);
+      if (this.dumpGc === undefined && isHeapDumpGc(gc)) {
+        this.dumpGc = gc.count;
+        this.state = "in_gc";
+      }
+      return true;
+    }
+    if (eventId === RuntimeEvent.GCEnd) {
+      if (this.state === "in_gc" && decodeGCEnd(payload).count === this.dumpGc) this.state = "after";
+      return true;
+    }
+    return false;
+  }
+
+  /** An event of the first walk's node or edge series, in order (a gap leaves the references unmatched). */
+  accept(series: "node" | "edge", payload: Buffer): boolean {
+    if (this.state === "waiting") return false;
+    const index = bulkIndex(payload);
+    const last = this.series[series];
+    // Index 0 again: another walk (another session's dump at the same time), ignored.
+    if (index === 0 && last >= 0) {
+      this.series[series] = Number.POSITIVE_INFINITY;
+      return false;
+    }
+    if (last === Number.POSITIVE_INFINITY) return false;
+    if (index !== last + 1) this.broken ??= `GCBulk${series === "node" ? "Node" : "Edge"} event ${last + 1} missing`;
+    this.series[series] = index;
+    return true;
+  }
+}
+
+/**
+ * Collects the objects and roots of the first induced GC's heap walk, and counts its references; build() reads the
+ * stream a second time to match the references to their objects. The references are not held while the stream is
+ * decoded: they would be 8 bytes each (their target addresses) on top of the objects, at the dump's peak.
+ */
 export class DotnetGraphCollector implements NettraceHandler {
   private pointerSize = 8;
-  private dumpGc: number | undefined;
-  private state: "waiting" | "in_gc" | "after" = "waiting";
-  private readonly addr = new Chunked(f64);
+  private readonly walk = new WalkTracker();
+  private readonly addr = new Column(Float64Array);
   /** Sizes as u32 (HUGE: a size of 4 GiB or more, kept in hugeSizes): 4 bytes per object rather than 8. */
-  private readonly size = new Chunked(u32);
+  private readonly size = new Column(Uint32Array);
   private readonly hugeSizes = new Map<number, number>();
-  private readonly type = new Chunked(u32);
-  private readonly refs = new Chunked(u32);
-  private readonly target = new Chunked(f64);
-  private readonly rootAddr = new Chunked(f64);
-  private readonly rootLabel = new Chunked(u32);
-  private readonly cwtKey = new Chunked(f64);
-  private readonly cwtValue = new Chunked(f64);
+  /** Type indices in 16 bits until a 65 537th type id (then widened). */
+  private type: Column<Uint16Array> | Column<Uint32Array> = new Column(Uint16Array);
+  private readonly refs = new Column(Uint32Array);
+  private edgesSeen = 0;
+  private readonly rootAddr = new Column(Float64Array);
+  private readonly rootLabel = new Column(Uint32Array);
+  private readonly cwtKey = new Column(Float64Array);
+  private readonly cwtValue = new Column(Float64Array);
   private readonly typeIndex = new Map<number, number>();
   private readonly typeKeys: number[] = [];
   private readonly labels: string[] = [...ROOT_LABELS];
   private readonly staticLabels = new Map<string, number>();
-  private readonly series = { node: -1, edge: -1 };
   private expectedRefs = 0;
-  /** Why the references cannot be matched to their objects (a gap in a series), if so. */
-  private broken: string | undefined;
 
   onTrace(info: TraceInfo): void {
     this.pointerSize = info.pointerSize;
   }
 
   onDropped(count: number): void {
-    this.broken ??= `${count} event(s) lost`;
+    this.walk.broken ??= `${count} event(s) lost`;
   }
 
   onEvent(meta: EventMetadata, _header: EventHeader, payload: Buffer): void {
     if (meta.provider !== RUNTIME_PROVIDER) return;
+    const walk = this.walk;
+    if (walk.gcEvent(meta.eventId, payload)) return;
     switch (meta.eventId) {
-      case RuntimeEvent.GCStart: {
-        const gc = decodeGCStart(payload);
-        if (this.dumpGc === undefined && isHeapDumpGc(gc)) {
-          this.dumpGc = gc.count;
-          this.state = "in_gc";
-        }
-        return;
-      }
-      case RuntimeEvent.GCEnd:
-        if (this.state === "in_gc" && decodeGCEnd(payload).count === this.dumpGc) this.state = "after";
-        return;
       case RuntimeEvent.GCBulkNode:
-        if (this.accept("node", payload)) this.onNodes(payload);
+        if (walk.accept("node", payload)) this.onNodes(payload);
         return;
       case RuntimeEvent.GCBulkEdge:
-        if (this.accept("edge", payload)) decodeBulkEdge(payload, this.pointerSize, (t) => this.target.push(t));
+        if (walk.accept("edge", payload)) this.edgesSeen += bulkEdgeCount(payload, this.pointerSize);
         return;
       case RuntimeEvent.GCBulkRootEdge:
-        if (this.state === "waiting") return;
+        if (walk.state === "waiting") return;
         decodeBulkRootEdge(payload, this.pointerSize, (address, kind, flags) => {
           // A weak handle (WeakReference, weak GCHandle) does not keep its object alive.
           if ((flags & GCRootFlag.WeakRef) !== 0 || address === 0) return;
@@ -247,7 +219,7 @@ export class DotnetGraphCollector implements NettraceHandler {
         });
         return;
       case RuntimeEvent.GCBulkRootConditionalWeakTableElementEdge:
-        if (this.state === "waiting") return;
+        if (walk.state === "waiting") return;
         decodeBulkRootCwtEdge(payload, this.pointerSize, (key, value) => {
           if (key === 0 || value === 0) return;
           this.cwtKey.push(key);
@@ -255,7 +227,7 @@ export class DotnetGraphCollector implements NettraceHandler {
         });
         return;
       case RuntimeEvent.GCBulkRootStaticVar:
-        if (this.state === "waiting") return;
+        if (walk.state === "waiting") return;
         decodeBulkRootStaticVar(payload, (object, _lo, _hi, field) => {
           if (object === 0) return;
           const name = `static ${field}`;
@@ -272,22 +244,6 @@ export class DotnetGraphCollector implements NettraceHandler {
     }
   }
 
-  /** An event of the first walk's node or edge series, in order (a gap leaves the references unmatched). */
-  private accept(series: "node" | "edge", payload: Buffer): boolean {
-    if (this.state === "waiting") return false;
-    const index = bulkIndex(payload);
-    const last = this.series[series];
-    // Index 0 again: another walk (another session's dump at the same time), ignored.
-    if (index === 0 && last >= 0) {
-      this.series[series] = Number.POSITIVE_INFINITY;
-      return false;
-    }
-    if (last === Number.POSITIVE_INFINITY) return false;
-    if (index !== last + 1) this.broken ??= `GCBulk${series === "node" ? "Node" : "Edge"} event ${last + 1} missing`;
-    this.series[series] = index;
-    return true;
-  }
-
   private onNodes(payload: Buffer): void {
     let lastLo = -1;
     let lastHi = -1;
@@ -300,6 +256,7 @@ export class DotnetGraphCollector implements NettraceHandler {
           i = this.typeKeys.length;
           this.typeKeys.push(key);
           this.typeIndex.set(key, i);
+          if (i === 0x10000) this.widenTypes();
         }
         t = i;
         lastLo = lo;
@@ -316,18 +273,31 @@ export class DotnetGraphCollector implements NettraceHandler {
     });
   }
 
-  /** The graph, or why there is none (lost events: references that cannot be told apart). Call once. */
-  build(): GraphOutcome {
-    if (this.state === "waiting" || this.series.node < 0) return { error: "no heap walk in the stream" };
-    if (this.broken === undefined && this.target.length !== this.expectedRefs) {
-      this.broken = `${this.target.length} references arrived, the objects declare ${this.expectedRefs}`;
+  private widenTypes(): void {
+    const wide = new Column(Uint32Array);
+    const narrow = this.type.view();
+    for (let i = 0; i < narrow.length; i++) wide.push(narrow[i]!);
+    this.type.release();
+    this.type = wide;
+  }
+
+  /**
+   * The graph, or why there is none (lost events: references that cannot be told apart). `replay` feeds the stream
+   * again from its start, for the references. Call once; the collector's memory is given back.
+   */
+  build(replay: Replay): GraphOutcome {
+    const walk = this.walk;
+    if (walk.state === "waiting" || walk.series.node < 0) return this.done({ error: "no heap walk in the stream" });
+    if (walk.broken === undefined && this.edgesSeen !== this.expectedRefs) {
+      walk.broken = `${this.edgesSeen} references arrived, the objects declare ${this.expectedRefs}`;
     }
-    if (this.broken !== undefined) return { error: `the references are incomplete (${this.broken})` };
+    if (walk.broken !== undefined) return this.done({ error: `the references are incomplete (${walk.broken})` });
     const started = performance.now();
     const n = this.addr.length;
-    // The addresses and their index are let go (out of scope) before the node arrays are laid out: the peak is
-    // while the references are resolved, and holds no copy of the node arrays.
-    const edges = this.resolve();
+    // At the peak: the objects' columns (20 bytes each), the address index, and the references as they are resolved
+    // (4 bytes each); the addresses are given back before the arrays are laid out.
+    const edges = this.resolve(replay);
+    if ("error" in edges) return this.done(edges);
     const nodeType = this.type.take();
     const small = this.size.take();
     // The 32-bit sizes are the graph's own unless an object reached 4 GiB (then widened, for that heap only).
@@ -336,7 +306,7 @@ export class DotnetGraphCollector implements NettraceHandler {
       nodeSize = new Float64Array(n);
       for (let i = 0; i < n; i++) nodeSize[i] = small[i] === HUGE ? (this.hugeSizes.get(i) ?? 0) : small[i]!;
     }
-    return {
+    return this.done({
       parts: {
         nodeCount: n,
         nodeType,
@@ -346,21 +316,28 @@ export class DotnetGraphCollector implements NettraceHandler {
         typeKeys: this.typeKeys,
         buildMs: performance.now() - started,
       },
-    };
+    });
+  }
+
+  private done(o: GraphOutcome): GraphOutcome {
+    for (const c of [this.addr, this.size, this.type, this.refs, this.rootAddr, this.rootLabel, this.cwtKey, this.cwtValue]) c.release();
+    return o;
   }
 
   /** The references and roots resolved from addresses to node indices. */
-  private resolve(): Pick<DotnetGraphParts, "edgeStart" | "edgeTarget" | "cwtEdges" | "roots" | "rootName" | "unresolved" | "index"> {
+  private resolve(
+    replay: Replay,
+  ): Pick<DotnetGraphParts, "edgeStart" | "edgeTarget" | "cwtEdges" | "roots" | "rootName" | "unresolved" | "index"> | { error: string } {
     const n = this.addr.length;
-    const addr = this.addr.take();
+    const addr = this.addr.view();
     const table = addressIndex(addr);
 
     // ConditionalWeakTable values as extra references of their keys, grouped by key (counting sort).
     const cwtFrom: number[] = [];
     const cwtTo: number[] = [];
     {
-      const keys = this.cwtKey.take();
-      const values = this.cwtValue.take();
+      const keys = this.cwtKey.view();
+      const values = this.cwtValue.view();
       for (let i = 0; i < keys.length; i++) {
         const k = table.find(keys[i]!);
         const v = table.find(values[i]!);
@@ -380,14 +357,18 @@ export class DotnetGraphCollector implements NettraceHandler {
     }
     const cwtEdges: number[] = [];
 
-    const m = this.target.length + cwtFrom.length;
-    const edgeStart = new Uint32Array(n + 1);
+    // The objects' reference counts become their edge starts in place (one more entry), written as the references
+    // are resolved: a reference to no object of the walk is left out.
+    const m = this.expectedRefs + cwtFrom.length;
+    const refs = this.refs.view();
+    this.refs.setLength(n + 1);
+    const edgeStart = this.refs.view();
     let edgeTarget = new Uint32Array(m);
     let w = 0;
     let unresolved = 0;
     let node = 0;
-    const refs = this.refs.reader();
-    let left = n > 0 ? refs() : 0;
+    let left = n > 0 ? refs[0]! : 0;
+    edgeStart[0] = 0;
     const endNode = (): void => {
       // The node's references are all read: its ConditionalWeakTable values follow them.
       if (cwtFrom.length > 0) {
@@ -397,24 +378,37 @@ export class DotnetGraphCollector implements NettraceHandler {
         }
       }
       node++;
+      // refs[node] is read before edgeStart[node] (the same memory) is written.
+      left = node < n ? refs[node]! : 0;
       edgeStart[node] = w;
-      left = node < n ? refs() : 0;
     };
     while (node < n && left === 0) endNode();
-    for (const chunk of this.target.drain()) {
-      for (let i = 0; i < chunk.length; i++) {
-        const t = table.find(chunk[i]!);
-        if (t >= 0) edgeTarget[w++] = t;
-        else unresolved++;
-        left--;
-        while (node < n && left === 0) endNode();
-      }
-    }
+    const again = new WalkTracker();
+    const pointerSize = this.pointerSize;
+    const onTarget = (a: number): void => {
+      const t = table.find(a);
+      if (t >= 0) edgeTarget[w++] = t;
+      else unresolved++;
+      left--;
+      while (node < n && left === 0) endNode();
+    };
+    let seen = 0;
+    replay({
+      onEvent: (meta, _header, payload) => {
+        if (meta.provider !== RUNTIME_PROVIDER || again.gcEvent(meta.eventId, payload)) return;
+        if (meta.eventId !== RuntimeEvent.GCBulkEdge || !again.accept("edge", payload)) return;
+        // More than the first read counted: not the same stream.
+        if ((seen += bulkEdgeCount(payload, pointerSize)) > this.expectedRefs) return;
+        decodeBulkEdge(payload, pointerSize, onTarget);
+      },
+    });
+    if (seen !== this.expectedRefs) return { error: `the second read of the stream found ${seen} references, the first ${this.expectedRefs}` };
     while (node < n) endNode();
-    if (w < m) edgeTarget = edgeTarget.slice(0, w);
+    // A few unmatched references leave a few unused entries at the end (not copied for that).
+    if (w < m) edgeTarget = edgeTarget.subarray(0, w);
 
-    const rootAddr = this.rootAddr.take();
-    const rootLabels = this.rootLabel.take();
+    const rootAddr = this.rootAddr.view();
+    const rootLabels = this.rootLabel.view();
     const roots: number[] = [];
     const rootName: number[] = [];
     for (let i = 0; i < rootAddr.length; i++) {
@@ -423,8 +417,10 @@ export class DotnetGraphCollector implements NettraceHandler {
       roots.push(v);
       rootName.push(rootLabels[i]!);
     }
+    // The addresses are done with: given back before the node arrays are copied out of their columns.
+    this.addr.release();
     return {
-      edgeStart,
+      edgeStart: this.refs.take(),
       edgeTarget,
       cwtEdges: Uint32Array.from(cwtEdges),
       roots: Uint32Array.from(roots),
@@ -622,11 +618,12 @@ export function finishGraph(p: DotnetGraphParts, nameOf: (typeKey: number) => st
     }
     remap[i] = t;
   });
-  // 16 bits when the types are few enough (2 bytes an object less), else remapped in place.
-  const nodeType = typeNames.length <= 0x10000 ? new Uint16Array(p.nodeCount) : p.nodeType;
+  // Remapped in place where the width allows (16 bits when the types are few enough: 2 bytes an object less).
+  const nodeType = typeNames.length <= 0x10000 && !(p.nodeType instanceof Uint16Array) ? new Uint16Array(p.nodeCount) : p.nodeType;
   for (let i = 0; i < p.nodeCount; i++) nodeType[i] = remap[p.nodeType[i]!]!;
 
-  // Names: the roots' labels, then `[]`, the ConditionalWeakTable value, then `(T)` for each type T.
+  // Names: the roots' labels, then `[]`, the ConditionalWeakTable value, then `(T)` for each type T. The runtime logs
+  // no field names, so an edge's name follows from the types at its ends: derived when a path is drawn, not stored.
   const names: string[] = p.rootLabels.map((l, i) =>
     i >= ROOT_LABELS.length && l.startsWith("static ") ? `static ${staticName?.(l.slice(7)) ?? l.slice(7)}` : l,
   );
@@ -637,14 +634,9 @@ export function finishGraph(p: DotnetGraphParts, nameOf: (typeKey: number) => st
   const field = names.length;
   for (const t of typeNames) names.push(`(${t})`);
   // SOS spells arrays with a rank suffix: `System.String[]`, `System.Int32[,]`.
-  const isArray = typeNames.map((t) => /\[,*\]$/.test(t));
+  const elementTypes = Uint8Array.from(typeNames, (t) => (/\[,*\]$/.test(t) ? 1 : 0));
   const { edgeStart, edgeTarget, cwtEdges } = p;
-  const edgeName = new Int32Array(edgeTarget.length);
-  for (let v = 0; v < p.nodeCount; v++) {
-    const arr = isArray[nodeType[v]!]!;
-    for (let e = edgeStart[v]!, end = edgeStart[v + 1]!; e < end; e++) edgeName[e] = arr ? element : field + nodeType[edgeTarget[e]!]!;
-  }
-  for (let k = 0; k < cwtEdges.length; k++) edgeName[cwtEdges[k]!] = cwt;
+  const edgeName: EdgeNamesByType = { elementTypes, element, field, special: cwtEdges, specialName: cwt };
   return {
     nodeCount: p.nodeCount,
     nodeType,

@@ -6,26 +6,25 @@ import { parentPort, workerData } from "node:worker_threads";
 import { ParseError } from "../../model/parse-error.js";
 import { graphTransfer } from "./graph.js";
 import { NettraceDecoder } from "./protocol/nettrace.js";
-import { SpoolState, type SpoolWorkerMessage, spoolHandlers } from "./spool.js";
+import { ReadBuffers, replayFile, SpoolState, type SpoolWorkerMessage, spoolHandlers } from "./spool.js";
 
 const { file, shared, graph } = workerData as { file: string; shared: BigInt64Array; graph?: boolean };
-const CHUNK = 1024 * 1024;
 
 function run(): SpoolWorkerMessage {
   const { agg, collector, handler } = spoolHandlers(graph === true);
   const decoder = new NettraceDecoder(handler);
+  const buffers = new ReadBuffers();
   const fd = openSync(file, "r");
   try {
     let pos = 0;
     for (;;) {
       const written = Number(Atomics.load(shared, 0));
       if (pos < written) {
-        // A fresh buffer each time: the decoder keeps what it has not consumed yet.
-        const buf = Buffer.allocUnsafe(Math.min(CHUNK, written - pos));
-        const n = readSync(fd, buf, 0, buf.length, pos);
+        const buf = buffers.next(decoder.pending);
+        const n = readSync(fd, buf, 0, Math.min(buf.length, written - pos), pos);
         if (n <= 0) throw new Error(`the spool file ended at byte ${pos}, ${written} written`);
         pos += n;
-        decoder.push(n === buf.length ? buf : buf.subarray(0, n));
+        decoder.push(buffers.filled(n));
         continue;
       }
       const state = Atomics.load(shared, 1);
@@ -33,7 +32,7 @@ function run(): SpoolWorkerMessage {
       if (state === SpoolState.Done) {
         // The writer may have written more between the two loads.
         if (pos < Number(Atomics.load(shared, 0))) continue;
-        return { kind: "result", saved: agg.save(), stats: decoder.stats, graph: collector?.build() };
+        return { kind: "result", saved: agg.save(), stats: decoder.stats, graph: collector?.build(replayFile(file)) };
       }
       Atomics.wait(shared, 0, BigInt(written), 100);
     }

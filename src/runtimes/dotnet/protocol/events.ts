@@ -166,6 +166,11 @@ function bulkCount(r: Reader, p: Buffer, header: number, valueSize: number, what
  * references of the walk's objects in walk order: each GCBulkNode value's EdgeCount says how many of them are its
  * own. ReferencingFieldID is always 0 (the runtime does not name fields). Calls `each(target)` per reference.
  */
+/** How many references a GCBulkEdge event holds, checked against its size (ParseError when they disagree). */
+export function bulkEdgeCount(p: Buffer, pointerSize: number, base = 0): number {
+  return bulkCount(new Reader(p, 0, base), p, 10, pointerSize + 4, "GCBulkEdge");
+}
+
 export function decodeBulkEdge(p: Buffer, pointerSize: number, each: (target: number) => void, base = 0): number {
   const r = new Reader(p, 0, base);
   const size = pointerSize + 4;

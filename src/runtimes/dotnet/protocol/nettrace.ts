@@ -149,6 +149,11 @@ export class NettraceDecoder {
 
   constructor(private readonly handler: NettraceHandler = {}) {}
 
+  /** Bytes fed but not decoded yet (the start of an unfinished unit): the decoder holds the last chunks fed for them. */
+  get pending(): number {
+    return this.queued;
+  }
+
   /** Feeds bytes; decodes every complete unit. Throws ParseError (also on every later call) when malformed. */
   push(chunk: Buffer): void {
     if (this.failed) throw this.failed;

@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { HeapDumpAggregator } from "../../../../src/runtimes/dotnet/heapdump.js";
 import { NettraceDecoder } from "../../../../src/runtimes/dotnet/protocol/nettrace.js";
-import { SpoolDecoder, workerAvailable } from "../../../../src/runtimes/dotnet/spool.js";
+import { replayFile, SpoolDecoder, workerAvailable } from "../../../../src/runtimes/dotnet/spool.js";
 import { fixture } from "./writer.js";
 
 const dist = pathToFileURL(path.resolve(__dirname, "../../../../dist/runtimes/dotnet/spool.js")).href;
@@ -68,5 +68,22 @@ describe("the spool decoder", () => {
     const bad = Buffer.from(stream);
     bad.write("Netxxxxx", 0, "latin1");
     await expect(spool(built.SpoolDecoder, bad)).rejects.toMatchObject({ reason: "parse_error", message: expect.stringMatching(/not a nettrace stream/) });
+  });
+});
+
+describe("replayFile (the graph's second read)", () => {
+  it("reads a file into two buffers in turn, or fresh ones past a block longer than a read, as decoding it whole does", () => {
+    const stream = fixture("heapdump-ballast.nettrace.gz");
+    const dir = mkdtempSync(path.join(tmpdir(), "lw-replay-"));
+    dirs.push(dir);
+    const file = path.join(dir, "s.nettrace");
+    writeFileSync(file, stream, { mode: 0o600 });
+    const want = expected(stream);
+    // 1 MiB: most blocks end inside the last read; 4 KiB and 100 bytes: blocks span several reads.
+    for (const size of [1024 * 1024, 4096, 100]) {
+      const agg = new HeapDumpAggregator();
+      replayFile(file, size)(agg);
+      expect(got(agg), `reads of ${size} bytes`).toEqual(want);
+    }
   });
 });
