@@ -9,7 +9,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const load = (p) => import(pathToFileURL(path.join(ROOT, "dist", p)).href);
 const { readHprofGraphOffThread } = await load("runtimes/jvm/hprof-thread.js");
 const { dominators } = await load("analysis/retention/dominators.js");
-const { typeRetention } = await load("analysis/retention/retained.js");
+const { dominatorTree, typeRetention } = await load("analysis/retention/retained.js");
 const { shortestPaths, pathTo } = await load("analysis/retention/paths.js");
 
 // As the daemon runs it (src/runtimes/jvm/source.ts, src/analysis/retention/analyse.ts): the file read in a worker
@@ -18,10 +18,11 @@ const { shortestPaths, pathTo } = await load("analysis/retention/paths.js");
 const t0 = performance.now();
 const { summary, graph } = await readHprofGraphOffThread(process.argv[2], new AbortController().signal);
 const t1 = performance.now();
-const dom = dominators(graph);
-const types = typeRetention(graph, dom);
+const tree = dominatorTree(graph, dominators(graph));
+const types = typeRetention(graph, tree);
 const t2 = performance.now();
-const sp = shortestPaths(graph, new Int32Array(dom.scratch.buffer));
+// In the tree's memory, as analyseRetention does once the leaks are grouped.
+const sp = shortestPaths(graph, new Int32Array(tree.start.buffer), new Uint32Array(tree.child.buffer));
 let top = 0;
 for (let t = 1; t < types.bytes.length; t++) if (types.bytes[t] > types.bytes[top]) top = t;
 const steps = pathTo(graph, sp, types.largest[top]) ?? [];

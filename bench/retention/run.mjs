@@ -42,17 +42,19 @@ const dist = (p) => pathToFileURL(path.join(repo, "dist", p)).href;
 if (args.child === "ours") {
   const { readV8SnapshotGraph } = await import(dist("runtimes/node/snapshot.js"));
   const { dominators } = await import(dist("analysis/retention/dominators.js"));
-  const { typeRetention } = await import(dist("analysis/retention/retained.js"));
+  const { dominatorTree, typeRetention } = await import(dist("analysis/retention/retained.js"));
   const { pathTo, shortestPaths } = await import(dist("analysis/retention/paths.js"));
   const t0 = performance.now();
   const { graph } = await readV8SnapshotGraph(args.file);
   const t1 = performance.now();
   const dom = dominators(graph);
   const t2 = performance.now();
-  // As analyseRetention runs them: retained sizes summed in the walk per type, the paths in the dominators' scratch.
-  const types = typeRetention(graph, dom);
+  // As analyseRetention runs them: the dominator tree in the dominators' memory, retained sizes summed in its walk
+  // per type, then the paths in the tree's memory.
+  const tree = dominatorTree(graph, dom);
+  const types = typeRetention(graph, tree);
   const t3 = performance.now();
-  const sp = shortestPaths(graph, new Int32Array(dom.scratch.buffer));
+  const sp = shortestPaths(graph, new Int32Array(tree.start.buffer), new Uint32Array(tree.child.buffer));
   const t = graph.typeNames.indexOf("Session");
   const best = t < 0 ? -1 : types.largest[t];
   const steps = best < 0 ? [] : pathTo(graph, sp, best);

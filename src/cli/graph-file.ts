@@ -1,8 +1,8 @@
 // A heap dump with references, for the commands that ask what keeps objects alive (`paths`, `diff --retained`):
 // its format by suffix (a one-line usage error for a file without references), then the graph with its dominators,
 // retained sizes and per-type retention.
-import { type Dominators, dominators } from "../analysis/retention/dominators.js";
-import { retainedSizes, type TypeRetention, typeRetention } from "../analysis/retention/retained.js";
+import { dominators } from "../analysis/retention/dominators.js";
+import { dominatorTree, retainedSizes, type TypeRetention, typeRetention } from "../analysis/retention/retained.js";
 import type { HeapGraph } from "../model/heap-graph.js";
 import type { FormatDef } from "../runtime-kit/runtime.js";
 import { GRAPH_FORMATS, graphFormatFor } from "../runtimes/index.js";
@@ -19,7 +19,8 @@ export function graphFormat(file: string, what: string): FormatDef & Required<Pi
 
 export interface FileRetention {
   graph: HeapGraph;
-  dom: Dominators;
+  /** Per node: its immediate dominator; -1 when unreachable. */
+  idom: Int32Array;
   retained: Float64Array;
   types: TypeRetention;
 }
@@ -28,6 +29,7 @@ export interface FileRetention {
 export async function readRetention(file: string, format: Required<Pick<FormatDef, "readGraph">>): Promise<FileRetention> {
   const { graph } = await format.readGraph(file);
   const dom = dominators(graph);
+  // Before the tree is laid out in the dominators' memory (their order is gone then).
   const retained = retainedSizes(graph, dom);
-  return { graph, dom, retained, types: typeRetention(graph, dom) };
+  return { graph, idom: dom.idom, retained, types: typeRetention(graph, dominatorTree(graph, dom)) };
 }

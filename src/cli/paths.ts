@@ -41,7 +41,7 @@ export async function pathsCommand(argv: string[]): Promise<number> {
   const nPaths = count(values.paths, "paths", 3);
   const top = count(values.top, "top", 20);
 
-  const { graph, dom, retained, types } = await readRetention(file, format);
+  const { graph, idom, retained, types } = await readRetention(file, format);
   const shallow = new Float64Array(graph.typeNames.length);
   for (let i = 0; i < graph.nodeCount; i++) shallow[graph.nodeType[i]!]! += graph.nodeSize[i]!;
 
@@ -59,7 +59,7 @@ export async function pathsCommand(argv: string[]): Promise<number> {
   const t = graph.typeNames.indexOf(wanted);
   if (t < 0) throw new UsageError(`--type: no type named ${JSON.stringify(wanted)} in ${file} (leakwatch paths ${file} lists the largest)`);
   const instances: number[] = [];
-  for (let i = 0; i < graph.nodeCount; i++) if (graph.nodeType[i] === t && dom.idom[i] !== -1) instances.push(i);
+  for (let i = 0; i < graph.nodeCount; i++) if (graph.nodeType[i] === t && idom[i] !== -1) instances.push(i);
   instances.sort((a, b) => retained[b]! - retained[a]!);
   const sp = shortestPaths(graph);
   const shown = instances.slice(0, nPaths).map((node) => ({ retainedBytes: retained[node]!, path: pathTo(graph, sp, node) ?? [] }));

@@ -8,9 +8,9 @@
 // is kept when its root or one of its members is a suspect.
 import type { HeapGraph } from "../../model/heap-graph.js";
 import { dominators } from "./dominators.js";
-import { type GraphLeak, groupLeaks } from "./leaks.js";
+import { type GraphLeak, groupLeaks, withPaths } from "./leaks.js";
 import { shortestPaths } from "./paths.js";
-import { typeRetention } from "./retained.js";
+import { dominatorTree, typeRetention } from "./retained.js";
 
 /** Types whose retained bytes are kept per analysis: the largest, plus every growing type. */
 export const MAX_RETAINED_TYPES = 200;
@@ -45,8 +45,10 @@ export function analyseRetention(
   candidates: ReadonlySet<string> = new Set(),
   growth?: ReadonlyMap<string, number>,
 ): RetentionResult {
-  const dom = dominators(g);
-  const types = typeRetention(g, dom);
+  // The steps reuse each other's memory: the dominator tree is laid out in what the dominators leave (their scratch
+  // and order), and the path search, once the leaks are grouped, in the tree's.
+  const tree = dominatorTree(g, dominators(g));
+  const types = typeRetention(g, tree);
   const index = new Map<string, number>();
   for (let i = 0; i < g.typeNames.length; i++) index.set(g.typeNames[i]!, i);
   const suspectIdx = new Set<number>();
@@ -56,17 +58,15 @@ export function analyseRetention(
 
   let leaks: GraphLeak[] = [];
   if (suspectIdx.size > 0) {
-    // The dominators' scratch, done with once typeRetention has walked the tree, holds the paths (4 bytes an object
-    // less at the peak).
-    const paths = shortestPaths(g, new Int32Array(dom.scratch.buffer));
     let growthBytes: Map<number, number> | undefined;
     if (growth !== undefined) {
       growthBytes = new Map();
       for (const [t, bytes] of growth) if (index.has(t) && bytes > 0) growthBytes.set(index.get(t)!, bytes);
     }
-    leaks = groupLeaks(g, dom, types, paths, growing, growthBytes)
+    const groups = groupLeaks(g, tree, types, growing, growthBytes)
       .filter((l) => suspects.has(l.root) || l.members.some((m) => suspects.has(m.type)))
       .slice(0, MAX_LEAKS);
+    leaks = withPaths(g, groups, shortestPaths(g, new Int32Array(tree.start.buffer), new Uint32Array(tree.child.buffer)));
   }
 
   const order = [...g.typeNames.keys()].sort((a, b) => types.bytes[b]! - types.bytes[a]!);
@@ -77,4 +77,14 @@ export function analyseRetention(
     .map((t) => ({ type: g.typeNames[t]!, instances: types.reachable[t]!, retainedBytes: types.bytes[t]! }))
     .sort((a, b) => b.retainedBytes - a.retainedBytes);
   return { types: rows, leaks, nodes: g.nodeCount, edges: g.edgeTarget.length, reachableBytes: types.total };
+}
+
+/**
+ * The leaks of one graph, every growing type's (analyseRetention's steps, without its filter by suspects or its
+ * bound): for the commands and tests that ask of a graph alone. growing: type indices; growthBytes as groupLeaks.
+ */
+export function leaksIn(g: HeapGraph, growing: ReadonlySet<number>, growthBytes?: ReadonlyMap<number, number>): GraphLeak[] {
+  const tree = dominatorTree(g, dominators(g));
+  const groups = groupLeaks(g, tree, typeRetention(g, tree), growing, growthBytes);
+  return withPaths(g, groups, shortestPaths(g, new Int32Array(tree.start.buffer), new Uint32Array(tree.child.buffer)));
 }

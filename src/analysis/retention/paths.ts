@@ -29,10 +29,15 @@ const MAX_COST = 4;
  */
 export const PATH_BYTES_PER_NODE = 9;
 
-/** into: nodeCount entries to hold `via` (working memory a previous step let go), instead of a new array. */
-export function shortestPaths(g: HeapGraph, into?: Int32Array): ShortestPaths {
+/**
+ * into: nodeCount entries to hold `via` (working memory a previous step let go), instead of a new array. queue: as
+ * many more for a graph whose edges all cost the same (no edgeRank): the search is then a plain breadth-first one in
+ * that queue, with nothing else per node.
+ */
+export function shortestPaths(g: HeapGraph, into?: Int32Array, queue?: Uint32Array): ShortestPaths {
   const n = g.nodeCount;
   const via = (into === undefined ? new Int32Array(n) : into.subarray(0, n)).fill(-2);
+  if (g.edgeRank === undefined && queue !== undefined && queue.length >= n) return breadthFirst(g, via, queue);
   // Per reached node: its distance modulo 128 (a tentative one is at most MAX_COST above the bucket being emptied,
   // so the low bits say which), and SETTLED once it is popped: 1 byte per node instead of a 4-byte distance.
   const SETTLED = 0x80;
@@ -92,6 +97,33 @@ export function shortestPaths(g: HeapGraph, into?: Int32Array): ShortestPaths {
     }
     head[b] = 0;
     fill[b] = 0;
+  }
+  return { via };
+}
+/**
+ * The search when every edge costs 1: breadth first from the lasting roots, then from the passing ones for what
+ * those left unreached. Each node enters the queue once, when first reached, which is the edge it keeps; first in,
+ * first out keeps ties in root order, as the ring of buckets does.
+ */
+function breadthFirst(g: HeapGraph, via: Int32Array, queue: Uint32Array): ShortestPaths {
+  let head = 0;
+  let tail = 0;
+  for (const passing of [0, 1]) {
+    for (let r = 0; r < g.roots.length; r++) {
+      const v = g.roots[r]!;
+      if (via[v] !== -2 || (g.rootRank?.[r] ?? 0) !== passing) continue;
+      via[v] = -1;
+      queue[tail++] = v;
+    }
+    while (head < tail) {
+      const v = queue[head++]!;
+      for (let e = g.edgeStart[v]!, end = g.edgeStart[v + 1]!; e < end; e++) {
+        const w = g.edgeTarget[e]!;
+        if (via[w] !== -2) continue;
+        via[w] = e;
+        queue[tail++] = w;
+      }
+    }
   }
   return { via };
 }

@@ -27,21 +27,80 @@ export interface TypeRetention {
   readonly total: number;
 }
 
-/** Children of each node in the dominator tree, in compressed sparse rows (virtual root included). */
-export function dominatorChildren(g: HeapGraph, dom: Dominators): { start: Uint32Array; child: Uint32Array } {
+/**
+ * The dominator tree in compressed sparse rows: the children of d are child[start[d] .. start[d + 1]), the virtual
+ * root's included.
+ */
+export interface DominatorTree {
+  readonly idom: Int32Array;
+  readonly virtualRoot: number;
+  /** nodeCount + 2 offsets (and one more of slack): the dominators' scratch. */
+  readonly start: Uint32Array;
+  /** The reachable nodes but the virtual root, grouped by immediate dominator: the dominators' order, rearranged. */
+  readonly child: Uint32Array;
+}
+
+/** Marks an entry of `child` placed by the counting sort below (node indices stay under 2^31). */
+const PLACED = 0x80000000;
+
+/**
+ * The dominator tree, built in the memory dominators() leaves rather than in two new arrays of nodeCount: its scratch
+ * holds the offsets, and its order array is rearranged in place into the child lists — a counting sort by cycles
+ * (each entry is carried to the next free place of its dominator's run, the one there picked up in turn until the
+ * cycle closes), the placed entries marked in their top bit. `dom.order` and `dom.scratch` mean nothing afterwards
+ * (retainedSizes needs the order: call it first).
+ */
+export function dominatorTree(g: HeapGraph, dom: Dominators): DominatorTree {
   const total = g.nodeCount + 1;
-  // Counts at [d + 2], prefix sums, then a forward fill with [d + 1] as d's cursor: afterwards d's children are
-  // child[start[d] .. start[d + 1]), with no copy of the offsets (4 bytes per node less at the peak).
-  const start = new Uint32Array(total + 2);
-  for (let k = 1; k < dom.order.length; k++) start[dom.idom[dom.order[k]!]! + 2]!++;
+  const idom = dom.idom;
+  const child = dom.order.subarray(1); // order[0] is the virtual root
+  // Counts at [d + 2], prefix sums, then [d + 1] is d's cursor: when all are placed, d's children are
+  // child[start[d] .. start[d + 1]) with no copy of the offsets.
+  const start = dom.scratch.subarray(0, total + 2).fill(0);
+  for (let k = 0; k < child.length; k++) start[idom[child[k]!]! + 2]!++;
   for (let i = 1; i < total + 2; i++) start[i]! += start[i - 1]!;
-  // The dominators' scratch holds them (order.length - 1 ≤ nodeCount entries): no second array of nodeCount.
-  const child = dom.scratch.subarray(0, Math.max(0, dom.order.length - 1));
-  for (let k = 1; k < dom.order.length; k++) {
-    const v = dom.order[k]!;
-    child[start[dom.idom[v]! + 1]!++] = v;
+  for (let i = 0; i < child.length; i++) {
+    // Every entry before i is placed; the one at i is not yet unless marked.
+    let x = child[i]!;
+    if (x >= PLACED) continue;
+    for (;;) {
+      const to = start[idom[x]! + 1]!++;
+      const next = child[to]!;
+      child[to] = x + PLACED;
+      if (to === i) break;
+      x = next;
+    }
   }
-  return { start, child };
+  for (let i = 0; i < child.length; i++) child[i] = child[i]! - PLACED;
+  return { idom, virtualRoot: dom.virtualRoot, start, child };
+}
+
+/**
+ * Walks the dominator tree from the virtual root, depth first: enter(v, depth) on the way down to each node (depth ≥
+ * 1), leave(v, depth) on the way back up. No stack: a finished node returns to its immediate dominator, and each
+ * node's offset in `start` serves as its cursor (set back when the walk ends), so a chain as long as the heap costs
+ * nothing more.
+ */
+export function walkDominatorTree(tree: DominatorTree, enter: (v: number, depth: number) => void, leave: (v: number, depth: number) => void): void {
+  const { idom, start: cursor, child, virtualRoot } = tree;
+  let depth = 0;
+  let v = virtualRoot;
+  for (;;) {
+    const c = cursor[v]!;
+    // v's children run until the first entry of another dominator (v's end is the next node's cursor, moving).
+    if (c < child.length && idom[child[c]!] === v) {
+      cursor[v] = c + 1;
+      v = child[c]!;
+      enter(v, ++depth);
+      continue;
+    }
+    if (v === virtualRoot) break;
+    leave(v, depth--);
+    v = idom[v]!;
+  }
+  // Each cursor ended at its node's end, the next node's start: moved back by one place.
+  for (let d = virtualRoot; d >= 1; d--) cursor[d] = cursor[d - 1]!;
+  cursor[0] = 0;
 }
 
 /**
@@ -50,47 +109,39 @@ export function dominatorChildren(g: HeapGraph, dom: Dominators): { start: Uint3
  * object): only the sums of the nodes on the way down from the root are held, one per depth, so a linked list as long
  * as the heap is the worst case, and a usual tree touches a few pages.
  */
-export function typeRetention(g: HeapGraph, dom: Dominators): TypeRetention {
+export function typeRetention(g: HeapGraph, tree: DominatorTree): TypeRetention {
   const types = g.typeNames.length;
   const bytes = new Float64Array(types);
   const reachable = new Float64Array(types);
   const largest = new Int32Array(types).fill(-1);
   const largestBytes = new Float64Array(types);
-  // A walk of the dominator tree that knows, per type, how many instances of it are on the way down from the root.
-  // No stack: a finished node returns to its immediate dominator. The offsets are the cursors: a node's children are
-  // the run of entries whose immediate dominator is that node.
-  const { start: cursor, child } = dominatorChildren(g, dom);
+  // Per type, how many instances of it are on the way down from the root.
   const open = new Uint32Array(types);
   // sum[d]: the retained bytes so far of the node at depth d on the current way down (allocated whole; only the pages
   // as deep as the tree goes are written).
-  const sum = new Float64Array(dom.order.length + 1);
-  let depth = 0;
-  let v = dom.virtualRoot;
-  for (;;) {
-    const c = cursor[v]!;
-    if (c < child.length && dom.idom[child[c]!] === v) {
-      cursor[v] = c + 1;
-      const w = child[c]!;
-      const t = g.nodeType[w]!;
+  const sum = new Float64Array(tree.child.length + 2);
+  const { nodeType, nodeSize } = g;
+  walkDominatorTree(
+    tree,
+    (w, depth) => {
+      const t = nodeType[w]!;
       reachable[t]!++;
       open[t]!++;
-      sum[++depth] = g.nodeSize[w]!;
-      v = w;
-      continue;
-    }
-    if (v === dom.virtualRoot) break;
-    const t = g.nodeType[v]!;
-    const r = sum[depth]!;
-    // Outermost: no other instance of its type above it.
-    const above = open[t]! - 1;
-    open[t] = above;
-    if (above === 0) bytes[t]! += r;
-    if (r > largestBytes[t]! || largest[t] === -1 || (r === largestBytes[t] && v < largest[t]!)) {
-      largest[t] = v;
-      largestBytes[t] = r;
-    }
-    sum[--depth]! += r;
-    v = dom.idom[v]!;
-  }
+      sum[depth] = nodeSize[w]!;
+    },
+    (v, depth) => {
+      const t = nodeType[v]!;
+      const r = sum[depth]!;
+      // Outermost: no other instance of its type above it.
+      const above = open[t]! - 1;
+      open[t] = above;
+      if (above === 0) bytes[t]! += r;
+      if (r > largestBytes[t]! || largest[t] === -1 || (r === largestBytes[t] && v < largest[t]!)) {
+        largest[t] = v;
+        largestBytes[t] = r;
+      }
+      sum[depth - 1]! += r;
+    },
+  );
   return { bytes, reachable, largest, total: sum[0]! };
 }

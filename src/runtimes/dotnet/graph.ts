@@ -50,7 +50,6 @@ import {
 } from "./protocol/events.js";
 import type { EventHeader, EventMetadata, NettraceHandler, TraceInfo } from "./protocol/nettrace.js";
 
-
 /** Root names by label index: the GCRootKind values first, then the handle variants. */
 const ROOT_LABELS = [
   "stack",

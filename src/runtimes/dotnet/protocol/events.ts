@@ -137,20 +137,29 @@ export function decodeBulkNode(p: Buffer, pointerSize: number, each: (size: numb
   r.u16();
   const valueSize = bulkNodeValueSize(pointerSize);
   if (count !== (p.length - 10) / valueSize) r.fail(`GCBulkNode declares ${count} objects in ${p.length - 10} bytes`);
+  const dv = view(p);
   let off = 10 + pointerSize;
   for (let i = 0; i < count; i++, off += valueSize) {
-    const sizeLo = p.readUInt32LE(off);
-    const sizeHi = p.readUInt32LE(off + 4);
+    const sizeLo = dv.getUint32(off, true);
+    const sizeHi = dv.getUint32(off + 4, true);
     // An object of 2^40 bytes or more is garbage (and would lose precision in sums).
     if (sizeHi >= 0x100) r.fail(`object of ${sizeHi * 2 ** 32 + sizeLo} bytes`);
-    each(sizeHi * 0x100000000 + sizeLo, p.readUInt32LE(off + 8), p.readUInt32LE(off + 12));
+    each(sizeHi * 0x100000000 + sizeLo, dv.getUint32(off + 8, true), dv.getUint32(off + 12, true));
   }
   return { index, count };
 }
 
 /** Reads a pointer-sized value as a number (exact below 2^53: user-space addresses are below 2^48). */
-function ptrAt(p: Buffer, off: number, pointerSize: number): number {
-  return pointerSize === 8 ? p.readUInt32LE(off + 4) * 0x100000000 + p.readUInt32LE(off) : p.readUInt32LE(off);
+function ptrAt(dv: DataView, off: number, pointerSize: number): number {
+  return pointerSize === 8 ? dv.getUint32(off + 4, true) * 0x100000000 + dv.getUint32(off, true) : dv.getUint32(off, true);
+}
+
+/**
+ * The payload as a DataView, for the per-object loops: its reads are inlined by the compiler, where Buffer's
+ * readUInt32LE checks its argument on each call (measured: about half the decoding time of a 10 M-object walk).
+ */
+function view(p: Buffer): DataView {
+  return new DataView(p.buffer, p.byteOffset, p.byteLength);
 }
 
 /** Checks a bulk event's Count against its size: Count values of valueSize bytes after a header of `header` bytes. */
@@ -161,21 +170,22 @@ function bulkCount(r: Reader, p: Buffer, header: number, valueSize: number, what
   return count;
 }
 
-/**
- * GCBulkEdge (V0): Index u32, Count u32, ClrInstanceID u16, then Count × { Value ptr, ReferencingFieldID u32 }. The
- * references of the walk's objects in walk order: each GCBulkNode value's EdgeCount says how many of them are its
- * own. ReferencingFieldID is always 0 (the runtime does not name fields). Calls `each(target)` per reference.
- */
 /** How many references a GCBulkEdge event holds, checked against its size (ParseError when they disagree). */
 export function bulkEdgeCount(p: Buffer, pointerSize: number, base = 0): number {
   return bulkCount(new Reader(p, 0, base), p, 10, pointerSize + 4, "GCBulkEdge");
 }
 
+/**
+ * GCBulkEdge (V0): Index u32, Count u32, ClrInstanceID u16, then Count × { Value ptr, ReferencingFieldID u32 }. The
+ * references of the walk's objects in walk order: each GCBulkNode value's EdgeCount says how many of them are its
+ * own. ReferencingFieldID is always 0 (the runtime does not name fields). Calls `each(target)` per reference.
+ */
 export function decodeBulkEdge(p: Buffer, pointerSize: number, each: (target: number) => void, base = 0): number {
   const r = new Reader(p, 0, base);
   const size = pointerSize + 4;
   const count = bulkCount(r, p, 10, size, "GCBulkEdge");
-  for (let i = 0, off = 10; i < count; i++, off += size) each(ptrAt(p, off, pointerSize));
+  const dv = view(p);
+  for (let i = 0, off = 10; i < count; i++, off += size) each(ptrAt(dv, off, pointerSize));
   return count;
 }
 
@@ -192,13 +202,20 @@ export function decodeBulkNodeFull(
   const r = new Reader(p, 0, base);
   const valueSize = bulkNodeValueSize(pointerSize);
   const count = bulkCount(r, p, 10, valueSize, "GCBulkNode");
+  const dv = view(p);
   for (let i = 0, off = 10; i < count; i++, off += valueSize) {
     const s = off + pointerSize;
-    const sizeHi = p.readUInt32LE(s + 4);
-    if (sizeHi >= 0x100) r.fail(`object of ${sizeHi * 2 ** 32 + p.readUInt32LE(s)} bytes`);
+    const sizeHi = dv.getUint32(s + 4, true);
+    if (sizeHi >= 0x100) r.fail(`object of ${sizeHi * 2 ** 32 + dv.getUint32(s, true)} bytes`);
     // 2^32 references or more from one object is garbage (its array would be 32 GiB).
-    if (p.readUInt32LE(s + 20) !== 0) r.fail("object with 2^32 or more references");
-    each(ptrAt(p, off, pointerSize), sizeHi * 0x100000000 + p.readUInt32LE(s), p.readUInt32LE(s + 8), p.readUInt32LE(s + 12), p.readUInt32LE(s + 16));
+    if (dv.getUint32(s + 20, true) !== 0) r.fail("object with 2^32 or more references");
+    each(
+      ptrAt(dv, off, pointerSize),
+      sizeHi * 0x100000000 + dv.getUint32(s, true),
+      dv.getUint32(s + 8, true),
+      dv.getUint32(s + 12, true),
+      dv.getUint32(s + 16, true),
+    );
   }
   return count;
 }
@@ -211,8 +228,9 @@ export function decodeBulkRootEdge(p: Buffer, pointerSize: number, each: (addres
   const r = new Reader(p, 0, base);
   const size = 2 * pointerSize + 5;
   const count = bulkCount(r, p, 10, size, "GCBulkRootEdge");
+  const dv = view(p);
   for (let i = 0, off = 10; i < count; i++, off += size)
-    each(ptrAt(p, off, pointerSize), p.readUInt8(off + pointerSize), p.readUInt32LE(off + pointerSize + 1));
+    each(ptrAt(dv, off, pointerSize), dv.getUint8(off + pointerSize), dv.getUint32(off + pointerSize + 1, true));
   return count;
 }
 
@@ -225,7 +243,8 @@ export function decodeBulkRootCwtEdge(p: Buffer, pointerSize: number, each: (key
   const r = new Reader(p, 0, base);
   const size = 3 * pointerSize;
   const count = bulkCount(r, p, 10, size, "GCBulkRootConditionalWeakTableElementEdge");
-  for (let i = 0, off = 10; i < count; i++, off += size) each(ptrAt(p, off, pointerSize), ptrAt(p, off + pointerSize, pointerSize));
+  const dv = view(p);
+  for (let i = 0, off = 10; i < count; i++, off += size) each(ptrAt(dv, off, pointerSize), ptrAt(dv, off + pointerSize, pointerSize));
   return count;
 }
 

@@ -8,9 +8,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dominators } from "../../../../src/analysis/retention/dominators.js";
-import { groupLeaks } from "../../../../src/analysis/retention/leaks.js";
-import { shortestPaths } from "../../../../src/analysis/retention/paths.js";
-import { retainedSizes, typeRetention } from "../../../../src/analysis/retention/retained.js";
+import { leaksIn } from "../../../../src/analysis/retention/analyse.js";
+import { retainedSizes } from "../../../../src/analysis/retention/retained.js";
 import type { DumpBody } from "../../../../src/model/dump.js";
 import type { HeapGraph } from "../../../../src/model/heap-graph.js";
 import { DotnetEventPipeSource } from "../../../../src/runtimes/dotnet/eventpipe-source.js";
@@ -49,8 +48,7 @@ function growing(before: DumpBody, after: DumpBody & { graph: HeapGraph }): Set<
 function analyse(g: HeapGraph, grow: Set<number>) {
   const dom = dominators(g);
   const retained = retainedSizes(g, dom);
-  const types = typeRetention(g, dom);
-  return { dom, retained, leaks: groupLeaks(g, dom, types, shortestPaths(g), grow) };
+  return { idom: dom.idom, retained, leaks: leaksIn(g, grow) };
 }
 
 /**
@@ -115,14 +113,14 @@ describe.skipIf(skip)("dotnet heap graph (real .NET programs)", () => {
 
     it("a WeakReference does not retain: what it points at is retained by the owner that holds it strongly", () => {
       const g = result.after.graph;
-      const { dom, retained } = analyse(g, result.grow);
+      const { idom, retained } = analyse(g, result.grow);
       const cached = g.typeNames.indexOf(`${NS}Cached`);
       const owner = g.typeNames.indexOf(`${NS}Owner`);
       let n = 0;
       for (let v = 0; v < g.nodeCount; v++) {
         if (g.nodeType[v] !== cached) continue;
         n++;
-        expect(g.nodeType[dom.idom[v]!], "a Cached is dominated by its Owner, not by its weak handle").toBe(owner);
+        expect(g.nodeType[idom[v]!], "a Cached is dominated by its Owner, not by its weak handle").toBe(owner);
       }
       expect(n).toBe(2 * GROW);
       for (const r of g.roots) expect(g.nodeType[r]).not.toBe(cached);

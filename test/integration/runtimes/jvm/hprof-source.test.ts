@@ -7,10 +7,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dominators } from "../../../../src/analysis/retention/dominators.js";
-import { groupLeaks } from "../../../../src/analysis/retention/leaks.js";
-import { shortestPaths } from "../../../../src/analysis/retention/paths.js";
-import { typeRetention } from "../../../../src/analysis/retention/retained.js";
+import { leaksIn } from "../../../../src/analysis/retention/analyse.js";
 import type { DumpBody } from "../../../../src/model/dump.js";
 import type { HeapGraph } from "../../../../src/model/heap-graph.js";
 import { parseJcmdHistogram } from "../../../../src/runtimes/jvm/histogram.js";
@@ -72,8 +69,7 @@ function growingTypes(before: DumpBody, after: DumpBody, graph: HeapGraph, min: 
 }
 
 function leaksOf(graph: HeapGraph, growing: Set<number>) {
-  const dom = dominators(graph);
-  return groupLeaks(graph, dom, typeRetention(graph, dom), shortestPaths(graph), growing);
+  return leaksIn(graph, growing);
 }
 
 describe.skipIf(skip)("jvm source: HPROF dumps of a quiet JVM", () => {

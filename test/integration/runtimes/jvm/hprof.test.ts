@@ -8,9 +8,9 @@ import { pathToFileURL } from "node:url";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dominators } from "../../../../src/analysis/retention/dominators.js";
-import { groupLeaks } from "../../../../src/analysis/retention/leaks.js";
+import { leaksIn } from "../../../../src/analysis/retention/analyse.js";
 import { pathTo, shortestPaths } from "../../../../src/analysis/retention/paths.js";
-import { typeRetention } from "../../../../src/analysis/retention/retained.js";
+import { dominatorTree, typeRetention } from "../../../../src/analysis/retention/retained.js";
 import { parseJcmdHistogram } from "../../../../src/runtimes/jvm/histogram.js";
 import { readHprofGraph } from "../../../../src/runtimes/jvm/hprof.js";
 import { skipReason, which } from "../../../helpers/env.js";
@@ -65,8 +65,7 @@ describe.skipIf(skip)("HPROF of a real JVM", () => {
 
   it("names the static field on the path and roots the leak at the owner, the list's array as accumulation point", async () => {
     const { graph } = await readHprofGraph(file);
-    const dom = dominators(graph);
-    const types = typeRetention(graph, dom);
+    const types = typeRetention(graph, dominatorTree(graph, dominators(graph)));
     const sp = shortestPaths(graph);
     const owner = graph.typeNames.indexOf("Owners$Owner");
     expect(types.reachable[owner]).toBe(OWNERS);
@@ -77,7 +76,7 @@ describe.skipIf(skip)("HPROF of a real JVM", () => {
     expect(steps).toContain("static OWNERS → java.util.ArrayList");
     expect(steps).toContain("elementData → java.lang.Object[]");
     const growing = new Set(["Owners$Owner", "byte[]", "java.lang.String", "java.lang.Object[]"].map((t) => graph.typeNames.indexOf(t)));
-    const leaks = groupLeaks(graph, dom, types, sp, growing);
+    const leaks = leaksIn(graph, growing);
     const leak = leaks.find((l) => l.root === "Owners$Owner");
     expect(leak).toMatchObject({ accumulationPoint: "java.lang.Object[]" });
     expect(leak!.members.map((m) => m.type)).toEqual(expect.arrayContaining(["byte[]", "java.lang.Object[]"]));
@@ -150,8 +149,7 @@ describe("HPROF edge cases", () => {
       { type: "demo.Node[]", edge: "JNI global" },
       { type: "demo.Node", edge: "[1]" },
     ]);
-    const dom = dominators(graph);
-    expect(typeRetention(graph, dom).bytes[graph.typeNames.indexOf("demo.Node[]")]).toBe(24 + 32);
+    expect(typeRetention(graph, dominatorTree(graph, dominators(graph))).bytes[graph.typeNames.indexOf("demo.Node[]")]).toBe(24 + 32);
   });
 
   it("with any one byte flipped, reads or fails with a ParseError; a flipped sub-record tag always fails", async () => {

@@ -8,9 +8,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { dominators } from "../../../../src/analysis/retention/dominators.js";
-import { type GraphLeak, groupLeaks } from "../../../../src/analysis/retention/leaks.js";
-import { shortestPaths } from "../../../../src/analysis/retention/paths.js";
-import { typeRetention } from "../../../../src/analysis/retention/retained.js";
+import { leaksIn } from "../../../../src/analysis/retention/analyse.js";
+import type { GraphLeak } from "../../../../src/analysis/retention/leaks.js";
+import { dominatorTree, typeRetention } from "../../../../src/analysis/retention/retained.js";
 import type { DumpBody } from "../../../../src/model/dump.js";
 import type { HeapGraph } from "../../../../src/model/heap-graph.js";
 import { V8InspectorSource } from "../../../../src/runtimes/node/inspector-source.js";
@@ -75,13 +75,12 @@ function grown(before: DumpBody, after: DumpBody): string[] {
 /** The leaks of the last dump, for the types that grew (and by how much since the first dump, as the verdict knows). */
 function leaksOf(first: DumpBody, body: DumpBody & { graph: HeapGraph }, growingTypes: string[]): GraphLeak[] {
   const g = body.graph;
-  const dom = dominators(g);
   const growing = new Set(growingTypes.map((t) => g.typeNames.indexOf(t)).filter((t) => t >= 0));
   const was = new Map(first.types.map((r) => [r.type, r.bytes]));
   const growth = new Map(
     body.types.filter((r) => growing.has(g.typeNames.indexOf(r.type))).map((r) => [g.typeNames.indexOf(r.type), r.bytes - (was.get(r.type) ?? 0)]),
   );
-  return groupLeaks(g, dom, typeRetention(g, dom), shortestPaths(g), growing, growth);
+  return leaksIn(g, growing, growth);
 }
 
 function sessionsIn(body: DumpBody): number {
@@ -92,7 +91,7 @@ function reachable(body: DumpBody & { graph: HeapGraph }, type: string): number 
   const g = body.graph;
   const t = g.typeNames.indexOf(type);
   if (t < 0) return 0;
-  return typeRetention(g, dominators(g)).reachable[t]!;
+  return typeRetention(g, dominatorTree(g, dominators(g))).reachable[t]!;
 }
 
 /**

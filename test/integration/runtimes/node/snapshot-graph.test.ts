@@ -6,9 +6,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dominators } from "../../../../src/analysis/retention/dominators.js";
-import { groupLeaks } from "../../../../src/analysis/retention/leaks.js";
+import { leaksIn } from "../../../../src/analysis/retention/analyse.js";
 import { pathTo, shortestPaths } from "../../../../src/analysis/retention/paths.js";
-import { retainedSizes, typeRetention } from "../../../../src/analysis/retention/retained.js";
+import { dominatorTree, retainedSizes, typeRetention } from "../../../../src/analysis/retention/retained.js";
 import { readV8SnapshotGraph } from "../../../../src/runtimes/node/snapshot.js";
 import { leakwatch } from "../../../helpers/cli.js";
 
@@ -47,7 +47,7 @@ describe("the heap graph of a V8 snapshot", () => {
 
     const dom = dominators(graph);
     const retained = retainedSizes(graph, dom);
-    const types = typeRetention(graph, dom);
+    const types = typeRetention(graph, dominatorTree(graph, dom));
     expect(types.reachable[t]).toBe(SESSIONS);
     // Each session alone holds its 2 KiB buffer's backing store: the type retains at least all of them.
     expect(types.bytes[t]).toBeGreaterThan(SESSIONS * 2048);
@@ -57,7 +57,6 @@ describe("the heap graph of a V8 snapshot", () => {
 
   it("finds a path from the GC roots to a session through the Map, and one leak rooted at Session", async () => {
     const { graph } = await readV8SnapshotGraph(file);
-    const dom = dominators(graph);
     const sp = shortestPaths(graph);
     const t = graph.typeNames.indexOf("Session");
     let node = -1;
@@ -66,7 +65,7 @@ describe("the heap graph of a V8 snapshot", () => {
     expect(path[0]!.edge).toMatch(/^\(GC roots\) \/ /); // the root group: V8's synthetic nodes are not steps
     expect(path.at(-1)!.type).toBe("Session");
     const grow = new Set(["Session", "Buffer", "ArrayBuffer", "system / JSArrayBufferData"].map((n) => graph.typeNames.indexOf(n)).filter((i) => i >= 0));
-    const leaks = groupLeaks(graph, dom, typeRetention(graph, dom), sp, grow);
+    const leaks = leaksIn(graph, grow);
     expect(leaks.map((l) => l.root)).toEqual(["Session"]);
     expect(leaks[0]!.members.map((m) => m.type)).toContain("Buffer");
   });
@@ -190,6 +189,6 @@ describe("a V8 snapshot with more types than 16 bits hold", () => {
     expect(counts).toEqual(new Map(summary.types.map((r) => [r.type, r.count])));
     const last = graph.typeNames.indexOf(`Kind${kinds - 1}`);
     expect(last).toBeGreaterThan(0xffff);
-    expect(typeRetention(graph, dominators(graph)).reachable[last]).toBe(1);
+    expect(typeRetention(graph, dominatorTree(graph, dominators(graph))).reachable[last]).toBe(1);
   });
 });

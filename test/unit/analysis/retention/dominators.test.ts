@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { HeapGraph } from "../../../../src/model/heap-graph.js";
 import { dominators } from "../../../../src/analysis/retention/dominators.js";
-import { retainedSizes, typeRetention } from "../../../../src/analysis/retention/retained.js";
+import { dominatorTree, retainedSizes, typeRetention, walkDominatorTree } from "../../../../src/analysis/retention/retained.js";
 import { pathTo, shortestPaths } from "../../../../src/analysis/retention/paths.js";
-import { groupLeaks } from "../../../../src/analysis/retention/leaks.js";
+import { leaksIn } from "../../../../src/analysis/retention/analyse.js";
 import { mulberry32 } from "../../../../src/analysis/prng.js";
 
 /** A graph from edge lists: node i has type types[i], size sizes[i]; edges [from, to, name]. */
@@ -115,9 +115,65 @@ describe("dominators (Cooper–Harvey–Kennedy over typed arrays)", () => {
         if (outer) want.bytes[t]! += r[v]!;
         if (want.largest[t] === -1 || r[v]! > r[want.largest[t]!]!) want.largest[t] = v;
       }
-      const got = typeRetention(g, dom);
+      const got = typeRetention(g, dominatorTree(g, dom));
       const seen = { bytes: Array.from(got.bytes), reachable: Array.from(got.reachable), largest: Array.from(got.largest), total: got.total };
       expect(seen, `round ${round}: ${JSON.stringify({ edges, roots, nodeTypes, sizes })}`).toEqual(want);
+    }
+  });
+
+  it("lays the dominator tree out in the dominators' own memory: each node's children, each reachable node once, walked from the root down, on 300 random graphs", () => {
+    const rnd = mulberry32(777);
+    for (let round = 0; round < 300; round++) {
+      const { n, edges, roots } = randomShape(rnd);
+      const g = graph({ types: ["T"], nodeTypes: new Array(n).fill(0), edges, roots });
+      const dom = dominators(g);
+      const { idom, virtualRoot } = dom;
+      const orderBuffer = dom.order.buffer;
+      const tree = dominatorTree(g, dom);
+      const what = `round ${round}: ${JSON.stringify({ edges, roots })}`;
+      // No new arrays of nodeCount: the tree lives in the dominators' order and scratch.
+      expect(tree.child.buffer, what).toBe(orderBuffer);
+      expect(tree.start.buffer, what).toBe(dom.scratch.buffer);
+      const want = new Map<number, number[]>();
+      for (let v = 0; v < n; v++) if (idom[v]! >= 0) want.set(idom[v]!, [...(want.get(idom[v]!) ?? []), v]);
+      for (let d = 0; d <= virtualRoot; d++) {
+        const got = Array.from(tree.child.subarray(tree.start[d]!, tree.start[d + 1]!)).sort((a, b) => a - b);
+        expect(got, `${what}: children of ${d}`).toEqual(want.get(d) ?? []);
+      }
+      // The walk: every reachable node entered once, after its dominator, at its depth; left in reverse; and the
+      // offsets as they were afterwards (a second walk sees the same).
+      for (let pass = 0; pass < 2; pass++) {
+        const depthOf = new Map<number, number>([[virtualRoot, 0]]);
+        const left: number[] = [];
+        walkDominatorTree(
+          tree,
+          (v, depth) => {
+            expect(depthOf.has(v), what).toBe(false);
+            expect(depthOf.get(idom[v]!), `${what}: ${v} entered before its dominator`).toBe(depth - 1);
+            depthOf.set(v, depth);
+          },
+          (v, depth) => {
+            expect(depthOf.get(v), what).toBe(depth);
+            left.push(v);
+          },
+        );
+        expect(depthOf.size - 1, what).toBe(tree.child.length);
+        expect(left.length, what).toBe(tree.child.length);
+      }
+    }
+  });
+
+  it("the breadth-first search in the tree's memory finds what the search with ranks finds when every edge costs the same, on 300 random graphs", () => {
+    const rnd = mulberry32(4242);
+    for (let round = 0; round < 300; round++) {
+      const { n, edges, roots } = randomShape(rnd);
+      const g = graph({ types: ["T"], nodeTypes: new Array(n).fill(0), edges, roots });
+      const passing = { ...g, rootRank: Uint8Array.from(g.roots, () => (rnd() < 0.4 ? 1 : 0)) };
+      for (const h of [g, passing]) {
+        const ring = Array.from(shortestPaths(h).via);
+        const bfs = Array.from(shortestPaths(h, new Int32Array(n), new Uint32Array(n)).via);
+        expect(bfs, `round ${round}: ${JSON.stringify({ edges, roots, rank: h.rootRank })}`).toEqual(ring);
+      }
     }
   });
 
@@ -142,7 +198,7 @@ describe("dominators (Cooper–Harvey–Kennedy over typed arrays)", () => {
     const retained = retainedSizes(g, dom);
     expect(retained[0]).toBe(8 * n);
     // A linked list retains itself once: its head's retained size, not the sum over its nodes.
-    expect(typeRetention(g, dom).bytes[0]).toBe(8 * n);
+    expect(typeRetention(g, dominatorTree(g, dom)).bytes[0]).toBe(8 * n);
   });
 });
 
@@ -173,7 +229,7 @@ describe("retained sizes and retention paths", () => {
     expect(Array.from(r.slice(0, 9))).toEqual([390, 380, 360, 140, 140, 100, 100, 50, 999]);
     expect(dom.idom[7]).toBe(2); // held by two sessions: dominated by the array that holds both
     expect(dom.idom[8]).toBe(-1);
-    const t = typeRetention(g, dom);
+    const t = typeRetention(g, dominatorTree(g, dom));
     expect(Array.from(t.bytes)).toEqual([390, 380, 360, 280, 250]);
     expect(Array.from(t.reachable)).toEqual([1, 1, 1, 2, 3]);
     expect(Array.from(t.largest)).toEqual([0, 1, 2, 3, 5]); // of two equal sessions, the first
@@ -251,10 +307,7 @@ describe("leaks grouped by owner", () => {
     roots: [0],
     rootNames: ["global"],
   });
-  const run = (growing: number[]) => {
-    const dom = dominators(g);
-    return groupLeaks(g, dom, typeRetention(g, dom), shortestPaths(g), new Set(growing));
-  };
+  const run = (growing: number[]) => leaksIn(g, new Set(growing));
 
   it("one leak rooted at the owner, its members inside, the container as accumulation point, the holder on the path", () => {
     const leaks = run([2, 3, 4]);
