@@ -6,7 +6,15 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { edgeLabel, type HeapGraph } from "../../../../src/model/heap-graph.js";
-import { AddressTable, DotnetGraphCollector, PageIndex, addressIndex, finishGraph, readNettraceGraph } from "../../../../src/runtimes/dotnet/graph.js";
+import {
+  AddressPacker,
+  AddressTable,
+  DotnetGraphCollector,
+  PageIndex,
+  addressIndex,
+  finishGraph,
+  readNettraceGraph,
+} from "../../../../src/runtimes/dotnet/graph.js";
 import { HeapDumpAggregator } from "../../../../src/runtimes/dotnet/heapdump.js";
 import { NettraceDecoder } from "../../../../src/runtimes/dotnet/protocol/nettrace.js";
 import { pathToFileURL } from "node:url";
@@ -227,11 +235,78 @@ describe("a kept .nettrace file", () => {
     expect(new Set(out.parts.nodeType).size).toBe(count);
   });
 
+  it("packs addresses in 32 bits, and keeps them as doubles past 512 windows of 64 MiB or at an unaligned object, with the same graph", () => {
+    // A chain of objects, each referring to the next and one address that is no object's; spaced `gap` bytes apart.
+    const build = (count: number, gap: bigint, odd = -1) => {
+      const addr = (i: number): bigint => BASE + BigInt(i) * gap + (i === odd ? 4n : 0n);
+      const vals = Array.from({ length: count }, (_, i) => Buffer.concat([uint64(addr(i)), uint64(24), uint64(0x10n), uint64(i < count - 1 ? 2 : 1)]));
+      const targets: bigint[] = [];
+      for (let i = 0; i < count; i++) {
+        if (i < count - 1) targets.push(addr(i + 1));
+        targets.push(addr(i) + 8n); // inside the object: no object starts there
+      }
+      const ev: SyntheticEvent[] = [
+        { metadataId: META.GCStart, payload: payloads.gcStart(3) },
+        { metadataId: META.BulkNode, payload: Buffer.concat([uint32(0), uint32(count), uint16(0), ...vals]) },
+        { metadataId: M.Edge, payload: edges(0, targets) },
+        { metadataId: M.Root, payload: roots(0, [{ obj: 0, kind: 0, flags: 0 }]) },
+        { metadataId: META.GCEnd, payload: payloads.gcEnd(3) },
+      ];
+      const buf = new NettraceWriter().metadata(METAS).events(ev).end();
+      const collector = new DotnetGraphCollector();
+      new NettraceDecoder(collector).push(buf);
+      const out = collector.build((h) => new NettraceDecoder(h).push(buf));
+      if ("error" in out) throw new Error(out.error);
+      return out.parts;
+    };
+    const chain = (count: number) => ({
+      edgeStart: Array.from({ length: count + 1 }, (_, i) => Math.min(i, count - 1)),
+      edgeTarget: Array.from({ length: count - 1 }, (_, i) => i + 1),
+    });
+    // Packed: 600 objects 1 MiB apart (10 windows); by page where the walk allows.
+    // Past 512 windows: 600 objects 64 MiB apart. An unaligned object: the 300th at +4.
+    for (const [what, count, gap, odd] of [
+      ["packed", 600, 1n << 20n, -1],
+      ["past 512 windows", 600, 1n << 26n, -1],
+      ["an unaligned object", 600, 1n << 20n, 300],
+    ] as const) {
+      const p = build(count, gap, odd);
+      expect({ edgeStart: Array.from(p.edgeStart), edgeTarget: Array.from(p.edgeTarget) }, what).toEqual(chain(count));
+      expect(p.unresolved, what).toBe(count);
+      expect(Array.from(p.roots), what).toEqual([0]);
+    }
+  });
+
   it("ignores the graph events when no graph is asked for", () => {
     const { collector, handler } = spoolHandlers(false);
     expect(collector).toBeUndefined();
     expect(handler).toBeInstanceOf(HeapDumpAggregator);
     expect(new DotnetGraphCollector().build(() => undefined)).toEqual({ error: "no heap walk in the stream" });
+  });
+});
+
+describe("AddressPacker", () => {
+  it("packs an aligned address in a known window and unpacks it; refuses an unaligned one, a 513th window, and finds none outside its windows", () => {
+    const p = new AddressPacker(8);
+    const base = 0x7f12_0000_0000;
+    const a = base + 123 * 8;
+    const packed = p.add(a);
+    expect(packed).toBeGreaterThanOrEqual(0);
+    expect(packed).toBeLessThan(2 ** 32);
+    expect(p.unpack(packed)).toBe(a);
+    expect(p.find(a)).toBe(packed);
+    expect(p.find(a + 4)).toBe(-1);
+    expect(p.add(a + 4)).toBe(-1);
+    // Order within a window is kept (PageIndex relies on it), and a page is 512 units.
+    expect(p.add(a + 8)).toBe(packed + 1);
+    expect(p.page).toBe(512);
+    expect(p.find(base + 2 ** 40)).toBe(-1);
+    for (let w = 1; w < 512; w++) expect(p.add(base + w * 2 ** 26)).toBeGreaterThanOrEqual(0);
+    expect(p.add(base + 512 * 2 ** 26)).toBe(-1);
+    // Above 2^48 (the Map's windows): the same.
+    const q = new AddressPacker(8);
+    const high = 2 ** 50 + 64;
+    expect(q.unpack(q.add(high))).toBe(high);
   });
 });
 
