@@ -7,14 +7,15 @@
 //
 // Memory bound, per object N and per strong reference E (the readers + src/analysis/retention as analyseRetention
 // runs it, measured in bench/retention/, bench/hprof/, bench/dotnet-graph/): the graph is 10 B per object (nodeType
-// in 16 bits where the types fit, nodeSize in 32 bits unless an object reaches 4 GiB, edgeStart) and 9 B per
-// reference for V8 (edgeTarget, edgeName, edgeRank; 8 B for HPROF and .NET), plus 8 B per object while a file is
-// read; dominators work in 12 B per object and none per reference and keep all 12 (idom, order, and a scratch array
-// that type retention's child lists and then the paths reuse); type retention 4 B per object more while it runs,
-// plus 8 B per level of the dominator tree's depth (retained sizes are summed in its walk, never stored per object);
-// paths 1 B and a queue of a few 4-byte entries per object while they run; leak grouping 5 B. Peak ≈ 27 N + 9 E
-// bytes (+ 8 B per tree level): 6.9 M objects and 16.7 M references, 0.34 GB; the measured peak RSS adds Node itself
-// (~45 MB) and the collector's lag in freeing what a step let go.
+// in 16 bits where the types fit, nodeSize in 32 bits unless an object reaches 4 GiB, edgeStart) and per reference
+// 9 B for V8 (edgeTarget, edgeName, edgeRank), 8 B for HPROF, 4 B for .NET (its edge names are derived, not stored);
+// dominators work in 12 B per object and none per reference and keep all 12 (idom, order, and a scratch array),
+// and the dominator tree is laid out in the order and the scratch, type retention and leak grouping walk it with
+// 12 B per level of its depth (never per object), and the path search without ranks (HPROF, .NET) runs in the tree's
+// memory once the leaks are grouped; V8's ranked search adds 1 B and a queue of a few 4-byte entries per object.
+// Peak ≈ 22 N + 4 E bytes for .NET, 22 N + 8 E for HPROF, ≈ 27 N + 9 E for V8 (+ 12 B per tree level): 10 M .NET
+// objects and 14 M references, 0.28 GB; the measured peak RSS adds Node itself (~50 MB) and what a step let go that
+// the collector has not freed yet. A reader holds more while it reads (see each reader).
 
 export interface HeapGraph {
   readonly nodeCount: number;

@@ -19,9 +19,9 @@
 // Memory, bounded per object and reference (no JS object per either), in columns that grow in place and give their
 // memory back when done (util/column.ts): while the stream is decoded, 14 bytes per object (address packed in 32 bits,
 // AddressPacker, else a double; size and reference count as u32; type as u16, widened past 65 536 types) and none per
-// reference — they are only counted
-// then, and build() reads the stream a second time to match each to its object. While the graph is built: the
-// address index adds nothing per object where the walk logged each 4 KiB page's objects in one ascending run
+// reference — they are only counted then, and build() reads the stream a second time to match each to its object.
+// While the graph is built: the address index adds nothing per object where the walk logged each 4 KiB page's objects
+// in one ascending run
 // (PageIndex: the GC walks its regions in order), else 8–16 (AddressTable: a u32 open-addressing table at ≤ 50 %
 // load); the reference counts become the edge starts in place; the resolved targets take 4 bytes per reference; the
 // addresses are given back before the other columns are copied out. Handed on: 10 bytes per object (type u16, size
