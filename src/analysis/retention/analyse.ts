@@ -45,8 +45,8 @@ export function analyseRetention(
   candidates: ReadonlySet<string> = new Set(),
   growth?: ReadonlyMap<string, number>,
 ): RetentionResult {
-  // The steps reuse each other's memory: the dominator tree is laid out in what the dominators leave (their scratch
-  // and order), and the path search, once the leaks are grouped, in the tree's.
+  // The steps reuse each other's memory: the dominator tree is laid out in what the dominators leave (their order and
+  // scratch), and the path search, once the leaks are grouped, in the tree's.
   const tree = dominatorTree(g, dominators(g));
   const types = typeRetention(g, tree);
   const index = new Map<string, number>();

@@ -21,7 +21,7 @@ export interface Dominators {
   /** The index standing for "held by the GC roots together": nodeCount. */
   readonly virtualRoot: number;
   /**
-   * nodeCount + 3 entries of working memory that are free once dominators() returned (the postorder numbers): a later
+   * nodeCount + 1 entries of working memory that are free once dominators() returned (the postorder numbers): a later
    * step may use them instead of allocating as much again while this is still garbage (dominatorTree does).
    * Whatever a step leaves there means nothing to the next.
    */
@@ -41,9 +41,9 @@ export function dominators(g: HeapGraph): Dominators {
   // while on the stack. No array of its own for the stack: a node is either on the stack or already numbered, so
   // the stack grows down from the end of `order` (filled from the front), and its edge cursors live in `idom`
   // (filled only in step 2).
-  // Two entries more than the nodes: as scratch afterwards, the dominator tree's offsets (dominatorTree).
-  const po = new Int32Array(total + 2).fill(-1);
-  const order = new Uint32Array(total); // filled in postorder, reversed below
+  const po = new Int32Array(total).fill(-1);
+  // Two entries more than the nodes, as po has: the dominator tree's offsets afterwards (dominatorTree).
+  const order = new Uint32Array(total + 2); // filled in postorder, reversed below
   const idom = new Int32Array(total);
   let count = 0;
   {

@@ -34,44 +34,30 @@ export interface TypeRetention {
 export interface DominatorTree {
   readonly idom: Int32Array;
   readonly virtualRoot: number;
-  /** nodeCount + 2 offsets (and one more of slack): the dominators' scratch. */
+  /** nodeCount + 2 offsets (and one more of slack), in the dominators' order array. */
   readonly start: Uint32Array;
-  /** The reachable nodes but the virtual root, grouped by immediate dominator: the dominators' order, rearranged. */
+  /** The reachable nodes but the virtual root, grouped by immediate dominator (each group in index order), in the
+   * dominators' scratch. */
   readonly child: Uint32Array;
 }
 
-/** Marks an entry of `child` placed by the counting sort below (node indices stay under 2^31). */
-const PLACED = 0x80000000;
-
 /**
- * The dominator tree, built in the memory dominators() leaves rather than in two new arrays of nodeCount: its scratch
- * holds the offsets, and its order array is rearranged in place into the child lists — a counting sort by cycles
- * (each entry is carried to the next free place of its dominator's run, the one there picked up in turn until the
- * cycle closes), the placed entries marked in their top bit. `dom.order` and `dom.scratch` mean nothing afterwards
- * (retainedSizes needs the order: call it first).
+ * The dominator tree, built in the memory dominators() leaves rather than in two new arrays of nodeCount: a counting
+ * sort of the reachable nodes by immediate dominator, reading them in index order (not the dominators' order, so that
+ * the order's array is free to hold the offsets) and writing the child lists into their scratch. `dom.order` and
+ * `dom.scratch` mean nothing afterwards (retainedSizes needs the order: call it first).
  */
 export function dominatorTree(g: HeapGraph, dom: Dominators): DominatorTree {
-  const total = g.nodeCount + 1;
+  const n = g.nodeCount;
+  const total = n + 1;
   const idom = dom.idom;
-  const child = dom.order.subarray(1); // order[0] is the virtual root
   // Counts at [d + 2], prefix sums, then [d + 1] is d's cursor: when all are placed, d's children are
   // child[start[d] .. start[d + 1]) with no copy of the offsets.
-  const start = dom.scratch.subarray(0, total + 2).fill(0);
-  for (let k = 0; k < child.length; k++) start[idom[child[k]!]! + 2]!++;
+  const start = new Uint32Array(dom.order.buffer, 0, total + 2).fill(0);
+  for (let v = 0; v < n; v++) if (idom[v]! >= 0) start[idom[v]! + 2]!++;
   for (let i = 1; i < total + 2; i++) start[i]! += start[i - 1]!;
-  for (let i = 0; i < child.length; i++) {
-    // Every entry before i is placed; the one at i is not yet unless marked.
-    let x = child[i]!;
-    if (x >= PLACED) continue;
-    for (;;) {
-      const to = start[idom[x]! + 1]!++;
-      const next = child[to]!;
-      child[to] = x + PLACED;
-      if (to === i) break;
-      x = next;
-    }
-  }
-  for (let i = 0; i < child.length; i++) child[i] = child[i]! - PLACED;
+  const child = dom.scratch.subarray(0, dom.order.length - 1);
+  for (let v = 0; v < n; v++) if (idom[v]! >= 0) child[start[idom[v]! + 1]!++] = v;
   return { idom, virtualRoot: dom.virtualRoot, start, child };
 }
 
