@@ -28,9 +28,7 @@
 // u32, edge start u32) and 4 per reference (target u32); edge names are derived from the types, not stored. Types and
 // static roots are kept in Maps: there are thousands, not millions.
 import type { EdgeNamesByType, HeapGraph } from "../../model/heap-graph.js";
-import { ParseError } from "../../model/parse-error.js";
 import { Column } from "../../util/column.js";
-import type { DumpSummaryBody } from "../../model/summary.js";
 import { typeKey } from "./heapdump.js";
 import { type AssemblyTypes, fullTypeDefName } from "./metadata.js";
 import {
@@ -776,17 +774,4 @@ export function finishGraph(p: DotnetGraphParts, nameOf: (typeKey: number) => st
     typeNames,
     names,
   };
-}
-
-/**
- * Reads a kept heap snapshot stream (`--keep-dumps` keeps the .nettrace spool file) as a heap graph: `leakwatch
- * paths`. Nested types are named without their declaring types (the target's assembly files are not at hand).
- */
-export async function readNettraceGraph(file: string): Promise<{ summary: DumpSummaryBody; graph: HeapGraph }> {
-  // Imported here: spool.ts imports this module.
-  const { decodeSpoolFile } = await import("./spool.js");
-  const { agg, graph } = await decodeSpoolFile(file, new AbortController().signal, true);
-  if (agg.state !== "complete") throw new ParseError("nettrace", 0, `${file} holds no complete GC heap snapshot`);
-  if (graph === undefined || "error" in graph) throw new ParseError("nettrace", 0, `${file}: no heap graph (${graph?.error ?? "not built"})`);
-  return { summary: agg.summary(), graph: finishGraph(graph.parts, agg.namer()) };
 }

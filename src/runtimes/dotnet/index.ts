@@ -4,7 +4,7 @@
 import { ParseError } from "../../model/parse-error.js";
 import type { RuntimeDescriptor, SourceSettings } from "../../runtime-kit/runtime.js";
 import { createDotnetEventPipeSource } from "./eventpipe-source.js";
-import { readNettraceGraph } from "./graph.js";
+import { readNettraceGraph } from "./spool.js";
 import { parseDumpheapStat, streamDumpheapStat } from "./formats/dumpheap-stat.js";
 import { parseGcdumpReport, streamGcdumpReport } from "./formats/gcdump-report.js";
 import type { DiagnosticPortListener } from "./protocol/listener.js";

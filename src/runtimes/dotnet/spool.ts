@@ -9,9 +9,11 @@ import { closeSync, createReadStream, openSync, readSync } from "node:fs";
 import { Worker } from "node:worker_threads";
 import { hasCompiledWorker } from "../../util/worker.js";
 import { DumpError } from "../../model/dump.js";
+import type { HeapGraph } from "../../model/heap-graph.js";
 import { ParseError } from "../../model/parse-error.js";
+import type { DumpSummaryBody } from "../../model/summary.js";
 import { abortError } from "../../runtime-kit/abort.js";
-import { DotnetGraphCollector, type GraphOutcome, type Replay } from "./graph.js";
+import { DotnetGraphCollector, finishGraph, type GraphOutcome, type Replay } from "./graph.js";
 import { HeapDumpAggregator, type HeapDumpSaved } from "./heapdump.js";
 import { NettraceDecoder, type NettraceHandler, type NettraceStats } from "./protocol/nettrace.js";
 
@@ -216,4 +218,15 @@ export class ReadBuffers {
     const buf = this.pair[this.turn]!;
     return n === buf.length ? buf : buf.subarray(0, n);
   }
+}
+
+/**
+ * Reads a kept heap snapshot stream (`--keep-dumps` keeps the .nettrace spool file) as a heap graph: `leakwatch
+ * paths`. Nested types are named without their declaring types (the target's assembly files are not at hand).
+ */
+export async function readNettraceGraph(file: string): Promise<{ summary: DumpSummaryBody; graph: HeapGraph }> {
+  const { agg, graph } = await decodeSpoolFile(file, new AbortController().signal, true);
+  if (agg.state !== "complete") throw new ParseError("nettrace", 0, `${file} holds no complete GC heap snapshot`);
+  if (graph === undefined || "error" in graph) throw new ParseError("nettrace", 0, `${file}: no heap graph (${graph?.error ?? "not built"})`);
+  return { summary: agg.summary(), graph: finishGraph(graph.parts, agg.namer()) };
 }

@@ -13,7 +13,7 @@ import { retainedSizes } from "../../../../src/analysis/retention/retained.js";
 import type { DumpBody } from "../../../../src/model/dump.js";
 import type { HeapGraph } from "../../../../src/model/heap-graph.js";
 import { DotnetEventPipeSource } from "../../../../src/runtimes/dotnet/eventpipe-source.js";
-import { readNettraceGraph } from "../../../../src/runtimes/dotnet/graph.js";
+import { readNettraceGraph } from "../../../../src/runtimes/dotnet/spool.js";
 import { skipReason } from "../../../helpers/env.js";
 import { DotnetTarget, buildProgram, dotnetMissing, makeContext } from "./helpers.js";
 

@@ -6,19 +6,11 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { edgeLabel, type HeapGraph } from "../../../../src/model/heap-graph.js";
-import {
-  AddressPacker,
-  AddressTable,
-  DotnetGraphCollector,
-  PageIndex,
-  addressIndex,
-  finishGraph,
-  readNettraceGraph,
-} from "../../../../src/runtimes/dotnet/graph.js";
+import { AddressPacker, AddressTable, DotnetGraphCollector, PageIndex, addressIndex, finishGraph } from "../../../../src/runtimes/dotnet/graph.js";
 import { HeapDumpAggregator } from "../../../../src/runtimes/dotnet/heapdump.js";
 import { NettraceDecoder } from "../../../../src/runtimes/dotnet/protocol/nettrace.js";
 import { pathToFileURL } from "node:url";
-import { type SpoolDecoder, decodeSpoolFile, spoolHandlers } from "../../../../src/runtimes/dotnet/spool.js";
+import { type SpoolDecoder, decodeSpoolFile, readNettraceGraph, spoolHandlers } from "../../../../src/runtimes/dotnet/spool.js";
 import { META, NettraceWriter, RUNTIME_METAS, type SyntheticEvent, fixture, payloads, uint16, uint32, uint64 } from "./writer.js";
 
 const M = { Edge: 5, Root: 6, Static: 7, Cwt: 8 } as const;
