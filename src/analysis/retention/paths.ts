@@ -23,9 +23,10 @@ export const EDGE_COST: readonly number[] = [1, 2, 4];
 const MAX_COST = 4;
 
 /**
- * Bytes per node of the path search: `via` is kept (4; analyseRetention gives it the dominators' scratch), the
- * distances only while it runs (1), and the queue holds a few entries per node (4 each). The edge's source and a
- * root's entry are found when a path is drawn, not stored.
+ * Bytes per node of the ranked path search: `via` is kept (4; analyseRetention gives it the dominator tree's
+ * arrays), the distances only while it runs (1), and the queue holds a few entries per node (4 each). Without
+ * ranks, the breadth-first search needs only `via` and a queue of one entry per node (both in the tree's arrays).
+ * The edge's source and a root's entry are found when a path is drawn, not stored.
  */
 export const PATH_BYTES_PER_NODE = 9;
 
