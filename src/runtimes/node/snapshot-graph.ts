@@ -311,8 +311,17 @@ export class SnapshotGraphCollector {
     return {
       roots: Uint32Array.from([...userRoots, ...rest]),
       rootName: Int32Array.from([...userRoots.map(() => user), ...restName]),
-      // A handle scope holds what native code has in hand at the moment of the snapshot (seen: a Map's table).
-      rootRank: Uint8Array.from([...userRoots.map(() => 0), ...restName.map((at) => (names[at]!.endsWith("(Handle scope)") ? 1 : 0))]),
+      rootRank: Uint8Array.from([...userRoots.map(() => 0), ...restName.map((at) => (passingRootGroup(names[at]!) ? 1 : 0))]),
     };
   }
+}
+
+/**
+ * Root groups that hold objects only for a moment (HeapGraph.rootRank 1): a handle scope holds what native code has
+ * in hand at the moment of the snapshot (seen: a Map's table), the strong roots what the engine's own jobs hold —
+ * seen on a busy machine: a program's Map, which the path then reached from there rather than through the variable
+ * that keeps it.
+ */
+export function passingRootGroup(label: string): boolean {
+  return label.endsWith("(Handle scope)") || label.endsWith("(Strong roots)");
 }

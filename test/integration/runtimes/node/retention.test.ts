@@ -153,7 +153,10 @@ describe("leaks grouped by owner in real Node programs", () => {
     expect(leaks.map((l) => l.root).sort(), JSON.stringify(growing)).toEqual(["Session", "Upload"]);
     const session = leaks.find((l) => l.root === "Session")!;
     const upload = leaks.find((l) => l.root === "Upload")!;
-    expect(session.path.map((s) => s.edge)).toContain("sessions");
+    expect(
+      session.path.map((s) => s.edge),
+      JSON.stringify(session),
+    ).toContain("sessions");
     expect(upload.path.map((s) => s.edge)).toContain("pending");
     expect(upload.retainedBytes).toBeGreaterThan(3000 * 4096);
     for (const leak of [session, upload]) expect(leak.members.map((m) => m.type)).toContain("Buffer");

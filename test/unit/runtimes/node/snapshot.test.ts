@@ -10,6 +10,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import type { DumpSummaryBody } from "../../../../src/model/summary.js";
 import { ParseError } from "../../../../src/model/parse-error.js";
 import { createV8SnapshotParser, parseV8SnapshotFile, parseV8SnapshotStream } from "../../../../src/runtimes/node/snapshot.js";
+import { passingRootGroup } from "../../../../src/runtimes/node/snapshot-graph.js";
 import { FUZZ_RUNS, assertWellFormed, bodyOrParseError, expectParseError, fixturesDir, fragmentArb } from "../../../helpers/parsers.js";
 import { byType, oracle, outcome, parseChunks, snapshotArb, splitAt, splitBySizes } from "./v8-gen.js";
 
@@ -283,5 +284,15 @@ describe("V8 snapshot fuzzing", () => {
       ),
       { numRuns: FUZZ_RUNS },
     );
+  });
+});
+
+describe("root groups that hold objects only for a moment", () => {
+  it("are the handle scopes and the strong roots; the stack, global handles and user roots last", () => {
+    expect(passingRootGroup("(GC roots) / (Handle scope)")).toBe(true);
+    expect(passingRootGroup("(GC roots) / (Strong roots)")).toBe(true);
+    for (const lasting of ["(GC roots) / (Stack roots)", "(GC roots) / (Global handles)", "(user roots)", "(GC roots) / (Strong roots) / x"]) {
+      expect(passingRootGroup(lasting), lasting).toBe(false);
+    }
   });
 });
