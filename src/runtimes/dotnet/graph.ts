@@ -321,9 +321,16 @@ export class DotnetGraphCollector implements NettraceHandler {
     if (walk.broken !== undefined) return this.done({ error: `the references are incomplete (${walk.broken})` });
     const started = performance.now();
     const n = this.addr.length;
-    // At the peak: the objects' columns (20 bytes each), the address index, and the references as they are resolved
+    // At the peak: the objects' columns (14 bytes each), the address index, and the references as they are resolved
     // (4 bytes each); the addresses are given back before the arrays are laid out.
-    const edges = this.resolve(replay);
+    let edges: ReturnType<DotnetGraphCollector["resolve"]>;
+    try {
+      edges = this.resolve(replay);
+    } catch (err) {
+      // The second read failed (the file, or a stream that differs): the columns' memory goes back now all the same.
+      this.done({ error: "" });
+      throw err;
+    }
     if ("error" in edges) return this.done(edges);
     const nodeType = this.type.take();
     const small = this.size.take();

@@ -269,6 +269,23 @@ describe("a kept .nettrace file", () => {
     }
   });
 
+  it("a second read that fails fails the build with its error; one that finds other references says so", () => {
+    const buf = stream();
+    const broken = new DotnetGraphCollector();
+    new NettraceDecoder(broken).push(buf);
+    expect(() =>
+      broken.build(() => {
+        throw new Error("the spool file is gone");
+      }),
+    ).toThrow("the spool file is gone");
+    const other = new DotnetGraphCollector();
+    new NettraceDecoder(other).push(buf);
+    // A second read that finds none of the references the first one counted.
+    expect(other.build(() => undefined)).toEqual({
+      error: expect.stringContaining("the second read of the stream found"),
+    });
+  });
+
   it("ignores the graph events when no graph is asked for", () => {
     const { collector, handler } = spoolHandlers(false);
     expect(collector).toBeUndefined();
