@@ -17,6 +17,8 @@
 // objects and 14 M references, 0.28 GB; the measured peak RSS adds Node itself (~50 MB) and what a step let go that
 // the collector has not freed yet. A reader holds more while it reads (see each reader).
 
+import { sortedIndexOf } from "../util/sorted.js";
+
 export interface HeapGraph {
   readonly nodeCount: number;
   /** Per node: its type, an index into typeNames; 16 bits where the types are few enough (2 bytes an object less). */
@@ -80,7 +82,7 @@ export function edgeLabel(g: HeapGraph, e: number): string {
 export function edgeNameOf(g: HeapGraph, e: number): number {
   const names = g.edgeName;
   if (ArrayBuffer.isView(names)) return names[e]!;
-  if (sortedHas(names.special, e)) return names.specialName;
+  if (sortedIndexOf(names.special, e) >= 0) return names.specialName;
   return names.elementTypes[g.nodeType[edgeSource(g, e)]!] === 1 ? names.element : names.field + g.nodeType[g.edgeTarget[e]!]!;
 }
 
@@ -95,18 +97,6 @@ export function edgeSource(g: HeapGraph, e: number): number {
     else hi = mid - 1;
   }
   return lo;
-}
-
-function sortedHas(a: Uint32Array, v: number): boolean {
-  let lo = 0;
-  let hi = a.length - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    if (a[mid]! === v) return true;
-    if (a[mid]! < v) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
 }
 
 /** The buffers behind a graph's typed arrays, each once (two arrays may share one): a transfer list to a thread. */

@@ -60,6 +60,18 @@ export class Column<A extends Arr = Arr> {
     return out;
   }
 
+  /**
+   * The values in a new column of a wider kind (each through `map`), this one's memory given back: for a reader that
+   * finds its values no longer fit (a 65 537th type, an address that cannot be packed).
+   */
+  widen<B extends Arr>(ctor: Ctor<B>, map: (v: number) => number = (v) => v): Column<B> {
+    const wide = new Column(ctor);
+    const values = this.view();
+    for (let i = 0; i < values.length; i++) wide.push(map(values[i]!));
+    this.release();
+    return wide;
+  }
+
   /** Gives the memory back now; the column is empty afterwards. */
   release(): void {
     this.buf.resize(0);

@@ -9,8 +9,8 @@
 import type { HeapGraph } from "../../model/heap-graph.js";
 import { dominators } from "./dominators.js";
 import { type GraphLeak, groupLeaks, withPaths } from "./leaks.js";
-import { shortestPaths } from "./paths.js";
-import { dominatorTree, typeRetention } from "./retained.js";
+import { type ShortestPaths, shortestPaths } from "./paths.js";
+import { type DominatorTree, dominatorTree, typeRetention } from "./retained.js";
 
 /** Types whose retained bytes are kept per analysis: the largest, plus every growing type. */
 export const MAX_RETAINED_TYPES = 200;
@@ -66,7 +66,7 @@ export function analyseRetention(
     const groups = groupLeaks(g, tree, types, growing, growthBytes)
       .filter((l) => suspects.has(l.root) || l.members.some((m) => suspects.has(m.type)))
       .slice(0, MAX_LEAKS);
-    leaks = withPaths(g, groups, shortestPaths(g, new Int32Array(tree.start.buffer), new Uint32Array(tree.child.buffer)));
+    leaks = withPaths(g, groups, pathsInTree(g, tree));
   }
 
   const order = [...g.typeNames.keys()].sort((a, b) => types.bytes[b]! - types.bytes[a]!);
@@ -86,5 +86,10 @@ export function analyseRetention(
 export function leaksIn(g: HeapGraph, growing: ReadonlySet<number>, growthBytes?: ReadonlyMap<number, number>): GraphLeak[] {
   const tree = dominatorTree(g, dominators(g));
   const groups = groupLeaks(g, tree, typeRetention(g, tree), growing, growthBytes);
-  return withPaths(g, groups, shortestPaths(g, new Int32Array(tree.start.buffer), new Uint32Array(tree.child.buffer)));
+  return withPaths(g, groups, pathsInTree(g, tree));
+}
+
+/** The path search in the dominator tree's arrays (the tree is done with once the leaks are grouped). */
+function pathsInTree(g: HeapGraph, tree: DominatorTree): ShortestPaths {
+  return shortestPaths(g, new Int32Array(tree.start.buffer), new Uint32Array(tree.child.buffer));
 }

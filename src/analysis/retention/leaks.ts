@@ -121,38 +121,34 @@ export function groupLeaks(
   const maps = table === undefined ? new Map<number, Map<number, number>>() : undefined;
   const ownerAt = new Int32Array(child.length + 2);
   ownerAt[0] = -1;
-  walkDominatorTree(
-    tree,
-    (v, depth) => {
-      const d = idom[v]!;
-      let owner = -1;
-      if (d !== virtualRoot) {
-        const piled = pilesUp.get(d);
-        const gd = growIdx(d);
-        // An instance inside another instance of its own type (a cons string's parts) has that instance's owner.
-        owner = piled >= 0 ? piled : gd >= 0 && nodeType[d] !== nodeType[v] ? gd : ownerAt[depth - 1]!;
-      }
-      ownerAt[depth] = owner;
-      const gi = growIdx(v);
-      if (gi < 0) return;
-      const size = nodeSize[v]!;
-      bytesOf[gi]! += size;
-      seen[gi] = 1;
-      // A growing container belongs to the leak of what piles up in it (the Map's table grows with the sessions).
-      const piled = pilesUp.get(v);
-      const ot = piled >= 0 ? piled : owner;
-      if (ot < 0 || ot === gi) return;
-      if (table !== undefined) {
-        table[gi * G + ot]! += size;
-        tableSeen![gi * G + ot] = 1;
-        return;
-      }
-      let m = maps!.get(gi);
-      if (m === undefined) maps!.set(gi, (m = new Map()));
-      m.set(ot, (m.get(ot) ?? 0) + size);
-    },
-    () => {},
-  );
+  walkDominatorTree(tree, (v, depth) => {
+    const d = idom[v]!;
+    let owner = -1;
+    if (d !== virtualRoot) {
+      const piled = pilesUp.get(d);
+      const gd = growIdx(d);
+      // An instance inside another instance of its own type (a cons string's parts) has that instance's owner.
+      owner = piled >= 0 ? piled : gd >= 0 && nodeType[d] !== nodeType[v] ? gd : ownerAt[depth - 1]!;
+    }
+    ownerAt[depth] = owner;
+    const gi = growIdx(v);
+    if (gi < 0) return;
+    const size = nodeSize[v]!;
+    bytesOf[gi]! += size;
+    seen[gi] = 1;
+    // A growing container belongs to the leak of what piles up in it (the Map's table grows with the sessions).
+    const piled = pilesUp.get(v);
+    const ot = piled >= 0 ? piled : owner;
+    if (ot < 0 || ot === gi) return;
+    if (table !== undefined) {
+      table[gi * G + ot]! += size;
+      tableSeen![gi * G + ot] = 1;
+      return;
+    }
+    let m = maps!.get(gi);
+    if (m === undefined) maps!.set(gi, (m = new Map()));
+    m.set(ot, (m.get(ot) ?? 0) + size);
+  });
   // Back to type indices, for the decisions below (a few entries per growing type).
   const bytes = new Map<number, number>();
   const byOwner = new Map<number, Map<number, number>>();

@@ -57,16 +57,12 @@ export function shortestPaths(g: HeapGraph, into?: Int32Array, queue?: Uint32Arr
   let queued = 0;
   // Roots that hold objects only for a moment (HeapGraph.rootRank) start a second round, for what the first left
   // unreached.
-  const seed = (passing: number, d: number): void => {
-    for (let r = 0; r < g.roots.length; r++) {
-      const v = g.roots[r]!;
-      if (via[v] !== -2 || (g.rootRank?.[r] ?? 0) !== passing) continue;
-      via[v] = -1;
+  const seed = (passing: number, d: number): void =>
+    seedRoots(g, via, passing, (v) => {
       dm[v] = d & 0x7f;
       push(d % ring, v);
       queued++;
-    }
-  };
+    });
   seed(0, 0);
   // Within a bucket, first in first out keeps ties in root order (the roots a reader knows first).
   const head = new Uint32Array(ring);
@@ -101,6 +97,16 @@ export function shortestPaths(g: HeapGraph, into?: Int32Array, queue?: Uint32Arr
   }
   return { via };
 }
+/** Starts the search at the roots of a rank (0 lasting, 1 passing) not reached yet: each marked a root, then visited. */
+function seedRoots(g: HeapGraph, via: Int32Array, passing: number, visit: (v: number) => void): void {
+  for (let r = 0; r < g.roots.length; r++) {
+    const v = g.roots[r]!;
+    if (via[v] !== -2 || (g.rootRank?.[r] ?? 0) !== passing) continue;
+    via[v] = -1;
+    visit(v);
+  }
+}
+
 /**
  * The search when every edge costs 1: breadth first from the lasting roots, then from the passing ones for what
  * those left unreached. Each node enters the queue once, when first reached, which is the edge it keeps; first in,
@@ -110,12 +116,9 @@ function breadthFirst(g: HeapGraph, via: Int32Array, queue: Uint32Array): Shorte
   let head = 0;
   let tail = 0;
   for (const passing of [0, 1]) {
-    for (let r = 0; r < g.roots.length; r++) {
-      const v = g.roots[r]!;
-      if (via[v] !== -2 || (g.rootRank?.[r] ?? 0) !== passing) continue;
-      via[v] = -1;
+    seedRoots(g, via, passing, (v) => {
       queue[tail++] = v;
-    }
+    });
     while (head < tail) {
       const v = queue[head++]!;
       for (let e = g.edgeStart[v]!, end = g.edgeStart[v + 1]!; e < end; e++) {

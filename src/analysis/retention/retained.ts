@@ -67,7 +67,7 @@ export function dominatorTree(g: HeapGraph, dom: Dominators): DominatorTree {
  * node's offset in `start` serves as its cursor (set back when the walk ends), so a chain as long as the heap costs
  * nothing more.
  */
-export function walkDominatorTree(tree: DominatorTree, enter: (v: number, depth: number) => void, leave: (v: number, depth: number) => void): void {
+export function walkDominatorTree(tree: DominatorTree, enter: (v: number, depth: number) => void, leave?: (v: number, depth: number) => void): void {
   const { idom, start: cursor, child, virtualRoot } = tree;
   let depth = 0;
   let v = virtualRoot;
@@ -81,7 +81,8 @@ export function walkDominatorTree(tree: DominatorTree, enter: (v: number, depth:
       continue;
     }
     if (v === virtualRoot) break;
-    leave(v, depth--);
+    leave?.(v, depth);
+    depth--;
     v = idom[v]!;
   }
   // Each cursor ended at its node's end, the next node's start: moved back by one place.

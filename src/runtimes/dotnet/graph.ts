@@ -21,9 +21,8 @@
 // AddressPacker, else a double; size and reference count as u32; type as u16, widened past 65 536 types) and none per
 // reference — they are only counted then, and build() reads the stream a second time to match each to its object.
 // While the graph is built: the address index adds nothing per object where the walk logged each 4 KiB page's objects
-// in one ascending run
-// (PageIndex: the GC walks its regions in order), else 8–16 (AddressTable: a u32 open-addressing table at ≤ 50 %
-// load); the reference counts become the edge starts in place; the resolved targets take 4 bytes per reference; the
+// in one ascending run (PageIndex: the GC walks its regions in order), else 8–16 (AddressTable: a u32 open-addressing
+// table at ≤ 50 % load); the reference counts become the edge starts in place; the resolved targets take 4 bytes per reference; the
 // addresses are given back before the other columns are copied out. Handed on: 10 bytes per object (type u16, size
 // u32, edge start u32) and 4 per reference (target u32); edge names are derived from the types, not stored. Types and
 // static roots are kept in Maps: there are thousands, not millions.
@@ -172,7 +171,8 @@ export class DotnetGraphCollector implements NettraceHandler {
   private readonly walk = new WalkTracker();
   /** Addresses packed in 32 bits (AddressPacker) while the walk allows, else as doubles. */
   private addr: Column<Uint32Array> | Column<Float64Array> = new Column(Uint32Array);
-  private packer: AddressPacker | undefined;
+  /** Undefined once the addresses are kept as doubles. */
+  private packer: AddressPacker | undefined = new AddressPacker(8);
   /** Sizes as u32 (HUGE: a size of 4 GiB or more, kept in hugeSizes): 4 bytes per object rather than 8. */
   private readonly size = new Column(Uint32Array);
   private readonly hugeSizes = new Map<number, number>();
@@ -180,7 +180,6 @@ export class DotnetGraphCollector implements NettraceHandler {
   private type: Column<Uint16Array> | Column<Uint32Array> = new Column(Uint16Array);
   private readonly refs = new Column(Uint32Array);
   private edgesSeen = 0;
-  private wide = false;
   private readonly rootAddr = new Column(Float64Array);
   private readonly rootLabel = new Column(Uint32Array);
   private readonly cwtKey = new Column(Float64Array);
@@ -193,11 +192,11 @@ export class DotnetGraphCollector implements NettraceHandler {
 
   onTrace(info: TraceInfo): void {
     this.pointerSize = info.pointerSize;
+    // The stream says its pointer size before any object.
+    if (this.packer !== undefined && this.addr.length === 0) this.packer = new AddressPacker(info.pointerSize);
   }
 
   private pushAddress(a: number): void {
-    // Made at the first object, when the stream has said its pointer size.
-    if (this.packer === undefined && !this.wide) this.packer = new AddressPacker(this.pointerSize);
     if (this.packer !== undefined) {
       const p = this.packer.add(a);
       if (p >= 0) {
@@ -212,13 +211,8 @@ export class DotnetGraphCollector implements NettraceHandler {
   /** The walk's objects cannot be packed (AddressPacker): the addresses so far as doubles, and doubles from now on. */
   private widenAddresses(): void {
     const packer = this.packer!;
-    const packed = this.addr.view();
-    const wide = new Column(Float64Array);
-    for (let i = 0; i < packed.length; i++) wide.push(packer.unpack(packed[i]!));
-    this.addr.release();
-    this.addr = wide;
+    this.addr = this.addr.widen(Float64Array, (p) => packer.unpack(p));
     this.packer = undefined;
-    this.wide = true;
   }
 
   onDropped(count: number): void {
@@ -283,7 +277,7 @@ export class DotnetGraphCollector implements NettraceHandler {
           i = this.typeKeys.length;
           this.typeKeys.push(key);
           this.typeIndex.set(key, i);
-          if (i === 0x10000) this.widenTypes();
+          if (i === 0x10000) this.type = this.type.widen(Uint32Array);
         }
         t = i;
         lastLo = lo;
@@ -298,14 +292,6 @@ export class DotnetGraphCollector implements NettraceHandler {
       this.refs.push(refs);
       this.expectedRefs += refs;
     });
-  }
-
-  private widenTypes(): void {
-    const wide = new Column(Uint32Array);
-    const narrow = this.type.view();
-    for (let i = 0; i < narrow.length; i++) wide.push(narrow[i]!);
-    this.type.release();
-    this.type = wide;
   }
 
   /**

@@ -25,6 +25,7 @@ import { TypeTable } from "../../formats/type-table.js";
 import { NAMED_NODE_TYPES, bucketForNodeType } from "./snapshot-classes.js";
 import { SnapshotGraphCollector } from "./snapshot-graph.js";
 import type { HeapGraph } from "../../model/heap-graph.js";
+import { sortedIndexOf } from "../../util/sorted.js";
 
 const FORMAT = "v8-heapsnapshot";
 
@@ -709,16 +710,8 @@ class SnapshotStreamParser implements V8SnapshotParser {
     const needed = this.needed;
     const at = {
       get(index: number): number | undefined {
-        let lo = 0;
-        let hi = needed.length - 1;
-        while (lo <= hi) {
-          const mid = (lo + hi) >>> 1;
-          const x = needed[mid]!;
-          if (x === index) return mid;
-          if (x < index) lo = mid + 1;
-          else hi = mid - 1;
-        }
-        return undefined;
+        const i = sortedIndexOf(needed, index);
+        return i < 0 ? undefined : i;
       },
     };
     const slotName: number[] = [];

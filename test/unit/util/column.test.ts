@@ -53,3 +53,16 @@ describe("Column", () => {
     expect(full - rss()).toBeGreaterThan(128 * 1024 * 1024);
   });
 });
+
+describe("Column.widen", () => {
+  it("moves the values into a wider column through a map, and gives the narrow one's memory back", () => {
+    const narrow = new Column(Uint16Array);
+    for (let i = 0; i < 70_000; i++) narrow.push(i & 0xffff);
+    const wide = narrow.widen(Uint32Array, (v) => v + 0x10000);
+    expect(narrow.length).toBe(0);
+    expect(wide.length).toBe(70_000);
+    wide.push(2 ** 31);
+    const v = wide.view();
+    expect([v[0], v[65_535], v[65_536], v[70_000]]).toEqual([0x10000, 0x1ffff, 0x10000, 2 ** 31]);
+  });
+});
