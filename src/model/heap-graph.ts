@@ -17,8 +17,6 @@
 // objects and 14 M references, 0.28 GB; the measured peak RSS adds Node itself (~50 MB) and what a step let go that
 // the collector has not freed yet. A reader holds more while it reads (see each reader).
 
-import { sortedIndexOf } from "../util/sorted.js";
-
 export interface HeapGraph {
   readonly nodeCount: number;
   /** Per node: its type, an index into typeNames; 16 bits where the types are few enough (2 bytes an object less). */
@@ -105,4 +103,18 @@ export function graphBuffers(g: HeapGraph): ArrayBuffer[] {
   const arrays = [g.nodeType, g.nodeSize, g.edgeStart, g.edgeTarget, ...names, g.roots, g.rootName, g.edgeRank, g.rootRank];
   const all = arrays.flatMap((a) => (a === undefined ? [] : [a.buffer]));
   return [...new Set(all)].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);
+}
+
+/** The position of v in an ascending array, or -1: for the places that keep a sorted list of indices, not a Map. */
+export function sortedIndexOf(a: ArrayLike<number>, v: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const x = a[mid]!;
+    if (x === v) return mid;
+    if (x < v) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
 }

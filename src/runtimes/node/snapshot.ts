@@ -24,8 +24,7 @@ import { normaliseV8Name } from "./normalise.js";
 import { TypeTable } from "../../formats/type-table.js";
 import { NAMED_NODE_TYPES, bucketForNodeType } from "./snapshot-classes.js";
 import { SnapshotGraphCollector } from "./snapshot-graph.js";
-import type { HeapGraph } from "../../model/heap-graph.js";
-import { sortedIndexOf } from "../../util/sorted.js";
+import { type HeapGraph, sortedIndexOf } from "../../model/heap-graph.js";
 
 const FORMAT = "v8-heapsnapshot";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sortedIndexOf } from "../../../src/util/sorted.js";
+import { sortedIndexOf } from "../../../src/model/heap-graph.js";
 
 describe("sortedIndexOf", () => {
   it("finds each value of an ascending array at its place, and nothing between or beyond them", () => {
