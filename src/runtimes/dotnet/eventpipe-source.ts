@@ -307,7 +307,7 @@ export class DotnetEventPipeSource implements HeapSource {
       );
     }
     const body: DumpBody = agg.summary(notes, match.modules);
-    if (parts !== undefined) body.graph = finishGraph(parts, agg.namer(match.modules), staticFieldNamer(match.modules));
+    if (parts !== undefined) body.graph = finishGraph(parts, agg.namer(match.modules), staticFieldNamer(match.assemblies));
     return body;
   }
 

@@ -701,13 +701,14 @@ function hash(a: number): number {
 }
 
 /**
- * Names a static field by its declaring type where the target's assemblies say which type declares a static field
- * of that name (one type only): `Owners` → `Leakwatch.Retention.Program.Owners`. Undefined otherwise.
+ * Names a static field by its declaring type where the target's assemblies (all it has mapped) say which type
+ * declares a static field of that name (one type only): `Owners` → `Leakwatch.Retention.Program.Owners`. Undefined
+ * otherwise.
  */
-export function staticFieldNamer(modules: ReadonlyMap<number, AssemblyTypes>): (field: string) => string | undefined {
+export function staticFieldNamer(assemblies: Iterable<AssemblyTypes>): (field: string) => string | undefined {
   return (field) => {
     const found = new Set<string>();
-    for (const types of modules.values()) {
+    for (const types of assemblies) {
       for (const row of types.staticFieldOwners(field)) {
         const name = fullTypeDefName(types, row);
         if (name !== undefined) found.add(name);

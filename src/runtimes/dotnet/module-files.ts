@@ -72,6 +72,12 @@ export interface ModuleMatch {
   modules: Map<number, AssemblyTypes>;
   /** Modules with such a type that no file (or files that disagree) matched: their nested types keep short names. */
   unmatched: number;
+  /**
+   * Every readable assembly the process has mapped, matched or not: a static field is looked up in all of them (its
+   * declaring type's module need not have an object on the heap, e.g. a static class's), and is named only when one
+   * type among them all declares a static field of that name.
+   */
+  assemblies: readonly AssemblyTypes[];
 }
 
 function agrees(types: AssemblyTypes, s: TypeDefSighting): boolean {
@@ -79,14 +85,17 @@ function agrees(types: AssemblyTypes, s: TypeDefSighting): boolean {
   return maybeNested(s.def) ? types.name(s.row) === s.def : fullTypeDefName(types, s.row) === s.def;
 }
 
-/** The parsed assemblies among `files` (readable paths, already through /proc/PID/root); the others are left out. */
+/**
+ * The parsed assemblies among `files` (readable paths, already through /proc/PID/root), each once (a file mapped
+ * under two paths is one); the others are left out.
+ */
 export async function loadAssemblies(files: readonly string[], cache: AssemblyCache): Promise<AssemblyTypes[]> {
-  const out: AssemblyTypes[] = [];
+  const out = new Set<AssemblyTypes>();
   for (const f of files) {
     const a = await cache.get(f);
-    if (a !== undefined) out.push(a);
+    if (a !== undefined) out.add(a);
   }
-  return out;
+  return [...out];
 }
 
 /** Matches the modules of `sightings` that have a type which may be nested to one of `assemblies`. */
@@ -100,7 +109,7 @@ export function matchModules(sightings: Iterable<TypeDefSighting>, assemblies: r
     if (everyModule || maybeNested(s.def)) needed.add(s.module);
   }
   const modules = new Map<number, AssemblyTypes>();
-  if (needed.size === 0) return { modules, unmatched: 0 };
+  if (needed.size === 0) return { modules, unmatched: 0, assemblies };
   let unmatched = 0;
   for (const module of needed) {
     const seen = byModule.get(module)!;
@@ -113,12 +122,13 @@ export function matchModules(sightings: Iterable<TypeDefSighting>, assemblies: r
     if (same) modules.set(module, first);
     else unmatched++;
   }
-  return { modules, unmatched };
+  return { modules, unmatched, assemblies };
 }
 
 /**
  * matchModules over the assemblies a live process has mapped; no match at all when its maps cannot be read.
- * `everyModule`: match modules without nested types too (the heap graph names static fields by their declaring type).
+ * `everyModule`: match modules without nested types too, and load the assemblies even when no type may be nested (the
+ * heap graph names static fields by their declaring types).
  */
 export async function matchProcessModules(
   proc: ProcFs,
@@ -128,7 +138,7 @@ export async function matchProcessModules(
   everyModule = false,
 ): Promise<ModuleMatch> {
   const seen = [...sightings];
-  if (!everyModule && !seen.some((s) => maybeNested(s.def))) return { modules: new Map(), unmatched: 0 };
+  if (!everyModule && !seen.some((s) => maybeNested(s.def))) return { modules: new Map(), unmatched: 0, assemblies: [] };
   let files: string[];
   try {
     files = mappedAssemblies(await proc.maps(pid)).map((f) => proc.viaRoot(pid, f));

@@ -11,7 +11,8 @@ import { describe, expect, it } from "vitest";
 import { ParseError } from "../../../../src/model/parse-error.js";
 import type { DumpSummaryBody } from "../../../../src/model/summary.js";
 import { HeapDumpAggregator } from "../../../../src/runtimes/dotnet/heapdump.js";
-import { fullTypeDefName, readAssemblyTypes } from "../../../../src/runtimes/dotnet/metadata.js";
+import { type AssemblyTypes, fullTypeDefName, readAssemblyTypes } from "../../../../src/runtimes/dotnet/metadata.js";
+import { staticFieldNamer } from "../../../../src/runtimes/dotnet/graph.js";
 import { AssemblyCache, loadAssemblies, mappedAssemblies, matchModules } from "../../../../src/runtimes/dotnet/module-files.js";
 import { NettraceDecoder } from "../../../../src/runtimes/dotnet/protocol/nettrace.js";
 import { parseRuntimeName, sosFromGcdumpName, sosFromRuntimeName } from "../../../../src/runtimes/dotnet/type-names.js";
@@ -171,10 +172,33 @@ describe("matching modules to assembly files", () => {
       expect([...match.modules.keys()]).toEqual([1]);
       expect(fullTypeDefName(match.modules.get(1)!, inner)).toBe("Leakwatch.Targets.Outer+Inner");
       expect(match.unmatched).toBe(1);
-      expect(matchModules(seen, [])).toEqual({ modules: new Map(), unmatched: 2 });
+      expect(matchModules(seen, [])).toEqual({ modules: new Map(), unmatched: 2, assemblies: [] });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("static fields named by their declaring type", () => {
+  it("looks in every assembly the process mapped, also one with no object on the heap, and names only what one type declares", async () => {
+    const types = await readAssemblyTypes(DLL);
+    // No sighting from the DLL's module (a static class's module may have no object on the heap): still searched.
+    const match = matchModules([{ module: 7, row: 1, def: "System.Object" }], [types], true);
+    expect(match.modules.size).toBe(0);
+    const name = staticFieldNamer(match.assemblies);
+    expect(name("Sessions")).toBe("Leakwatch.Targets.Program.Sessions");
+    expect(name("NoSuchField")).toBeUndefined();
+    // Another assembly declaring a static field of the same name: which one the root is cannot be told.
+    const other: AssemblyTypes = {
+      count: 1,
+      name: () => "Registry",
+      namespace: () => "Other",
+      enclosing: () => 0,
+      staticFieldOwners: (f) => (f === "Sessions" ? [1] : []),
+    };
+    const both = staticFieldNamer([types, other]);
+    expect(both("Sessions")).toBeUndefined();
+    expect(both("Keep")).toBe("Leakwatch.Targets.Shapes.Keep");
   });
 });
 
