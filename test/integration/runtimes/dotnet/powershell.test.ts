@@ -97,6 +97,8 @@ describe.skipIf(skipReason("PowerShell host end-to-end", dotnetMissing()))("a Po
       leaks = await leaksOf();
     }
     const what = `after ${steps} steps: ${JSON.stringify(leaks.map((l) => ({ root: l.root, retained: l.retainedBytes })))}; retention ${JSON.stringify(d.heaps.view("ps")?.retentionRuns)}`;
+    // The premise: the per-type verdict flags PowerShell's formatting internals.
+    expect(d.heaps.view("ps")!.suspects.map((v) => v.type), what).toContain(`${FORMAT}FormatToken[]`);
     // One leak, the runspace: none of the internal types is a leak of its own.
     expect(
       leaks.map((l) => l.root),
