@@ -67,6 +67,12 @@ export interface EdgeNamesByType {
   /** Edge indices, ascending, named specialName (.NET: ConditionalWeakTable values). */
   readonly special: Uint32Array;
   readonly specialName: number;
+  /**
+   * Per referring type (start: typeCount + 1 offsets), the reference fields declared with a type on the heap: that
+   * type and the field's name (in names). A reference whose referring type has exactly one field of its target's
+   * type is named by that field, else by `field` + the target's type.
+   */
+  readonly fields?: { readonly start: Uint32Array; readonly type: Uint32Array; readonly name: Uint32Array };
 }
 
 /** The name of edge e, as a path shows it: `.name` for a property or field, `[i]` for an element. */
@@ -81,7 +87,17 @@ export function edgeNameOf(g: HeapGraph, e: number): number {
   const names = g.edgeName;
   if (ArrayBuffer.isView(names)) return names[e]!;
   if (sortedIndexOf(names.special, e) >= 0) return names.specialName;
-  return names.elementTypes[g.nodeType[edgeSource(g, e)]!] === 1 ? names.element : names.field + g.nodeType[g.edgeTarget[e]!]!;
+  const from = g.nodeType[edgeSource(g, e)]!;
+  if (names.elementTypes[from] === 1) return names.element;
+  const to = g.nodeType[g.edgeTarget[e]!]!;
+  const f = names.fields;
+  let found = -1;
+  for (let i = f?.start[from] ?? 0, end = f?.start[from + 1] ?? 0; i < end; i++) {
+    if (f!.type[i] !== to) continue;
+    if (found >= 0) return names.field + to; // two fields of that type: which one cannot be told
+    found = f!.name[i]!;
+  }
+  return found >= 0 ? found : names.field + to;
 }
 
 /** The node whose out-edges hold edge e: the last node whose edges start at or before e (edgeStart is sorted; nodes
@@ -99,7 +115,8 @@ export function edgeSource(g: HeapGraph, e: number): number {
 
 /** The buffers behind a graph's typed arrays, each once (two arrays may share one): a transfer list to a thread. */
 export function graphBuffers(g: HeapGraph): ArrayBuffer[] {
-  const names = ArrayBuffer.isView(g.edgeName) ? [g.edgeName] : [g.edgeName.elementTypes, g.edgeName.special];
+  const f = ArrayBuffer.isView(g.edgeName) ? undefined : g.edgeName.fields;
+  const names = ArrayBuffer.isView(g.edgeName) ? [g.edgeName] : [g.edgeName.elementTypes, g.edgeName.special, f?.start, f?.type, f?.name];
   const arrays = [g.nodeType, g.nodeSize, g.edgeStart, g.edgeTarget, ...names, g.roots, g.rootName, g.edgeRank, g.rootRank];
   const all = arrays.flatMap((a) => (a === undefined ? [] : [a.buffer]));
   return [...new Set(all)].filter((b): b is ArrayBuffer => b instanceof ArrayBuffer);

@@ -64,14 +64,18 @@ export function redactCommandLine(command: string): string {
 /**
  * A name on a retention path (a field, property or variable name, or what roots an object) as shown without
  * authentication. Names in code are identifiers; a program that uses an object as a dictionary makes its keys
- * property names, and those keys can be data (a session id, an e-mail address). Kept: element indices ("[3]"),
+ * property names, and those keys can be data (a session id, an e-mail address). Kept: element indices ("[3]", and
+ * .NET's "[]"),
  * identifiers and dotted or spaced identifier phrases ("static Program.Sessions", "(GC roots)") without a long run of
  * digits or hex and not shaped like a token; anything else is REDACTED.
  */
 export function redactPathName(name: string): string {
-  if (/^\[\d+\]$/.test(name)) return name;
+  if (/^\[\d*\]$/.test(name)) return name;
   const words = name.split(" ");
-  const ok = name.length <= 80 && words.every((w) => /^\(?[A-Za-z_$<][\w$.<>`'()[\]-]{0,47}\)?$/.test(w) || /^[/:→-]$/.test(w));
+  // A word may be a namespace-qualified name (a .NET static field: `static System.Text.Json.JsonSerializer.Cache`):
+  // each dotted part as short as an identifier, the whole bounded.
+  const word = (w: string) => w.length <= 160 && /^\(?[A-Za-z_$<][\w$.<>`'()[\]-]*\)?$/.test(w) && w.split(".").every((part) => part.length <= 48);
+  const ok = name.length <= 200 && words.every((w) => word(w) || /^[/:→-]$/.test(w));
   if (!ok || /\d{5,}|[0-9a-f]{12,}/i.test(name) || /[A-Za-z]\w*\d\w*[A-Za-z]\w*\d/.test(name.replace(/[^\w]/g, "")) || /@/.test(name)) return REDACTED;
   return name;
 }

@@ -10,9 +10,10 @@
 // (CoreCLR's BulkStaticsLogger logs obj->GetTypeHandle()), not the field's declaring type, which the events never say.
 //
 // The runtime logs no field names (ReferencingFieldID is always 0) and no array indices, so an edge is named by what
-// is known: `[]` for an element of an array (index unknown), `(T)` for a field of another object holding a T. A
-// path reads e.g. `static Program.Owners → List<Owner>`, `(Owner[]) → Owner[]`, `[] → Owner`, `(System.Byte[]) →
-// System.Byte[]`. A root is named by its kind (`stack`, `pinned handle`, `handle`, `finalizer queue`) or, for a
+// is known: `[]` for an element of an array (index unknown), the field where the target's assemblies say which one
+// it is (fields.ts: the one reference field of the referring type declared with the target's type), else `(T)` for
+// a field holding a T. A path reads e.g. `static Program.Owners → List<Owner>`, `_items → Owner[]`, `[] → Owner`,
+// `(System.Byte[]) → System.Byte[]`. A root is named by its kind (`stack`, `pinned handle`, `handle`, `finalizer queue`) or, for a
 // static field, `static Namespace.Type.Field` where the target's assemblies name one type declaring a static field of
 // that name, else `static Field` (the events name the field only).
 //
@@ -27,6 +28,7 @@
 // u32, edge start u32) and 4 per reference (target u32); edge names are derived from the types, not stored. Types and
 // static roots are kept in Maps: there are thousands, not millions.
 import type { EdgeNamesByType, HeapGraph } from "../../model/heap-graph.js";
+import type { FieldOfType } from "./fields.js";
 import { Column } from "../../util/column.js";
 import { typeKey } from "./heapdump.js";
 import { type AssemblyTypes, fullTypeDefName } from "./metadata.js";
@@ -722,7 +724,12 @@ export function staticFieldNamer(assemblies: Iterable<AssemblyTypes>): (field: s
  * A heap graph from its parts and the types' names (as the summary names them: heapdump.ts namer()); `staticName`
  * spells a static field's full name where it is known (staticFieldNamer). Takes the parts.
  */
-export function finishGraph(p: DotnetGraphParts, nameOf: (typeKey: number) => string, staticName?: (field: string) => string | undefined): HeapGraph {
+export function finishGraph(
+  p: DotnetGraphParts,
+  nameOf: (typeKey: number) => string,
+  staticName?: (field: string) => string | undefined,
+  fieldsOf?: (typeName: string) => readonly FieldOfType[] | undefined,
+): HeapGraph {
   // Types: keys with the same name (a type loaded twice) become one type, as in the summary.
   const typeNames: string[] = [];
   const byName = new Map<string, number>();
@@ -741,8 +748,9 @@ export function finishGraph(p: DotnetGraphParts, nameOf: (typeKey: number) => st
   const nodeType = typeNames.length <= 0x10000 && !(p.nodeType instanceof Uint16Array) ? new Uint16Array(p.nodeCount) : p.nodeType;
   for (let i = 0; i < p.nodeCount; i++) nodeType[i] = remap[p.nodeType[i]!]!;
 
-  // Names: the roots' labels, then `[]`, the ConditionalWeakTable value, then `(T)` for each type T. The runtime logs
-  // no field names, so an edge's name follows from the types at its ends: derived when a path is drawn, not stored.
+  // Names: the roots' labels, then `[]`, the ConditionalWeakTable value, then `(T)` for each type T, then the fields'
+  // names (fieldTable). The runtime logs no field names, so an edge's name follows from the types at its ends:
+  // derived when a path is drawn, not stored.
   const names: string[] = p.rootLabels.map((l, i) =>
     i >= ROOT_LABELS.length && l.startsWith("static ") ? `static ${staticName?.(l.slice(7)) ?? l.slice(7)}` : l,
   );
@@ -755,7 +763,8 @@ export function finishGraph(p: DotnetGraphParts, nameOf: (typeKey: number) => st
   // SOS spells arrays with a rank suffix: `System.String[]`, `System.Int32[,]`.
   const elementTypes = Uint8Array.from(typeNames, (t) => (/\[,*\]$/.test(t) ? 1 : 0));
   const { edgeStart, edgeTarget, cwtEdges } = p;
-  const edgeName: EdgeNamesByType = { elementTypes, element, field, special: cwtEdges, specialName: cwt };
+  const fields = fieldsOf === undefined ? undefined : fieldTable(typeNames, byName, names, fieldsOf);
+  const edgeName: EdgeNamesByType = { elementTypes, element, field, special: cwtEdges, specialName: cwt, ...(fields ? { fields } : {}) };
   return {
     nodeCount: p.nodeCount,
     nodeType,
@@ -768,4 +777,41 @@ export function finishGraph(p: DotnetGraphParts, nameOf: (typeKey: number) => st
     typeNames,
     names,
   };
+}
+
+/** Most field entries kept for one graph (a type's fields whose declared type is on the heap: a few per type). */
+const MAX_FIELD_ENTRIES = 1_000_000;
+
+/**
+ * EdgeNamesByType.fields: per type on the heap, its reference fields declared with a type that is on the heap too,
+ * their names appended to `names`. Only such fields can name a reference.
+ */
+function fieldTable(
+  typeNames: readonly string[],
+  byName: ReadonlyMap<string, number>,
+  names: string[],
+  fieldsOf: (typeName: string) => readonly FieldOfType[] | undefined,
+): NonNullable<EdgeNamesByType["fields"]> {
+  const start = new Uint32Array(typeNames.length + 1);
+  const type: number[] = [];
+  const name: number[] = [];
+  const nameIndex = new Map<string, number>();
+  for (let t = 0; t < typeNames.length; t++) {
+    start[t] = type.length;
+    if (type.length >= MAX_FIELD_ENTRIES) continue;
+    for (const f of fieldsOf(typeNames[t]!) ?? []) {
+      const target = byName.get(f.type);
+      if (target === undefined) continue;
+      let n = nameIndex.get(f.name);
+      if (n === undefined) {
+        n = names.length;
+        names.push(f.name);
+        nameIndex.set(f.name, n);
+      }
+      type.push(target);
+      name.push(n);
+    }
+  }
+  start[typeNames.length] = type.length;
+  return { start, type: Uint32Array.from(type), name: Uint32Array.from(name) };
 }

@@ -25,6 +25,19 @@ export interface AssemblyTypes {
   enclosing(row: number): number;
   /** The TypeDef rows that declare a static field of this name (a heap dump names a static root by its field only). */
   staticFieldOwners(field: string): readonly number[];
+  /** The instance fields TypeDef row `row` declares itself (not inherited): name and signature blob (ECMA-335 II.23.2.4). */
+  instanceFields(row: number): readonly FieldDef[];
+  /** TypeDef row `row`'s base type as a TypeDefOrRef coded index (tag in the low 2 bits: 0 TypeDef, 1 TypeRef, 2 TypeSpec); 0: none. */
+  baseType(row: number): number;
+  /** Full name of TypeRef row `row` with its declaring types (`System.Collections.Generic.List\`1`); undefined when out of range. */
+  typeRefName(row: number): string | undefined;
+  /** Signature blob of TypeSpec row `row`; undefined when out of range. */
+  typeSpec(row: number): Uint8Array | undefined;
+}
+
+export interface FieldDef {
+  readonly name: string;
+  readonly sig: Uint8Array;
 }
 
 /**
@@ -130,6 +143,7 @@ async function readTypes(f: File): Promise<AssemblyTypes> {
   p += 4;
   let tables: { offset: number; size: number } | undefined;
   let strings: { offset: number; size: number } | undefined;
+  let blobs: { offset: number; size: number } | undefined;
   for (let i = 0; i < streamCount; i++) {
     if (p + 8 > root.length) f.fail("stream headers truncated");
     const offset = root.readUInt32LE(p);
@@ -141,6 +155,7 @@ async function readTypes(f: File): Promise<AssemblyTypes> {
     if (offset + size > mdSize || size > MAX_STREAM_BYTES) f.fail(`stream ${name} out of bounds`);
     if (name === "#~" || name === "#-") tables = { offset: mdOffset + offset, size };
     else if (name === "#Strings") strings = { offset: mdOffset + offset, size };
+    else if (name === "#Blob") blobs = { offset: mdOffset + offset, size };
   }
   if (tables === undefined || strings === undefined) f.fail("no #~ or #Strings stream");
   const at = tables.offset;
@@ -149,6 +164,8 @@ async function readTypes(f: File): Promise<AssemblyTypes> {
     (offset, length) => (offset + length > size ? f.fail("tables beyond the #~ stream") : f.read(at + offset, length)),
     size,
     await f.read(strings.offset, strings.size),
+    // Read whole but only while the tables are decoded: the field and TypeSpec signatures are copied out of it.
+    blobs === undefined ? Buffer.alloc(0) : await f.read(blobs.offset, blobs.size),
     (why) => f.fail(why),
   );
 }
@@ -217,20 +234,24 @@ const SCHEMA: readonly (readonly (number | string)[])[] = [
   /* 0x27 ExportedType */ [4, 4, "s", "s", "c:Implementation"],
   /* 0x28 ManifestResource */ [4, 4, "s", "c:Implementation"],
 ];
+const TYPEREF = 0x01;
 const TYPEDEF = 0x02;
 const FIELD = 0x04;
+const TYPESPEC = 0x1b;
 const NESTED_CLASS = 0x29;
 /** FieldAttributes.Static. */
 const FIELD_STATIC = 0x10;
 
 /**
- * The TypeDef and NestedClass tables, read from the `#~` stream (`read`: offset and length within it): its header
- * first, then only those two tables (the stream holds every table: megabytes, for System.Private.CoreLib).
+ * The TypeDef, TypeRef, TypeSpec, Field and NestedClass tables, read from the `#~` stream (`read`: offset and length
+ * within it): its header first, then only those tables (the stream holds every table: megabytes, for
+ * System.Private.CoreLib).
  */
 async function decodeTables(
   read: (offset: number, length: number) => Promise<Buffer>,
   streamSize: number,
   strings: Buffer,
+  blobHeap: Buffer,
   fail: (why: string) => never,
 ): Promise<AssemblyTypes> {
   if (streamSize < 24) fail("#~ stream too short");
@@ -265,21 +286,17 @@ async function decodeTables(
     if (col.startsWith("t:")) return index(Number(col.slice(2)));
     return coded(col.slice(2));
   };
-  let typeDefAt = -1;
-  let typeDefRowSize = 0;
-  let fieldAt = -1;
-  let fieldRowSize = 0;
+  const tableAt: number[] = [];
+  const rowSize: number[] = [];
   for (let i = 0; i < NESTED_CLASS; i++) {
-    const size = SCHEMA[i]!.reduce<number>((s, c) => s + columnSize(c), 0);
-    if (i === TYPEDEF) {
-      typeDefAt = p;
-      typeDefRowSize = size;
-    } else if (i === FIELD) {
-      fieldAt = p;
-      fieldRowSize = size;
-    }
-    p += size * rows[i]!;
+    rowSize.push(SCHEMA[i]!.reduce<number>((s, c) => s + columnSize(c), 0));
+    tableAt.push(p);
+    p += rowSize[i]! * rows[i]!;
   }
+  const typeDefAt = tableAt[TYPEDEF]!;
+  const typeDefRowSize = rowSize[TYPEDEF]!;
+  const fieldAt = tableAt[FIELD]!;
+  const fieldRowSize = rowSize[FIELD]!;
   const nestedAt = p;
   const count = rows[TYPEDEF]!;
   if (count > MAX_TYPEDEFS) fail(`${count} TypeDef rows`);
@@ -315,20 +332,62 @@ async function decodeTables(
   const fieldRows = rows[0x03] === 0 && fields > 0 ? await read(fieldAt, fields * fieldRowSize) : undefined;
   const staticName: number[] = [];
   const staticOwner: number[] = [];
+  // Instance fields, per TypeDef (CSR): the name's string offset and the signature, copied out of the blob heap
+  // into one packed array (a few bytes each) so that the heap is not kept.
+  const fieldStart = new Uint32Array(count + 2);
+  const fieldName: number[] = [];
+  const sigs = new Packed();
+  const blobAt = (index: number, what: string): Uint8Array => {
+    const b = blobOf(blobHeap, index);
+    if (b === undefined) fail(`${what}: blob offset beyond the #Blob heap`);
+    return b;
+  };
   if (fieldRows !== undefined) {
     for (let row = 1; row <= count; row++) {
+      fieldStart[row] = fieldName.length;
       const first = readIndex(typeDefRows, (row - 1) * typeDefRowSize + fieldListAt, fieldIndex);
       const next = row < count ? readIndex(typeDefRows, row * typeDefRowSize + fieldListAt, fieldIndex) : fields + 1;
       for (let f = Math.max(first, 1); f < next && f <= fields; f++) {
         const at = (f - 1) * fieldRowSize;
-        if ((fieldRows.readUInt16LE(at) & FIELD_STATIC) === 0) continue;
         const name = readIndex(fieldRows, at + 2, str);
         if (name >= strings.length) fail(`Field ${f}: string offset beyond the #Strings heap`);
-        staticName.push(name);
-        staticOwner.push(row);
+        if ((fieldRows.readUInt16LE(at) & FIELD_STATIC) !== 0) {
+          staticName.push(name);
+          staticOwner.push(row);
+        } else {
+          fieldName.push(name);
+          sigs.push(blobAt(readIndex(fieldRows, at + 2 + str, blob), `Field ${f}`));
+        }
       }
     }
   }
+  fieldStart[count + 1] = fieldName.length;
+  const fieldNames = Uint32Array.from(fieldName);
+  // Base types: TypeDef's Extends column.
+  const extendsAt = 4 + 2 * str;
+  const extendsSize = coded("TypeDefOrRef");
+  const bases = new Uint32Array(count + 1);
+  for (let row = 1; row <= count; row++) bases[row] = readIndex(typeDefRows, (row - 1) * typeDefRowSize + extendsAt, extendsSize);
+  // TypeRefs: scope (a TypeRef when nested), name, namespace.
+  const refCount = rows[TYPEREF]!;
+  const refRows = await read(tableAt[TYPEREF]!, refCount * rowSize[TYPEREF]!);
+  const scopeSize = coded("ResolutionScope");
+  const refName = (row: number, depth = 0): string | undefined => {
+    if (row < 1 || row > refCount || depth > 64) return undefined;
+    const at = (row - 1) * rowSize[TYPEREF]!;
+    const scope = readIndex(refRows, at, scopeSize);
+    const name = stringAt(readIndex(refRows, at + scopeSize, str));
+    if ((scope & 3) === 3) {
+      const outer = refName(scope >>> 2, depth + 1);
+      return outer === undefined ? undefined : `${outer}+${name}`;
+    }
+    const ns = stringAt(readIndex(refRows, at + scopeSize + str, str));
+    return ns === "" ? name : `${ns}.${name}`;
+  };
+  // TypeSpecs: their signatures, packed as the fields' are.
+  const specs = new Packed();
+  const specRows = await read(tableAt[TYPESPEC]!, rows[TYPESPEC]! * rowSize[TYPESPEC]!);
+  for (let row = 1; row <= rows[TYPESPEC]!; row++) specs.push(blobAt(readIndex(specRows, (row - 1) * rowSize[TYPESPEC]!, blob), `TypeSpec ${row}`));
   let owners: Map<string, number[]> | undefined;
   return {
     count,
@@ -347,5 +406,61 @@ async function decodeTables(
       }
       return owners.get(field) ?? [];
     },
+    instanceFields: (row) => {
+      if (row < 1 || row > count) return [];
+      const out: FieldDef[] = [];
+      for (let i = fieldStart[row]!; i < fieldStart[row + 1]!; i++) out.push({ name: stringAt(fieldNames[i]!), sig: sigs.get(i) });
+      return out;
+    },
+    baseType: (row) => (row >= 1 && row <= count ? bases[row]! : 0),
+    typeRefName: (row) => refName(row),
+    typeSpec: (row) => (row >= 1 && row <= specs.length ? specs.get(row - 1) : undefined),
   };
+}
+
+/** The blob at `index` in the #Blob heap (its length is compressed in front of it: ECMA-335 II.24.2.4); undefined beyond it. */
+function blobOf(heap: Buffer, index: number): Uint8Array | undefined {
+  if (index >= heap.length) return index === 0 ? new Uint8Array(0) : undefined;
+  const b = heap[index]!;
+  let length: number;
+  let at: number;
+  if ((b & 0x80) === 0) {
+    length = b;
+    at = index + 1;
+  } else if ((b & 0xc0) === 0x80) {
+    if (index + 2 > heap.length) return undefined;
+    length = ((b & 0x3f) << 8) | heap[index + 1]!;
+    at = index + 2;
+  } else {
+    if (index + 4 > heap.length) return undefined;
+    length = (b & 0x1f) * 2 ** 24 + (heap[index + 1]! << 16) + (heap[index + 2]! << 8) + heap[index + 3]!;
+    at = index + 4;
+  }
+  return at + length <= heap.length ? heap.subarray(at, at + length) : undefined;
+}
+
+/** Byte strings packed end to end with their offsets: a few bytes each instead of an object each. */
+class Packed {
+  private bytes = new Uint8Array(256);
+  private ends: number[] = [];
+  private used = 0;
+
+  get length(): number {
+    return this.ends.length;
+  }
+
+  push(b: Uint8Array): void {
+    if (this.used + b.length > this.bytes.length) {
+      const more = new Uint8Array(Math.max(this.bytes.length * 2, this.used + b.length));
+      more.set(this.bytes.subarray(0, this.used));
+      this.bytes = more;
+    }
+    this.bytes.set(b, this.used);
+    this.used += b.length;
+    this.ends.push(this.used);
+  }
+
+  get(i: number): Uint8Array {
+    return this.bytes.subarray(i === 0 ? 0 : this.ends[i - 1]!, this.ends[i]!);
+  }
 }

@@ -44,6 +44,9 @@ describe("redactPathName", () => {
       "(GC roots) / (Global handles)",
       "(Map entry)",
       "[12]",
+      "[]",
+      "static System.Management.Automation.Internal.ValueStringDecorated.AnsiRegex",
+      "_items",
       "Owner.listeners",
       "elementData",
     ])
@@ -58,6 +61,7 @@ describe("redactPathName", () => {
       "5f3e8a21-77b1-4c2e-9d4a-0e2b9c7f1a33",
       "order 1234567",
       "x".repeat(90),
+      `static ${"a.".repeat(100)}b`,
       "key=value;",
     ])
       expect(redactPathName(n), n).toBe("***");

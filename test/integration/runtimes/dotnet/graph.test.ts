@@ -107,6 +107,8 @@ describe.skipIf(skip)("dotnet heap graph (real .NET programs)", () => {
       expect(leak.accumulationPoint).toBe(`${NS}Owner[]`);
       expect(leak.path[0]!.edge).toBe(`static ${NS}Program.Owners`);
       expect(leak.path.map((s) => s.type)).toEqual([`System.Collections.Generic.List<${NS}Owner>`, `${NS}Owner[]`, `${NS}Owner`]);
+      // The runtime names no fields; the assemblies do: List<T>'s array is its `_items`.
+      expect(leak.path.map((s) => s.edge)).toEqual([`static ${NS}Program.Owners`, "_items", "[]"]);
       // Each owner retains its byte[] (1 KiB), two strings, its list and items and its Cached.
       expect(leak.retainedBytes).toBeGreaterThan(2 * GROW * (1024 + 2 * 200 + 256 + 4 * 24));
     });

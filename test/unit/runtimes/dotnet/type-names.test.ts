@@ -195,6 +195,10 @@ describe("static fields named by their declaring type", () => {
       namespace: () => "Other",
       enclosing: () => 0,
       staticFieldOwners: (f) => (f === "Sessions" ? [1] : []),
+      instanceFields: () => [],
+      baseType: () => 0,
+      typeRefName: () => undefined,
+      typeSpec: () => undefined,
     };
     const both = staticFieldNamer([types, other]);
     expect(both("Sessions")).toBeUndefined();
