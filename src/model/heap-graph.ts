@@ -59,6 +59,9 @@ export interface HeapGraph {
  * instance of a type flagged in `elementTypes` (an array) is named `element`; any other, `names[field + the type of
  * its target]` (a field holding a T, its name unknown).
  */
+/** EdgeNamesByType.fields: a field that can hold an object of any type (declared as object). */
+export const ANY_FIELD_TYPE = 0xffffffff;
+
 export interface EdgeNamesByType {
   /** Per type: 1 where the references of its instances are elements. */
   readonly elementTypes: Uint8Array;
@@ -68,9 +71,9 @@ export interface EdgeNamesByType {
   readonly special: Uint32Array;
   readonly specialName: number;
   /**
-   * Per referring type (start: typeCount + 1 offsets), the reference fields declared with a type on the heap: that
-   * type and the field's name (in names). A reference whose referring type has exactly one field of its target's
-   * type is named by that field, else by `field` + the target's type.
+   * Per referring type (start: typeCount + 1 offsets), its reference fields by the types on the heap each can hold:
+   * that type (or ANY_FIELD_TYPE: any) and the field's name (in names). A reference is named by the field when exactly
+   * one field of its source's type can hold its target's type, else by `field` + the target's type.
    */
   readonly fields?: { readonly start: Uint32Array; readonly type: Uint32Array; readonly name: Uint32Array };
 }
@@ -87,17 +90,51 @@ export function edgeNameOf(g: HeapGraph, e: number): number {
   const names = g.edgeName;
   if (ArrayBuffer.isView(names)) return names[e]!;
   if (sortedIndexOf(names.special, e) >= 0) return names.specialName;
-  const from = g.nodeType[edgeSource(g, e)]!;
+  const v = edgeSource(g, e);
+  const from = g.nodeType[v]!;
   if (names.elementTypes[from] === 1) return names.element;
   const to = g.nodeType[g.edgeTarget[e]!]!;
-  const f = names.fields;
-  let found = -1;
-  for (let i = f?.start[from] ?? 0, end = f?.start[from + 1] ?? 0; i < end; i++) {
-    if (f!.type[i] !== to) continue;
-    if (found >= 0) return names.field + to; // two fields of that type: which one cannot be told
-    found = f!.name[i]!;
+  const field = names.fields === undefined ? undefined : fieldOf(g, names.fields, v, to);
+  return field ?? names.field + to;
+}
+
+/**
+ * The field through which node v refers to an object of type `to` (EdgeNamesByType.fields), where it can be told:
+ * exactly one field of v's type can hold a `to`, v refers to one `to` only, and the fields declared as object (which
+ * can hold anything) are all needed for v's references that no other field can hold (a lock object, say).
+ */
+function fieldOf(g: HeapGraph, f: NonNullable<EdgeNamesByType["fields"]>, v: number, to: number): number | undefined {
+  const from = g.nodeType[v]!;
+  let typed = -1;
+  let typedCount = 0;
+  let any = -1;
+  let anyCount = 0;
+  for (let i = f.start[from]!; i < f.start[from + 1]!; i++) {
+    if (f.type[i] === ANY_FIELD_TYPE) {
+      anyCount++;
+      any = f.name[i]!;
+    } else if (f.type[i] === to) {
+      typedCount++;
+      typed = f.name[i]!;
+    }
   }
-  return found >= 0 ? found : names.field + to;
+  if (typedCount > 1 || typedCount + anyCount === 0) return undefined;
+  // v's references to a `to`, and to what only an object field can hold.
+  let same = 0;
+  let others = 0;
+  for (let k = g.edgeStart[v]!; k < g.edgeStart[v + 1]!; k++) {
+    const t = g.nodeType[g.edgeTarget[k]!]!;
+    if (t === to) same++;
+    else if (!typedFieldHolds(f, from, t)) others++;
+  }
+  if (same !== 1) return undefined;
+  if (typedCount === 1) return others >= anyCount ? typed : undefined;
+  return anyCount === 1 && others === 0 ? any : undefined;
+}
+
+function typedFieldHolds(f: NonNullable<EdgeNamesByType["fields"]>, from: number, t: number): boolean {
+  for (let i = f.start[from]!; i < f.start[from + 1]!; i++) if (f.type[i] === t) return true;
+  return false;
 }
 
 /** The node whose out-edges hold edge e: the last node whose edges start at or before e (edgeStart is sorted; nodes

@@ -27,7 +27,7 @@ import { ProcFs } from "../../procfs/process.js";
 import { abortError } from "../../runtime-kit/abort.js";
 import { createPrivateFile, rawFileName } from "../../runtime-kit/raw-files.js";
 import { requireTarget, type TargetIdentity } from "../../runtime-kit/target.js";
-import { fieldResolver } from "./fields.js";
+import { typeResolver } from "./fields.js";
 import { finishGraph, type GraphOutcome, staticFieldNamer } from "./graph.js";
 import { HeapDumpAggregator, type HeapDumpLosses } from "./heapdump.js";
 import { SpoolDecoder, workerAvailable } from "./spool.js";
@@ -308,7 +308,7 @@ export class DotnetEventPipeSource implements HeapSource {
       );
     }
     const body: DumpBody = agg.summary(notes, match.modules);
-    if (parts !== undefined) body.graph = finishGraph(parts, agg.namer(match.modules), staticFieldNamer(match.assemblies), fieldResolver(match.assemblies));
+    if (parts !== undefined) body.graph = finishGraph(parts, agg.namer(match.modules), staticFieldNamer(match.assemblies), typeResolver(match.assemblies));
     return body;
   }
 

@@ -1,9 +1,9 @@
 // Instance field names for the .NET heap graph's references. The runtime's GCBulkEdge events say which object refers
 // to which, never through which field (CoreCLR leaves ReferencingFieldID 0), so a path would read `(Runspace[]) →
-// Runspace[]`. The target's assemblies say which fields each type declares, and of which type: where exactly one
-// reference field of the referring type (its own or inherited) is declared with the referred object's exact type,
-// that field names the reference (`_items → Runspace[]`). A field declared as a base class, an interface or object, or
-// two fields of the one type, leave the type as the name. Types are spelt as the dump spells them (SOS's way:
+// Runspace[]`. The target's assemblies say which fields each type declares, and of which type, and which base classes
+// and interfaces each type has: where exactly one reference field of the referring object's type (own or inherited)
+// can hold the referred object, that field names the reference (`_items → Runspace[]`); the rule itself, with fields
+// declared as object, is the model's (heap-graph.ts fieldOf). Types are spelt as the dump spells them (SOS's way:
 // `Dictionary<System.String, System.Object>+Entry[]`). Written by hand: no npm library reads ECMA-335 signatures.
 import { type AssemblyTypes, fullTypeDefName } from "./metadata.js";
 
@@ -19,11 +19,25 @@ const byName = new WeakMap<AssemblyTypes, Map<string, number>>();
 /** Deepest base-class chain followed (a garbled file could loop). */
 const MAX_DEPTH = 32;
 
-/**
- * The reference fields (own and inherited) of a type named as the dump names it, from the target's assemblies;
- * undefined when no assembly defines the type (or it is an array, whose references are elements).
- */
-export function fieldResolver(assemblies: Iterable<AssemblyTypes>): (typeName: string) => readonly FieldOfType[] | undefined {
+/** A TypeDef in one of the assemblies, with the generic arguments it is instantiated with. */
+interface Instance {
+  readonly a: AssemblyTypes;
+  readonly row: number;
+  readonly args: readonly string[];
+}
+
+/** Most supertypes listed for one type (a garbled file could claim thousands). */
+const MAX_SUPERTYPES = 256;
+
+/** What the target's assemblies say of a type named as the dump names it. */
+export interface TypeResolver {
+  /** Its reference fields, own and inherited; undefined when no assembly defines it (or it is an array). */
+  fields(typeName: string): readonly FieldOfType[] | undefined;
+  /** Its base classes (System.Object left out) and the interfaces it implements, spelt; [] when unknown. */
+  supertypes(typeName: string): readonly string[];
+}
+
+export function typeResolver(assemblies: Iterable<AssemblyTypes>): TypeResolver {
   const list = [...assemblies];
   const find = (metadataName: string): { a: AssemblyTypes; row: number } | undefined => {
     for (const a of list) {
@@ -41,44 +55,81 @@ export function fieldResolver(assemblies: Iterable<AssemblyTypes>): (typeName: s
     }
     return undefined;
   };
-  return (typeName) => {
+  /**
+   * A TypeDefOrRef coded index in `at`'s assembly, spelt and instantiated in `at`'s context; `inst` undefined when no
+   * assembly given defines it (its name is still known).
+   */
+  const resolve = (at: Instance, coded: number): { name: string; inst: Instance | undefined } | undefined => {
+    const tag = coded & 3;
+    const ref = coded >>> 2;
+    if (ref === 0) return undefined;
+    if (tag === 0) {
+      const name = fullTypeDefName(at.a, ref);
+      return name === undefined ? undefined : { name, inst: { a: at.a, row: ref, args: [] } };
+    }
+    if (tag === 1) {
+      const name = at.a.typeRefName(ref);
+      const found = name === undefined ? undefined : find(name);
+      return name === undefined ? undefined : { name, inst: found && { ...found, args: [] } };
+    }
+    const spec = at.a.typeSpec(ref);
+    const g = spec === undefined ? undefined : new Sig(spec).instance(at.a, at.args);
+    const name = g === undefined ? undefined : spell(g.def, g.args);
+    if (g === undefined || name === undefined) return undefined;
+    const found = find(g.def);
+    return { name, inst: found && { ...found, args: g.args } };
+  };
+  /** The instance a type name stands for, and its base classes in order (System.Object left out). */
+  const chain = (typeName: string): Instance[] | undefined => {
     if (typeName.endsWith("]")) return undefined;
     const parsed = parseTypeName(typeName);
-    if (parsed === undefined) return undefined;
-    let at: { a: AssemblyTypes; row: number } | undefined = find(parsed.def);
-    if (at === undefined) return undefined;
-    let args = parsed.args;
-    const out: FieldOfType[] = [];
-    for (let depth = 0; at !== undefined && depth < MAX_DEPTH; depth++) {
-      const a: AssemblyTypes = at.a;
-      const row: number = at.row;
-      if (fullTypeDefName(a, row) === "System.Object") break;
-      for (const f of a.instanceFields(row)) {
-        const sig = new Sig(f.sig);
-        if (f.sig[0] !== 0x06) continue; // not a FIELD signature
-        sig.byte();
-        const type = sig.type(a, args, true);
-        if (type !== undefined) out.push({ name: shownName(f.name), type });
-      }
-      const base: number = a.baseType(row);
-      const tag = base & 3;
-      const ref: number = base >>> 2;
-      if (ref === 0) break;
-      if (tag === 0) {
-        at = { a, row: ref };
-        args = [];
-      } else if (tag === 1) {
-        const name = a.typeRefName(ref);
-        at = name === undefined ? undefined : find(name);
-        args = [];
-      } else {
-        const spec = a.typeSpec(ref);
-        const inst = spec === undefined ? undefined : new Sig(spec).instance(a, args);
-        at = inst === undefined ? undefined : find(inst.def);
-        args = inst?.args ?? [];
-      }
+    const first = parsed === undefined ? undefined : find(parsed.def);
+    if (first === undefined) return undefined;
+    const out: Instance[] = [];
+    for (let at: Instance | undefined = { ...first, args: parsed!.args }; at !== undefined && out.length < MAX_DEPTH; ) {
+      if (fullTypeDefName(at.a, at.row) === "System.Object") break;
+      out.push(at);
+      at = resolve(at, at.a.baseType(at.row))?.inst;
     }
     return out;
+  };
+  return {
+    fields: (typeName) => {
+      const levels = chain(typeName);
+      if (levels === undefined) return undefined;
+      const out: FieldOfType[] = [];
+      for (const { a, row, args } of levels) {
+        for (const f of a.instanceFields(row)) {
+          if (f.sig[0] !== 0x06) continue; // not a FIELD signature
+          const sig = new Sig(f.sig);
+          sig.byte();
+          const type = sig.type(a, args, true);
+          if (type !== undefined) out.push({ name: shownName(f.name), type });
+        }
+      }
+      return out;
+    },
+    supertypes: (typeName) => {
+      const levels = chain(typeName);
+      if (levels === undefined) return [];
+      const out = new Set<string>();
+      const queue: Instance[] = [...levels];
+      for (const base of levels.slice(1)) {
+        const name = spell(fullTypeDefName(base.a, base.row) ?? "", base.args);
+        if (name !== undefined) out.add(name);
+      }
+      // The interfaces of the type, of its bases, and theirs in turn.
+      for (let i = 0; i < queue.length && out.size < MAX_SUPERTYPES; i++) {
+        const at = queue[i]!;
+        for (const coded of at.a.interfaces(at.row)) {
+          const iface = resolve(at, coded);
+          if (iface === undefined || out.has(iface.name)) continue;
+          out.add(iface.name);
+          if (iface.inst !== undefined) queue.push(iface.inst);
+        }
+      }
+      return [...out];
+    },
   };
 }
 

@@ -11,7 +11,7 @@
 //
 // The runtime logs no field names (ReferencingFieldID is always 0) and no array indices, so an edge is named by what
 // is known: `[]` for an element of an array (index unknown), the field where the target's assemblies say which one
-// it is (fields.ts: the one reference field of the referring type declared with the target's type), else `(T)` for
+// it is (fields.ts: the one reference field of the referring type that can hold it), else `(T)` for
 // a field holding a T. A path reads e.g. `static Program.Owners → List<Owner>`, `_items → Owner[]`, `[] → Owner`,
 // `(System.Byte[]) → System.Byte[]`. A root is named by its kind (`stack`, `pinned handle`, `handle`, `finalizer queue`) or, for a
 // static field, `static Namespace.Type.Field` where the target's assemblies name one type declaring a static field of
@@ -27,8 +27,8 @@
 // addresses are given back before the other columns are copied out. Handed on: 10 bytes per object (type u16, size
 // u32, edge start u32) and 4 per reference (target u32); edge names are derived from the types, not stored. Types and
 // static roots are kept in Maps: there are thousands, not millions.
-import type { EdgeNamesByType, HeapGraph } from "../../model/heap-graph.js";
-import type { FieldOfType } from "./fields.js";
+import { ANY_FIELD_TYPE, type EdgeNamesByType, type HeapGraph } from "../../model/heap-graph.js";
+import type { TypeResolver } from "./fields.js";
 import { Column } from "../../util/column.js";
 import { typeKey } from "./heapdump.js";
 import { type AssemblyTypes, fullTypeDefName } from "./metadata.js";
@@ -728,7 +728,7 @@ export function finishGraph(
   p: DotnetGraphParts,
   nameOf: (typeKey: number) => string,
   staticName?: (field: string) => string | undefined,
-  fieldsOf?: (typeName: string) => readonly FieldOfType[] | undefined,
+  types?: TypeResolver,
 ): HeapGraph {
   // Types: keys with the same name (a type loaded twice) become one type, as in the summary.
   const typeNames: string[] = [];
@@ -763,7 +763,7 @@ export function finishGraph(
   // SOS spells arrays with a rank suffix: `System.String[]`, `System.Int32[,]`.
   const elementTypes = Uint8Array.from(typeNames, (t) => (/\[,*\]$/.test(t) ? 1 : 0));
   const { edgeStart, edgeTarget, cwtEdges } = p;
-  const fields = fieldsOf === undefined ? undefined : fieldTable(typeNames, byName, names, fieldsOf);
+  const fields = types === undefined ? undefined : fieldTable(typeNames, names, types);
   const edgeName: EdgeNamesByType = { elementTypes, element, field, special: cwtEdges, specialName: cwt, ...(fields ? { fields } : {}) };
   return {
     nodeCount: p.nodeCount,
@@ -779,19 +779,29 @@ export function finishGraph(
   };
 }
 
-/** Most field entries kept for one graph (a type's fields whose declared type is on the heap: a few per type). */
+/** Most field entries kept for one graph (a few per type on the heap). */
 const MAX_FIELD_ENTRIES = 1_000_000;
+/** Types on the heap whose base classes and interfaces are looked up (beyond: a field matches its exact type only). */
+const MAX_SUPERTYPE_LOOKUPS = 20_000;
+/** A field that more types on the heap than this could be held in is taken as able to hold anything. */
+const MAX_HOLDERS = 256;
 
 /**
- * EdgeNamesByType.fields: per type on the heap, its reference fields declared with a type that is on the heap too,
- * their names appended to `names`. Only such fields can name a reference.
+ * EdgeNamesByType.fields: per type on the heap, the reference fields that can hold a type on the heap — declared with
+ * that type, a base class or an interface of it, or object (able to hold anything: ANY_FIELD_TYPE) — their names
+ * appended to `names`. A reference is named by its field only where exactly one of its source's fields could hold it.
  */
-function fieldTable(
-  typeNames: readonly string[],
-  byName: ReadonlyMap<string, number>,
-  names: string[],
-  fieldsOf: (typeName: string) => readonly FieldOfType[] | undefined,
-): NonNullable<EdgeNamesByType["fields"]> {
+function fieldTable(typeNames: readonly string[], names: string[], types: TypeResolver): NonNullable<EdgeNamesByType["fields"]> {
+  // The heap types a field declared as D can hold: D itself, and those with D among their base classes or interfaces.
+  const holders = new Map<string, number[]>();
+  for (let t = 0; t < typeNames.length; t++) {
+    const own = typeNames[t]!;
+    for (const d of t < MAX_SUPERTYPE_LOOKUPS ? [own, ...types.supertypes(own)] : [own]) {
+      const list = holders.get(d);
+      if (list === undefined) holders.set(d, [t]);
+      else list.push(t);
+    }
+  }
   const start = new Uint32Array(typeNames.length + 1);
   const type: number[] = [];
   const name: number[] = [];
@@ -799,17 +809,19 @@ function fieldTable(
   for (let t = 0; t < typeNames.length; t++) {
     start[t] = type.length;
     if (type.length >= MAX_FIELD_ENTRIES) continue;
-    for (const f of fieldsOf(typeNames[t]!) ?? []) {
-      const target = byName.get(f.type);
-      if (target === undefined) continue;
+    for (const f of types.fields(typeNames[t]!) ?? []) {
+      const held = f.type === "System.Object" ? undefined : holders.get(f.type);
+      if (held === undefined && f.type !== "System.Object") continue;
       let n = nameIndex.get(f.name);
       if (n === undefined) {
         n = names.length;
         names.push(f.name);
         nameIndex.set(f.name, n);
       }
-      type.push(target);
-      name.push(n);
+      for (const h of held === undefined || held.length > MAX_HOLDERS ? [ANY_FIELD_TYPE] : held) {
+        type.push(h);
+        name.push(n);
+      }
     }
   }
   start[typeNames.length] = type.length;

@@ -33,6 +33,8 @@ export interface AssemblyTypes {
   typeRefName(row: number): string | undefined;
   /** Signature blob of TypeSpec row `row`; undefined when out of range. */
   typeSpec(row: number): Uint8Array | undefined;
+  /** The interfaces TypeDef row `row` declares it implements (InterfaceImpl), as TypeDefOrRef coded indices. */
+  interfaces(row: number): readonly number[];
 }
 
 export interface FieldDef {
@@ -238,6 +240,7 @@ const TYPEREF = 0x01;
 const TYPEDEF = 0x02;
 const FIELD = 0x04;
 const TYPESPEC = 0x1b;
+const INTERFACE_IMPL = 0x09;
 const NESTED_CLASS = 0x29;
 /** FieldAttributes.Static. */
 const FIELD_STATIC = 0x10;
@@ -384,6 +387,17 @@ async function decodeTables(
     const ns = stringAt(readIndex(refRows, at + scopeSize + str, str));
     return ns === "" ? name : `${ns}.${name}`;
   };
+  // InterfaceImpl: (class, interface) rows; kept per class as coded indices.
+  const implRowSize = rowSize[INTERFACE_IMPL]!;
+  const implRows = await read(tableAt[INTERFACE_IMPL]!, rows[INTERFACE_IMPL]! * implRowSize);
+  const implements_ = new Map<number, number[]>();
+  for (let i = 0; i < rows[INTERFACE_IMPL]!; i++) {
+    const cls = readIndex(implRows, i * implRowSize, typeIndex);
+    const iface = readIndex(implRows, i * implRowSize + typeIndex, extendsSize);
+    const list = implements_.get(cls);
+    if (list === undefined) implements_.set(cls, [iface]);
+    else list.push(iface);
+  }
   // TypeSpecs: their signatures, packed as the fields' are.
   const specs = new Packed();
   const specRows = await read(tableAt[TYPESPEC]!, rows[TYPESPEC]! * rowSize[TYPESPEC]!);
@@ -415,6 +429,7 @@ async function decodeTables(
     baseType: (row) => (row >= 1 && row <= count ? bases[row]! : 0),
     typeRefName: (row) => refName(row),
     typeSpec: (row) => (row >= 1 && row <= specs.length ? specs.get(row - 1) : undefined),
+    interfaces: (row) => implements_.get(row) ?? [],
   };
 }
 

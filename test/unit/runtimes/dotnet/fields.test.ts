@@ -4,8 +4,8 @@
 // graph's references named by them only where the field is the one of its type (src/model/heap-graph.ts edgeLabel).
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { edgeLabel, type HeapGraph } from "../../../../src/model/heap-graph.js";
-import { fieldResolver, parseTypeName } from "../../../../src/runtimes/dotnet/fields.js";
+import { ANY_FIELD_TYPE, edgeLabel, type HeapGraph } from "../../../../src/model/heap-graph.js";
+import { parseTypeName, typeResolver } from "../../../../src/runtimes/dotnet/fields.js";
 import { readAssemblyTypes } from "../../../../src/runtimes/dotnet/metadata.js";
 
 const DLL = path.resolve(__dirname, "../../../fixtures/dotnet/shapes-LeakTarget.dll");
@@ -27,7 +27,7 @@ describe("type names split into definition and arguments", () => {
 
 describe("reference fields from the assembly's metadata", () => {
   it("lists a type's reference fields with their declared types, value-typed ones left out", async () => {
-    const fields = fieldResolver([await readAssemblyTypes(DLL)]);
+    const { fields } = typeResolver([await readAssemblyTypes(DLL)]);
     // LeakySession: Guid Id (a struct) is no reference.
     expect(fields(`${NS}LeakySession`)).toEqual([
       { name: "Buffer", type: "System.Byte[]" },
@@ -39,7 +39,7 @@ describe("reference fields from the assembly's metadata", () => {
   });
 
   it("spells generic parameters as the instance's arguments, a nested type's too", async () => {
-    const fields = fieldResolver([await readAssemblyTypes(DLL)]);
+    const { fields } = typeResolver([await readAssemblyTypes(DLL)]);
     expect(fields(`${NS}Pair<${NS}Outer+Inner, System.Collections.Generic.List<System.Int32>>`)).toEqual([
       { name: "Key", type: `${NS}Outer+Inner` },
       { name: "Value", type: "System.Collections.Generic.List<System.Int32>" },
@@ -48,48 +48,140 @@ describe("reference fields from the assembly's metadata", () => {
     expect(fields(`${NS}Outer+Node<System.String>`)).toEqual([{ name: "Value", type: "System.String" }]);
   });
 
+  it("lists a type's interfaces, by name also where their assembly is not among those given", async () => {
+    const types = typeResolver([await readAssemblyTypes(DLL)]);
+    expect(types.supertypes(`${NS}TransientSession`)).toEqual(["System.IDisposable"]);
+    expect(types.supertypes(`${NS}LeakySession`)).toEqual([]);
+    expect(types.supertypes("No.Such.Type")).toEqual([]);
+  });
+
   it("knows nothing of types no assembly given defines, nor of arrays", async () => {
-    const fields = fieldResolver([await readAssemblyTypes(DLL)]);
+    const { fields } = typeResolver([await readAssemblyTypes(DLL)]);
     expect(fields("System.Collections.Generic.List<System.String>")).toBeUndefined(); // System.Private.CoreLib's
     expect(fields(`${NS}LeakySession[]`)).toBeUndefined();
-    expect(fieldResolver([])(`${NS}LeakySession`)).toBeUndefined();
+    expect(typeResolver([]).fields(`${NS}LeakySession`)).toBeUndefined();
   });
 });
 
 describe("references named by their field", () => {
-  /** An owner (type 0) with two references: one to a Buffer (1), one each to two Strings (2). */
-  function graph(fields: { start: number[]; type: number[]; name: number[] } | undefined): HeapGraph {
-    const typeNames = ["Owner", "Buffer", "String"];
-    const names = ["[]", ...typeNames.map((t) => `(${t})`), "data", "first", "last"];
+  const TYPES = ["Owner", "Buffer", "String", "System.Object"];
+  /**
+   * An Owner (node 0) referring to one object of each type in `refs` (types: 1 Buffer, 2 String, 3 System.Object),
+   * Owner's fields given as [type index or ANY_FIELD_TYPE, name].
+   */
+  function graph(refs: number[], fields: [number, string][] | undefined): HeapGraph {
+    const names = ["[]", ...TYPES.map((t) => `(${t})`)];
+    const n = refs.length + 1;
+    const start = new Uint32Array(TYPES.length + 1).fill(fields?.length ?? 0);
+    start[0] = 0;
     return {
-      nodeCount: 4,
-      nodeType: Uint16Array.of(0, 1, 2, 2),
-      nodeSize: Uint32Array.of(24, 100, 30, 30),
-      edgeStart: Uint32Array.of(0, 3, 3, 3, 3),
-      edgeTarget: Uint32Array.of(1, 2, 3),
+      nodeCount: n,
+      nodeType: Uint16Array.of(0, ...refs),
+      nodeSize: new Uint32Array(n).fill(24),
+      edgeStart: Uint32Array.from({ length: n + 1 }, (_, i) => (i === 0 ? 0 : refs.length)),
+      edgeTarget: Uint32Array.from(refs, (_, i) => i + 1),
       edgeName: {
-        elementTypes: new Uint8Array(3),
+        elementTypes: new Uint8Array(TYPES.length),
         element: 0,
         field: 1,
         special: new Uint32Array(0),
         specialName: 0,
-        ...(fields ? { fields: { start: Uint32Array.from(fields.start), type: Uint32Array.from(fields.type), name: Uint32Array.from(fields.name) } } : {}),
+        ...(fields
+          ? {
+              fields: {
+                start,
+                type: Uint32Array.from(fields, (f) => f[0]),
+                name: Uint32Array.from(fields, (f) => names.push(f[1]) - 1),
+              },
+            }
+          : {}),
       },
       roots: Uint32Array.of(0),
       rootName: Int32Array.of(0),
-      typeNames,
+      typeNames: TYPES,
       names,
     };
   }
+  const labels = (g: HeapGraph) => Array.from(g.edgeTarget, (_, e) => edgeLabel(g, e));
 
-  it("names a reference by the one field of its target's type; two fields of that type leave the type", () => {
-    // Owner's fields: data (Buffer), first and last (String).
-    const g = graph({ start: [0, 3, 3, 3], type: [1, 2, 2], name: [4, 5, 6] });
-    expect(edgeLabel(g, 0)).toBe("data");
-    expect(edgeLabel(g, 1)).toBe("(String)");
-    expect(edgeLabel(g, 2)).toBe("(String)");
+  it("names a reference by the one field that can hold it; two such fields, or two references of the type, leave the type", () => {
+    expect(
+      labels(
+        graph(
+          [1, 2],
+          [
+            [1, "data"],
+            [2, "text"],
+          ],
+        ),
+      ),
+    ).toEqual(["data", "text"]);
+    expect(
+      labels(
+        graph(
+          [1, 2, 2],
+          [
+            [1, "data"],
+            [2, "first"],
+            [2, "last"],
+          ],
+        ),
+      ),
+    ).toEqual(["data", "(String)", "(String)"]);
+    // One String field, two Strings referred to: one of them comes through what no field says (a struct's field).
+    expect(labels(graph([2, 2], [[2, "text"]]))).toEqual(["(String)", "(String)"]);
     // Without field data (a saved dump read without the target's assemblies): the target's type.
-    const bare = graph(undefined);
-    expect([0, 1, 2].map((e) => edgeLabel(bare, e))).toEqual(["(Buffer)", "(String)", "(String)"]);
+    expect(labels(graph([1, 2], undefined))).toEqual(["(Buffer)", "(String)"]);
+  });
+
+  it("a field declared as object can hold anything: it keeps a name only where what it holds is told apart", () => {
+    // A lock object: the System.Object can only be in `sync`, so the Buffer is in `data`.
+    expect(
+      labels(
+        graph(
+          [1, 3],
+          [
+            [1, "data"],
+            [ANY_FIELD_TYPE, "sync"],
+          ],
+        ),
+      ),
+    ).toEqual(["data", "sync"]);
+    // Nothing else for `value` to hold: the Buffer may be in `data` or in `value`.
+    expect(
+      labels(
+        graph(
+          [1],
+          [
+            [1, "data"],
+            [ANY_FIELD_TYPE, "value"],
+          ],
+        ),
+      ),
+    ).toEqual(["(Buffer)"]);
+    // Only `value` can hold a String.
+    expect(
+      labels(
+        graph(
+          [1, 2],
+          [
+            [1, "data"],
+            [ANY_FIELD_TYPE, "value"],
+          ],
+        ),
+      ),
+    ).toEqual(["data", "value"]);
+    // Two object fields and one thing for them: which one holds it cannot be told.
+    expect(
+      labels(
+        graph(
+          [3],
+          [
+            [ANY_FIELD_TYPE, "a"],
+            [ANY_FIELD_TYPE, "b"],
+          ],
+        ),
+      ),
+    ).toEqual(["(System.Object)"]);
   });
 });

@@ -199,6 +199,7 @@ describe("static fields named by their declaring type", () => {
       baseType: () => 0,
       typeRefName: () => undefined,
       typeSpec: () => undefined,
+      interfaces: () => [],
     };
     const both = staticFieldNamer([types, other]);
     expect(both("Sessions")).toBeUndefined();
