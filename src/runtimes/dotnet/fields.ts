@@ -16,6 +16,24 @@ export interface FieldOfType {
 /** Each assembly's TypeDef rows by full metadata name, made on first use and kept as long as the parsed assembly is. */
 const byName = new WeakMap<AssemblyTypes, Map<string, number>>();
 
+/** Each assembly's TypeDef and TypeRef full names by row, spelt once (a type's name is asked for again and again). */
+const defNames = new WeakMap<AssemblyTypes, (string | undefined)[]>();
+const refNames = new WeakMap<AssemblyTypes, Map<number, string | undefined>>();
+
+function defName(a: AssemblyTypes, row: number): string | undefined {
+  let names = defNames.get(a);
+  if (names === undefined) defNames.set(a, (names = []));
+  if (!(row in names)) names[row] = fullTypeDefName(a, row);
+  return names[row];
+}
+
+function refName(a: AssemblyTypes, row: number): string | undefined {
+  let names = refNames.get(a);
+  if (names === undefined) refNames.set(a, (names = new Map()));
+  if (!names.has(row)) names.set(row, a.typeRefName(row));
+  return names.get(row);
+}
+
 /** Deepest base-class chain followed (a garbled file could loop). */
 const MAX_DEPTH = 32;
 
@@ -38,22 +56,26 @@ export interface TypeResolver {
 }
 
 export function typeResolver(assemblies: Iterable<AssemblyTypes>): TypeResolver {
-  const list = [...assemblies];
+  // One index over all the assemblies (the first to define a name wins, as the loader's order would), made on first
+  // use from each assembly's own index (kept between dumps).
+  let index: Map<string, { a: AssemblyTypes; row: number }> | undefined;
   const find = (metadataName: string): { a: AssemblyTypes; row: number } | undefined => {
-    for (const a of list) {
-      let names = byName.get(a);
-      if (names === undefined) {
-        names = new Map();
-        for (let row = 1; row <= a.count; row++) {
-          const n = fullTypeDefName(a, row);
-          if (n !== undefined && !names.has(n)) names.set(n, row);
+    if (index === undefined) {
+      index = new Map();
+      for (const a of assemblies) {
+        let names = byName.get(a);
+        if (names === undefined) {
+          names = new Map();
+          for (let row = 1; row <= a.count; row++) {
+            const n = defName(a, row);
+            if (n !== undefined && !names.has(n)) names.set(n, row);
+          }
+          byName.set(a, names);
         }
-        byName.set(a, names);
+        for (const [n, row] of names) if (!index.has(n)) index.set(n, { a, row });
       }
-      const row = names.get(metadataName);
-      if (row !== undefined) return { a, row };
     }
-    return undefined;
+    return index.get(metadataName);
   };
   /**
    * A TypeDefOrRef coded index in `at`'s assembly, spelt and instantiated in `at`'s context; `inst` undefined when no
@@ -64,11 +86,11 @@ export function typeResolver(assemblies: Iterable<AssemblyTypes>): TypeResolver 
     const ref = coded >>> 2;
     if (ref === 0) return undefined;
     if (tag === 0) {
-      const name = fullTypeDefName(at.a, ref);
+      const name = defName(at.a, ref);
       return name === undefined ? undefined : { name, inst: { a: at.a, row: ref, args: [] } };
     }
     if (tag === 1) {
-      const name = at.a.typeRefName(ref);
+      const name = refName(at.a, ref);
       const found = name === undefined ? undefined : find(name);
       return name === undefined ? undefined : { name, inst: found && { ...found, args: [] } };
     }
@@ -87,7 +109,7 @@ export function typeResolver(assemblies: Iterable<AssemblyTypes>): TypeResolver 
     if (first === undefined) return undefined;
     const out: Instance[] = [];
     for (let at: Instance | undefined = { ...first, args: parsed!.args }; at !== undefined && out.length < MAX_DEPTH; ) {
-      if (fullTypeDefName(at.a, at.row) === "System.Object") break;
+      if (defName(at.a, at.row) === "System.Object") break;
       out.push(at);
       at = resolve(at, at.a.baseType(at.row))?.inst;
     }
@@ -115,7 +137,7 @@ export function typeResolver(assemblies: Iterable<AssemblyTypes>): TypeResolver 
       const out = new Set<string>();
       const queue: Instance[] = [...levels];
       for (const base of levels.slice(1)) {
-        const name = spell(fullTypeDefName(base.a, base.row) ?? "", base.args);
+        const name = spell(defName(base.a, base.row) ?? "", base.args);
         if (name !== undefined) out.add(name);
       }
       // The interfaces of the type, of its bases, and theirs in turn.
@@ -235,8 +257,8 @@ class Sig {
   private defName(a: AssemblyTypes): string | undefined {
     const token = this.uint();
     const row = token >>> 2;
-    if ((token & 3) === 0) return fullTypeDefName(a, row);
-    if ((token & 3) === 1) return a.typeRefName(row);
+    if ((token & 3) === 0) return defName(a, row);
+    if ((token & 3) === 1) return refName(a, row);
     return undefined;
   }
 
