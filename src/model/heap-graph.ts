@@ -54,14 +54,14 @@ export interface HeapGraph {
   readonly names: readonly string[];
 }
 
-/**
- * Edge names derived rather than stored: an edge listed in `special` is named `specialName`; else an edge from an
- * instance of a type flagged in `elementTypes` (an array) is named `element`; any other, `names[field + the type of
- * its target]` (a field holding a T, its name unknown).
- */
 /** EdgeNamesByType.fields: a field that can hold an object of any type (declared as object). */
 export const ANY_FIELD_TYPE = 0xffffffff;
 
+/**
+ * Edge names derived rather than stored: an edge listed in `special` is named `specialName`; else an edge from an
+ * instance of a type flagged in `elementTypes` (an array) is named `element`; any other by its field where `fields`
+ * tells it, else `names[field + the type of its target]` (a field holding a T, its name unknown).
+ */
 export interface EdgeNamesByType {
   /** Per type: 1 where the references of its instances are elements. */
   readonly elementTypes: Uint8Array;

@@ -65,9 +65,8 @@ export function redactCommandLine(command: string): string {
  * A name on a retention path (a field, property or variable name, or what roots an object) as shown without
  * authentication. Names in code are identifiers; a program that uses an object as a dictionary makes its keys
  * property names, and those keys can be data (a session id, an e-mail address). Kept: element indices ("[3]", and
- * .NET's "[]"),
- * identifiers and dotted or spaced identifier phrases ("static Program.Sessions", "(GC roots)") without a long run of
- * digits or hex and not shaped like a token; anything else is REDACTED.
+ * .NET's "[]"), identifiers and dotted or spaced identifier phrases ("static Program.Sessions", "(GC roots)")
+ * without a long run of digits or hex and not shaped like a token; anything else is REDACTED.
  */
 export function redactPathName(name: string): string {
   if (/^\[\d*\]$/.test(name)) return name;
