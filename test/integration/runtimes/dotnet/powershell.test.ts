@@ -37,10 +37,13 @@ interface Leak {
 
 /** Why the host cannot be built here when it is NuGet that cannot be reached (the test then skips); else undefined. */
 function unreachableFeed(err: unknown): string | undefined {
-  const e = err as { message?: string; stdout?: Buffer | string };
+  const e = err as { message?: string; stdout?: Buffer | string; code?: string };
   const out = `${e.message ?? ""}\n${e.stdout?.toString() ?? ""}`;
   const m = /(NU1301|NU1101|NU1102)[^\n]*/.exec(out);
-  return m ? `Microsoft.PowerShell.SDK could not be restored from NuGet: ${m[0].slice(0, 200)}` : undefined;
+  if (m) return `Microsoft.PowerShell.SDK could not be restored from NuGet: ${m[0].slice(0, 200)}`;
+  // The build alone takes ~20 s; 5 minutes (buildProgram's limit) is the restore's ~350 MB not coming.
+  if (e.code === "ETIMEDOUT") return "the build timed out restoring Microsoft.PowerShell.SDK from NuGet (~350 MB)";
+  return undefined;
 }
 
 describe.skipIf(skipReason("PowerShell host end-to-end", dotnetMissing()))("a PowerShell host that keeps its runspaces, under the daemon", () => {
