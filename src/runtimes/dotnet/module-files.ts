@@ -99,14 +99,14 @@ export async function loadAssemblies(files: readonly string[], cache: AssemblyCa
 }
 
 /** Matches the modules of `sightings` that have a type which may be nested to one of `assemblies`. */
-export function matchModules(sightings: Iterable<TypeDefSighting>, assemblies: readonly AssemblyTypes[], everyModule = false): ModuleMatch {
+export function matchModules(sightings: Iterable<TypeDefSighting>, assemblies: readonly AssemblyTypes[]): ModuleMatch {
   const byModule = new Map<number, TypeDefSighting[]>();
   const needed = new Set<number>();
   for (const s of sightings) {
     let list = byModule.get(s.module);
     if (list === undefined) byModule.set(s.module, (list = []));
     list.push(s);
-    if (everyModule || maybeNested(s.def)) needed.add(s.module);
+    if (maybeNested(s.def)) needed.add(s.module);
   }
   const modules = new Map<number, AssemblyTypes>();
   if (needed.size === 0) return { modules, unmatched: 0, assemblies };
@@ -127,23 +127,23 @@ export function matchModules(sightings: Iterable<TypeDefSighting>, assemblies: r
 
 /**
  * matchModules over the assemblies a live process has mapped; no match at all when its maps cannot be read.
- * `everyModule`: match modules without nested types too, and load the assemblies even when no type may be nested (the
- * heap graph names static fields by their declaring types).
+ * `loadAll`: load the assemblies even when no type may be nested (the heap graph names static fields and
+ * references from all of them).
  */
 export async function matchProcessModules(
   proc: ProcFs,
   pid: number,
   sightings: Iterable<TypeDefSighting>,
   cache: AssemblyCache,
-  everyModule = false,
+  loadAll = false,
 ): Promise<ModuleMatch> {
   const seen = [...sightings];
-  if (!everyModule && !seen.some((s) => maybeNested(s.def))) return { modules: new Map(), unmatched: 0, assemblies: [] };
+  if (!loadAll && !seen.some((s) => maybeNested(s.def))) return { modules: new Map(), unmatched: 0, assemblies: [] };
   let files: string[];
   try {
     files = mappedAssemblies(await proc.maps(pid)).map((f) => proc.viaRoot(pid, f));
   } catch {
     files = [];
   }
-  return matchModules(seen, await loadAssemblies(files, cache), everyModule);
+  return matchModules(seen, await loadAssemblies(files, cache));
 }

@@ -183,7 +183,7 @@ describe("static fields named by their declaring type", () => {
   it("looks in every assembly the process mapped, also one with no object on the heap, and names only what one type declares", async () => {
     const types = await readAssemblyTypes(DLL);
     // No sighting from the DLL's module (a static class's module may have no object on the heap): still searched.
-    const match = matchModules([{ module: 7, row: 1, def: "System.Object" }], [types], true);
+    const match = matchModules([{ module: 7, row: 1, def: "System.Object" }], [types]);
     expect(match.modules.size).toBe(0);
     const name = staticFieldNamer(match.assemblies);
     expect(name("Sessions")).toBe("Leakwatch.Targets.Program.Sessions");
