@@ -26,7 +26,7 @@ export interface AssemblyTypes {
   /** The TypeDef rows that declare a static field of this name (a heap dump names a static root by its field only). */
   staticFieldOwners(field: string): readonly number[];
   /** The instance fields TypeDef row `row` declares itself (not inherited): name and signature blob (ECMA-335 II.23.2.4). */
-  instanceFields(row: number): readonly FieldDef[];
+  instanceFields(row: number): readonly InstanceField[];
   /** TypeDef row `row`'s base type as a TypeDefOrRef coded index (tag in the low 2 bits: 0 TypeDef, 1 TypeRef, 2 TypeSpec); 0: none. */
   baseType(row: number): number;
   /** Full name of TypeRef row `row` with its declaring types (`System.Collections.Generic.List\`1`); undefined when out of range. */
@@ -37,7 +37,7 @@ export interface AssemblyTypes {
   interfaces(row: number): readonly number[];
 }
 
-export interface FieldDef {
+export interface InstanceField {
   readonly name: string;
   readonly sig: Uint8Array;
 }
@@ -422,7 +422,7 @@ async function decodeTables(
     },
     instanceFields: (row) => {
       if (row < 1 || row > count) return [];
-      const out: FieldDef[] = [];
+      const out: InstanceField[] = [];
       for (let i = fieldStart[row]!; i < fieldStart[row + 1]!; i++) out.push({ name: stringAt(fieldNames[i]!), sig: sigs.get(i) });
       return out;
     },
